@@ -1,0 +1,49 @@
+// The bot: turns neutral chat events and commands into recorded facts,
+// replies and outbox messages. Pure domain: synchronous, no I/O of its own.
+// Every call runs inside a WriteQueue work item, so all it stores (and
+// enqueues) commits together or not at all.
+#pragma once
+
+#include "bot/core/chat_event.hpp"
+#include "bot/core/ports.hpp"
+#include "bot/core/settings.hpp"
+
+#include <string_view>
+
+namespace hindsight {
+
+enum class EventOutcome {
+    stored,     // a new message, edit, deletion or mark was recorded
+    duplicate,  // already seen (same delivery key or message id)
+    ignored,    // not for us: no open incident, a bot, a join notice, ...
+};
+
+class Bot {
+public:
+    Bot(IncidentStore& store, Outbox& outbox, const Clock& clock, BotSettings settings);
+
+    // Records what happened in an incident channel. `delivery_key` (e.g.
+    // "slack:Ev123") de-duplicates platform retries in the same transaction.
+    EventOutcome handle_event(const ChatEvent& event, std::string_view delivery_key = {});
+
+    // Runs one `/incident ...` command and returns the immediate reply.
+    // Announcements and slow results go to the outbox.
+    CommandReply handle_command(const SlashCommand& command);
+
+    // Interactive button clicks (reminder Done / Snooze).
+    CommandReply handle_action(const ButtonAction& action);
+
+    // Sends what is due now: overdue action-item nudges and review-meeting
+    // reminders. Returns how many messages were enqueued.
+    std::size_t run_reminders();
+
+    const BotSettings& settings() const { return settings_; }
+
+private:
+    IncidentStore& store_;
+    Outbox& outbox_;
+    const Clock& clock_;
+    BotSettings settings_;
+};
+
+}  // namespace hindsight

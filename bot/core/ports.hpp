@@ -1,0 +1,159 @@
+// The interfaces the domain needs from the outside world. bot/core declares
+// them; storage/ and adapters/ implement them; bot/service wires them.
+#pragma once
+
+#include "bot/core/chat_event.hpp"
+#include "bot/core/incident.hpp"
+#include "bot/core/time.hpp"
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hindsight {
+
+// Everything the domain stores. Implementations are used from one thread at a
+// time (the database writer); every call is a prepared statement.
+class IncidentStore {
+public:
+    virtual ~IncidentStore() = default;
+
+    // --- incidents
+    virtual std::int64_t create_incident(const Incident& incident) = 0;  // returns the new id
+    virtual void update_incident(const Incident& incident) = 0;          // every field, by id
+    virtual std::optional<Incident> find_incident(std::int64_t id) = 0;
+    // The newest incident of a channel, whatever its state.
+    virtual std::optional<Incident> latest_incident(const ChannelRef& where) = 0;
+    virtual std::vector<Incident> list_incidents() = 0;  // newest first
+
+    // --- recorded messages; (incident_id, message_id) is unique
+    // false when the message is already recorded (a duplicate delivery).
+    virtual bool insert_message(const RecordedMessage& message) = 0;
+    // Replaces the text, keeps original_text. false when the message is unknown.
+    virtual bool edit_message(std::int64_t incident_id, const std::string& message_id,
+                              const std::string& new_text, Timestamp edited_at) = 0;
+    // Leaves a tombstone. false when unknown.
+    virtual bool delete_message(std::int64_t incident_id, const std::string& message_id,
+                                Timestamp deleted_at) = 0;
+    // Pin/pushpin: marks or unmarks. false when unknown.
+    virtual bool mark_key_message(std::int64_t incident_id, const std::string& message_id,
+                                  bool marked) = 0;
+    // Chronological (at, then insertion order), tombstones included.
+    virtual std::vector<RecordedMessage> messages(std::int64_t incident_id) = 0;
+    virtual std::int64_t count_messages(std::int64_t incident_id) = 0;  // excluding tombstones
+
+    // --- key events (`note`)
+    virtual std::int64_t add_key_event(const KeyEvent& event) = 0;
+    virtual std::vector<KeyEvent> key_events(std::int64_t incident_id) = 0;  // chronological
+
+    // --- timeline curation, in id order
+    virtual std::int64_t add_curation(const TimelineCuration& curation) = 0;
+    virtual std::vector<TimelineCuration> curations(std::int64_t incident_id) = 0;
+
+    // --- five whys: set_why replaces step n if it exists
+    virtual void set_why(const WhyStep& step) = 0;
+    virtual std::vector<WhyStep> whys(std::int64_t incident_id) = 0;  // by n
+
+    // --- contributing factors (normalised tags); adding twice is a no-op
+    virtual void add_factor(std::int64_t incident_id, const std::string& tag) = 0;
+    virtual std::vector<std::string> factors(std::int64_t incident_id) = 0;
+
+    // --- action items; ids come from one deployment-wide sequence, never reused
+    virtual std::int64_t add_action(const ActionItem& item) = 0;
+    virtual void update_action(const ActionItem& item) = 0;
+    virtual std::optional<ActionItem> find_action(std::int64_t id) = 0;
+    virtual std::vector<ActionItem> actions(std::int64_t incident_id) = 0;  // by id
+    virtual std::vector<ActionItem> all_actions() = 0;                       // by id
+    // Open items with due_at <= now, not snoozed past now, and not nudged
+    // since (now - repeat_every). One indexed query.
+    virtual std::vector<ActionItem> actions_due_for_nudge(Timestamp now, Duration repeat_every,
+                                                          std::size_t limit) = 0;
+
+    // --- display names, cached per (platform, team, user id)
+    virtual void remember_user(const ChannelRef& where, const std::string& user_id,
+                               const std::string& display_name) = 0;
+    virtual std::optional<std::string> user_name(const ChannelRef& where,
+                                                 const std::string& user_id) = 0;
+
+    // --- delivery de-duplication (e.g. Slack event_id). false when already seen.
+    virtual bool remember_delivery(const std::string& key, Timestamp at) = 0;
+};
+
+// A message the bot wants to send. Text is Markdown; the platform sender
+// renders it (Slack mrkdwn, Mattermost Markdown).
+struct OutboundButton {
+    std::string label;
+    std::string action;  // e.g. "done", "snooze"
+    std::string value;   // e.g. "A-12"
+};
+
+struct OutboundMessage {
+    Platform platform = Platform::console;
+    std::string team;
+    std::string channel;       // channel id; empty when to_user is set
+    std::string to_user;       // direct message to this user id (sender opens the DM)
+    std::string thread;        // reply in this thread, optional
+    std::string text;
+    std::string response_url;  // deliver through the platform's response URL instead
+    bool ephemeral = false;    // with response_url: only the invoker sees it
+    std::vector<OutboundButton> buttons;
+};
+
+// The persistent outbox: enqueue is part of the caller's transaction, so a
+// message is either stored with the change that caused it or not at all.
+class Outbox {
+public:
+    virtual ~Outbox() = default;
+    virtual std::int64_t enqueue(const OutboundMessage& message, Timestamp at) = 0;
+};
+
+struct OutboxItem {
+    std::int64_t id = 0;
+    OutboundMessage message;
+    int attempts = 0;
+    Timestamp next_attempt_at{};
+};
+
+// What the delivery worker needs from the outbox.
+class OutboxStore : public Outbox {
+public:
+    virtual std::vector<OutboxItem> due_messages(Timestamp now, std::size_t limit) = 0;
+    virtual void mark_delivered(std::int64_t id, Timestamp at) = 0;
+    virtual void mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) = 0;
+    virtual void mark_dead(std::int64_t id, const std::string& error) = 0;  // dead letter, kept
+    virtual std::int64_t pending_count() = 0;
+    virtual std::int64_t dead_count() = 0;
+};
+
+// Runs work on the single database writer. Concurrent submissions are batched
+// into one transaction (group commit); each work item runs in its own
+// savepoint, so a throwing item rolls back alone. `done` is called after
+// COMMIT with nullptr, or with the exception of a failed item; it runs on the
+// writer thread and must not block.
+class WriteQueue {
+public:
+    virtual ~WriteQueue() = default;
+    virtual void submit(std::function<void()> work,
+                        std::function<void(std::exception_ptr)> done) = 0;
+    // Submits and waits for COMMIT; rethrows the work's exception.
+    void run(std::function<void()> work);
+};
+
+// Sends one outbox message to its platform. Used by the delivery worker.
+struct SendResult {
+    enum class Status { delivered, retry, failed };  // failed: permanent, dead-letter
+    Status status = Status::delivered;
+    std::string error;        // for logs and dead letters; never contains secrets
+    Duration retry_after{0};  // from 429 Retry-After, when the platform said
+};
+
+class ChatSender {
+public:
+    virtual ~ChatSender() = default;
+    virtual SendResult send(const OutboundMessage& message) = 0;
+};
+
+}  // namespace hindsight

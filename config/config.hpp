@@ -1,0 +1,81 @@
+// The service configuration: one JSON file plus secrets from the environment
+// (SPEC.md §7). Loading validates everything and names the offending key.
+#pragma once
+
+#include "bot/core/settings.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hindsight::config {
+
+struct ListenConfig {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::size_t max_body_bytes = 1048576;
+    double header_timeout_s = 10.0;   // time allowed to receive the request headers
+    double body_timeout_s = 30.0;     // time allowed to receive the body
+    double idle_timeout_s = 60.0;     // keep-alive idle time between requests
+    std::size_t max_connections = 1024;
+    int threads = 0;                  // 0: hardware threads
+};
+
+struct LogConfig {
+    std::string level = "info";   // trace, debug, info, warn, error
+    std::string format = "text";  // text | json
+};
+
+struct SlackConfig {
+    std::string signing_secret;
+    std::string bot_token;
+    std::string api_base_url = "https://slack.com/api/";
+    bool enabled() const { return !signing_secret.empty(); }
+};
+
+struct MattermostConfig {
+    std::string url;
+    std::string bot_token;
+    std::vector<std::string> tokens;  // slash command / outgoing webhook tokens
+    bool websocket = true;
+    bool enabled() const { return !tokens.empty() || !bot_token.empty(); }
+};
+
+struct Config {
+    ListenConfig listen;
+    std::string storage_path = "hindsight.db";
+    LogConfig log;
+    std::string api_token;
+    SlackConfig slack;
+    MattermostConfig mattermost;
+    BotSettings bot;  // timezone, reminders, postmortem, patterns
+};
+
+// Thrown for any invalid configuration; what() names the key, e.g.
+// "listen.port: must be an integer between 1 and 65535".
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Environment lookup, injected so tests don't touch the real environment.
+using Environment = std::map<std::string, std::string>;
+Environment process_environment();  // the HINDSIGHT_* variables of this process
+
+// Parses JSON text (the whole file). Unknown keys and invalid values throw
+// ConfigError naming the key; secrets in `env` override the file.
+Config parse(const std::string& json_text, const Environment& env);
+// Reads the file; a missing path (nullopt) gives the defaults plus env.
+Config load(const std::optional<std::string>& path, const Environment& env);
+
+// The effective configuration as pretty JSON, every secret replaced by
+// "<redacted>" (or "" when unset). What `check-config` prints.
+std::string redacted_json(const Config& config);
+
+// Warnings worth logging at startup, e.g. "slack: signing_secret missing, Slack disabled".
+std::vector<std::string> warnings(const Config& config);
+
+}  // namespace hindsight::config

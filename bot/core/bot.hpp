@@ -30,6 +30,10 @@ public:
     // Announcements and slow results go to the outbox.
     CommandReply handle_command(const SlashCommand& command);
 
+    // True for commands that should see the platform's channel history first
+    // (`close`): the adapter acks at once, backfills, then runs the command.
+    static bool wants_history(const SlashCommand& command);
+
     // Interactive button clicks (reminder Done / Snooze).
     CommandReply handle_action(const ButtonAction& action);
 

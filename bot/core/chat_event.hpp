@@ -78,6 +78,9 @@ struct SlashCommand {
     std::string text;
     Timestamp at{};
     std::string response_url;  // platform webhook for delayed replies, may be empty
+    // Mentions the platform resolved for us: (username, user id), e.g. from
+    // Mattermost's user_mentions / user_mentions_ids. May be empty.
+    std::vector<std::pair<std::string, std::string>> mentions;
 };
 
 // The immediate answer to a command. Markdown; adapters render it for their

@@ -1,0 +1,212 @@
+#include "bot/core/bot.hpp"
+
+#include "bot/core/blameless.hpp"
+#include "bot/core/handlers.hpp"
+#include "bot/core/postmortem.hpp"
+#include "bot/core/timeline.hpp"
+
+#include <map>
+#include <set>
+
+namespace hindsight {
+
+Bot::Bot(IncidentStore& store, Outbox& outbox, const Clock& clock, BotSettings settings)
+    : store_(store), outbox_(outbox), clock_(clock), settings_(std::move(settings)) {}
+
+namespace {
+
+// Records one event against the channel's open incident.
+struct Recorder {
+    IncidentStore& store;
+
+    std::optional<Incident> open_incident(const ChannelRef& where) {
+        auto incident = store.latest_incident(where);
+        if (!incident || incident->state != IncidentState::open) return std::nullopt;
+        return incident;
+    }
+
+    EventOutcome operator()(const ChatMessage& m) {
+        // Bots (this one included) and join/leave notices are not part of the
+        // conversation; commands record their own key events.
+        if (m.origin != Origin::human) return EventOutcome::ignored;
+        auto incident = open_incident(m.where);
+        if (!incident) return EventOutcome::ignored;
+        RecordedMessage r;
+        r.incident_id = incident->id;
+        r.message_id = m.message_id;
+        r.user_id = m.user_id;
+        r.user_name = m.user_name;
+        r.text = m.text;
+        r.original_text = m.text;
+        r.thread_parent = m.thread_parent;
+        r.at = m.at;
+        r.permalink = m.permalink;
+        return store.insert_message(r) ? EventOutcome::stored : EventOutcome::duplicate;
+    }
+
+    EventOutcome operator()(const MessageEdited& e) {
+        auto incident = open_incident(e.where);
+        if (!incident) return EventOutcome::ignored;
+        return store.edit_message(incident->id, e.message_id, e.new_text, e.at) ? EventOutcome::stored
+                                                                                 : EventOutcome::ignored;
+    }
+
+    EventOutcome operator()(const MessageDeleted& e) {
+        auto incident = open_incident(e.where);
+        if (!incident) return EventOutcome::ignored;
+        return store.delete_message(incident->id, e.message_id, e.at) ? EventOutcome::stored
+                                                                      : EventOutcome::ignored;
+    }
+
+    EventOutcome operator()(const KeyEventMarked& e) {
+        // Pins count after close too: people mark key moments while reviewing.
+        auto incident = store.latest_incident(e.where);
+        if (!incident) return EventOutcome::ignored;
+        return store.mark_key_message(incident->id, e.message_id, e.marked) ? EventOutcome::stored
+                                                                            : EventOutcome::ignored;
+    }
+};
+
+}  // namespace
+
+EventOutcome Bot::handle_event(const ChatEvent& event, std::string_view delivery_key) {
+    if (!delivery_key.empty() && !store_.remember_delivery(std::string(delivery_key), clock_.now()))
+        return EventOutcome::duplicate;
+    return std::visit(Recorder{store_}, event);
+}
+
+bool Bot::wants_history(const SlashCommand& command) {
+    auto parsed = parse_command(command.text);
+    return parsed.command && parsed.command->kind == Command::Kind::close;
+}
+
+CommandReply Bot::handle_command(const SlashCommand& command) {
+    auto parsed = parse_command(command.text);
+    if (!parsed.command) return reply_ephemeral(parsed.error);
+    const Command& c = *parsed.command;
+    if (!command.user_name.empty()) store_.remember_user(command.where, command.user_id, command.user_name);
+
+    CommandContext ctx{store_, outbox_, settings_, command, store_.latest_incident(command.where), clock_.now()};
+    using K = Command::Kind;
+    switch (c.kind) {
+        case K::help: return reply_ephemeral(help_text());
+        case K::open: return cmd_open(ctx, c);
+        case K::stats: return cmd_stats(ctx, c);
+        case K::patterns: return cmd_patterns(ctx, c);
+        case K::actions:
+            if (c.filter == "all" || c.filter == "mine") return cmd_actions(ctx, c);
+            break;
+        case K::done: return cmd_done(ctx, c);
+        case K::snooze: return cmd_snooze(ctx, c);
+        default: break;
+    }
+    if (!ctx.incident) return no_incident_reply();
+    switch (c.kind) {
+        case K::note: return cmd_note(ctx, c);
+        case K::status: return cmd_status(ctx, c);
+        case K::timeline:
+        case K::timeline_add:
+        case K::timeline_hide:
+        case K::timeline_show:
+        case K::timeline_edit:
+        case K::timeline_time: return cmd_timeline(ctx, c);
+        case K::started: return cmd_started(ctx, c);
+        case K::close: return cmd_close(ctx, c);
+        case K::reopen: return cmd_reopen(ctx, c);
+        case K::impact: return cmd_impact(ctx, c);
+        case K::why:
+        case K::why_edit: return cmd_why(ctx, c);
+        case K::rootcause: return cmd_rootcause(ctx, c);
+        case K::factor: return cmd_factor(ctx, c);
+        case K::action: return cmd_action(ctx, c);
+        case K::actions: return cmd_actions(ctx, c);
+        case K::facilitator: return cmd_facilitator(ctx, c);
+        case K::meeting: return cmd_meeting(ctx, c);
+        case K::postmortem: return cmd_postmortem(ctx, c);
+        default: break;
+    }
+    return reply_ephemeral(help_text());
+}
+
+CommandReply Bot::handle_action(const ButtonAction& action) {
+    return handle_reminder_action(store_, outbox_, settings_, action, clock_.now());
+}
+
+std::size_t Bot::run_reminders() { return send_due_reminders(store_, outbox_, settings_, clock_.now()); }
+
+// ---- helpers shared by the handlers
+
+CommandReply reply_ephemeral(std::string text) { return CommandReply{std::move(text), false}; }
+CommandReply reply_in_channel(std::string text) { return CommandReply{std::move(text), true}; }
+
+CommandReply no_incident_reply() {
+    return reply_ephemeral("There is no incident in this channel. Start one with `/incident open <title> [sev:1-4]`.");
+}
+
+std::string display_name(IncidentStore& store, const ChannelRef& where, const std::string& user_id) {
+    if (user_id.empty()) return "someone";
+    if (auto name = store.user_name(where, user_id)) return *name;
+    return user_id;
+}
+
+void announce(CommandContext& ctx, const ChannelRef& where, std::string text) {
+    OutboundMessage m;
+    m.platform = where.platform;
+    m.team = where.team;
+    m.channel = where.channel;
+    m.text = std::move(text);
+    ctx.outbox.enqueue(m, ctx.now);
+}
+
+DraftInput gather_draft_input(IncidentStore& store, const BotSettings& settings, const Incident& incident,
+                              Timestamp now) {
+    DraftInput input;
+    input.incident = incident;
+    input.messages = store.messages(incident.id);
+    input.key_events = store.key_events(incident.id);
+    input.curations = store.curations(incident.id);
+    input.whys = store.whys(incident.id);
+    input.factors = store.factors(incident.id);
+    input.actions = store.actions(incident.id);
+    input.settings = settings;
+    input.now = now;
+    // Names: the users cache first, then what the messages carried, then the id.
+    std::map<std::string, std::string> names;
+    for (const auto& m : input.messages)
+        if (!m.user_name.empty()) names.emplace(m.user_id, m.user_name);
+    std::set<std::string> ids;
+    for (const auto& m : input.messages) ids.insert(m.user_id);
+    for (const auto& k : input.key_events) ids.insert(k.author_id);
+    for (const auto& a : input.actions) ids.insert(a.owner_id);
+    ids.insert(incident.commander_id);
+    for (const auto& id : ids)
+        if (auto cached = store.user_name(incident.where, id)) names[id] = *cached;
+    if (!incident.commander_name.empty()) names.emplace(incident.commander_id, incident.commander_name);
+    input.display_name = [names = std::move(names)](const std::string& id) {
+        auto it = names.find(id);
+        return it == names.end() ? id : it->second;
+    };
+    return input;
+}
+
+std::string redraft_postmortem(IncidentStore& store, const BotSettings& settings, Incident& incident,
+                               Timestamp now) {
+    auto input = gather_draft_input(store, settings, incident, now);
+    auto timeline = draft_timeline(input);
+    incident.postmortem_md = render_postmortem(input, timeline);
+    store.update_incident(incident);
+    return incident.postmortem_md;
+}
+
+std::string blameless_hint(std::string_view text, BlameContext context) {
+    auto findings = check_blameless(text, context);
+    if (findings.empty()) return {};
+    std::string out = "\n_Blameless check:_";
+    for (const auto& f : findings) {
+        out += "\n• “" + f.matched + "” — " + f.suggestion;
+    }
+    out += "\n_(Kept as written; the postmortem's blameless check lists it. Ignore if it doesn't apply.)_";
+    return out;
+}
+
+}  // namespace hindsight

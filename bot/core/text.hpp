@@ -1,0 +1,60 @@
+// Text utilities for drafting: chat markup to plain words, concise one-line
+// text, Markdown escaping, and a word tokenizer shared by the rule tables.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hindsight {
+
+// Resolves a user id (Slack "U123") or a username (Mattermost "alice") to a
+// display name; may return its argument unchanged when it knows no better.
+using NameResolver = std::function<std::string(const std::string&)>;
+
+// ASCII lower-casing (non-ASCII bytes unchanged).
+std::string to_lower_ascii(std::string_view text);
+
+// Runs of whitespace (including newlines) become one space; trimmed.
+std::string collapse_whitespace(std::string_view text);
+
+// "&amp;" "&lt;" "&gt;" "&quot;" "&#39;" → characters (Slack escapes these).
+std::string unescape_entities(std::string_view text);
+
+// Chat markup → readable plain text:
+//   Slack  <@U123> / <@U123|bob> → display name ("@U123" when unresolved),
+//          <#C1|general> → #general, <!here> → @here, <!subteam^S1|@ops> → @ops,
+//          <https://x|label> → label, <https://x> → https://x, entities unescaped;
+//   Mattermost @alice → display name when the resolver knows one.
+// `names` may be empty (mentions then keep their label or id).
+std::string render_chat_markup(std::string_view text, const NameResolver& names);
+
+// The same with every user mention replaced by "@user", for classification
+// (so a person called "Page" never makes a message a detection).
+std::string neutralise_markup(std::string_view text);
+
+// At most `max_chars` characters (UTF-8 code points), cut on a word boundary
+// with "…" appended when shortened. Never splits a code point.
+std::string shorten(std::string_view text, std::size_t max_chars);
+
+// Escapes Markdown control characters (\ ` * [ ] < > | ~, '_' at word edges,
+// '#' at the start) so chat text renders literally, also inside table cells.
+std::string escape_markdown(std::string_view text);
+
+// Makes a URL safe inside a Markdown link target: spaces and parentheses
+// percent-encoded.
+std::string markdown_link_target(std::string_view url);
+
+// A lower-cased token stream: words are runs of ASCII letters/digits, '\'' and
+// non-ASCII bytes ('’' counts as '\''); every other visible ASCII character is
+// a token of its own ("+1" → "+", "1"; "cc @bob" → "cc", "@", "bob").
+std::vector<std::string> tokenize_lower(std::string_view text);
+
+// True when `text` is only whitespace, :shortcode: emoji and Unicode emoji.
+bool only_emoji(std::string_view text);
+// `text` without :shortcode: and Unicode emoji.
+std::string strip_emoji(std::string_view text);
+
+}  // namespace hindsight

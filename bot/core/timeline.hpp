@@ -1,0 +1,73 @@
+// Drafting the incident timeline (SPEC.md §3): recorded messages, key events
+// and curations in; numbered, classified, de-noised, merged and capped entries
+// out. Pure: everything comes in through DraftInput.
+#pragma once
+
+#include "bot/core/incident.hpp"
+#include "bot/core/settings.hpp"
+#include "bot/core/time.hpp"
+#include "bot/core/timeline_rules.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hindsight {
+
+struct TimelineEntry {
+    std::string key;        // stable: "m:<message_id>", "k:<key_event_id>", "a:<curation_id>"
+    Timestamp at{};
+    std::string author;     // display name
+    std::string text;       // concise, Markdown-escaped, one line
+    EntryKind kind = EntryKind::message;
+    std::string permalink;  // may be empty
+    bool hidden = false;    // curated away (kept so `timeline show <n>` can bring it back)
+    int number = 0;         // 1-based, as shown by `/incident timeline`; stable within one draft
+};
+
+struct Durations {
+    std::optional<Duration> to_detection, to_mitigation, to_close;
+    Timestamp start{};  // incident.started_at, else opened_at
+};
+
+struct Timeline {
+    std::vector<TimelineEntry> entries;  // chronological, numbered 1..N
+    Durations durations;
+    bool spans_days = false;   // entries (or open/close) fall on more than one day
+    std::size_t dropped_noise = 0, merged = 0, capped = 0;
+};
+
+// Everything the drafting needs, gathered by the caller from the store.
+struct DraftInput {
+    Incident incident;
+    std::vector<RecordedMessage> messages;  // chronological; tombstones included (skipped)
+    std::vector<KeyEvent> key_events;
+    std::vector<TimelineCuration> curations;
+    std::vector<WhyStep> whys;
+    std::vector<std::string> factors;
+    std::vector<ActionItem> actions;
+    // Resolves user ids / usernames to display names; may return the id.
+    // Called at most once per distinct id per draft (results are cached).
+    std::function<std::string(const std::string& user_id)> display_name;
+    BotSettings settings;  // timezone, postmortem.max_timeline_entries, public_url
+    Timestamp now{};
+};
+
+// Bursts by one author closer than this are merged into one entry.
+inline constexpr Duration burst_window = std::chrono::seconds{60};
+// Longest entry text, in characters, before it is shortened with "…".
+inline constexpr std::size_t max_entry_chars = 280;
+
+// Throws std::invalid_argument when settings.timezone is unknown.
+Timeline draft_timeline(const DraftInput& input);
+
+// `/incident timeline`: numbered entries, hidden ones marked, Markdown, short
+// enough for chat, with a line on how to curate.
+std::string render_timeline(const Timeline& timeline, const DraftInput& input);
+
+// The entry's time as shown: date included when the timeline spans days.
+std::string entry_time(const TimelineEntry& entry, const Timeline& timeline, const DraftInput& input);
+
+}  // namespace hindsight

@@ -1,0 +1,51 @@
+// The data that decides what a chat message means for the timeline: the kind
+// of an entry (from keywords and phrases), its value when the draft must be
+// cut down, and which messages are noise. Rules are tables (timeline_rules.cpp),
+// one row per keyword or phrase, each with a test.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hindsight {
+
+enum class EntryKind { key_event, detection, escalation, action, decision, hypothesis, mitigation, resolution, message };
+
+// "key event", "detection", ... (as shown in the document).
+std::string_view to_string(EntryKind kind);
+
+// One classification row. `phrase` is lower-case words separated by single
+// spaces, matched on word boundaries, case-insensitively; a trailing '*' makes
+// the last word a prefix ("escalat*" matches "escalated", "escalation").
+struct KindRule {
+    EntryKind kind;
+    std::string_view phrase;
+};
+std::span<const KindRule> kind_rules();
+
+// Kinds from most to least specific: when a text matches rows of several
+// kinds, the earliest kind in this list wins.
+std::span<const EntryKind> kind_precedence();
+
+// The kind a message's text suggests (never key_event): `message` when no row
+// matches. A match right after a negation ("not resolved yet", "don't
+// deploy") does not count.
+EntryKind classify_text(std::string_view text);
+
+// How much an entry is worth keeping when the draft is capped (higher = kept
+// first). Key events are always kept regardless of this value.
+int kind_value(EntryKind kind);
+
+// Noise: a whole-message acknowledgement ("ok", "+1", "thanks!", "on it 👍"),
+// an emoji-only message (":tada:", "🙏🙏"), or a join/leave notice.
+bool is_acknowledgement(std::string_view text);
+bool is_emoji_only(std::string_view text);
+bool is_join_leave_notice(std::string_view text);
+bool is_noise(std::string_view text);
+
+// The acknowledgement phrases (lower-case, words separated by single spaces).
+std::span<const std::string_view> acknowledgement_phrases();
+
+}  // namespace hindsight

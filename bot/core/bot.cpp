@@ -198,6 +198,12 @@ std::string redraft_postmortem(IncidentStore& store, const BotSettings& settings
     return incident.postmortem_md;
 }
 
+std::string draft_postmortem_document(IncidentStore& store, const BotSettings& settings,
+                                      const Incident& incident, Timestamp now) {
+    auto input = gather_draft_input(store, settings, incident, now);
+    return render_postmortem(input, draft_timeline(input));
+}
+
 std::string blameless_hint(std::string_view text, BlameContext context) {
     auto findings = check_blameless(text, context);
     if (findings.empty()) return {};

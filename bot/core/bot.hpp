@@ -50,4 +50,9 @@ private:
     BotSettings settings_;
 };
 
+// The postmortem document (Markdown) of an incident, drafted from what is
+// stored now: `GET /incidents/{id}/postmortem.md` and `hindsight export`.
+std::string draft_postmortem_document(IncidentStore& store, const BotSettings& settings,
+                                      const Incident& incident, Timestamp now);
+
 }  // namespace hindsight

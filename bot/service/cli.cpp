@@ -1,12 +1,301 @@
 #include "bot/service/cli.hpp"
 
+#include "adapters/console/console.hpp"
+#include "adapters/slack/export_reader.hpp"
+#include "bot/core/bot.hpp"
+#include "bot/core/when.hpp"
+#include "bot/service/logging.hpp"
+#include "bot/service/service.hpp"
+#include "config/config.hpp"
+#include "storage/database.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <date/date.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
 
 namespace hindsight::service {
 
-int run_cli(int, char**) {
-    std::cerr << "hindsight: no commands yet\n";
+namespace {
+
+constexpr const char* usage_text = R"(hindsight — blameless postmortems in your incident channels
+
+Usage:
+  hindsight demo                                  play a bundled incident end to end (no network)
+  hindsight console [--config FILE] [--db PATH]   chat with the bot in the terminal (script on stdin works too)
+  hindsight serve [--config FILE]                 run the HTTP service (defaults: 127.0.0.1:8080, ./hindsight.db)
+  hindsight check-config --config FILE            validate and print the effective config, secrets redacted
+  hindsight export <incident-id> [--config FILE]  print the postmortem Markdown of an incident
+  hindsight draft --slack-export DIR --channel NAME [--from T] [--to T] [--config FILE]
+                                                  draft a postmortem from a Slack workspace export
+  hindsight --version | --help
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+)";
+
+// argv after the sub-command: positional words and --flag value pairs.
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> flags;
+    std::string error;
+
+    std::optional<std::string> flag(const std::string& name) const {
+        auto it = flags.find(name);
+        if (it == flags.end()) return std::nullopt;
+        return it->second;
+    }
+};
+
+Args parse_args(int argc, char** argv, int first, const std::vector<std::string>& known,
+                const std::vector<std::string>& switches = {}) {
+    Args args;
+    for (int i = first; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.rfind("--", 0) == 0) {
+            auto eq = a.find('=');
+            std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+            bool is_switch = std::find(switches.begin(), switches.end(), name) != switches.end();
+            if (!is_switch && std::find(known.begin(), known.end(), name) == known.end()) {
+                args.error = "unknown option --" + name;
+                return args;
+            }
+            if (is_switch) {
+                args.flags[name] = "1";
+            } else if (eq != std::string::npos) {
+                args.flags[name] = a.substr(eq + 1);
+            } else if (i + 1 < argc) {
+                args.flags[name] = argv[++i];
+            } else {
+                args.error = "--" + name + " needs a value";
+                return args;
+            }
+        } else {
+            args.positional.push_back(a);
+        }
+    }
+    return args;
+}
+
+int usage_error(const std::string& message) {
+    std::cerr << "hindsight: " << message << "\n\n" << usage_text;
     return 2;
+}
+
+std::optional<config::Config> load_config(const std::optional<std::string>& path) {
+    try {
+        return config::load(path, config::process_environment());
+    } catch (const config::ConfigError& e) {
+        std::cerr << "hindsight: invalid configuration: " << e.what() << "\n";
+        return std::nullopt;
+    }
+}
+
+// A scratch database for the demo and the console, removed afterwards.
+class ScratchDatabase {
+public:
+    ScratchDatabase() {
+        auto dir = std::filesystem::temp_directory_path() /
+                   ("hindsight-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+        std::filesystem::create_directories(dir);
+        dir_ = dir;
+    }
+    ~ScratchDatabase() {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    std::string path() const { return (dir_ / "hindsight.db").string(); }
+
+private:
+    static inline int counter_ = 0;
+    std::filesystem::path dir_;
+};
+
+int run_console_session(const config::Config& cfg, const std::string& db_path, std::istream& in, bool interactive,
+                        bool echo, Timestamp start) {
+    storage::Database db(db_path);
+    ManualClock clock(start);
+    Bot bot(db.store(), db.outbox(), clock, cfg.bot);
+    console::ConsoleOptions options;
+    options.echo = echo;
+    console::Console chat(bot, db.writes(), db.outbox(), clock, std::cout, options);
+    if (interactive)
+        std::cout << "Hindsight console — you are `you` in #incident. Type messages or `/incident help`; "
+                     ":user NAME, :channel NAME, :advance 2h, :quit.\n";
+    chat.run(in, interactive);
+    return 0;
+}
+
+Timestamp demo_start() {
+    using namespace date;
+    return Timestamp{sys_days{2026_y / November / 18} + std::chrono::hours{14} + std::chrono::minutes{25}};
+}
+
+int cmd_demo(int argc, char** argv) {
+    auto args = parse_args(argc, argv, 2, {});
+    if (!args.error.empty() || !args.positional.empty()) return usage_error(args.error.empty() ? "demo takes no arguments" : args.error);
+    configure_logging("warn", "text");
+    config::Config cfg;
+    ScratchDatabase scratch;
+    std::istringstream script(console::demo_script());
+    std::cout << "Hindsight demo: a checkout outage, played through the console adapter with a simulated clock.\n"
+                 "Everything below is what the channel would see. No network is used.\n\n";
+    int rc = run_console_session(cfg, scratch.path(), script, false, true, demo_start());
+    std::cout << "\nThat was the demo. Next: `hindsight console` to try it yourself, or `hindsight serve` "
+                 "to connect Slack or Mattermost (see README.md).\n";
+    return rc;
+}
+
+int cmd_console(int argc, char** argv) {
+    auto args = parse_args(argc, argv, 2, {"config", "db"});
+    if (!args.error.empty() || !args.positional.empty()) return usage_error(args.error.empty() ? "console takes no positional arguments" : args.error);
+    auto cfg = load_config(args.flag("config"));
+    if (!cfg) return 2;
+    configure_logging("warn", "text");
+    std::optional<ScratchDatabase> scratch;
+    std::string path;
+    if (auto db = args.flag("db")) {
+        path = *db;
+    } else {
+        scratch.emplace();
+        path = scratch->path();
+    }
+    bool interactive = ::isatty(STDIN_FILENO) != 0;
+    return run_console_session(*cfg, path, std::cin, interactive, !interactive, SystemClock{}.now());
+}
+
+int cmd_check_config(int argc, char** argv) {
+    auto args = parse_args(argc, argv, 2, {"config"});
+    if (!args.error.empty() || !args.positional.empty()) return usage_error(args.error.empty() ? "check-config takes --config FILE" : args.error);
+    auto cfg = load_config(args.flag("config"));
+    if (!cfg) return 2;
+    std::cout << config::redacted_json(*cfg) << "\n";
+    for (const auto& w : config::warnings(*cfg)) std::cerr << "warning: " << w << "\n";
+    std::cerr << "configuration OK\n";
+    return 0;
+}
+
+int cmd_export(int argc, char** argv) {
+    auto args = parse_args(argc, argv, 2, {"config"});
+    if (!args.error.empty()) return usage_error(args.error);
+    if (args.positional.size() != 1) return usage_error("export needs exactly one incident id");
+    std::int64_t id = 0;
+    try {
+        id = std::stoll(args.positional[0]);
+    } catch (const std::exception&) {
+        return usage_error("incident id must be a number");
+    }
+    auto cfg = load_config(args.flag("config"));
+    if (!cfg) return 2;
+    configure_logging("warn", cfg->log.format);
+    if (!std::filesystem::exists(cfg->storage_path)) {
+        std::cerr << "hindsight: no database at " << cfg->storage_path << "\n";
+        return 1;
+    }
+    storage::Database db(cfg->storage_path);
+    auto reader = db.open_reader();
+    auto incident = reader->find_incident(id);
+    if (!incident) {
+        std::cerr << "hindsight: no incident " << id << " in " << cfg->storage_path << "\n";
+        return 1;
+    }
+    std::cout << draft_postmortem_document(*reader, cfg->bot, *incident, SystemClock{}.now());
+    return 0;
+}
+
+int cmd_draft(int argc, char** argv) {
+    auto args = parse_args(argc, argv, 2, {"slack-export", "channel", "from", "to", "config"});
+    if (!args.error.empty()) return usage_error(args.error);
+    auto dir = args.flag("slack-export");
+    auto channel = args.flag("channel");
+    if (!dir || !channel) return usage_error("draft needs --slack-export DIR and --channel NAME");
+    auto cfg = load_config(args.flag("config"));
+    if (!cfg) return 2;
+    configure_logging("warn", "text");
+    auto now = SystemClock{}.now();
+    std::optional<Timestamp> from, to;
+    if (auto f = args.flag("from")) {
+        from = parse_when(*f, now, cfg->bot.timezone);
+        if (!from) return usage_error("--from: unreadable time '" + *f + "'");
+    }
+    if (auto t = args.flag("to")) {
+        to = parse_when(*t, now, cfg->bot.timezone);
+        if (!to) return usage_error("--to: unreadable time '" + *t + "'");
+    }
+    try {
+        auto exported = slack::read_export(*dir, *channel, from, to);
+        ScratchDatabase scratch;
+        storage::Database db(scratch.path());
+        std::string document;
+        db.writes().run([&] {
+            auto& store = db.store();
+            auto incident = exported.incident;
+            incident.id = store.create_incident(incident);
+            for (const auto& [id, name] : exported.users) store.remember_user(incident.where, id, name);
+            for (auto m : exported.messages) {
+                m.incident_id = incident.id;
+                store.insert_message(m);
+            }
+            document = draft_postmortem_document(store, cfg->bot, incident, now);
+        });
+        std::cout << document;
+    } catch (const std::exception& e) {
+        std::cerr << "hindsight: draft failed: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_serve(int argc, char** argv) {
+    auto args = parse_args(argc, argv, 2, {"config"});
+    if (!args.error.empty() || !args.positional.empty()) return usage_error(args.error.empty() ? "serve takes --config FILE" : args.error);
+    auto cfg = load_config(args.flag("config"));
+    if (!cfg) return 2;
+    configure_logging(cfg->log.level, cfg->log.format);
+    try {
+        Service service(*cfg);
+        return service.run();
+    } catch (const std::exception& e) {
+        spdlog::critical("serve: {}", e.what());
+        return 1;
+    }
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << usage_text;
+        return 2;
+    }
+    std::string command = argv[1];
+    try {
+        if (command == "--help" || command == "-h" || command == "help") {
+            std::cout << usage_text;
+            return 0;
+        }
+        if (command == "--version" || command == "version") {
+            std::cout << "hindsight " << version_string() << "\n";
+            return 0;
+        }
+        if (command == "demo") return cmd_demo(argc, argv);
+        if (command == "console") return cmd_console(argc, argv);
+        if (command == "serve") return cmd_serve(argc, argv);
+        if (command == "check-config") return cmd_check_config(argc, argv);
+        if (command == "export") return cmd_export(argc, argv);
+        if (command == "draft") return cmd_draft(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "hindsight: " << e.what() << "\n";
+        return 1;
+    }
+    return usage_error("unknown command '" + command + "'");
 }
 
 }  // namespace hindsight::service

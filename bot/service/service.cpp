@@ -1,0 +1,134 @@
+#include "bot/service/service.hpp"
+
+#include "adapters/http/event_loop.hpp"
+#include "adapters/http/metrics.hpp"
+#include "adapters/http/router.hpp"
+#include "adapters/http/server.hpp"
+#include "adapters/outbound/delivery.hpp"
+#include "adapters/outbound/worker.hpp"
+#include "bot/core/bot.hpp"
+#include "bot/service/platforms.hpp"
+#include "bot/service/routes.hpp"
+#include "storage/database.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+
+#ifndef HINDSIGHT_VERSION
+#define HINDSIGHT_VERSION "0.0.0"
+#endif
+#ifndef HINDSIGHT_GIT_REV
+#define HINDSIGHT_GIT_REV "unknown"
+#endif
+
+namespace hindsight::service {
+
+std::string version_string() { return std::string(HINDSIGHT_VERSION) + " (git " + HINDSIGHT_GIT_REV + ")"; }
+
+namespace {
+
+std::chrono::milliseconds to_ms(double seconds) {
+    return std::chrono::milliseconds{static_cast<std::int64_t>(seconds * 1000.0)};
+}
+
+}  // namespace
+
+struct Service::Parts {
+    explicit Parts(config::Config c)
+        : cfg(std::move(c)),
+          db(cfg.storage_path),
+          bot(db.store(), db.outbox(), clock, cfg.bot),
+          loop(cfg.listen.threads),
+          delivery(db.writes(), db.outbox(), clock, outbound::Delivery::Options{}),
+          background("background") {}
+
+    config::Config cfg;
+    SystemClock clock;
+    storage::Database db;
+    Bot bot;
+    http::EventLoop loop;
+    http::Metrics metrics;
+    http::Router router;
+    outbound::Delivery delivery;
+    outbound::Worker background;
+    std::unique_ptr<Platforms> platforms;
+    std::unique_ptr<ApiRoutes> api;
+    std::unique_ptr<http::Server> server;
+    std::atomic<bool> stopping{false};
+};
+
+Service::Service(config::Config config) : parts_(std::make_unique<Parts>(std::move(config))) {}
+
+Service::~Service() = default;
+
+void Service::stop() {
+    auto& p = *parts_;
+    if (p.stopping.exchange(true)) return;
+    p.loop.post([&p] {
+        spdlog::info("shutting down: no new connections, finishing in-flight requests");
+        p.server->shutdown([&p] {
+            p.delivery.stop();
+            p.loop.stop();
+        });
+    });
+}
+
+int Service::run(std::function<void(std::uint16_t)> on_ready) {
+    auto& p = *parts_;
+    const auto& cfg = p.cfg;
+    for (const auto& w : config::warnings(cfg)) spdlog::warn("config: {}", w);
+
+    p.metrics.gauge("hindsight_outbox_pending", "Outbox messages waiting for delivery",
+                    [&p] { return static_cast<double>(p.db.outbox().pending_count()); });
+    p.metrics.gauge("hindsight_outbox_dead", "Outbox messages given up on (dead letters)",
+                    [&p] { return static_cast<double>(p.db.outbox().dead_count()); });
+
+    PlatformDeps deps{p.db, p.bot, p.clock, p.background, p.metrics, p.delivery};
+    p.platforms = std::make_unique<Platforms>(cfg, deps);
+    p.platforms->add_routes(p.router);
+    p.api = std::make_unique<ApiRoutes>(cfg, p.db, p.metrics, p.clock);
+    p.api->add_routes(p.router);
+
+    http::ServerOptions options;
+    options.address = cfg.listen.address;
+    options.port = cfg.listen.port;
+    options.max_body_bytes = cfg.listen.max_body_bytes;
+    options.header_timeout = to_ms(cfg.listen.header_timeout_s);
+    options.body_timeout = to_ms(cfg.listen.body_timeout_s);
+    options.idle_timeout = to_ms(cfg.listen.idle_timeout_s);
+    options.max_connections = cfg.listen.max_connections;
+    p.server = std::make_unique<http::Server>(p.loop, options, p.router, p.metrics);
+    auto port = p.server->start();
+
+    p.delivery.start();
+    auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.bot.reminders.check_interval);
+    p.loop.every(std::max(interval, std::chrono::milliseconds{10}), [&p] {
+        p.db.writes().submit([&p] { p.bot.run_reminders(); },
+                             [&p](std::exception_ptr error) {
+                                 if (error) {
+                                     try {
+                                         std::rethrow_exception(error);
+                                     } catch (const std::exception& e) {
+                                         spdlog::error("reminders: {}", e.what());
+                                     }
+                                 }
+                                 p.delivery.kick();
+                             });
+    });
+    p.loop.on_shutdown_signal([this](int signo) {
+        spdlog::info("received signal {}", signo);
+        stop();
+    });
+
+    spdlog::info("hindsight {} listening on {}:{} (database {})", version_string(), cfg.listen.address, port,
+                 cfg.storage_path);
+    if (on_ready) on_ready(port);
+    p.loop.run();
+    p.delivery.stop();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace hindsight::service

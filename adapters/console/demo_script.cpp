@@ -18,6 +18,8 @@ joining
 :user maya
 error rate still climbing, p99 latency on checkout is 9s
 :advance 1m
+:user sam
+I'll update the status page: "investigating elevated checkout errors"
 :user tom
 Support here: customers report "payment failed" on web and mobile, 40+ tickets in 10 min
 :user maya
@@ -62,6 +64,10 @@ rollback done
 :advance 1m
 :user maya
 no change, error rate still 17%
+:user sam
+status page updated
+:user dev
+ugh
 :user lena
 so it's not the deploy
 :advance 1m
@@ -106,6 +112,10 @@ thanks all
 :advance 10m
 :user maya
 monitoring for a bit longer before we close
+:user tom
+I'll reply to the open tickets with the all-clear once you close
+:user maya
+sounds good
 :advance 15m
 :user maya
 all clear, resolved

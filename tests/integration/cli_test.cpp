@@ -1,0 +1,110 @@
+// The `hindsight` binary as a user runs it: demo, check-config, serve with
+// health/metrics and an orderly exit on SIGTERM.
+#include "adapters/outbound/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <regex>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string binary = HINDSIGHT_BINARY;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// Waits for the "listening on ADDRESS:PORT" log line and returns the port.
+std::optional<int> listening_port(test::ChildProcess& serve) {
+    std::optional<int> port;
+    test::wait_until(
+        [&] {
+            std::smatch m;
+            auto err = serve.err();
+            static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
+            if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
+            return port.has_value();
+        },
+        10s);
+    return port;
+}
+
+}  // namespace
+
+TEST_CASE("cli: demo prints the incident, its drafted timeline and the reminder, and exits 0") {
+    test::TempDir dir;
+    test::ChildProcess demo(binary, {"demo"}, dir.path());
+    auto rc = demo.wait(60s);
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 0);
+    auto out = demo.out();
+    CHECK(contains(out, "Checkout API returning 5xx"));
+    CHECK(contains(out, "Draft timeline"));
+    CHECK(contains(out, "DM @dev"));
+}
+
+TEST_CASE("cli: check-config names an unknown key and exits 2") {
+    test::TempDir dir;
+    std::ofstream(dir.path() / "bad.json") << R"({"listen": {"prot": 8080}})";
+    test::ChildProcess check(binary, {"check-config", "--config", "bad.json"}, dir.path());
+    auto rc = check.wait(10s);
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 2);
+    CHECK(contains(check.err(), "listen.prot"));
+}
+
+TEST_CASE("cli: check-config prints the effective config with secrets redacted") {
+    test::TempDir dir;
+    std::ofstream(dir.path() / "ok.json") << R"({"slack": {"signing_secret": "s3cr3t-signing"}})";
+    test::ChildProcess check(binary, {"check-config", "--config", "ok.json"}, dir.path(),
+                             {"HINDSIGHT_API_TOKEN=api-t0ken-value"});
+    auto rc = check.wait(10s);
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 0);
+    auto out = check.out() + check.err();
+    CHECK(contains(out, "signing_secret"));
+    CHECK_FALSE(contains(out, "s3cr3t-signing"));
+    CHECK_FALSE(contains(out, "api-t0ken-value"));
+}
+
+TEST_CASE("cli: unknown commands and options are usage errors (exit 2)") {
+    test::TempDir dir;
+    test::ChildProcess bogus(binary, {"frobnicate"}, dir.path());
+    CHECK(bogus.wait(10s) == 2);
+    test::ChildProcess bad_flag(binary, {"serve", "--nope", "x"}, dir.path());
+    CHECK(bad_flag.wait(10s) == 2);
+    CHECK(contains(bad_flag.err(), "--nope"));
+}
+
+TEST_CASE("cli: serve answers health, readiness and metrics, then exits 0 on SIGTERM") {
+    test::TempDir dir;
+    std::ofstream(dir.path() / "config.json") << R"({"listen": {"port": 0}, "storage": {"path": "serve.db"}})";
+    test::ChildProcess serve(binary, {"serve", "--config", "config.json"}, dir.path());
+    auto port = listening_port(serve);
+    REQUIRE_MESSAGE(port.has_value(), serve.err());
+    auto base = "http://127.0.0.1:" + std::to_string(*port);
+
+    hindsight::outbound::HttpClient client;
+    auto health = client.send({"GET", base + "/healthz", {}, {}});
+    CHECK(health.status == 200);
+    auto ready = client.send({"GET", base + "/readyz", {}, {}});
+    CHECK(ready.status == 200);
+    CHECK(client.send({"GET", base + "/no-such-route", {}, {}}).status == 404);
+    CHECK(client.send({"POST", base + "/healthz", {}, "x"}).status == 405);
+    auto metrics = client.send({"GET", base + "/metrics", {}, {}});
+    CHECK(metrics.status == 200);
+    CHECK(contains(metrics.body, "/healthz"));
+    CHECK(contains(metrics.body, "# TYPE"));
+    auto api = client.send({"GET", base + "/incidents", {}, {}});
+    CHECK(api.status == 401);  // no api.token configured: the API stays closed
+
+    serve.signal(SIGTERM);
+    auto rc = serve.wait(10s);
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 0);
+    CHECK(std::filesystem::exists(dir.path() / "serve.db"));
+}

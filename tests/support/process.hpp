@@ -1,0 +1,105 @@
+// Runs the real `hindsight` binary as a child process for end-to-end tests:
+// output captured to files, bounded waits on conditions, signals.
+#pragma once
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace test {
+
+// Polls `ready` until it holds or `timeout` passes. Polling a condition with
+// a bound is not a sleep for synchronisation: it returns as soon as it holds.
+inline bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (ready()) return true;
+        std::this_thread::yield();
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    return ready();
+}
+
+inline std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+class ChildProcess {
+public:
+    ChildProcess(const std::string& binary, const std::vector<std::string>& args, const std::filesystem::path& dir,
+                 const std::vector<std::string>& env = {}, const std::string& stdin_text = {})
+        : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
+        auto in_path = dir / "stdin.txt";
+        std::ofstream(in_path) << stdin_text;
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            int in = ::open(in_path.c_str(), O_RDONLY);
+            int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(in, 0);
+            ::dup2(out, 1);
+            ::dup2(err, 2);
+            ::chdir(dir.c_str());
+            for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+            std::vector<char*> argv;
+            argv.push_back(const_cast<char*>(binary.c_str()));
+            for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+            argv.push_back(nullptr);
+            ::execv(binary.c_str(), argv.data());
+            ::_exit(127);
+        }
+    }
+    ~ChildProcess() {
+        if (pid_ > 0 && !status_) {
+            ::kill(pid_, SIGKILL);
+            int ignored = 0;
+            ::waitpid(pid_, &ignored, 0);
+        }
+    }
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    void signal(int signo) { ::kill(pid_, signo); }
+
+    // The exit code once the process ended within `timeout`; -signal when killed.
+    std::optional<int> wait(std::chrono::milliseconds timeout) {
+        wait_until([&] { return poll(); }, timeout);
+        return status_;
+    }
+
+    std::string out() const { return read_file(out_); }
+    std::string err() const { return read_file(err_); }
+    pid_t pid() const { return pid_; }
+
+private:
+    bool poll() {
+        if (status_) return true;
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+            return true;
+        }
+        return false;
+    }
+
+    std::filesystem::path out_, err_;
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+};
+
+}  // namespace test

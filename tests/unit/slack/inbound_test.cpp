@@ -68,7 +68,8 @@ TEST_CASE("inbound: plain message") {
     CHECK(m.where == channel);
     CHECK(m.message_id == "1700000000.000100");
     CHECK(m.user_id == "U0TEST0002");
-    CHECK(m.text == "checkout p99 is at 4s, paging db on-call &lt;@U0TEST0003&gt;");
+    // Slack's escaping of &, <, > is undone: the core stores what was typed.
+    CHECK(m.text == "checkout p99 is at 4s & paging <db> on-call");
     CHECK(m.at == ts(1700000000, 100));
     CHECK(m.thread_parent.empty());
     CHECK(m.origin == Origin::human);
@@ -241,6 +242,11 @@ TEST_CASE("inbound: ssl_check and incomplete commands") {
     auto missing = parse_command(*http::Form::parse("team_id=T1&user_id=U1&text=status"), ts(1, 0));
     CHECK_FALSE(missing);
     CHECK(missing.error.find("channel_id") != std::string::npos);
+    auto escaped = parse_command(
+        *http::Form::parse("team_id=T1&channel_id=C1&user_id=U1&text=note+p99+%26gt%3B+4s+%26amp%3B+rising"),
+        ts(1, 0));
+    REQUIRE(escaped);
+    CHECK(escaped.value->command.text == "note p99 > 4s & rising");
 }
 
 TEST_CASE("inbound: block_actions button click") {

@@ -1,0 +1,28 @@
+// The core speaks Markdown (CommonMark-ish: **bold**, _italic_, `code`,
+// fences, [label](url), # headings, - lists, tables); Slack speaks mrkdwn
+// (PLATFORMS.md 1.6). This converts one to the other and splits long texts.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hindsight::slack {
+
+// Markdown → Slack mrkdwn. Literal &, <, > are escaped; Slack's own
+// constructs the core may emit (<@U…>, <#C…>, <!here>, <https://…|label>)
+// and code spans/blocks pass through untouched.
+std::string to_mrkdwn(std::string_view markdown);
+
+// Slack's escaping of the three control characters, and its inverse for
+// text Slack sends us (so the core stores what people actually typed).
+std::string escape(std::string_view text);
+std::string unescape(std::string_view text);
+
+// Splits mrkdwn into chunks of at most `limit` bytes, on line boundaries when
+// possible (never inside a UTF-8 sequence); a code block cut in two is closed
+// and reopened so both halves render as code.
+std::vector<std::string> split(std::string_view text, std::size_t limit);
+
+}  // namespace hindsight::slack

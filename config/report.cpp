@@ -1,0 +1,95 @@
+// What the service says about its configuration: the redacted dump printed by
+// `check-config` and the startup warnings.
+#include "config/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace hindsight::config {
+
+namespace {
+
+using ordered = nlohmann::ordered_json;
+
+ordered secret(const std::string& value) {
+    return value.empty() ? "" : "<redacted>";
+}
+
+// Back in the file's unit; whole values print as integers, like the file has them.
+ordered in_unit(Duration d, std::int64_t micros_per_unit) {
+    if (d.count() % micros_per_unit == 0) return d.count() / micros_per_unit;
+    return static_cast<double>(d.count()) / static_cast<double>(micros_per_unit);
+}
+
+bool is_loopback(const std::string& address) {
+    return address == "localhost" || address == "::1" || address == "[::1]" || address.starts_with("127.");
+}
+
+}  // namespace
+
+std::string redacted_json(const Config& c) {
+    ordered tokens = ordered::array();
+    for (const auto& t : c.mattermost.tokens) tokens.push_back(secret(t));
+
+    ordered out = {
+        {"listen",
+         {{"address", c.listen.address},
+          {"port", c.listen.port},
+          {"max_body_bytes", c.listen.max_body_bytes},
+          {"header_timeout_s", c.listen.header_timeout_s},
+          {"body_timeout_s", c.listen.body_timeout_s},
+          {"idle_timeout_s", c.listen.idle_timeout_s},
+          {"max_connections", c.listen.max_connections},
+          {"threads", c.listen.threads}}},
+        {"storage", {{"path", c.storage_path}}},
+        {"timezone", c.bot.timezone},
+        {"public_url", c.bot.public_url},
+        {"log", {{"level", c.log.level}, {"format", c.log.format}}},
+        {"api", {{"token", secret(c.api_token)}}},
+        {"slack",
+         {{"signing_secret", secret(c.slack.signing_secret)},
+          {"bot_token", secret(c.slack.bot_token)},
+          {"api_base_url", c.slack.api_base_url}}},
+        {"mattermost",
+         {{"url", c.mattermost.url},
+          {"bot_token", secret(c.mattermost.bot_token)},
+          {"tokens", tokens},
+          {"websocket", c.mattermost.websocket}}},
+        {"reminders",
+         {{"check_interval_s", in_unit(c.bot.reminders.check_interval, 1'000'000)},
+          {"repeat_every_s", in_unit(c.bot.reminders.repeat_every, 1'000'000)},
+          {"escalate_after", c.bot.reminders.escalate_after},
+          {"default_due", c.bot.reminders.default_due}}},
+        {"postmortem",
+         {{"schedule_within_h", in_unit(c.bot.postmortem.schedule_within, 3'600'000'000)},
+          {"facilitators", c.bot.postmortem.facilitators},
+          {"max_timeline_entries", c.bot.postmortem.max_timeline_entries}}},
+        {"patterns", {{"window", c.bot.patterns_window}}},
+    };
+    return out.dump(2);
+}
+
+std::vector<std::string> warnings(const Config& c) {
+    std::vector<std::string> out;
+    if (!c.slack.enabled()) {
+        out.push_back("slack: signing_secret not set — Slack endpoints disabled");
+    } else if (c.slack.bot_token.empty()) {
+        out.push_back("slack: bot_token not set — the bot can record but not post");
+    }
+    if (c.mattermost.tokens.empty()) {
+        out.push_back("mattermost: no tokens — Mattermost endpoints disabled");
+    }
+    if (!c.mattermost.tokens.empty() && c.mattermost.bot_token.empty()) {
+        out.push_back("mattermost: bot_token not set — the bot can answer commands but not post");
+    }
+    if (c.api_token.empty()) {
+        out.push_back("api.token not set — /incidents API disabled");
+    }
+    if (!is_loopback(c.listen.address)) {
+        out.push_back("listen.address " + c.listen.address +
+                      " is not a loopback address and Hindsight serves plain HTTP — "
+                      "put a TLS-terminating reverse proxy in front");
+    }
+    return out;
+}
+
+}  // namespace hindsight::config

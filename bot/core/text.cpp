@@ -1,0 +1,351 @@
+#include "bot/core/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+namespace hindsight {
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Decodes one UTF-8 code point at s[i]; invalid bytes decode as themselves
+// (length 1) so malformed input never stalls or throws.
+std::uint32_t decode(std::string_view s, std::size_t i, std::size_t& length) {
+    auto b = static_cast<unsigned char>(s[i]);
+    int extra = b < 0x80 ? 0 : (b >> 5) == 0x6 ? 1 : (b >> 4) == 0xE ? 2 : (b >> 3) == 0x1E ? 3 : -1;
+    if (extra <= 0 || i + static_cast<std::size_t>(extra) >= s.size()) {
+        length = 1;
+        return b;
+    }
+    std::uint32_t cp = b & (0x3F >> extra);
+    for (int k = 1; k <= extra; ++k) {
+        auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+        if ((c & 0xC0) != 0x80) {
+            length = 1;
+            return b;
+        }
+        cp = (cp << 6) | (c & 0x3F);
+    }
+    length = static_cast<std::size_t>(extra) + 1;
+    return cp;
+}
+
+// Pictographs, dingbats, symbols and the joiners/modifiers that build emoji
+// sequences (ZWJ, variation selector, skin tones, keycaps, tags, flags).
+bool is_emoji_code_point(std::uint32_t cp) {
+    return (cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2600 && cp <= 0x27BF) ||
+           (cp >= 0x2B00 && cp <= 0x2BFF) || (cp >= 0x2300 && cp <= 0x23FF) ||
+           (cp >= 0x2190 && cp <= 0x21FF) || (cp >= 0xE0020 && cp <= 0xE007F) || cp == 0x200D ||
+           cp == 0xFE0F || cp == 0xFE0E || cp == 0x20E3 || cp == 0x00A9 || cp == 0x00AE || cp == 0x203C ||
+           cp == 0x2049 || cp == 0x2122 || cp == 0x2139 || cp == 0x3030 || cp == 0x303D || cp == 0x3297 ||
+           cp == 0x3299;
+}
+
+bool is_shortcode_char(char c) { return is_alnum(c) || c == '_' || c == '-' || c == '+' || c == '\''; }
+
+// Length of a ":shortcode:" (optionally followed by "::skin-tone-2:") at s[i], 0 if none.
+std::size_t shortcode_at(std::string_view s, std::size_t i) {
+    if (s[i] != ':') return 0;
+    std::size_t j = i + 1;
+    while (j < s.size() && is_shortcode_char(s[j])) ++j;
+    if (j == i + 1 || j >= s.size() || s[j] != ':') return 0;
+    return j + 1 - i;
+}
+
+struct Entity {
+    std::string_view name;
+    char ch;
+};
+constexpr std::array entities{Entity{"&amp;", '&'}, Entity{"&lt;", '<'}, Entity{"&gt;", '>'},
+                              Entity{"&quot;", '"'}, Entity{"&#39;", '\''}, Entity{"&apos;", '\''}};
+
+// Appends the entity at s[i] decoded and returns its length, or 0.
+std::size_t entity_at(std::string_view s, std::size_t i, std::string& out) {
+    for (const auto& e : entities) {
+        if (s.substr(i, e.name.size()) == e.name) {
+            out += e.ch;
+            return e.name.size();
+        }
+    }
+    return 0;
+}
+
+// A Slack control sequence "<...>" at s[i]: returns its length (0 if s[i]
+// does not start one). Only <@…>, <#…>, <!…> and <scheme:…> count, and the
+// part before '|' has no whitespace, so "latency < 100ms" stays text.
+std::size_t slack_construct_at(std::string_view s, std::size_t i) {
+    if (s[i] != '<' || i + 1 >= s.size()) return 0;
+    auto close = s.find('>', i + 1);
+    if (close == std::string_view::npos) return 0;
+    auto body = s.substr(i + 1, close - i - 1);
+    if (body.empty()) return 0;
+    auto target = body.substr(0, body.find('|'));
+    if (target.empty() || std::any_of(target.begin(), target.end(), is_space)) return 0;
+    if (body.find('\n') != std::string_view::npos) return 0;
+    char first = target.front();
+    if (first == '@' || first == '#' || first == '!') return close + 1 - i;
+    auto colon = target.find(':');
+    if (colon == std::string_view::npos || colon == 0) return 0;
+    for (std::size_t k = 0; k < colon; ++k)
+        if (!is_alnum(target[k]) && target[k] != '+' && target[k] != '.' && target[k] != '-') return 0;
+    return close + 1 - i;
+}
+
+bool mm_username_char(char c) { return is_alnum(c) || c == '.' || c == '_' || c == '-'; }
+
+// Renders chat markup; `mention` decides what a user mention becomes from
+// (id, label) where label may be empty.
+template <typename Mention>
+std::string render(std::string_view s, Mention&& mention, bool mattermost_mentions) {
+    std::string out;
+    out.reserve(s.size());
+    std::size_t i = 0;
+    while (i < s.size()) {
+        char c = s[i];
+        if (c == '<') {
+            if (auto n = slack_construct_at(s, i)) {
+                auto body = s.substr(i + 1, n - 2);
+                auto bar = body.find('|');
+                auto target = body.substr(0, bar);
+                auto label = bar == std::string_view::npos ? std::string_view{} : body.substr(bar + 1);
+                if (target.front() == '@') {
+                    out += mention(std::string(target.substr(1)), std::string(label));
+                } else if (target.front() == '#') {
+                    out += '#';
+                    out += unescape_entities(label.empty() ? target.substr(1) : label);
+                } else if (target.front() == '!') {
+                    if (!label.empty()) {
+                        out += unescape_entities(label);
+                    } else {
+                        auto word = target.substr(1);
+                        out += '@';
+                        out += word.substr(0, word.find('^'));
+                    }
+                } else {
+                    out += unescape_entities(label.empty() ? target : label);
+                }
+                i += n;
+                continue;
+            }
+        } else if (c == '&') {
+            if (auto n = entity_at(s, i, out)) {
+                i += n;
+                continue;
+            }
+        } else if (c == '@' && mattermost_mentions && (i == 0 || !(is_alnum(s[i - 1]) || s[i - 1] == '.'))) {
+            std::size_t j = i + 1;
+            while (j < s.size() && mm_username_char(s[j])) ++j;
+            while (j > i + 1 && (s[j - 1] == '.' || s[j - 1] == '-')) --j;  // "@bob." ends a sentence
+            if (j > i + 1) {
+                out += mention(std::string(s.substr(i + 1, j - i - 1)), std::string{});
+                i = j;
+                continue;
+            }
+        }
+        out += c;
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string to_lower_ascii(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) c = lower(c);
+    return out;
+}
+
+std::string collapse_whitespace(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    bool pending_space = false;
+    for (char c : text) {
+        if (is_space(c)) {
+            pending_space = !out.empty();
+            continue;
+        }
+        if (pending_space) out += ' ';
+        pending_space = false;
+        out += c;
+    }
+    return out;
+}
+
+std::string unescape_entities(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == '&') {
+            if (auto n = entity_at(text, i, out)) {
+                i += n;
+                continue;
+            }
+        }
+        out += text[i++];
+    }
+    return out;
+}
+
+std::string render_chat_markup(std::string_view text, const NameResolver& names) {
+    auto mention = [&](const std::string& id, const std::string& label) -> std::string {
+        std::string resolved = names ? names(id) : std::string{};
+        bool known = !resolved.empty() && resolved != id;
+        if (known) return resolved;
+        if (!label.empty()) return label.front() == '@' ? label.substr(1) : label;
+        return "@" + id;
+    };
+    return render(text, mention, true);
+}
+
+std::string neutralise_markup(std::string_view text) {
+    auto mention = [](const std::string&, const std::string&) { return std::string("@user"); };
+    return render(text, mention, true);
+}
+
+std::string shorten(std::string_view text, std::size_t max_chars) {
+    // Find the byte offset of code point number max_chars.
+    std::size_t chars = 0, i = 0, cut = std::string_view::npos;
+    while (i < text.size()) {
+        if (chars == max_chars) {
+            cut = i;
+            break;
+        }
+        std::size_t len = 1;
+        decode(text, i, len);
+        i += len;
+        ++chars;
+    }
+    if (cut == std::string_view::npos) return std::string(text);
+    if (max_chars == 0) return {};
+    // Leave room for the ellipsis: back up one code point.
+    std::size_t limit = cut;
+    do {
+        --limit;
+    } while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80);
+    auto head = text.substr(0, limit);
+    auto space = head.find_last_of(' ');
+    // Cut on a word boundary unless that would throw away most of the text.
+    if (space != std::string_view::npos && space >= limit / 2) head = head.substr(0, space);
+    while (!head.empty() && (is_space(head.back()) || head.back() == ',' || head.back() == ';')) head.remove_suffix(1);
+    // A trailing lone backslash would escape the ellipsis' neighbour.
+    std::size_t slashes = 0;
+    while (slashes < head.size() && head[head.size() - 1 - slashes] == '\\') ++slashes;
+    if (slashes % 2 == 1) head.remove_suffix(1);
+    std::string out(head);
+    out += "…";
+    return out;
+}
+
+std::string escape_markdown(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        switch (c) {
+            case '\\': case '`': case '*': case '[': case ']': case '<': case '>': case '|': case '~':
+                out += '\\';
+                out += c;
+                break;
+            case '_': {
+                // Intra-word underscores (error_rate) are not emphasis.
+                bool inner = i > 0 && i + 1 < text.size() && is_alnum(text[i - 1]) && is_alnum(text[i + 1]);
+                if (!inner) out += '\\';
+                out += c;
+                break;
+            }
+            case '#':
+                if (out.empty()) out += '\\';
+                out += c;
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string markdown_link_target(std::string_view url) {
+    std::string out;
+    out.reserve(url.size());
+    for (char c : url) {
+        if (c == ' ') out += "%20";
+        else if (c == '(') out += "%28";
+        else if (c == ')') out += "%29";
+        else if (c == '<') out += "%3C";
+        else if (c == '>') out += "%3E";
+        else if (!is_space(c)) out += c;
+    }
+    return out;
+}
+
+std::vector<std::string> tokenize_lower(std::string_view text) {
+    std::vector<std::string> tokens;
+    std::string word;
+    auto flush = [&] {
+        if (!word.empty()) tokens.push_back(std::move(word));
+        word.clear();
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        char c = text[i];
+        auto b = static_cast<unsigned char>(c);
+        if (b >= 0x80) {
+            if (text.substr(i, 3) == "\xE2\x80\x99") {  // ’ typed by phones and macOS
+                word += '\'';
+                i += 3;
+                continue;
+            }
+            std::size_t len = 1;
+            auto cp = decode(text, i, len);
+            if (is_emoji_code_point(cp) || (cp >= 0x2000 && cp <= 0x206F)) {
+                // Emoji and general punctuation (… — “) separate words.
+                flush();
+                if (cp != 0xFE0F && cp != 0x200D) tokens.emplace_back(text.substr(i, len));
+            } else {
+                word.append(text.substr(i, len));
+            }
+            i += len;
+            continue;
+        }
+        if (is_alnum(c) || c == '\'') {
+            word += lower(c);
+        } else {
+            flush();
+            if (!is_space(c)) tokens.emplace_back(1, c);
+        }
+        ++i;
+    }
+    flush();
+    return tokens;
+}
+
+std::string strip_emoji(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        if (auto n = shortcode_at(text, i)) {
+            i += n;
+            continue;
+        }
+        std::size_t len = 1;
+        auto cp = decode(text, i, len);
+        bool regional_indicator = cp >= 0x1F1E6 && cp <= 0x1F1FF;
+        if (!is_emoji_code_point(cp) && !regional_indicator) out.append(text.substr(i, len));
+        i += len;
+    }
+    return out;
+}
+
+bool only_emoji(std::string_view text) {
+    auto rest = strip_emoji(text);
+    bool any_emoji = rest.size() != text.size();
+    return any_emoji && std::all_of(rest.begin(), rest.end(), is_space);
+}
+
+}  // namespace hindsight

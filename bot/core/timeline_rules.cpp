@@ -1,0 +1,297 @@
+#include "bot/core/timeline_rules.hpp"
+
+#include "bot/core/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <unordered_map>
+
+namespace hindsight {
+
+namespace {
+
+using K = EntryKind;
+
+// Keywords and phrases per kind. Matching is on lower-cased words at word
+// boundaries; '*' ends a prefix. Extend by adding rows (and a test row).
+constexpr std::array rules{
+    // detection: the moment someone (or something) noticed
+    KindRule{K::detection, "alert*"},
+    KindRule{K::detection, "paged"},
+    KindRule{K::detection, "page"},
+    KindRule{K::detection, "noticed"},
+    KindRule{K::detection, "error rate"},
+    KindRule{K::detection, "firing"},
+    KindRule{K::detection, "spike*"},
+    KindRule{K::detection, "5xx"},
+    KindRule{K::detection, "seeing errors"},
+    KindRule{K::detection, "customers report*"},
+    // escalation: more people or teams brought in
+    KindRule{K::escalation, "escalat*"},
+    KindRule{K::escalation, "paging"},
+    KindRule{K::escalation, "looping in"},
+    KindRule{K::escalation, "pulling in"},
+    KindRule{K::escalation, "cc @"},
+    KindRule{K::escalation, "waking up"},
+    // action: something was changed in the system
+    KindRule{K::action, "deploy*"},
+    KindRule{K::action, "rolled back"},
+    KindRule{K::action, "rolling back"},
+    KindRule{K::action, "roll back"},
+    KindRule{K::action, "rollback*"},
+    KindRule{K::action, "revert*"},
+    KindRule{K::action, "restart*"},
+    KindRule{K::action, "failover"},
+    KindRule{K::action, "failed over"},
+    KindRule{K::action, "scaled"},
+    KindRule{K::action, "scale up"},
+    KindRule{K::action, "scaling up"},
+    KindRule{K::action, "feature flag*"},
+    KindRule{K::action, "toggled"},
+    KindRule{K::action, "disabled the"},
+    KindRule{K::action, "drained"},
+    // decision: the team chose a course
+    KindRule{K::decision, "decided"},
+    KindRule{K::decision, "let's"},
+    KindRule{K::decision, "we will"},
+    KindRule{K::decision, "going to"},
+    KindRule{K::decision, "plan is"},
+    KindRule{K::decision, "we'll"},
+    // hypothesis: a guess about the cause
+    KindRule{K::hypothesis, "maybe"},
+    KindRule{K::hypothesis, "might be"},
+    KindRule{K::hypothesis, "i think"},
+    KindRule{K::hypothesis, "suspect*"},
+    KindRule{K::hypothesis, "could be"},
+    KindRule{K::hypothesis, "looks like"},
+    // mitigation: impact reduced, not yet over
+    KindRule{K::mitigation, "mitigated"},
+    KindRule{K::mitigation, "recovering"},
+    KindRule{K::mitigation, "recovered"},
+    KindRule{K::mitigation, "error rate dropping"},
+    KindRule{K::mitigation, "stabilised"},
+    KindRule{K::mitigation, "stabilized"},
+    // resolution: impact over
+    KindRule{K::resolution, "resolved"},
+    KindRule{K::resolution, "fully recovered"},
+    KindRule{K::resolution, "all clear"},
+    KindRule{K::resolution, "back to normal"},
+};
+
+// When a text matches several kinds, the first here wins: the outcome of a
+// message ("rolled back, error rate dropping") says more than the steps, an
+// explicit choice ("let's restart") more than the act it names, and a guess
+// is the weakest signal.
+constexpr std::array precedence{K::resolution, K::mitigation, K::decision,  K::action,
+                                K::detection,  K::escalation, K::hypothesis, K::message};
+
+// Words that cancel a match one or two words later ("not resolved yet",
+// "don't deploy", "hasn't recovered").
+constexpr std::array negations{std::string_view{"not"},    std::string_view{"no"},     std::string_view{"never"},
+                               std::string_view{"isn't"},  std::string_view{"aren't"}, std::string_view{"wasn't"},
+                               std::string_view{"hasn't"}, std::string_view{"haven't"}, std::string_view{"don't"},
+                               std::string_view{"didn't"}, std::string_view{"won't"},  std::string_view{"nothing"}};
+
+// Whole-message acknowledgements: a message made only of these (plus
+// punctuation and emoji such as 👍, which are stripped first) is noise.
+constexpr std::array acknowledgements{
+    std::string_view{"ok"},   std::string_view{"okay"}, std::string_view{"ack"},       std::string_view{"acked"},
+    std::string_view{"+ 1"},  std::string_view{"thanks"}, std::string_view{"thank you"}, std::string_view{"ty"},
+    std::string_view{"thx"},  std::string_view{"on it"}, std::string_view{"lgtm"},
+    std::string_view{"k"},    std::string_view{"kk"},   std::string_view{"same"},      std::string_view{"yep"},
+    std::string_view{"np"},   std::string_view{"got it"}, std::string_view{"noted"},   std::string_view{"roger"},
+};
+
+// Notices Slack and Mattermost post when membership changes.
+constexpr std::array membership_notices{
+    std::string_view{"has joined the channel"}, std::string_view{"has left the channel"},
+    std::string_view{"joined the channel"},     std::string_view{"left the channel"},
+    std::string_view{"added to the channel by"}, std::string_view{"removed from the channel"},
+    std::string_view{"has joined the group"},   std::string_view{"has left the group"},
+};
+
+struct CompiledRule {
+    EntryKind kind;
+    std::vector<std::string> words;
+    bool prefix = false;  // the last word is a prefix
+};
+
+std::vector<std::string> split_words(std::string_view phrase) {
+    std::vector<std::string> words;
+    std::size_t i = 0;
+    while (i < phrase.size()) {
+        auto j = phrase.find(' ', i);
+        if (j == std::string_view::npos) j = phrase.size();
+        if (j > i) words.emplace_back(phrase.substr(i, j - i));
+        i = j + 1;
+    }
+    return words;
+}
+
+// Rules indexed by their first word; prefix rules of one word are checked
+// against every token. Built once.
+struct RuleIndex {
+    std::vector<CompiledRule> compiled;
+    std::unordered_map<std::string, std::vector<std::size_t>> by_first_word;
+    std::vector<std::size_t> single_prefix;
+
+    RuleIndex() {
+        for (const auto& row : rules) {
+            CompiledRule rule{row.kind, {}, false};
+            std::string_view phrase = row.phrase;
+            if (!phrase.empty() && phrase.back() == '*') {
+                rule.prefix = true;
+                phrase.remove_suffix(1);
+            }
+            rule.words = split_words(phrase);
+            compiled.push_back(std::move(rule));
+            auto index = compiled.size() - 1;
+            const auto& added = compiled.back();
+            if (added.prefix && added.words.size() == 1) single_prefix.push_back(index);
+            else by_first_word[added.words.front()].push_back(index);
+        }
+    }
+};
+
+const RuleIndex& rule_index() {
+    static const RuleIndex index;
+    return index;
+}
+
+bool word_matches(const std::string& token, const std::string& word, bool prefix) {
+    return prefix ? token.starts_with(word) : token == word;
+}
+
+bool matches_at(const std::vector<std::string>& tokens, std::size_t at, const CompiledRule& rule) {
+    if (at + rule.words.size() > tokens.size()) return false;
+    for (std::size_t k = 0; k < rule.words.size(); ++k) {
+        bool last = k + 1 == rule.words.size();
+        if (!word_matches(tokens[at + k], rule.words[k], last && rule.prefix)) return false;
+    }
+    return true;
+}
+
+bool negated(const std::vector<std::string>& tokens, std::size_t at) {
+    for (std::size_t back = 1; back <= 2 && back <= at; ++back) {
+        const auto& t = tokens[at - back];
+        if (std::find(negations.begin(), negations.end(), t) != negations.end()) return true;
+    }
+    return false;
+}
+
+int rank(EntryKind kind) {
+    auto it = std::find(precedence.begin(), precedence.end(), kind);
+    return static_cast<int>(it - precedence.begin());
+}
+
+bool is_punctuation_token(const std::string& t) {
+    return t.size() == 1 && !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= '0' && t[0] <= '9'));
+}
+
+struct AckIndex {
+    std::vector<std::vector<std::string>> phrases;  // longest first
+    AckIndex() {
+        for (auto p : acknowledgements) phrases.push_back(split_words(p));
+        std::stable_sort(phrases.begin(), phrases.end(),
+                         [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    }
+};
+
+}  // namespace
+
+std::string_view to_string(EntryKind kind) {
+    switch (kind) {
+        case K::key_event: return "key event";
+        case K::detection: return "detection";
+        case K::escalation: return "escalation";
+        case K::action: return "action";
+        case K::decision: return "decision";
+        case K::hypothesis: return "hypothesis";
+        case K::mitigation: return "mitigation";
+        case K::resolution: return "resolution";
+        case K::message: return "message";
+    }
+    return "message";
+}
+
+std::span<const KindRule> kind_rules() { return rules; }
+std::span<const EntryKind> kind_precedence() { return precedence; }
+std::span<const std::string_view> acknowledgement_phrases() { return acknowledgements; }
+
+EntryKind classify_text(std::string_view text) {
+    const auto& index = rule_index();
+    auto tokens = tokenize_lower(neutralise_markup(text));
+    EntryKind best = K::message;
+    int best_rank = rank(best);
+    auto consider = [&](std::size_t at, const CompiledRule& rule) {
+        if (rank(rule.kind) < best_rank && matches_at(tokens, at, rule) && !negated(tokens, at)) {
+            best = rule.kind;
+            best_rank = rank(rule.kind);
+        }
+    };
+    for (std::size_t i = 0; i < tokens.size() && best_rank > 0; ++i) {
+        if (auto it = index.by_first_word.find(tokens[i]); it != index.by_first_word.end())
+            for (auto r : it->second) consider(i, index.compiled[r]);
+        for (auto r : index.single_prefix) consider(i, index.compiled[r]);
+    }
+    return best;
+}
+
+int kind_value(EntryKind kind) {
+    switch (kind) {
+        case K::key_event: return 100;
+        case K::resolution: return 90;
+        case K::mitigation: return 85;
+        case K::detection: return 80;
+        case K::decision: return 70;
+        case K::action: return 65;
+        case K::escalation: return 60;
+        case K::hypothesis: return 40;
+        case K::message: return 10;
+    }
+    return 0;
+}
+
+bool is_acknowledgement(std::string_view text) {
+    static const AckIndex index;
+    auto tokens = tokenize_lower(neutralise_markup(strip_emoji(text)));
+    bool had_content = false;
+    std::size_t i = 0;
+    while (i < tokens.size()) {
+        if (is_punctuation_token(tokens[i]) && tokens[i] != "+") {
+            ++i;
+            continue;
+        }
+        bool matched = false;
+        for (const auto& phrase : index.phrases) {
+            if (i + phrase.size() > tokens.size()) continue;
+            if (std::equal(phrase.begin(), phrase.end(), tokens.begin() + static_cast<std::ptrdiff_t>(i))) {
+                i += phrase.size();
+                matched = true;
+                had_content = true;
+                break;
+            }
+        }
+        if (!matched) return false;
+    }
+    return had_content || (!text.empty() && only_emoji(text));
+}
+
+bool is_emoji_only(std::string_view text) { return only_emoji(text); }
+
+bool is_join_leave_notice(std::string_view text) {
+    auto lowered = to_lower_ascii(collapse_whitespace(neutralise_markup(text)));
+    // A notice is one short line about a member: "<@U1|bob> has joined the
+    // channel", "@bob added to the channel by @alice."
+    if (lowered.size() > 160 || !lowered.starts_with("@user")) return false;
+    for (auto phrase : membership_notices)
+        if (lowered.find(phrase) != std::string::npos) return true;
+    return false;
+}
+
+bool is_noise(std::string_view text) {
+    return is_emoji_only(text) || is_acknowledgement(text) || is_join_leave_notice(text);
+}
+
+}  // namespace hindsight

@@ -1,5 +1,6 @@
 #include "adapters/slack/inbound.hpp"
 
+#include "adapters/slack/message_json.hpp"
 #include "adapters/slack/mrkdwn.hpp"
 
 #include <nlohmann/json.hpp>
@@ -71,11 +72,17 @@ EventResult some(ChatEvent e) {
     return {std::optional<std::optional<ChatEvent>>(std::in_place, std::move(e)), {}};
 }
 
-EventResult message_event(const json& event, const std::string& team, const std::string& bot_user,
-                          const DomainLookup& domains, std::string& kind) {
+}  // namespace
+
+namespace detail {
+
+EventResult translate_message(const json& event, const std::string& team,
+                              const std::string& default_channel, const std::string& bot_user,
+                              const DomainLookup& domains, std::string& kind) {
     auto subtype = text_of(event, "subtype");
     if (!subtype.empty()) kind += "/" + subtype;
     auto channel = text_of(event, "channel");
+    if (channel.empty()) channel = default_channel;
     if (channel.empty()) return EventResult::fail("message event without channel");
     ChannelRef where{Platform::slack, team, channel};
 
@@ -138,6 +145,10 @@ EventResult message_event(const json& event, const std::string& team, const std:
     }
     return some(std::move(m));
 }
+
+}  // namespace detail
+
+namespace {
 
 EventResult reaction_event(const json& event, const std::string& team, bool added) {
     if (text_of(event, "reaction") != "pushpin") return none();
@@ -261,7 +272,7 @@ Parsed<EventsPayload> parse_events(std::string_view json_body, const DomainLooku
     cb.kind = text_of(*event, "type");
     EventResult r = none();
     if (cb.kind == "message")
-        r = message_event(*event, cb.team_id, bot_user, domains, cb.kind);
+        r = detail::translate_message(*event, cb.team_id, {}, bot_user, domains, cb.kind);
     else if (cb.kind == "reaction_added" || cb.kind == "reaction_removed")
         r = reaction_event(*event, cb.team_id, cb.kind == "reaction_added");
     else if (cb.kind == "pin_added" || cb.kind == "pin_removed")

@@ -1,0 +1,263 @@
+#include "adapters/outbound/delivery.hpp"
+#include "storage/database.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace hindsight;
+using hindsight::outbound::Delivery;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Records what it was asked to send and answers from a script (then: delivered).
+class ScriptedSender final : public ChatSender {
+public:
+    SendResult send(const OutboundMessage& message) override {
+        std::lock_guard lock(mutex_);
+        calls_.push_back(message.text);
+        arrived_.notify_all();
+        if (script_.empty()) return {};
+        SendResult next = script_.front();
+        script_.pop_front();
+        if (next.error == "throw") throw std::runtime_error("sender exploded");
+        return next;
+    }
+
+    void then(SendResult::Status status, std::string error = "boom", Duration retry_after = {}) {
+        std::lock_guard lock(mutex_);
+        script_.push_back({status, std::move(error), retry_after});
+    }
+
+    std::vector<std::string> calls() const {
+        std::lock_guard lock(mutex_);
+        return calls_;
+    }
+
+    bool wait_for_calls(std::size_t n, std::chrono::milliseconds timeout) const {
+        std::unique_lock lock(mutex_);
+        return arrived_.wait_for(lock, timeout, [&] { return calls_.size() >= n; });
+    }
+
+private:
+    mutable std::mutex mutex_;
+    mutable std::condition_variable arrived_;
+    std::vector<std::string> calls_;
+    std::deque<SendResult> script_;
+};
+
+Delivery::Options test_options() {
+    Delivery::Options o;
+    o.poll = std::chrono::hours(1);  // the background tests wake it with kick()
+    o.max_attempts = 8;
+    o.base_backoff = 10s;
+    o.max_backoff = 5min;
+    return o;
+}
+
+struct World {
+    explicit World(Delivery::Options options = test_options())
+        : delivery(db.writes(), db.outbox(), clock, options) {
+        delivery.add_sender(Platform::slack, slack);
+    }
+
+    void enqueue(std::string text, std::string channel = "C1", Platform platform = Platform::slack) {
+        OutboundMessage m;
+        m.platform = platform;
+        m.team = "T1";
+        m.channel = std::move(channel);
+        m.text = std::move(text);
+        db.writes().run([&] { db.outbox().enqueue(m, clock.now()); });
+    }
+
+    std::int64_t pending() {
+        std::int64_t n = 0;
+        db.writes().run([&] { n = db.outbox().pending_count(); });
+        return n;
+    }
+
+    std::int64_t dead() {
+        std::int64_t n = 0;
+        db.writes().run([&] { n = db.outbox().dead_count(); });
+        return n;
+    }
+
+    test::TempDir dir;
+    storage::Database db{dir.file("hindsight.db")};
+    ManualClock clock{Timestamp{} + std::chrono::hours(24 * 365 * 56)};
+    ScriptedSender slack;
+    Delivery delivery;
+};
+
+using S = SendResult::Status;
+
+}  // namespace
+
+TEST_CASE("Delivery::backoff doubles from the base and stops at the cap") {
+    Delivery::Options o;
+    o.base_backoff = 1s;
+    o.max_backoff = 5min;
+    CHECK(Delivery::backoff(o, 1) == 1s);
+    CHECK(Delivery::backoff(o, 2) == 2s);
+    CHECK(Delivery::backoff(o, 3) == 4s);
+    CHECK(Delivery::backoff(o, 9) == 256s);
+    CHECK(Delivery::backoff(o, 10) == 5min);
+    CHECK(Delivery::backoff(o, 1000) == 5min);
+}
+
+TEST_CASE("delivered messages are marked and not sent again") {
+    World w;
+    w.enqueue("first");
+    w.enqueue("second");
+    CHECK(w.delivery.deliver_due() == 2);
+    CHECK(w.slack.calls() == std::vector<std::string>{"first", "second"});
+    CHECK(w.pending() == 0);
+    CHECK(w.delivery.delivered_total() == 2);
+
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.slack.calls().size() == 2);
+}
+
+TEST_CASE("a retry is rescheduled with backoff, then delivered once the clock passes it") {
+    World w;
+    w.slack.then(S::retry, "HTTP 503");
+    w.enqueue("hello");
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.pending() == 1);
+    CHECK(w.slack.calls().size() == 1);
+
+    // Jitter draws the wait from [base/2, base]: not due before half of it.
+    w.clock.advance(5s - 1us);
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.slack.calls().size() == 1);
+
+    w.clock.advance(5s + 1us);
+    CHECK(w.delivery.deliver_due() == 1);
+    CHECK(w.slack.calls() == std::vector<std::string>{"hello", "hello"});
+    CHECK(w.pending() == 0);
+    CHECK(w.delivery.failed_total() == 0);
+}
+
+TEST_CASE("a sender that throws counts as a retry, not a crash") {
+    World w;
+    w.slack.then(S::retry, "throw");
+    w.enqueue("hello");
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.pending() == 1);
+    w.clock.advance(10s);
+    CHECK(w.delivery.deliver_due() == 1);
+}
+
+TEST_CASE("Retry-After is honoured and pauses only that platform") {
+    World w;
+    ScriptedSender mattermost;
+    w.delivery.add_sender(Platform::mattermost, mattermost);
+    w.slack.then(S::retry, "HTTP 429", 30s);
+    w.enqueue("limited", "C1");
+    w.enqueue("other slack channel", "C2");
+    w.enqueue("mattermost", "town-square", Platform::mattermost);
+
+    CHECK(w.delivery.deliver_due() == 1);
+    CHECK(w.slack.calls() == std::vector<std::string>{"limited"});  // C2 waits out the pause too
+    CHECK(mattermost.calls() == std::vector<std::string>{"mattermost"});
+
+    w.clock.advance(29s);
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.slack.calls().size() == 1);
+
+    w.clock.advance(1s);
+    CHECK(w.delivery.deliver_due() == 2);
+    CHECK(w.slack.calls() == std::vector<std::string>{"limited", "limited", "other slack channel"});
+    CHECK(w.pending() == 0);
+}
+
+TEST_CASE("a later message of a channel waits while an earlier one waits for its retry") {
+    World w;
+    w.slack.then(S::retry, "HTTP 502");
+    w.enqueue("one", "C1");
+    w.enqueue("two", "C1");
+    w.enqueue("elsewhere", "C2");
+
+    CHECK(w.delivery.deliver_due() == 1);
+    CHECK(w.slack.calls() == std::vector<std::string>{"one", "elsewhere"});
+
+    w.clock.advance(10s);
+    CHECK(w.delivery.deliver_due() == 2);
+    CHECK(w.slack.calls() == std::vector<std::string>{"one", "elsewhere", "one", "two"});
+}
+
+TEST_CASE("a permanent failure is dead-lettered at once and the channel moves on") {
+    World w;
+    w.slack.then(S::failed, "channel_not_found");
+    w.enqueue("lost", "C1");
+    w.enqueue("next", "C1");
+    CHECK(w.delivery.deliver_due() == 1);
+    CHECK(w.slack.calls() == std::vector<std::string>{"lost", "next"});
+    CHECK(w.dead() == 1);
+    CHECK(w.pending() == 0);
+    CHECK(w.delivery.failed_total() == 1);
+    CHECK(w.delivery.delivered_total() == 1);
+
+    w.clock.advance(1h);
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.slack.calls().size() == 2);
+}
+
+TEST_CASE("after max_attempts retries the message is dead-lettered") {
+    auto options = test_options();
+    options.max_attempts = 3;
+    World w(options);
+    for (int i = 0; i < 3; ++i) w.slack.then(S::retry, "HTTP 500");
+    w.enqueue("doomed");
+
+    CHECK(w.delivery.deliver_due() == 0);
+    w.clock.advance(options.max_backoff);
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.dead() == 0);
+    w.clock.advance(options.max_backoff);
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.slack.calls().size() == 3);
+    CHECK(w.dead() == 1);
+    CHECK(w.pending() == 0);
+    CHECK(w.delivery.failed_total() == 1);
+
+    w.clock.advance(options.max_backoff);
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.slack.calls().size() == 3);
+}
+
+TEST_CASE("messages for a platform without a sender stay pending") {
+    World w;
+    w.enqueue("for mattermost", "town-square", Platform::mattermost);
+    w.enqueue("for slack", "C1");
+    CHECK(w.delivery.deliver_due() == 1);
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.pending() == 1);
+    CHECK(w.dead() == 0);
+
+    ScriptedSender mattermost;
+    w.delivery.add_sender(Platform::mattermost, mattermost);
+    CHECK(w.delivery.deliver_due() == 1);
+    CHECK(mattermost.calls() == std::vector<std::string>{"for mattermost"});
+    CHECK(w.pending() == 0);
+}
+
+TEST_CASE("the background thread delivers when kicked, and stop() joins after the in-flight send") {
+    World w;
+    w.delivery.start();
+    w.enqueue("background");
+    w.delivery.kick();  // the poll interval is an hour: only the kick can wake it
+    REQUIRE(w.slack.wait_for_calls(1, 10s));
+    w.delivery.stop();
+    CHECK(w.delivery.delivered_total() == 1);
+    CHECK(w.pending() == 0);
+    w.delivery.stop();  // idempotent
+}

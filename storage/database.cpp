@@ -1,0 +1,144 @@
+#include "storage/database.hpp"
+
+#include "storage/migrations.hpp"
+#include "storage/sqlite_incident_store.hpp"
+#include "storage/sqlite_outbox.hpp"
+#include "storage/write_queue.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <stdexcept>
+
+namespace hindsight::storage {
+namespace {
+
+SQLite::Database open_writer(const std::string& path, const Database::Options& options) {
+    // NOMUTEX: the connection is only ever used by one thread at a time (the
+    // constructor's, then the writer's), so SQLite's per-call locking is waste.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+                        static_cast<int>(options.busy_timeout.count()));
+    // Reading the journal mode is also the first real read: a file that is not
+    // a database fails here, before any write.
+    const std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (mode != "wal") throw std::runtime_error("cannot switch to WAL mode (journal_mode is '" + mode + "')");
+    // With WAL, synchronous=NORMAL makes COMMIT return once the transaction is
+    // written to the WAL file (in the OS page cache), without an fsync: a
+    // committed transaction survives kill -9 of this process — what "acked
+    // means stored" requires — though not a power loss or kernel crash, which
+    // may lose the last commits (never corrupt the database).
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    // Before the writer thread exists: nothing else can be using the connection.
+    migrate(db);
+    return db;
+}
+
+// A read-only connection bundled with the store that uses it; the store's
+// statements are finalized before the connection closes.
+class ReaderStore final : public IncidentStore {
+public:
+    ReaderStore(const std::string& path, int busy_timeout_ms)
+        : db_(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, busy_timeout_ms), store_(db_) {}
+
+    std::int64_t create_incident(const Incident& i) override { return store_.create_incident(i); }
+    void update_incident(const Incident& i) override { store_.update_incident(i); }
+    std::optional<Incident> find_incident(std::int64_t id) override { return store_.find_incident(id); }
+    std::optional<Incident> latest_incident(const ChannelRef& w) override { return store_.latest_incident(w); }
+    std::vector<Incident> list_incidents() override { return store_.list_incidents(); }
+    bool insert_message(const RecordedMessage& m) override { return store_.insert_message(m); }
+    bool edit_message(std::int64_t i, const std::string& m, const std::string& t, Timestamp at) override {
+        return store_.edit_message(i, m, t, at);
+    }
+    bool delete_message(std::int64_t i, const std::string& m, Timestamp at) override {
+        return store_.delete_message(i, m, at);
+    }
+    bool mark_key_message(std::int64_t i, const std::string& m, bool marked) override {
+        return store_.mark_key_message(i, m, marked);
+    }
+    std::vector<RecordedMessage> messages(std::int64_t i) override { return store_.messages(i); }
+    std::int64_t count_messages(std::int64_t i) override { return store_.count_messages(i); }
+    std::int64_t add_key_event(const KeyEvent& e) override { return store_.add_key_event(e); }
+    std::vector<KeyEvent> key_events(std::int64_t i) override { return store_.key_events(i); }
+    std::int64_t add_curation(const TimelineCuration& c) override { return store_.add_curation(c); }
+    std::vector<TimelineCuration> curations(std::int64_t i) override { return store_.curations(i); }
+    void set_why(const WhyStep& s) override { store_.set_why(s); }
+    std::vector<WhyStep> whys(std::int64_t i) override { return store_.whys(i); }
+    void add_factor(std::int64_t i, const std::string& t) override { store_.add_factor(i, t); }
+    std::vector<std::string> factors(std::int64_t i) override { return store_.factors(i); }
+    std::int64_t add_action(const ActionItem& a) override { return store_.add_action(a); }
+    void update_action(const ActionItem& a) override { store_.update_action(a); }
+    std::optional<ActionItem> find_action(std::int64_t id) override { return store_.find_action(id); }
+    std::vector<ActionItem> actions(std::int64_t i) override { return store_.actions(i); }
+    std::vector<ActionItem> all_actions() override { return store_.all_actions(); }
+    std::vector<ActionItem> actions_due_for_nudge(Timestamp now, Duration every, std::size_t limit) override {
+        return store_.actions_due_for_nudge(now, every, limit);
+    }
+    void remember_user(const ChannelRef& w, const std::string& u, const std::string& n) override {
+        store_.remember_user(w, u, n);
+    }
+    std::optional<std::string> user_name(const ChannelRef& w, const std::string& u) override {
+        return store_.user_name(w, u);
+    }
+    bool remember_delivery(const std::string& k, Timestamp at) override { return store_.remember_delivery(k, at); }
+
+private:
+    SQLite::Database db_;
+    SqliteIncidentStore store_;
+};
+
+}  // namespace
+
+// Member order is destruction order in reverse: the queue stops (draining)
+// first, then the stores finalize their statements, then the connection closes.
+struct Database::Impl {
+    Impl(const std::string& p, Options o)
+        : path(p), options(o), writer(open_writer(p, o)), store(writer), outbox(writer), queue(writer) {}
+
+    std::string path;
+    Options options;
+    SQLite::Database writer;
+    SqliteIncidentStore store;
+    SqliteOutboxStore outbox;
+    SqliteWriteQueue queue;
+};
+
+Database::Database(const std::string& path) : Database(path, Options{}) {}
+
+Database::Database(const std::string& path, Options options) {
+    try {
+        impl_ = std::make_unique<Impl>(path, options);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot open database '" + path + "': " + e.what());
+    }
+}
+
+Database::~Database() = default;
+
+IncidentStore& Database::store() { return impl_->store; }
+OutboxStore& Database::outbox() { return impl_->outbox; }
+WriteQueue& Database::writes() { return impl_->queue; }
+
+std::unique_ptr<IncidentStore> Database::open_reader() {
+    try {
+        return std::make_unique<ReaderStore>(impl_->path, static_cast<int>(impl_->options.busy_timeout.count()));
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot open a reader on database '" + impl_->path + "': " + e.what());
+    }
+}
+
+bool Database::writable() {
+    auto outcome = std::make_shared<std::promise<bool>>();
+    auto result = outcome->get_future();
+    impl_->queue.submit([] {}, [outcome](std::exception_ptr error) { outcome->set_value(error == nullptr); });
+    return result.wait_for(impl_->options.ready_timeout) == std::future_status::ready && result.get();
+}
+
+const std::string& Database::path() const { return impl_->path; }
+
+std::uint64_t Database::write_batches() const { return impl_->queue.batches(); }
+
+std::size_t Database::write_queue_depth() const { return impl_->queue.depth(); }
+
+}  // namespace hindsight::storage

@@ -1,0 +1,194 @@
+#include "storage/migrations.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace hindsight::storage {
+namespace {
+
+// Version 1: the whole initial schema. Times are INTEGER microseconds since the
+// epoch (UTC). Each index below exists for a query in sqlite_incident_store.cpp
+// or sqlite_outbox.cpp.
+constexpr const char* kInitialSchema = R"sql(
+CREATE TABLE incidents (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    platform            TEXT    NOT NULL,
+    team                TEXT    NOT NULL,
+    channel             TEXT    NOT NULL,
+    title               TEXT    NOT NULL,
+    severity            INTEGER NOT NULL DEFAULT 0,
+    commander_id        TEXT    NOT NULL DEFAULT '',
+    commander_name      TEXT    NOT NULL DEFAULT '',
+    state               TEXT    NOT NULL CHECK (state IN ('open', 'closed')),
+    opened_at           INTEGER NOT NULL,
+    closed_at           INTEGER,
+    started_at          INTEGER,
+    meeting_at          INTEGER,
+    meeting_reminded_at INTEGER,
+    summary             TEXT    NOT NULL DEFAULT '',
+    impact              TEXT    NOT NULL DEFAULT '',
+    root_cause          TEXT    NOT NULL DEFAULT '',
+    facilitator_id      TEXT    NOT NULL DEFAULT '',
+    postmortem_md       TEXT    NOT NULL DEFAULT ''
+);
+-- latest_incident: the newest incident of one (platform, team, channel).
+CREATE INDEX incidents_by_channel ON incidents (platform, team, channel, id);
+
+CREATE TABLE messages (
+    id            INTEGER PRIMARY KEY,
+    incident_id   INTEGER NOT NULL REFERENCES incidents (id),
+    message_id    TEXT    NOT NULL,
+    user_id       TEXT    NOT NULL DEFAULT '',
+    user_name     TEXT    NOT NULL DEFAULT '',
+    text          TEXT    NOT NULL DEFAULT '',
+    original_text TEXT    NOT NULL DEFAULT '',
+    thread_parent TEXT    NOT NULL DEFAULT '',
+    at_us         INTEGER NOT NULL,
+    edited_at     INTEGER,
+    deleted       INTEGER NOT NULL DEFAULT 0,
+    deleted_at    INTEGER,
+    key_event     INTEGER NOT NULL DEFAULT 0,
+    permalink     TEXT    NOT NULL DEFAULT '',
+    UNIQUE (incident_id, message_id)
+);
+-- messages(): chronological, ties in insertion order, without a sort.
+CREATE INDEX messages_by_time ON messages (incident_id, at_us, id);
+
+CREATE TABLE key_events (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    at_us       INTEGER NOT NULL,
+    author_id   TEXT    NOT NULL DEFAULT '',
+    author_name TEXT    NOT NULL DEFAULT '',
+    text        TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX key_events_by_time ON key_events (incident_id, at_us, id);
+
+CREATE TABLE timeline_curations (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    kind        TEXT    NOT NULL CHECK (kind IN ('add', 'hide', 'show', 'edit', 'retime')),
+    entry_key   TEXT    NOT NULL DEFAULT '',
+    text        TEXT    NOT NULL DEFAULT '',
+    at_us       INTEGER,
+    author_id   TEXT    NOT NULL DEFAULT '',
+    author_name TEXT    NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX timeline_curations_by_incident ON timeline_curations (incident_id, id);
+
+CREATE TABLE whys (
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    n           INTEGER NOT NULL CHECK (n >= 1),
+    answer      TEXT    NOT NULL,
+    author_id   TEXT    NOT NULL DEFAULT '',
+    at_us       INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, n)
+) WITHOUT ROWID;
+
+CREATE TABLE factors (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    tag         TEXT    NOT NULL,
+    UNIQUE (incident_id, tag)
+);
+
+-- AUTOINCREMENT: "A-<id>" is shown to people and must never be handed out twice.
+CREATE TABLE action_items (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id    INTEGER NOT NULL REFERENCES incidents (id),
+    owner_id       TEXT    NOT NULL DEFAULT '',
+    owner_name     TEXT    NOT NULL DEFAULT '',
+    text           TEXT    NOT NULL,
+    due_at         INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,
+    created_by     TEXT    NOT NULL DEFAULT '',
+    state          TEXT    NOT NULL CHECK (state IN ('open', 'done')),
+    done_by        TEXT    NOT NULL DEFAULT '',
+    done_at        INTEGER,
+    snoozed_until  INTEGER,
+    nudges         INTEGER NOT NULL DEFAULT 0,
+    last_nudged_at INTEGER
+);
+CREATE INDEX action_items_by_incident ON action_items (incident_id, id);
+-- The reminder scan reads only open items, in due order: done items (the vast
+-- majority over time) are not in this index at all.
+CREATE INDEX action_items_open_by_due ON action_items (due_at) WHERE state = 'open';
+
+CREATE TABLE users (
+    platform     TEXT NOT NULL,
+    team         TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    PRIMARY KEY (platform, team, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE deliveries (
+    key TEXT    PRIMARY KEY,
+    at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX deliveries_by_time ON deliveries (at);
+
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    platform        TEXT    NOT NULL,
+    team            TEXT    NOT NULL DEFAULT '',
+    channel         TEXT    NOT NULL DEFAULT '',
+    to_user         TEXT    NOT NULL DEFAULT '',
+    thread          TEXT    NOT NULL DEFAULT '',
+    text            TEXT    NOT NULL DEFAULT '',
+    response_url    TEXT    NOT NULL DEFAULT '',
+    ephemeral       INTEGER NOT NULL DEFAULT 0,
+    buttons         TEXT    NOT NULL DEFAULT '[]',
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    state           TEXT    NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+    delivered_at    INTEGER,
+    last_error      TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+)sql";
+
+const std::vector<Migration> kMigrations = {
+    {1, kInitialSchema},
+};
+
+int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+}  // namespace
+
+const std::vector<Migration>& migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+void migrate(SQLite::Database& db, const std::vector<Migration>& steps) {
+    const int latest = steps.empty() ? 0 : steps.back().version;
+    const int current = user_version(db);
+    if (current > latest)
+        throw std::runtime_error("database '" + db.getFilename() + "' has schema version " +
+                                 std::to_string(current) + ", newer than this build knows (" +
+                                 std::to_string(latest) + "); use a newer hindsight");
+    for (const auto& step : steps) {
+        if (step.version <= current) continue;
+        try {
+            SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+            // Another process may have migrated while we waited for the lock.
+            if (user_version(db) >= step.version) continue;
+            db.exec(step.sql);
+            // PRAGMA takes no bound parameters; the version is our own integer.
+            db.exec("PRAGMA user_version = " + std::to_string(step.version));
+            tx.commit();
+        } catch (const std::exception& e) {
+            throw std::runtime_error("migration to schema version " + std::to_string(step.version) +
+                                     " failed: " + e.what());
+        }
+        spdlog::info("storage: migrated {} to schema version {}", db.getFilename(), step.version);
+    }
+}
+
+}  // namespace hindsight::storage

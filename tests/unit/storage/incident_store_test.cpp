@@ -1,0 +1,482 @@
+#include "fixtures.hpp"
+#include "storage/database.hpp"
+#include "storage/sqlite_incident_store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hindsight;
+using namespace hindsight::storage_test;
+using hindsight::storage::Database;
+using hindsight::storage::SqliteIncidentStore;
+using hindsight::test::TempDir;
+
+// The writer's store may be used directly while no work is queued; these
+// tests do that, and read back through a fresh read-only connection where the
+// point is what is on disk.
+
+TEST_CASE("incidents: create, find, update every field, list newest first") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+
+    auto first = incident();
+    first.id = store.create_incident(first);
+    auto second = incident(channel("C2"), "Queue backlog");
+    second.id = store.create_incident(second);
+    CHECK(second.id > first.id);
+
+    auto found = store.find_incident(first.id);
+    REQUIRE(found);
+    CHECK(found->where == channel());
+    CHECK(found->title == "API down");
+    CHECK(found->severity == 2);
+    CHECK(found->commander_name == "alice");
+    CHECK(found->state == IncidentState::open);
+    CHECK(found->opened_at == kT0);
+    CHECK_FALSE(found->closed_at);
+    CHECK_FALSE(found->started_at);
+    CHECK_FALSE(found->meeting_at);
+    CHECK_FALSE(found->meeting_reminded_at);
+    CHECK_FALSE(store.find_incident(second.id + 100));
+
+    auto changed = *found;
+    changed.title = "API down (EU)";
+    changed.severity = 1;
+    changed.commander_id = "U9";
+    changed.commander_name = "dave";
+    changed.state = IncidentState::closed;
+    changed.closed_at = kT0 + 2h;
+    changed.started_at = kT0 - 15min;
+    changed.meeting_at = kT0 + 26h;
+    changed.meeting_reminded_at = kT0 + 24h;
+    changed.summary = "bad deploy";
+    changed.impact = "EU checkout failed";
+    changed.root_cause = "no canary";
+    changed.facilitator_id = "U7";
+    changed.postmortem_md = "# API down\n## Summary\n…";
+    store.update_incident(changed);
+
+    auto reader = db.open_reader();
+    auto back = reader->find_incident(first.id);
+    REQUIRE(back);
+    CHECK(back->title == changed.title);
+    CHECK(back->severity == 1);
+    CHECK(back->commander_id == "U9");
+    CHECK(back->commander_name == "dave");
+    CHECK(back->state == IncidentState::closed);
+    CHECK(back->closed_at == changed.closed_at);
+    CHECK(back->started_at == changed.started_at);
+    CHECK(back->meeting_at == changed.meeting_at);
+    CHECK(back->meeting_reminded_at == changed.meeting_reminded_at);
+    CHECK(back->summary == changed.summary);
+    CHECK(back->impact == changed.impact);
+    CHECK(back->root_cause == changed.root_cause);
+    CHECK(back->facilitator_id == "U7");
+    CHECK(back->postmortem_md == changed.postmortem_md);
+
+    const auto all = reader->list_incidents();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].id == second.id);
+    CHECK(all[1].id == first.id);
+}
+
+TEST_CASE("updating an incident that does not exist is an error") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto missing = incident();
+    missing.id = 42;
+    CHECK_THROWS_AS(db.store().update_incident(missing), std::runtime_error);
+}
+
+TEST_CASE("latest_incident is scoped by platform, team and channel, and returns the newest") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+
+    auto old_one = incident(channel("C1", "T1"), "old");
+    old_one.state = IncidentState::closed;
+    store.create_incident(old_one);
+    const auto newest = store.create_incident(incident(channel("C1", "T1"), "new"));
+    const auto other_team = store.create_incident(incident(channel("C9", "T2"), "other team"));
+    store.create_incident(incident(channel("C1", "T1", Platform::mattermost), "mattermost"));
+
+    auto found = store.latest_incident(channel("C1", "T1"));
+    REQUIRE(found);
+    CHECK(found->id == newest);
+    CHECK(found->title == "new");
+
+    // The same channel id in another workspace, or on another platform, is not ours.
+    CHECK_FALSE(store.latest_incident(channel("C9", "T1")));
+    CHECK_FALSE(store.latest_incident(channel("C1", "T2")));
+    CHECK(store.latest_incident(channel("C9", "T2"))->id == other_team);
+    CHECK(store.latest_incident(channel("C1", "T1", Platform::mattermost))->title == "mattermost");
+    CHECK_FALSE(store.latest_incident(channel("C1", "T1", Platform::console)));
+}
+
+TEST_CASE("messages: duplicates are refused, edits keep the original, deletes leave a tombstone") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+    const auto id = store.create_incident(incident());
+
+    auto m1 = message(id, "1700.000100", kT0 + 1s, "deploying v2");
+    m1.thread_parent = "1699.000001";
+    CHECK(store.insert_message(m1));
+    CHECK_FALSE(store.insert_message(m1));
+    auto retry = m1;
+    retry.text = "a retried delivery must not overwrite";
+    CHECK_FALSE(store.insert_message(retry));
+    CHECK(store.insert_message(message(id, "1700.000200", kT0 + 2s, "rolling back")));
+    CHECK(store.count_messages(id) == 2);
+
+    CHECK(store.edit_message(id, "1700.000100", "deploying v2.1", kT0 + 5s));
+    CHECK(store.edit_message(id, "1700.000100", "deploying v2.1.1", kT0 + 6s));
+    CHECK_FALSE(store.edit_message(id, "nope", "x", kT0));
+    CHECK(store.delete_message(id, "1700.000200", kT0 + 7s));
+    CHECK_FALSE(store.delete_message(id, "nope", kT0));
+    CHECK(store.mark_key_message(id, "1700.000100", true));
+    CHECK_FALSE(store.mark_key_message(id, "nope", true));
+
+    auto reader = db.open_reader();
+    const auto all = reader->messages(id);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].message_id == "1700.000100");
+    CHECK(all[0].text == "deploying v2.1.1");
+    CHECK(all[0].original_text == "deploying v2");
+    CHECK(all[0].edited_at == kT0 + 6s);
+    CHECK(all[0].key_event);
+    CHECK(all[0].thread_parent == "1699.000001");
+    CHECK(all[0].user_id == "U2");
+    CHECK(all[0].user_name == "bob");
+    CHECK(all[0].permalink == m1.permalink);
+    CHECK(all[0].at == kT0 + 1s);
+    CHECK_FALSE(all[0].deleted);
+    CHECK(all[1].deleted);
+    CHECK(all[1].deleted_at == kT0 + 7s);
+    CHECK(all[1].text == "rolling back");
+    CHECK(reader->count_messages(id) == 1);
+
+    CHECK(store.mark_key_message(id, "1700.000100", false));
+    CHECK_FALSE(db.open_reader()->messages(id)[0].key_event);
+}
+
+TEST_CASE("messages: the same message id in two incidents is two messages; order is time then arrival") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+    const auto a = store.create_incident(incident(channel("C1")));
+    const auto b = store.create_incident(incident(channel("C2")));
+
+    CHECK(store.insert_message(message(a, "same", kT0 + 1s)));
+    CHECK(store.insert_message(message(b, "same", kT0 + 1s)));
+    CHECK(store.insert_message(message(a, "late-arrival-early-time", kT0 + 500ms)));
+    CHECK(store.insert_message(message(a, "tie-first", kT0 + 3s)));
+    CHECK(store.insert_message(message(a, "tie-second", kT0 + 3s)));
+    // Backfill: a message that already carries its edit history.
+    auto edited = message(a, "backfilled", kT0 + 4s, "final text");
+    edited.original_text = "first text";
+    CHECK(store.insert_message(edited));
+
+    const auto all = store.messages(a);
+    REQUIRE(all.size() == 5);
+    CHECK(all[0].message_id == "late-arrival-early-time");
+    CHECK(all[1].message_id == "same");
+    CHECK(all[2].message_id == "tie-first");
+    CHECK(all[3].message_id == "tie-second");
+    CHECK(all[4].original_text == "first text");
+    CHECK(all[4].text == "final text");
+    CHECK(all[1].original_text == all[1].text);
+    CHECK(store.messages(b).size() == 1);
+    CHECK_FALSE(store.edit_message(b, "tie-first", "x", kT0));
+}
+
+TEST_CASE("a message for an incident that does not exist is refused (foreign keys are on)") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    CHECK_THROWS(db.store().insert_message(message(999, "m", kT0)));
+}
+
+TEST_CASE("key events and timeline curations come back in order with every field") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+    const auto id = store.create_incident(incident());
+
+    KeyEvent late{0, id, kT0 + 10min, "U1", "alice", "rolled back"};
+    KeyEvent early{0, id, kT0 + 1min, "U2", "bob", "paged"};
+    const auto late_id = store.add_key_event(late);
+    const auto early_id = store.add_key_event(early);
+    const auto events = store.key_events(id);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].id == early_id);
+    CHECK(events[0].text == "paged");
+    CHECK(events[0].author_name == "bob");
+    CHECK(events[0].at == kT0 + 1min);
+    CHECK(events[1].id == late_id);
+
+    TimelineCuration add;
+    add.incident_id = id;
+    add.kind = TimelineCuration::Kind::add;
+    add.text = "customer reports began";
+    add.at = kT0 - 5min;
+    add.author_id = "U1";
+    add.author_name = "alice";
+    add.created_at = kT0 + 3h;
+    TimelineCuration hide;
+    hide.incident_id = id;
+    hide.kind = TimelineCuration::Kind::hide;
+    hide.entry_key = "m:1700.000100";
+    hide.created_at = kT0 + 4h;
+    TimelineCuration retime = hide;
+    retime.kind = TimelineCuration::Kind::retime;
+    retime.at = kT0 + 1min;
+    const auto add_id = store.add_curation(add);
+    store.add_curation(hide);
+    store.add_curation(retime);
+    for (auto kind : {TimelineCuration::Kind::show, TimelineCuration::Kind::edit}) {
+        auto c = hide;
+        c.kind = kind;
+        store.add_curation(c);
+    }
+
+    const auto all = db.open_reader()->curations(id);
+    REQUIRE(all.size() == 5);
+    CHECK(all[0].id == add_id);
+    CHECK(all[0].kind == TimelineCuration::Kind::add);
+    CHECK(all[0].text == "customer reports began");
+    CHECK(all[0].at == kT0 - 5min);
+    CHECK(all[0].entry_key.empty());
+    CHECK(all[0].author_name == "alice");
+    CHECK(all[0].created_at == kT0 + 3h);
+    CHECK(all[1].kind == TimelineCuration::Kind::hide);
+    CHECK(all[1].entry_key == "m:1700.000100");
+    CHECK_FALSE(all[1].at);
+    CHECK(all[2].kind == TimelineCuration::Kind::retime);
+    CHECK(all[2].at == kT0 + 1min);
+    CHECK(all[3].kind == TimelineCuration::Kind::show);
+    CHECK(all[4].kind == TimelineCuration::Kind::edit);
+}
+
+TEST_CASE("five whys: set_why replaces a step, steps come back by n") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+    const auto id = store.create_incident(incident());
+    const auto other = store.create_incident(incident(channel("C2")));
+
+    store.set_why({id, 2, "no canary", "U2", kT0 + 2h});
+    store.set_why({id, 1, "bad config shipped", "U1", kT0 + 1h});
+    store.set_why({other, 1, "unrelated", "U1", kT0});
+    store.set_why({id, 2, "canary skipped for config changes", "U3", kT0 + 3h});
+
+    const auto chain = store.whys(id);
+    REQUIRE(chain.size() == 2);
+    CHECK(chain[0].n == 1);
+    CHECK(chain[0].answer == "bad config shipped");
+    CHECK(chain[1].n == 2);
+    CHECK(chain[1].answer == "canary skipped for config changes");
+    CHECK(chain[1].author_id == "U3");
+    CHECK(chain[1].at == kT0 + 3h);
+    CHECK(chain[1].incident_id == id);
+}
+
+TEST_CASE("contributing factors: adding twice is a no-op, insertion order kept, per incident") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+    const auto id = store.create_incident(incident());
+    const auto other = store.create_incident(incident(channel("C2")));
+
+    store.add_factor(id, "missing-alert");
+    store.add_factor(id, "insufficient-test-coverage");
+    store.add_factor(id, "missing-alert");
+    store.add_factor(other, "unsafe-default");
+
+    CHECK(store.factors(id) == std::vector<std::string>{"missing-alert", "insufficient-test-coverage"});
+    CHECK(store.factors(other) == std::vector<std::string>{"unsafe-default"});
+}
+
+TEST_CASE("action items: add, find, update every field, list per incident and overall") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+    const auto a = store.create_incident(incident());
+    const auto b = store.create_incident(incident(channel("C2")));
+
+    auto item = action(a, kT0 + 72h);
+    item.id = store.add_action(item);
+    const auto second = store.add_action(action(b, kT0 + 24h, "document failover"));
+    const auto third = store.add_action(action(a, kT0 + 48h, "add canary"));
+    CHECK(second > item.id);
+    CHECK(third > second);
+
+    auto found = store.find_action(item.id);
+    REQUIRE(found);
+    CHECK(found->incident_id == a);
+    CHECK(found->owner_id == "U3");
+    CHECK(found->owner_name == "carol");
+    CHECK(found->text == "add a lag alert");
+    CHECK(found->due_at == kT0 + 72h);
+    CHECK(found->created_at == kT0);
+    CHECK(found->created_by == "U1");
+    CHECK(found->state == ActionState::open);
+    CHECK_FALSE(found->done_at);
+    CHECK_FALSE(found->snoozed_until);
+    CHECK_FALSE(found->last_nudged_at);
+    CHECK(found->nudges == 0);
+    CHECK_FALSE(store.find_action(third + 1));
+
+    auto changed = *found;
+    changed.owner_id = "U4";
+    changed.owner_name = "erin";
+    changed.text = "alert on replica lag > 30 s";
+    changed.due_at = kT0 + 96h;
+    changed.state = ActionState::done;
+    changed.done_by = "U4";
+    changed.done_at = kT0 + 90h;
+    changed.snoozed_until = kT0 + 80h;
+    changed.nudges = 3;
+    changed.last_nudged_at = kT0 + 85h;
+    store.update_action(changed);
+    auto back = db.open_reader()->find_action(item.id);
+    REQUIRE(back);
+    CHECK(back->owner_id == "U4");
+    CHECK(back->owner_name == "erin");
+    CHECK(back->text == changed.text);
+    CHECK(back->due_at == changed.due_at);
+    CHECK(back->state == ActionState::done);
+    CHECK(back->done_by == "U4");
+    CHECK(back->done_at == changed.done_at);
+    CHECK(back->snoozed_until == changed.snoozed_until);
+    CHECK(back->nudges == 3);
+    CHECK(back->last_nudged_at == changed.last_nudged_at);
+
+    auto missing = changed;
+    missing.id = third + 50;
+    CHECK_THROWS_AS(store.update_action(missing), std::runtime_error);
+
+    const auto of_a = store.actions(a);
+    REQUIRE(of_a.size() == 2);
+    CHECK(of_a[0].id == item.id);
+    CHECK(of_a[1].id == third);
+    const auto all = store.all_actions();
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].id == item.id);
+    CHECK(all[1].id == second);
+    CHECK(all[2].id == third);
+}
+
+TEST_CASE("actions_due_for_nudge: due, not snoozed, not nudged recently, open; by due time; limited") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+    const auto id = store.create_incident(incident());
+    const auto now = kT0 + 240h;
+    const Duration every = 24h;
+
+    auto add = [&](const std::string& text, Timestamp due, auto&& adjust) {
+        auto a = action(id, due, text);
+        adjust(a);
+        return store.add_action(a);
+    };
+    auto as_is = [](ActionItem&) {};
+
+    const auto due_exactly_now = add("due exactly now", now, as_is);
+    const auto overdue = add("overdue", now - 48h, as_is);
+    add("not due yet", now + 1us, as_is);
+    add("done", now - 72h, [](ActionItem& a) {
+        a.state = ActionState::done;
+        a.done_at = kT0;
+    });
+    add("snoozed past now", now - 72h, [&](ActionItem& a) { a.snoozed_until = now + 1us; });
+    const auto snooze_over = add("snooze ended now", now - 30h, [&](ActionItem& a) { a.snoozed_until = now; });
+    add("nudged recently", now - 96h, [&](ActionItem& a) {
+        a.nudges = 1;
+        a.last_nudged_at = now - every + 1us;
+    });
+    const auto nudged_long_ago = add("nudged exactly one period ago", now - 60h, [&](ActionItem& a) {
+        a.nudges = 2;
+        a.last_nudged_at = now - every;
+    });
+
+    const auto due = db.open_reader()->actions_due_for_nudge(now, every, 100);
+    std::vector<std::int64_t> ids;
+    for (const auto& a : due) ids.push_back(a.id);
+    CHECK(ids == std::vector<std::int64_t>{nudged_long_ago, overdue, snooze_over, due_exactly_now});
+
+    const auto first_two = store.actions_due_for_nudge(now, every, 2);
+    REQUIRE(first_two.size() == 2);
+    CHECK(first_two[0].id == nudged_long_ago);
+    CHECK(first_two[1].id == overdue);
+    CHECK(first_two[0].nudges == 2);
+
+    // Recording the nudge takes an item out of the next scan.
+    auto nudged = first_two[1];
+    nudged.nudges += 1;
+    nudged.last_nudged_at = now;
+    store.update_action(nudged);
+    CHECK(store.actions_due_for_nudge(now, every, 100).size() == 3);
+    CHECK(store.actions_due_for_nudge(now + every, every, 100).size() == 7);  // every open item
+}
+
+TEST_CASE("action ids keep increasing across reopen (AUTOINCREMENT)") {
+    TempDir dir;
+    const auto path = dir.file("h.db");
+    std::int64_t last = 0;
+    {
+        Database db(path);
+        const auto id = db.store().create_incident(incident());
+        db.store().add_action(action(id, kT0));
+        last = db.store().add_action(action(id, kT0));
+    }
+    {
+        Database db(path);
+        const auto next = db.store().add_action(action(1, kT0));
+        CHECK(next == last + 1);
+    }
+}
+
+TEST_CASE("display names are cached per platform, team and user, and can change") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+    store.remember_user(channel("C1", "T1"), "U1", "alice");
+    store.remember_user(channel("C1", "T2"), "U1", "someone else");
+
+    CHECK(store.user_name(channel("C9", "T1"), "U1") == "alice");  // any channel of the team
+    CHECK(store.user_name(channel("C1", "T2"), "U1") == "someone else");
+    CHECK_FALSE(store.user_name(channel("C1", "T1", Platform::mattermost), "U1"));
+    CHECK_FALSE(store.user_name(channel("C1", "T1"), "U2"));
+
+    store.remember_user(channel("C1", "T1"), "U1", "Alice Liddell");
+    CHECK(db.open_reader()->user_name(channel("C1", "T1"), "U1") == "Alice Liddell");
+}
+
+TEST_CASE("deliveries: a key is remembered once; keys older than the memory window are pruned") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+
+    CHECK(store.remember_delivery("Ev1", kT0));
+    CHECK_FALSE(store.remember_delivery("Ev1", kT0 + 1s));
+    CHECK(store.remember_delivery("Ev2", kT0 + 1s));
+
+    // Enough later deliveries to trigger a prune, all more than the window after Ev1.
+    const auto later = kT0 + SqliteIncidentStore::kDeliveryMemory + 1min;
+    db.writes().run([&] {
+        for (std::uint64_t i = 0; i < SqliteIncidentStore::kPruneEvery; ++i)
+            store.remember_delivery("later-" + std::to_string(i), later);
+    });
+    CHECK(store.remember_delivery("Ev1", later));
+    // Recent keys survive the prune.
+    CHECK_FALSE(store.remember_delivery("later-0", later));
+}
+
+TEST_CASE("a reader connection is read-only") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto reader = db.open_reader();
+    CHECK_THROWS(reader->create_incident(incident()));
+    CHECK(reader->list_incidents().empty());
+}

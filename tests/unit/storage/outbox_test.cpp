@@ -1,0 +1,142 @@
+#include "fixtures.hpp"
+#include "storage/database.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hindsight;
+using namespace hindsight::storage_test;
+using hindsight::storage::Database;
+using hindsight::test::TempDir;
+
+namespace {
+
+OutboundMessage reminder_dm() {
+    OutboundMessage m;
+    m.platform = Platform::mattermost;
+    m.team = "T1";
+    m.to_user = "U3";
+    m.text = "A-12 is 2 days overdue";
+    m.buttons = {{"Done", "done", "A-12"}, {"Snooze 1 day", "snooze", "A-12"}};
+    return m;
+}
+
+OutboundMessage channel_post(const std::string& text) {
+    OutboundMessage m;
+    m.platform = Platform::slack;
+    m.team = "T1";
+    m.channel = "C1";
+    m.thread = "1700.000100";
+    m.text = text;
+    m.response_url = "https://hooks.slack.com/commands/T1/1/abc";
+    m.ephemeral = true;
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("outbox: enqueued messages come back due, in id order, with every field and their buttons") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& outbox = db.outbox();
+
+    const auto first = outbox.enqueue(channel_post("opened"), kT0);
+    const auto second = outbox.enqueue(reminder_dm(), kT0 + 1s);
+    const auto later = outbox.enqueue(channel_post("later"), kT0 + 1h);
+    CHECK(second > first);
+    CHECK(outbox.pending_count() == 3);
+
+    const auto due = outbox.due_messages(kT0 + 1s, 10);
+    REQUIRE(due.size() == 2);
+    CHECK(due[0].id == first);
+    CHECK(due[0].attempts == 0);
+    CHECK(due[0].next_attempt_at == kT0);
+    const auto& post = due[0].message;
+    CHECK(post.platform == Platform::slack);
+    CHECK(post.team == "T1");
+    CHECK(post.channel == "C1");
+    CHECK(post.thread == "1700.000100");
+    CHECK(post.text == "opened");
+    CHECK(post.response_url == "https://hooks.slack.com/commands/T1/1/abc");
+    CHECK(post.ephemeral);
+    CHECK(post.buttons.empty());
+
+    CHECK(due[1].id == second);
+    const auto& dm = due[1].message;
+    CHECK(dm.platform == Platform::mattermost);
+    CHECK(dm.to_user == "U3");
+    CHECK(dm.channel.empty());
+    CHECK_FALSE(dm.ephemeral);
+    REQUIRE(dm.buttons.size() == 2);
+    CHECK(dm.buttons[0].label == "Done");
+    CHECK(dm.buttons[0].action == "done");
+    CHECK(dm.buttons[0].value == "A-12");
+    CHECK(dm.buttons[1].label == "Snooze 1 day");
+    CHECK(dm.buttons[1].action == "snooze");
+
+    CHECK(outbox.due_messages(kT0 + 1h, 1).size() == 1);
+    CHECK(outbox.due_messages(kT0 + 1h, 10).back().id == later);
+}
+
+TEST_CASE("outbox: delivered leaves the queue; retry counts attempts and waits; dead is kept and counted") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& outbox = db.outbox();
+    const auto delivered = outbox.enqueue(channel_post("a"), kT0);
+    const auto retried = outbox.enqueue(channel_post("b"), kT0);
+    const auto dead = outbox.enqueue(reminder_dm(), kT0);
+
+    outbox.mark_delivered(delivered, kT0 + 1s);
+    outbox.mark_retry(retried, kT0 + 30s, "HTTP 503");
+    outbox.mark_retry(dead, kT0 + 1s, "HTTP 500");
+    outbox.mark_dead(dead, "channel_not_found");
+
+    CHECK(outbox.pending_count() == 1);
+    CHECK(outbox.dead_count() == 1);
+    CHECK(outbox.due_messages(kT0 + 29s, 10).empty());
+    auto due = outbox.due_messages(kT0 + 30s, 10);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].id == retried);
+    CHECK(due[0].attempts == 1);
+    CHECK(due[0].next_attempt_at == kT0 + 30s);
+
+    outbox.mark_retry(retried, kT0 + 90s, "HTTP 429");
+    due = outbox.due_messages(kT0 + 90s, 10);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].attempts == 2);
+
+    // A late mark never revives a message that already left the queue.
+    outbox.mark_retry(delivered, kT0, "late");
+    outbox.mark_retry(dead, kT0, "late");
+    CHECK(outbox.pending_count() == 1);
+    CHECK(outbox.dead_count() == 1);
+    CHECK(outbox.due_messages(kT0 + 1h, 10).size() == 1);
+}
+
+TEST_CASE("outbox: pending messages survive a restart") {
+    TempDir dir;
+    const auto path = dir.file("h.db");
+    std::int64_t id = 0;
+    {
+        Database db(path);
+        id = db.outbox().enqueue(reminder_dm(), kT0);
+        db.outbox().mark_retry(id, kT0 + 1min, "connection refused");
+    }
+    Database db(path);
+    const auto due = db.outbox().due_messages(kT0 + 1min, 10);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].id == id);
+    CHECK(due[0].attempts == 1);
+    CHECK(due[0].message.buttons.size() == 2);
+}
+
+TEST_CASE("outbox: enqueue inside a failing write is rolled back with it") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    CHECK_THROWS_AS(db.writes().run([&] {
+        db.outbox().enqueue(channel_post("announce"), kT0);
+        throw std::runtime_error("the change that caused it failed");
+    }),
+                    std::runtime_error);
+    CHECK(db.outbox().pending_count() == 0);
+}

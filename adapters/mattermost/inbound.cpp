@@ -286,7 +286,9 @@ PostList parse_post_list(std::string_view body) {
 std::vector<ChatEvent> post_events(const Post& post, const ChannelRef& where, const ParseContext& context) {
     std::vector<ChatEvent> events;
     events.emplace_back(post_message(post, where, context));
-    if (post.edit_at > 0)
+    // A deleted post may come back without its text: don't let that overwrite
+    // the recorded text behind the tombstone.
+    if (post.edit_at > 0 && post.delete_at == 0)
         events.emplace_back(MessageEdited{where, post.id, post.message, from_millis(post.edit_at)});
     if (post.delete_at > 0)
         events.emplace_back(MessageDeleted{where, post.id, from_millis(post.delete_at)});

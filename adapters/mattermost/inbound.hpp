@@ -93,7 +93,7 @@ struct PostList {
 PostList parse_post_list(std::string_view body);
 
 // The events one post stands for: the message itself; an edit when edit_at > 0
-// (so an earlier recorded text is updated); a deletion when delete_at > 0.
+// (so an earlier recorded text is updated) unless deleted; a deletion when delete_at > 0.
 std::vector<ChatEvent> post_events(const Post& post, const ChannelRef& where,
                                    const ParseContext& context);
 // Events for the posts listed in `order`, oldest first. Posts created before

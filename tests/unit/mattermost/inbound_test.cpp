@@ -263,3 +263,11 @@ TEST_CASE("WebSocket hello, replies and malformed frames") {
     CHECK_THROWS_WITH_AS(parse_socket_event(R"({"event":"posted","data":{"post":"{"},"seq":1})", context),
                          "post: not valid JSON", ParseError);
 }
+
+TEST_CASE("a deleted post's (empty) text never overwrites the recorded text") {
+    auto post = parse_post(R"({"id":"p","channel_id":"c","user_id":"u","create_at":1,"edit_at":5,"delete_at":9,"message":""})");
+    auto events = post_events(post, {Platform::mattermost, "t", "c"}, context);
+    REQUIRE(events.size() == 2);
+    CHECK(std::holds_alternative<ChatMessage>(events[0]));
+    CHECK(std::get<MessageDeleted>(events[1]).at == Timestamp{milliseconds{9}});
+}

@@ -1,0 +1,257 @@
+#include "tests/fakes/fake_mattermost.hpp"
+
+#include "adapters/http/form.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace hindsight::fakes {
+
+using nlohmann::json;
+
+namespace {
+
+json post_json(const FakeMattermostPost& p) {
+    return json{{"id", p.id},
+                {"create_at", p.create_at},
+                {"update_at", p.update_at ? p.update_at : p.create_at},
+                {"edit_at", p.edit_at},
+                {"delete_at", p.delete_at},
+                {"user_id", p.user_id},
+                {"channel_id", p.channel_id},
+                {"root_id", p.root_id},
+                {"message", p.message},
+                {"type", p.type},
+                {"props", json::parse(p.props_json)},
+                {"hashtags", ""},
+                {"file_ids", json::array()},
+                {"metadata", json::object()}};
+}
+
+std::int64_t changed_at(const FakeMattermostPost& p) {
+    return std::max({p.create_at, p.update_at, p.edit_at, p.delete_at});
+}
+
+std::size_t runes(const std::string& text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
+std::string query_of(const std::string& target) {
+    auto q = target.find('?');
+    return q == std::string::npos ? std::string{} : target.substr(q + 1);
+}
+
+}  // namespace
+
+std::string FakeMattermost::error_json(int status, const std::string& id, const std::string& message) {
+    return json{{"id", id},
+                {"message", message},
+                {"detailed_error", ""},
+                {"request_id", "fakerequest000000000000000"},
+                {"status_code", status},
+                {"is_oauth", false}}
+        .dump();
+}
+
+FakeMattermost::FakeMattermost(std::string bot_token, std::string bot_user_id)
+    : bot_token_(std::move(bot_token)), bot_user_id_(std::move(bot_user_id)) {
+    add_user({bot_user_id_, "hindsight", "", "", "", true});
+    server_.route("GET", "/api/v4/users/me", [this](const RecordedRequest& r) {
+        if (auto denied = check_auth(r); denied.status) return denied;
+        std::lock_guard lock(mutex_);
+        const auto& u = users_.at(bot_user_id_);
+        return FakeResponse::json(200, json{{"id", u.id}, {"username", u.username}, {"is_bot", true}}.dump());
+    });
+    server_.route("POST", "/api/v4/posts", [this](const RecordedRequest& r) { return create_post(r); });
+    server_.route("POST", "/api/v4/channels/direct", [this](const RecordedRequest& r) { return direct_channel(r); });
+}
+
+FakeMattermost::~FakeMattermost() = default;
+
+FakeResponse FakeMattermost::check_auth(const RecordedRequest& request) const {
+    auto auth = request.header("Authorization");
+    if (auth && *auth == "Bearer " + bot_token_) return FakeResponse{0, {}, {}, {}, {}, false, false};
+    return FakeResponse::json(401, error_json(401, "api.context.session_expired.app_error",
+                                              "Invalid or expired session, please login again."));
+}
+
+void FakeMattermost::add_user(FakeMattermostUser user) {
+    auto id = user.id;
+    {
+        std::lock_guard lock(mutex_);
+        users_[id] = std::move(user);
+    }
+    route_user(id);
+}
+
+void FakeMattermost::route_user(const std::string& id) {
+    server_.route("GET", "/api/v4/users/" + id, [this, id](const RecordedRequest& r) {
+        if (auto denied = check_auth(r); denied.status) return denied;
+        std::lock_guard lock(mutex_);
+        const auto& u = users_.at(id);
+        return FakeResponse::json(200, json{{"id", u.id},
+                                            {"username", u.username},
+                                            {"first_name", u.first_name},
+                                            {"last_name", u.last_name},
+                                            {"nickname", u.nickname},
+                                            {"is_bot", u.is_bot},
+                                            {"create_at", 1600000000000},
+                                            {"delete_at", 0}}
+                                           .dump());
+    });
+}
+
+void FakeMattermost::add_channel(const std::string& id, const std::string& team_id, const std::string& type) {
+    {
+        std::lock_guard lock(mutex_);
+        channels_[id] = {team_id, type};
+    }
+    route_channel(id);
+}
+
+void FakeMattermost::route_channel(const std::string& id) {
+    server_.route("GET", "/api/v4/channels/" + id, [this, id](const RecordedRequest& r) {
+        if (auto denied = check_auth(r); denied.status) return denied;
+        std::lock_guard lock(mutex_);
+        const auto& [team, type] = channels_.at(id);
+        return FakeResponse::json(200, json{{"id", id}, {"team_id", team}, {"type", type}}.dump());
+    });
+    server_.route("GET", "/api/v4/channels/" + id + "/posts",
+                  [this, id](const RecordedRequest& r) { return posts_for(id, r); });
+}
+
+void FakeMattermost::add_post(FakeMattermostPost post) {
+    std::lock_guard lock(mutex_);
+    if (!post.update_at) post.update_at = post.create_at;
+    posts_.push_back(std::move(post));
+}
+
+void FakeMattermost::forbid_include_deleted(bool forbid) {
+    std::lock_guard lock(mutex_);
+    forbid_include_deleted_ = forbid;
+}
+
+void FakeMattermost::rate_limit_next(const std::string& path, int count, int retry_after_s, int reset_s) {
+    std::vector<FakeResponse> responses;
+    for (int i = 0; i < count; ++i) {
+        auto r = FakeResponse::text(429, "limit exceeded\n");
+        r.headers = {{"Retry-After", std::to_string(retry_after_s)},
+                     {"X-RateLimit-Limit", "10"},
+                     {"X-RateLimit-Remaining", "0"},
+                     {"X-RateLimit-Reset", std::to_string(reset_s)}};
+        responses.push_back(std::move(r));
+    }
+    server_.fail_next(path, std::move(responses));
+}
+
+void FakeMattermost::fail_next(const std::string& path, int status, const std::string& error_id,
+                               const std::string& message) {
+    server_.fail_next(path, {FakeResponse::json(status, error_json(status, error_id, message))});
+}
+
+std::vector<std::string> FakeMattermost::created_posts() const {
+    std::lock_guard lock(mutex_);
+    return created_;
+}
+
+FakeResponse FakeMattermost::create_post(const RecordedRequest& request) {
+    if (auto denied = check_auth(request); denied.status) return denied;
+    auto body = json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("channel_id") || !body["channel_id"].is_string())
+        return FakeResponse::json(400, error_json(400, "api.context.invalid_body_param.app_error",
+                                                  "Invalid or missing post in request body."));
+    auto message = body.value("message", std::string{});
+    if (runes(message) > 16383)
+        return FakeResponse::json(400, error_json(400, "model.post.is_valid.msg.app_error", "Invalid message."));
+    std::lock_guard lock(mutex_);
+    auto channel = body["channel_id"].get<std::string>();
+    if (!channels_.contains(channel))
+        return FakeResponse::json(403, error_json(403, "api.context.permissions.app_error",
+                                                  "You do not have the appropriate permissions."));
+    FakeMattermostPost post;
+    post.id = "fakepost" + std::to_string(next_post_++);
+    post.channel_id = channel;
+    post.user_id = bot_user_id_;
+    post.root_id = body.value("root_id", std::string{});
+    post.message = message;
+    post.create_at = post.update_at = ++clock_ms_;
+    post.props_json = body.contains("props") ? body["props"].dump() : "{}";
+    posts_.push_back(post);
+    created_.push_back(request.body);
+    return FakeResponse::json(201, post_json(post).dump());
+}
+
+FakeResponse FakeMattermost::direct_channel(const RecordedRequest& request) {
+    if (auto denied = check_auth(request); denied.status) return denied;
+    auto body = json::parse(request.body, nullptr, false);
+    if (!body.is_array() || body.size() != 2 || !body[0].is_string() || !body[1].is_string())
+        return FakeResponse::json(400, error_json(400, "api.context.invalid_body_param.app_error",
+                                                  "Invalid or missing user_ids in request body."));
+    std::vector<std::string> ids{body[0].get<std::string>(), body[1].get<std::string>()};
+    std::lock_guard lock(mutex_);
+    for (const auto& id : ids)
+        if (!users_.contains(id))
+            return FakeResponse::json(400, error_json(400, "api.context.invalid_body_param.app_error",
+                                                      "Invalid or missing user_ids in request body."));
+    std::sort(ids.begin(), ids.end());
+    auto id = ids[0] + "__" + ids[1];  // Mattermost names DM channels this way
+    channels_[id] = {"", "D"};
+    return FakeResponse::json(201, json{{"id", id}, {"type", "D"}, {"team_id", ""}, {"name", id}}.dump());
+}
+
+FakeResponse FakeMattermost::posts_for(const std::string& channel_id, const RecordedRequest& request) {
+    if (auto denied = check_auth(request); denied.status) return denied;
+    auto query = http::Form::parse(query_of(request.target));
+    if (!query) return FakeResponse::json(400, error_json(400, "api.context.invalid_url_param.app_error", "Invalid URL."));
+    bool include_deleted = query->value("include_deleted") == "true";
+    auto since_text = query->get("since");
+
+    std::lock_guard lock(mutex_);
+    if (include_deleted && forbid_include_deleted_)
+        return FakeResponse::json(403, error_json(403, "api.context.permissions.app_error",
+                                                  "You do not have the appropriate permissions."));
+    std::vector<const FakeMattermostPost*> selected;
+    for (const auto& p : posts_)
+        if (p.channel_id == channel_id) selected.push_back(&p);
+    std::sort(selected.begin(), selected.end(),
+              [](auto* a, auto* b) { return a->create_at > b->create_at; });  // newest first
+
+    if (since_text) {
+        // Posts modified after `since`, deleted ones included, at most 1000.
+        auto since = std::stoll(*since_text);
+        std::erase_if(selected, [&](auto* p) { return changed_at(*p) <= since; });
+        if (selected.size() > 1000) selected.resize(1000);
+    } else {
+        if (!include_deleted) std::erase_if(selected, [](auto* p) { return p->delete_at > 0; });
+        int page = query->get("page") ? std::stoi(*query->get("page")) : 0;
+        int per_page = query->get("per_page") ? std::stoi(*query->get("per_page")) : 60;
+        per_page = std::clamp(per_page, 1, 200);
+        std::size_t from = std::min(selected.size(), std::size_t(page) * std::size_t(per_page));
+        std::size_t to = std::min(selected.size(), from + std::size_t(per_page));
+        selected = std::vector<const FakeMattermostPost*>(selected.begin() + from, selected.begin() + to);
+    }
+
+    json order = json::array();
+    json posts = json::object();
+    for (auto* p : selected) {
+        order.push_back(p->id);
+        auto j = post_json(*p);
+        if (p->delete_at > 0) j["message"] = "";  // deleted posts come back without their text
+        posts[p->id] = std::move(j);
+        // Thread roots ride along in `posts` without being in `order`.
+        if (!p->root_id.empty())
+            for (const auto& root : posts_)
+                if (root.id == p->root_id && !posts.contains(root.id)) posts[root.id] = post_json(root);
+    }
+    return FakeResponse::json(200, json{{"order", order},
+                                        {"posts", posts},
+                                        {"next_post_id", ""},
+                                        {"prev_post_id", ""},
+                                        {"has_next", false}}
+                                       .dump());
+}
+
+}  // namespace hindsight::fakes

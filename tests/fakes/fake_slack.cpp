@@ -68,8 +68,9 @@ void FakeSlack::set_history(const std::string& channel, std::vector<json> messag
 }
 
 void FakeSlack::add_user(json user) {
+    auto id = user.value("id", "");
     std::lock_guard lock(mutex_);
-    users_[user.value("id", "")] = std::move(user);
+    users_[id] = std::move(user);
 }
 
 void FakeSlack::rate_limit_next(const std::string& method, int retry_after_s) {

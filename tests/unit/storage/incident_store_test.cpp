@@ -161,7 +161,7 @@ TEST_CASE("messages: duplicates are refused, edits keep the original, deletes le
     CHECK_FALSE(db.open_reader()->messages(id)[0].key_event);
 }
 
-TEST_CASE("messages: the same message id in two incidents is two messages; order is time then arrival") {
+TEST_CASE("messages: the same message id in two incidents is two messages, ordered by time then arrival") {
     TempDir dir;
     Database db(dir.file("h.db"));
     auto& store = db.store();
@@ -367,7 +367,7 @@ TEST_CASE("action items: add, find, update every field, list per incident and ov
     CHECK(all[2].id == third);
 }
 
-TEST_CASE("actions_due_for_nudge: due, not snoozed, not nudged recently, open; by due time; limited") {
+TEST_CASE("actions_due_for_nudge: due, not snoozed, not nudged recently, open, by due time, limited") {
     TempDir dir;
     Database db(dir.file("h.db"));
     auto& store = db.store();
@@ -453,7 +453,7 @@ TEST_CASE("display names are cached per platform, team and user, and can change"
     CHECK(db.open_reader()->user_name(channel("C1", "T1"), "U1") == "Alice Liddell");
 }
 
-TEST_CASE("deliveries: a key is remembered once; keys older than the memory window are pruned") {
+TEST_CASE("deliveries: a key is remembered once and keys older than the memory window are pruned") {
     TempDir dir;
     Database db(dir.file("h.db"));
     auto& store = db.store();

@@ -85,7 +85,7 @@ TEST_CASE("a database newer than this build is refused with a clear error") {
     CHECK(user_version(path) == latest_schema_version() + 1);
 }
 
-TEST_CASE("migrations run in order, each in its own transaction; a failing one leaves the previous version") {
+TEST_CASE("migrations run in order, each in its own transaction and a failing one leaves the previous version") {
     TempDir dir;
     const auto path = dir.file("m.db");
     SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);

@@ -78,7 +78,7 @@ TEST_CASE("outbox: enqueued messages come back due, in id order, with every fiel
     CHECK(outbox.due_messages(kT0 + 1h, 10).back().id == later);
 }
 
-TEST_CASE("outbox: delivered leaves the queue; retry counts attempts and waits; dead is kept and counted") {
+TEST_CASE("outbox: delivered leaves the queue, retry counts attempts and waits, dead is kept and counted") {
     TempDir dir;
     Database db(dir.file("h.db"));
     auto& outbox = db.outbox();

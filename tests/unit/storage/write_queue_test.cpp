@@ -125,7 +125,7 @@ TEST_CASE("write queue: items queued while the writer is busy commit together, d
     for (int i = 0; i < kItems; ++i) CHECK(seen_at_done[i] == all);
 }
 
-TEST_CASE("write queue: a throwing item rolls back alone; its batch-mates commit") {
+TEST_CASE("write queue: a throwing item rolls back alone while its batch-mates commit") {
     TempDir dir;
     RawDb raw(dir.file("q.db"));
     SqliteWriteQueue queue(raw.db);
@@ -234,7 +234,7 @@ TEST_CASE("write queue: batches are capped at max_batch items") {
     CHECK(committed_rows(raw.path).size() == 7);
 }
 
-TEST_CASE("write queue: stop() commits what is queued; later submissions fail at once") {
+TEST_CASE("write queue: stop() commits what is queued and later submissions fail at once") {
     TempDir dir;
     RawDb raw(dir.file("q.db"));
     SqliteWriteQueue queue(raw.db);
@@ -256,7 +256,7 @@ TEST_CASE("write queue: stop() commits what is queued; later submissions fail at
     CHECK_THROWS(queue.run([] {}));
 }
 
-TEST_CASE("Database: concurrent submitters; each done fires once its data is visible to a fresh reader") {
+TEST_CASE("Database: concurrent submitters, each done fires once its data is visible to a fresh reader") {
     TempDir dir;
     const auto path = dir.file("h.db");
     Database db(path);

@@ -33,7 +33,7 @@ std::string mention(Platform platform, const std::string& id, const std::string&
 
 // A Slack member id as listed in `postmortem.facilitators` ("U0123", "W9AB").
 bool looks_like_slack_id(std::string_view s) {
-    if (s.size() < 3 || (s[0] != 'U' && s[0] != 'W')) return false;
+    if (s.size() < 2 || (s[0] != 'U' && s[0] != 'W')) return false;
     return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
 }
 
@@ -58,7 +58,9 @@ std::optional<Person> resolve_person(CommandContext& ctx, const std::string& typ
     Person p{parsed->first, parsed->second};
     const ChannelRef& where = ctx.command.where;
     if (typed.rfind("<@", 0) == 0) {
-        if (p.name.empty()) p.name = display_name(ctx.store, where, p.id);
+        // Without a label the name stays empty (shown through the users cache
+        // later) rather than pretending the id is a name.
+        if (p.name.empty()) p.name = ctx.store.user_name(where, p.id).value_or("");
         else if (!ctx.store.user_name(where, p.id)) ctx.store.remember_user(where, p.id, p.name);
         return p;
     }

@@ -56,7 +56,9 @@ std::size_t nudge(IncidentStore& store, Outbox& outbox, const BotSettings& setti
     store.update_action(item);
     const bool escalate = settings.reminders.escalate_after > 0 && item.nudges == settings.reminders.escalate_after;
 
-    std::string text = "⏰ Action item *" + ref + "* is overdue by " + overdue + ": " + item.text +
+    // The first check after the due time usually lands within a minute of it.
+    const std::string lateness = now - item.due_at < std::chrono::minutes{1} ? "is due now" : "is overdue by " + overdue;
+    std::string text = "⏰ Action item *" + ref + "* " + lateness + ": " + item.text +
                        "\nFrom incident *" + incident.title + "*, due " + format_local(item.due_at, settings.timezone) +
                        ".\nFinished? `/incident done " + ref + "` · Need more time? `/incident snooze " + ref + " 1d`";
     if (escalate)
@@ -82,7 +84,7 @@ std::size_t nudge(IncidentStore& store, Outbox& outbox, const BotSettings& setti
         ++sent;
     }
     outbox.enqueue(channel_post(incident, "⚠️ Action item *" + ref + "* for " +
-                                              mention(incident.where.platform, item.owner_id, owner) +
+                                              mention(incident.where.platform, item.owner_id, item.owner_name) +
                                               " is still open, overdue by " + overdue + " after " +
                                               std::to_string(item.nudges) + " reminders: " + item.text +
                                               "\nWhat would help it land? `/incident done " + ref +

@@ -6,7 +6,6 @@
 #include "storage/write_queue.hpp"
 
 #include <SQLiteCpp/Database.h>
-#include <spdlog/spdlog.h>
 
 #include <future>
 #include <stdexcept>

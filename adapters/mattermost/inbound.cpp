@@ -245,7 +245,9 @@ ActionRequest parse_action(std::string_view body, Timestamp received_at) {
     constexpr std::string_view in_context = "action context";
     a.action = string_field(*context, "action", in_context, true);
     a.value = string_field(*context, "value", in_context, false);
+    request.team = string_field(*context, "team", in_context, false);
     request.token = string_field(*context, "token", in_context, false);
+    if (!request.team.empty()) a.where.team = request.team;
     return request;
 }
 

@@ -60,7 +60,11 @@ WebhookPost parse_webhook_form(std::string_view body, const ParseContext& contex
 
 // --- interactive message buttons (POST /mattermost/actions)
 struct ActionRequest {
-    ButtonAction action;  // action/value from the button's integration context
+    // action/value from the button's integration context. where.team is the
+    // context's team when set: Mattermost sends an empty team_id for DM
+    // channels, where reminder buttons live, but the item belongs to a team.
+    ButtonAction action;
+    std::string team;     // context.team as posted (part of the token)
     std::string token;    // context.token, to check with verify_action_token
     std::string post_id;  // the post holding the button
     std::string trigger_id;

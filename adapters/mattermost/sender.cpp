@@ -73,7 +73,7 @@ std::vector<std::string> split_message(std::string_view text, std::size_t max_ru
 }
 
 std::string button_props_json(const std::vector<OutboundButton>& buttons, const std::string& public_url,
-                              const std::string& action_secret) {
+                              const std::string& action_secret, const std::string& team) {
     std::string base = public_url;
     while (!base.empty() && base.back() == '/') base.pop_back();
     json actions = json::array();
@@ -86,7 +86,10 @@ std::string button_props_json(const std::vector<OutboundButton>& buttons, const 
             {"integration",
              {{"url", base + "/mattermost/actions"},
               {"context",
-               {{"action", b.action}, {"value", b.value}, {"token", action_token(action_secret, b.action, b.value)}}}}},
+               {{"action", b.action},
+                {"value", b.value},
+                {"team", team},
+                {"token", action_token(action_secret, b.action, b.value, team)}}}}},
         });
     }
     return json{{"attachments", json::array({json{{"actions", std::move(actions)}}})}}.dump();
@@ -121,7 +124,7 @@ SendResult Sender::send(const OutboundMessage& message) {
         if (!message.thread.empty()) post["root_id"] = message.thread;
         // Buttons go with the last part, under the text they act on.
         if (i + 1 == parts.size() && !message.buttons.empty())
-            post["props"] = json::parse(button_props_json(message.buttons, public_url_, action_secret_));
+            post["props"] = json::parse(button_props_json(message.buttons, public_url_, action_secret_, message.team));
         auto response = api_.call("POST", "/posts", post.dump());
         if (!response.ok())
             return result_of(response, parts.size() > 1 ? "posts (part " + std::to_string(i + 1) + ")" : "posts");

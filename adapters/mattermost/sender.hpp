@@ -22,9 +22,9 @@ std::vector<std::string> split_message(std::string_view text, std::size_t max_ru
 
 // The props of a post carrying buttons: attachments[0].actions[], each with an
 // integration calling `<public_url>/mattermost/actions` with context
-// {action, value, token} (token = action_token(action_secret, action, value)).
+// {action, value, team, token} (token = action_token(action_secret, action, value, team)).
 std::string button_props_json(const std::vector<OutboundButton>& buttons, const std::string& public_url,
-                              const std::string& action_secret);
+                              const std::string& action_secret, const std::string& team);
 
 class Sender final : public ChatSender {
 public:

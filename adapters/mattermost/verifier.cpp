@@ -74,11 +74,13 @@ bool TokenVerifier::verify(const http::Request& request) const {
     return token && matches(*token);
 }
 
-std::string action_token(std::string_view secret, std::string_view action, std::string_view value) {
+std::string action_token(std::string_view secret, std::string_view action, std::string_view value,
+                         std::string_view team) {
     std::string message;
-    message.reserve(action.size() + value.size() + 1);
+    message.reserve(action.size() + value.size() + team.size() + 2);
     message.append(action).push_back('\n');
-    message.append(value);
+    message.append(value).push_back('\n');
+    message.append(team);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
@@ -94,9 +96,9 @@ std::string action_token(std::string_view secret, std::string_view action, std::
 }
 
 bool verify_action_token(std::string_view secret, std::string_view action, std::string_view value,
-                         std::string_view token) {
+                         std::string_view team, std::string_view token) {
     if (secret.empty() || token.empty()) return false;
-    return constant_time_equal(action_token(secret, action, value), token);
+    return constant_time_equal(action_token(secret, action, value, team), token);
 }
 
 }  // namespace hindsight::mattermost

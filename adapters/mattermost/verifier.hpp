@@ -38,10 +38,11 @@ private:
 };
 
 // The token placed in an interactive button's integration context: an
-// HMAC-SHA256 (hex) of action and value under `secret`, so a click can only
-// carry an action the bot itself offered.
-std::string action_token(std::string_view secret, std::string_view action, std::string_view value);
+// HMAC-SHA256 (hex) of action, value and team under `secret`, so a click can
+// only carry what the bot itself offered.
+std::string action_token(std::string_view secret, std::string_view action, std::string_view value,
+                         std::string_view team = {});
 bool verify_action_token(std::string_view secret, std::string_view action, std::string_view value,
-                         std::string_view token);
+                         std::string_view team, std::string_view token);
 
 }  // namespace hindsight::mattermost

@@ -119,7 +119,13 @@ TEST_CASE("interactive action callback → ButtonAction and the context token") 
     CHECK(r.action.value == "A-12");
     CHECK(r.action.at == received);
     CHECK(r.token == "abc");
+    CHECK(r.team.empty());
     CHECK(r.post_id == "po9");
+    // Clicks in DMs carry no team_id; the team we put into the context is used.
+    auto dm = parse_action(R"({"user_id":"u","channel_id":"dm1","team_id":"",
+        "context":{"action":"done","value":"A-1","team":"tm1","token":"t"}})", received);
+    CHECK(dm.team == "tm1");
+    CHECK(dm.action.where.team == "tm1");
     CHECK_THROWS_WITH_AS(parse_action(R"({"user_id":"u","channel_id":"c"})", received), "action: missing context", ParseError);
     CHECK_THROWS_WITH_AS(parse_action(R"({"user_id":"u","channel_id":"c","context":{"value":"A-1"}})", received),
                          "action context: missing action", ParseError);

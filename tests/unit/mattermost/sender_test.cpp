@@ -95,7 +95,8 @@ TEST_CASE("sender: buttons become props.attachments[0].actions with a verifiable
     auto context = actions[1]["integration"]["context"];
     CHECK(context["action"] == "snooze");
     CHECK(context["value"] == "A-12");
-    CHECK(verify_action_token("action-secret", "snooze", "A-12", context["token"].get<std::string>()));
+    CHECK(context["team"] == "tm1");
+    CHECK(verify_action_token("action-secret", "snooze", "A-12", "tm1", context["token"].get<std::string>()));
 }
 
 TEST_CASE("sender: 429 with a plain-text body → retry with Retry-After") {

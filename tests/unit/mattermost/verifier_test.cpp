@@ -82,15 +82,16 @@ TEST_CASE("token from a JSON body and from a GET query") {
     CHECK_FALSE(v.verify(get));
 }
 
-TEST_CASE("action tokens bind action and value to the secret") {
-    auto t = action_token("secret", "done", "A-12");
+TEST_CASE("action tokens bind action, value and team to the secret") {
+    auto t = action_token("secret", "done", "A-12", "tm1");
     CHECK(t.size() == 64);
-    CHECK(verify_action_token("secret", "done", "A-12", t));
-    CHECK_FALSE(verify_action_token("secret", "done", "A-13", t));
-    CHECK_FALSE(verify_action_token("secret", "snooze", "A-12", t));
-    CHECK_FALSE(verify_action_token("other", "done", "A-12", t));
-    CHECK_FALSE(verify_action_token("", "done", "A-12", action_token("", "done", "A-12")));
-    CHECK_FALSE(verify_action_token("secret", "done", "A-12", ""));
-    // Independent oracle: Python hmac.new(b"secret", b"done\nA-12", sha256).
-    CHECK(t == "89c1c6102217e9efa5efad43cbfeef1e1e385f12a21db3506e988296bec7452f");
+    CHECK(verify_action_token("secret", "done", "A-12", "tm1", t));
+    CHECK_FALSE(verify_action_token("secret", "done", "A-13", "tm1", t));
+    CHECK_FALSE(verify_action_token("secret", "snooze", "A-12", "tm1", t));
+    CHECK_FALSE(verify_action_token("secret", "done", "A-12", "tm2", t));
+    CHECK_FALSE(verify_action_token("other", "done", "A-12", "tm1", t));
+    CHECK_FALSE(verify_action_token("", "done", "A-12", "", action_token("", "done", "A-12")));
+    CHECK_FALSE(verify_action_token("secret", "done", "A-12", "tm1", ""));
+    // Independent oracle: Python hmac.new(b"secret", b"done\nA-12\ntm1", sha256).
+    CHECK(t == "671a44973e2af2d93de3f01f5456e0fca9dac9b6a9847e79e2bb4fc54dad440d");
 }

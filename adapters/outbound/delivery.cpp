@@ -141,11 +141,14 @@ struct Delivery::Impl {
 
     void loop() {
         while (!stopping) {
+            std::size_t sent = 0;
             try {
-                pass(&stopping);
+                sent = pass(&stopping);
             } catch (const std::exception& e) {
                 spdlog::error("outbox delivery: pass failed: {}", e.what());
             }
+            // Progress means there may be more behind the batch: go again at once.
+            if (sent > 0) continue;
             std::unique_lock lock(wake_mutex);
             wake.wait_for(lock, options.poll, [&] { return kicked || stopping.load(); });
             kicked = false;

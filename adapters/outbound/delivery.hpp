@@ -23,7 +23,9 @@ public:
         int max_attempts = 8;                 // then the row is dead-lettered
         Duration base_backoff = std::chrono::seconds(1);
         Duration max_backoff = std::chrono::minutes(5);
-        std::size_t batch = 200;  // pending rows read per pass
+        // Pending rows read per pass, oldest first. Rows that cannot go now
+        // (paused platform, no sender, waiting channel) take room in it too.
+        std::size_t batch = 1000;
     };
 
     // All references must outlive the Delivery.

@@ -198,6 +198,20 @@ struct HttpClient::Impl {
             return failed;
         }
 
+        for (const auto& [name, value] : request.headers) {
+            // A line break in a header would let a value smuggle in its own headers.
+            if (name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
+                value.find_first_of("\r\n") != std::string::npos) {
+                failed.error = "request: invalid header " + name.substr(0, name.find_first_of("\r\n"));
+                return failed;
+            }
+        }
+        if (request.method.empty() ||
+            request.method.find_first_of(" \r\n\t") != std::string::npos) {
+            failed.error = "request: invalid method";
+            return failed;
+        }
+
         http::request<http::string_body> message;
         message.version(11);
         message.method_string(request.method);

@@ -275,3 +275,15 @@ TEST_CASE("a ca_file that cannot be read makes every request fail with a clear e
     CHECK(r.error.find("/nonexistent/hindsight-ca.pem") != std::string::npos);
     CHECK(server.requests().empty());
 }
+
+TEST_CASE("a header with a line break is refused before anything is sent") {
+    FakeServer server;
+    HttpClient client;
+    ClientRequest r = get(server.base_url() + "/x");
+    r.headers.emplace_back("X-Note", "fine\r\nX-Injected: yes");
+    auto response = client.send(r);
+    CHECK(response.status == 0);
+    CHECK(response.error.rfind("request: invalid header", 0) == 0);
+    CHECK(server.requests().empty());
+    CHECK(server.connections() == 0);
+}

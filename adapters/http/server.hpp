@@ -1,0 +1,56 @@
+// The inbound HTTP/1.1 service: a listener that accepts connections and one
+// session per connection (deadlines on every step, body and header limits,
+// keep-alive), handing each request to the Router. No Boost here (pimpl).
+#pragma once
+
+#include "adapters/http/event_loop.hpp"
+#include "adapters/http/metrics.hpp"
+#include "adapters/http/router.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace hindsight::http {
+
+struct ServerOptions {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8080;  // 0: an ephemeral port (start() returns it)
+    std::size_t max_body_bytes = 1048576;
+    std::chrono::milliseconds header_timeout{10000};   // request line and headers
+    std::chrono::milliseconds body_timeout{30000};     // the body; also writing the response
+    std::chrono::milliseconds idle_timeout{60000};     // keep-alive wait for the next request
+    std::chrono::milliseconds handler_timeout{30000};  // a handler's answer, else 503
+    std::size_t max_connections = 1024;
+};
+
+// The router and metrics must outlive every connection: destroy the Server
+// (and them) after EventLoop::run() returned or after shutdown's `done`.
+class Server {
+public:
+    Server(EventLoop& loop, ServerOptions options, const Router& router, Metrics& metrics);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds and listens; returns the port actually bound. Throws
+    // std::runtime_error naming address:port when it cannot.
+    std::uint16_t start();
+
+    // Stops accepting now, lets requests in flight finish (each bounded by
+    // handler_timeout), closes idle keep-alive connections; calls `done` on
+    // the loop once no connection is left.
+    void shutdown(std::function<void()> done);
+
+    std::size_t active_connections() const;
+
+    struct State;
+
+private:
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace hindsight::http

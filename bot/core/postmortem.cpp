@@ -43,12 +43,18 @@ std::string prompt(std::string_view text) { return "_" + std::string(text) + "_\
 // One line of prose from free text: mentions as names, Markdown-safe.
 std::string prose(std::string_view text, Names& names) {
     NameResolver resolve = [&](const std::string& id) { return names(id); };
-    return escape_markdown(collapse_whitespace(render_chat_markup(text, resolve)));
+    return escape_markdown_inline(collapse_whitespace(render_chat_markup(text, resolve)));
+}
+
+// A paragraph of its own: a leading '#' must not become a heading.
+std::string paragraph(std::string_view text, Names& names) {
+    NameResolver resolve = [&](const std::string& id) { return names(id); };
+    return escape_markdown(collapse_whitespace(render_chat_markup(text, resolve)), true);
 }
 
 std::string quote_excerpt(std::string_view text, Names& names) {
     NameResolver resolve = [&](const std::string& id) { return names(id); };
-    return escape_markdown(shorten(collapse_whitespace(render_chat_markup(text, resolve)), 120));
+    return escape_markdown_inline(shorten(collapse_whitespace(render_chat_markup(text, resolve)), 120));
 }
 
 void metadata(std::string& out, const DraftInput& in, const Timeline& timeline, const ZoneFormatter& zone,
@@ -64,7 +70,7 @@ void metadata(std::string& out, const DraftInput& in, const Timeline& timeline, 
     line("Severity", inc.severity > 0 ? "SEV" + std::to_string(inc.severity) : "not set");
     line("Commander", inc.commander_id.empty() && inc.commander_name.empty()
                           ? "not set"
-                          : escape_markdown(names(inc.commander_id, inc.commander_name)));
+                          : escape_markdown_inline(names(inc.commander_id, inc.commander_name)));
 
     // Distinct authors, in order of first appearance.
     std::vector<std::string> participants;
@@ -79,7 +85,7 @@ void metadata(std::string& out, const DraftInput& in, const Timeline& timeline, 
     for (const auto& k : in.key_events) add(k.author_id, k.author_name);
     std::string people;
     for (std::size_t i = 0; i < participants.size() && i < max_participants_listed; ++i)
-        people += (i ? ", " : "") + escape_markdown(participants[i]);
+        people += (i ? ", " : "") + escape_markdown_inline(participants[i]);
     if (participants.size() > max_participants_listed)
         people += " and " + std::to_string(participants.size() - max_participants_listed) + " more";
     line("Participants", people.empty() ? "none recorded" : people);
@@ -91,14 +97,14 @@ void metadata(std::string& out, const DraftInput& in, const Timeline& timeline, 
     if (timeline.durations.to_close)
         line(inc.closed_at ? "Duration" : "Duration so far", format_duration(*timeline.durations.to_close));
     line("Facilitator", inc.facilitator_id.empty() ? "not assigned — `/incident facilitator`"
-                                                   : escape_markdown(names(inc.facilitator_id)));
+                                                   : escape_markdown_inline(names(inc.facilitator_id)));
     line("Review meeting", inc.meeting_at ? zone.date_time(*inc.meeting_at)
                                           : "not scheduled — `/incident meeting <when>`");
     if (!in.settings.public_url.empty() && inc.id > 0) {
         auto base = in.settings.public_url;
         while (!base.empty() && base.back() == '/') base.pop_back();
         auto url = base + "/incidents/" + std::to_string(inc.id) + "/postmortem.md";
-        line("Document", "[" + escape_markdown(url) + "](" + markdown_link_target(url) + ")");
+        line("Document", "[" + escape_markdown_inline(url) + "](" + markdown_link_target(url) + ")");
     }
     line("Times", "shown in " + zone.legend());
 }
@@ -110,7 +116,7 @@ void timeline_section(std::string& out, const DraftInput& in, const Timeline& ti
         if (e.hidden) continue;
         ++shown;
         out += "- **" + zone.time(e.at, timeline.spans_days) + "** · " + std::string(to_string(e.kind)) + " · " +
-               escape_markdown(e.author) + " — " + e.text;
+               escape_markdown_inline(e.author) + " — " + e.text;
         if (!e.permalink.empty()) out += " ([link](" + markdown_link_target(e.permalink) + "))";
         out += '\n';
         if (e.kind == EntryKind::decision) {
@@ -124,7 +130,8 @@ void timeline_section(std::string& out, const DraftInput& in, const Timeline& ti
     if (timeline.capped > 0 || timeline.dropped_noise > 0 || timeline.merged > 0) {
         out += "\n_Draft: ";
         std::vector<std::string> notes;
-        if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) + " acknowledgements/noise dropped");
+        if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) +
+                        (timeline.dropped_noise == 1 ? " noise message dropped" : " noise messages dropped"));
         if (timeline.merged > 0) notes.push_back(std::to_string(timeline.merged) + " messages merged into bursts");
         if (timeline.capped > 0)
             notes.push_back(std::to_string(timeline.capped) + " lower-value entries left out (limit " +
@@ -149,8 +156,8 @@ void whys_section(std::string& out, const DraftInput& in, Names& names) {
     for (const auto& w : in.whys) steps.push_back(&w);
     std::stable_sort(steps.begin(), steps.end(), [](auto* a, auto* b) { return a->n < b->n; });
     if (steps.empty()) {
-        out += prompt("No whys answered yet — `/incident why <answer>` answers “Why did “" +
-                      escape_markdown(why_subject(in.incident)) + "” happen?”.");
+        out += prompt("No whys answered yet — `/incident why <answer>` answers *Why did “" +
+                      escape_markdown_inline(why_subject(in.incident)) + "” happen?*");
     }
     std::string subject = why_subject(in.incident);
     int number = 0;
@@ -179,7 +186,7 @@ void actions_section(std::string& out, const DraftInput& in, const ZoneFormatter
     out += "| Id | Action | Owner | Due | Status |\n|---|---|---|---|---|\n";
     for (const auto& a : in.actions) {
         auto owner = a.owner_id.empty() && a.owner_name.empty() ? std::string("_none_")
-                                                               : escape_markdown(names(a.owner_id, a.owner_name));
+                                                               : escape_markdown_inline(names(a.owner_id, a.owner_name));
         auto due = a.due_at == Timestamp{} ? std::string("_none_") : zone.date_time(a.due_at);
         out += "| A-" + std::to_string(a.id) + " | " + prose(a.text, names) + " | " + owner + " | " + due + " | " +
                std::string(action_status(a, in.now)) + " |\n";
@@ -273,7 +280,7 @@ void blameless_section(std::string& out, const DraftInput& in, const ZoneFormatt
         out += "No blaming language found.\n";
     } else {
         for (const auto& f : blame)
-            out += "- **" + f.where + "** “" + f.excerpt + "”: “" + escape_markdown(f.finding.matched) + "” — " +
+            out += "- **" + f.where + "** “" + f.excerpt + "”: “" + escape_markdown_inline(f.finding.matched) + "” — " +
                    f.finding.suggestion + "\n";
     }
     if (!quality.empty()) {
@@ -299,20 +306,20 @@ std::string render_postmortem(const DraftInput& in, const Timeline& timeline) {
     Names names(in.display_name);
     std::string out;
     out.reserve(8192);
-    out += "# Postmortem: " + escape_markdown(in.incident.title.empty() ? "Untitled incident" : in.incident.title) + "\n\n";
+    out += "# Postmortem: " + escape_markdown_inline(in.incident.title.empty() ? "Untitled incident" : in.incident.title) + "\n\n";
     metadata(out, in, timeline, zone, names);
 
     out += "\n## Summary\n\n";
     if (in.incident.summary.empty())
         out += prompt("No summary yet — what happened, in two or three sentences: `/incident close <summary>`.");
     else
-        out += prose(in.incident.summary, names) + "\n";
+        out += paragraph(in.incident.summary, names) + "\n";
 
     out += "\n## Impact\n\n";
     if (in.incident.impact.empty())
         out += prompt("No impact recorded yet — `/incident impact <text>`: who was affected, how, for how long.");
     else
-        out += prose(in.incident.impact, names) + "\n";
+        out += paragraph(in.incident.impact, names) + "\n";
 
     out += '\n';
     timeline_section(out, in, timeline, zone);

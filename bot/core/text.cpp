@@ -243,7 +243,7 @@ std::string shorten(std::string_view text, std::size_t max_chars) {
     return out;
 }
 
-std::string escape_markdown(std::string_view text) {
+std::string escape_markdown(std::string_view text, bool starts_line) {
     std::string out;
     out.reserve(text.size() + 8);
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -261,7 +261,7 @@ std::string escape_markdown(std::string_view text) {
                 break;
             }
             case '#':
-                if (out.empty()) out += '\\';
+                if (out.empty() && starts_line) out += '\\';
                 out += c;
                 break;
             default:

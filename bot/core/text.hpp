@@ -39,9 +39,12 @@ std::string neutralise_markup(std::string_view text);
 // with "…" appended when shortened. Never splits a code point.
 std::string shorten(std::string_view text, std::size_t max_chars);
 
-// Escapes Markdown control characters (\ ` * [ ] < > | ~, '_' at word edges,
-// '#' at the start) so chat text renders literally, also inside table cells.
-std::string escape_markdown(std::string_view text);
+// Escapes Markdown control characters (\ ` * [ ] < > | ~, '_' at word edges)
+// so chat text renders literally, also inside table cells. A leading '#' is
+// escaped too when the text starts a line (it would make a heading).
+std::string escape_markdown(std::string_view text, bool starts_line = true);
+// For text placed after other text on a line (entries, cells, titles).
+inline std::string escape_markdown_inline(std::string_view text) { return escape_markdown(text, false); }
 
 // Makes a URL safe inside a Markdown link target: spaces and parentheses
 // percent-encoded.

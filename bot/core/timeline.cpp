@@ -78,7 +78,7 @@ std::string render_parts(const std::vector<std::string_view>& parts, NameCache& 
         if (!joined.empty()) joined += " / ";
         joined += text;
     }
-    return escape_markdown(shorten(joined, max_entry_chars));
+    return escape_markdown_inline(shorten(joined, max_entry_chars));
 }
 
 // Keeps at most `cap` visible entries: first, last, key events and curated
@@ -280,7 +280,7 @@ std::string entry_time(const TimelineEntry& entry, const Timeline& timeline, con
 
 std::string render_timeline(const Timeline& timeline, const DraftInput& input) {
     ZoneFormatter zone(input.settings.timezone);
-    std::string out = "*Timeline — " + escape_markdown(input.incident.title) + "*";
+    std::string out = "*Timeline — " + escape_markdown_inline(input.incident.title) + "*";
     std::size_t hidden = 0;
     for (const auto& e : timeline.entries) hidden += e.hidden;
     auto visible = timeline.entries.size() - hidden;
@@ -299,13 +299,14 @@ std::string render_timeline(const Timeline& timeline, const DraftInput& input) {
         out += " · ";
         out += to_string(e.kind);
         out += " · ";
-        out += escape_markdown(e.author);
+        out += escape_markdown_inline(e.author);
         out += " — ";
         out += shorten(e.text, chat_chars);
         out += '\n';
     }
     std::vector<std::string> notes;
-    if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) + " acknowledgements/noise dropped");
+    if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) +
+                        (timeline.dropped_noise == 1 ? " noise message dropped" : " noise messages dropped"));
     if (timeline.merged > 0) notes.push_back(std::to_string(timeline.merged) + " messages merged into bursts");
     if (timeline.capped > 0)
         notes.push_back(std::to_string(timeline.capped) + " lower-value entries left out (limit " +

@@ -101,6 +101,8 @@ constexpr std::array acknowledgements{
     std::string_view{"thx"},  std::string_view{"on it"}, std::string_view{"lgtm"},
     std::string_view{"k"},    std::string_view{"kk"},   std::string_view{"same"},      std::string_view{"yep"},
     std::string_view{"np"},   std::string_view{"got it"}, std::string_view{"noted"},   std::string_view{"roger"},
+    std::string_view{"thanks all"}, std::string_view{"ty all"}, std::string_view{"thank you all"},
+    std::string_view{"thanks everyone"},
 };
 
 // Notices Slack and Mattermost post when membership changes.

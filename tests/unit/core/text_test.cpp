@@ -73,6 +73,7 @@ TEST_CASE("escape_markdown makes chat text literal") {
           "\\*bold\\* \\[x\\](y) \\`code\\` a\\|b \\<tag\\> \\~s\\~");
     CHECK(escape_markdown("error_rate _em_") == "error_rate \\_em\\_");
     CHECK(escape_markdown("#1 on #ops") == "\\#1 on #ops");
+    CHECK(escape_markdown_inline("#1 on #ops") == "#1 on #ops");
     CHECK(escape_markdown("C:\\tmp") == "C:\\\\tmp");
 }
 

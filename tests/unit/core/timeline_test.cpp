@@ -478,7 +478,7 @@ TEST_CASE("render_timeline: numbered lines, hidden marked, zone legend, curation
           "*Timeline — Checkout errors* (1 entry, 1 hidden; times in UTC / Europe/Berlin)\n"
           "1. 14:02 UTC (15:02 CET) · detection · Alice — checkout alert firing\n"
           "2. _(hidden)_ 14:06 UTC (15:06 CET) · message · Bob — chatter\n"
-          "_1 acknowledgements/noise dropped._\n"
+          "_1 noise message dropped._\n"
           "Curate: `/incident timeline hide <n>` · `show <n>` · `edit <n> <text>` · `time <n> <when>` · "
           "`add <when> <text>`");
 }

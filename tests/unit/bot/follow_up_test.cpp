@@ -321,7 +321,7 @@ TEST_CASE("actions: open, overdue, mine and all") {
     CHECK(contains(none.text, "Nothing overdue"));
 }
 
-TEST_CASE("done: records who and when, once; unknown and foreign ids are refused") {
+TEST_CASE("done: records who and when, once - unknown and foreign ids are refused") {
     FollowUpWorld w;
     w.command(chan, "U1", "open Checkout errors");
     w.command(chan, "U1", "action <@U7> add a canary stage");
@@ -368,7 +368,7 @@ TEST_CASE("done from another channel of the workspace is announced in the incide
     CHECK(contains(sent[0].text, "A-" + std::to_string(id)));
 }
 
-TEST_CASE("snooze: sets the next reminder; bad durations, done and foreign items are refused") {
+TEST_CASE("snooze: sets the next reminder - bad durations, done and foreign items are refused") {
     FollowUpWorld w;
     w.command(chan, "U1", "open Checkout errors");
     w.command(chan, "U1", "action <@U7> add a canary stage due:-1h");
@@ -432,7 +432,7 @@ TEST_CASE("facilitator: suggests someone who did not take part, rotating fairly"
     CHECK(contains(suggestion.text, "<@U3>"));
 }
 
-TEST_CASE("facilitator: usernames count as participants too; none left says how to configure") {
+TEST_CASE("facilitator: usernames count as participants too - none left says how to configure") {
     BotSettings settings;
     settings.postmortem.facilitators = {"alice", "bob"};
     FollowUpWorld w(settings);

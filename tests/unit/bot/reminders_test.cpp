@@ -155,7 +155,7 @@ TEST_CASE("reminders: escalation after N nudges DMs the commander and posts in t
     CHECK(to_user(w.take_outbox(), "U7").size() == 1);
 }
 
-TEST_CASE("reminders: escalation on Mattermost mentions the username; an owner who commands gets no second DM") {
+TEST_CASE("reminders: escalation on Mattermost mentions the username - an owner who commands gets no second DM") {
     BotSettings settings;
     settings.reminders.repeat_every = 1h;
     settings.reminders.escalate_after = 1;

@@ -267,7 +267,7 @@ private:
         if (!has_content_type && !response_.content_type.empty())
             message_.set(http::field::content_type, response_.content_type);
         message_.body() = response_.body;
-        message_.keep_alive(keep_alive_ && !response_.close_after && !response_.reset_connection);
+        message_.keep_alive(keep_alive_ && !response_.reset_connection);
         message_.prepare_payload();
 
         if (response_.reset_connection) {

@@ -162,7 +162,7 @@ ApiResult<std::string> Api::user_name(const std::string& user_id) {
 }
 
 ApiResult<HistoryPage> Api::history(const ChannelRef& where, const std::string& oldest,
-                                    const std::string& cursor, int limit) {
+                                    const std::string& cursor, int limit, const std::string& team_domain) {
     std::vector<std::pair<std::string, std::string>> query{{"channel", where.channel},
                                                            {"limit", std::to_string(limit)},
                                                            {"inclusive", "true"}};
@@ -177,6 +177,8 @@ ApiResult<HistoryPage> Api::history(const ChannelRef& where, const std::string& 
     auto messages = body.find("messages");
     if (messages == body.end() || !messages->is_array())
         return {make(CallStatus::failed, "conversations.history: response without messages"), {}};
+    DomainLookup domains;
+    if (!team_domain.empty()) domains = [&team_domain](const std::string&) { return team_domain; };
     for (const auto& message : *messages) {
         auto ts = text_of(message, "ts");
         if (text_of(message, "subtype") == "tombstone") {  // a deleted thread parent
@@ -184,7 +186,7 @@ ApiResult<HistoryPage> Api::history(const ChannelRef& where, const std::string& 
             continue;
         }
         std::string kind = "message";
-        auto translated = detail::translate_message(message, where.team, where.channel, {}, {}, kind);
+        auto translated = detail::translate_message(message, where.team, where.channel, {}, domains, kind);
         if (!translated || !translated.value->has_value()) {
             spdlog::debug("slack history: skipped {} ({})", kind, translated.error);
             continue;

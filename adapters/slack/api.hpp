@@ -54,9 +54,11 @@ public:
     ApiResult<std::string> open_dm(const std::string& user_id);
     // users.info → profile.display_name, else real_name, else name.
     ApiResult<std::string> user_name(const std::string& user_id);
-    // conversations.history from `oldest` (inclusive), `limit` per page.
+    // conversations.history from `oldest` (inclusive), `limit` per page;
+    // messages get permalinks when the workspace domain is given.
     ApiResult<HistoryPage> history(const ChannelRef& where, const std::string& oldest,
-                                   const std::string& cursor, int limit = 200);
+                                   const std::string& cursor, int limit = 200,
+                                   const std::string& team_domain = {});
     // POST a message payload to a slash command / interaction response_url.
     // No Authorization header: the URL itself is the credential.
     SendResult respond(const std::string& response_url, const std::string& payload_json);

@@ -48,6 +48,17 @@ const char* response_type(const CommandReply& reply) {
 
 std::string where_label(const ChannelRef& where) { return where.team + "/" + where.channel; }
 
+// What a failed work item threw, for the one log line that reports it.
+std::string describe(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        return ex.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
 }  // namespace
 
 struct Endpoints::State {
@@ -108,7 +119,8 @@ struct Endpoints::State {
             auto name = self->api->user_name(user);
             if (!name.ok()) {
                 spdlog::warn("slack: display name of {} not resolved: {}", user, name.outcome.error);
-                self->forget_name(where.team, user);
+                // Ask again on a later message only when it may work then.
+                if (name.outcome.status == SendResult::Status::retry) self->forget_name(where.team, user);
                 return;
             }
             self->deps.writes.submit(
@@ -117,11 +129,7 @@ struct Endpoints::State {
                 },
                 [self, where, user](std::exception_ptr e) {
                     if (!e) return;
-                    try {
-                        std::rethrow_exception(e);
-                    } catch (const std::exception& ex) {
-                        spdlog::error("slack: storing the name of {} failed: {}", user, ex.what());
-                    }
+                    spdlog::error("slack: storing the name of {} failed: {}", user, describe(e));
                     self->forget_name(where.team, user);
                 });
         });
@@ -139,7 +147,7 @@ struct Endpoints::State {
         std::string cursor;
         int attempts = 0;
         do {
-            auto page = api->history(where, to_ts(opened_at), cursor, history_page);
+            auto page = api->history(where, to_ts(opened_at), cursor, history_page, domain_of(where.team));
             if (!page.ok()) {
                 bool wait = page.outcome.status == SendResult::Status::retry &&
                             page.outcome.retry_after <= max_history_wait &&
@@ -173,6 +181,8 @@ struct Endpoints::State {
             } catch (const std::exception& e) {
                 spdlog::error("slack: close in {}: reading the incident failed: {}", where_label(command.where),
                               e.what());
+            } catch (...) {
+                spdlog::error("slack: close in {}: reading the incident failed", where_label(command.where));
             }
             if (incident && incident->state == IncidentState::open) {
                 auto fetched_at = deps.clock.now();
@@ -183,8 +193,8 @@ struct Endpoints::State {
             auto reply = std::make_shared<CommandReply>();
             try {
                 deps.writes.run([&] { *reply = deps.bot.handle_command(command); });
-            } catch (const std::exception& e) {
-                spdlog::error("slack: close in {} failed: {}", where_label(command.where), e.what());
+            } catch (...) {
+                spdlog::error("slack: close in {} failed: {}", where_label(command.where), describe(std::current_exception()));
                 reply->text = "Closing failed; nothing was changed. Try `/incident close` again.";
                 reply->in_channel = false;
             }
@@ -214,8 +224,9 @@ struct Endpoints::State {
                     deps.bot.handle_event(MessageDeleted{incident.where, recorded.message_id, deps.clock.now()});
                 }
             });
-        } catch (const std::exception& e) {
-            spdlog::error("slack: merging the history of {} failed: {}", where_label(incident.where), e.what());
+        } catch (...) {
+            spdlog::error("slack: merging the history of {} failed: {}", where_label(incident.where),
+                          describe(std::current_exception()));
         }
     }
 };
@@ -264,13 +275,7 @@ void Endpoints::commands(const http::Request& request, http::Responder respond) 
         [state = state_, reply, command = std::move(command)] { *reply = state->deps.bot.handle_command(command); },
         [state = state_, reply, where, respond = std::move(respond)](std::exception_ptr e) {
             if (e) {
-                try {
-                    std::rethrow_exception(e);
-                } catch (const std::exception& ex) {
-                    spdlog::error("slack commands: in {} failed: {}", where_label(where), ex.what());
-                } catch (...) {
-                    spdlog::error("slack commands: in {} failed", where_label(where));
-                }
+                spdlog::error("slack commands: in {} failed: {}", where_label(where), describe(e));
                 // Slack shows a 5xx as a bare error: answer 200 with words.
                 respond(http::Response::json(
                     200, reply_payload("Something went wrong; nothing was changed. Please try again.", "ephemeral")));
@@ -324,13 +329,7 @@ void Endpoints::events(const http::Request& request, http::Responder respond) {
         [state = state_, outcome, event, id = callback.event_id,
          respond = std::move(respond)](std::exception_ptr e) {
             if (e) {
-                try {
-                    std::rethrow_exception(e);
-                } catch (const std::exception& ex) {
-                    spdlog::error("slack events: storing {} failed: {}", id, ex.what());
-                } catch (...) {
-                    spdlog::error("slack events: storing {} failed", id);
-                }
+                spdlog::error("slack events: storing {} failed: {}", id, describe(e));
                 respond(http::Response::empty(500));  // not stored: let Slack retry
                 return;
             }
@@ -369,13 +368,7 @@ void Endpoints::interactions(const http::Request& request, http::Responder respo
         [state = state_, reply, action = std::move(action)] { *reply = state->deps.bot.handle_action(action); },
         [state = state_, reply, response_url, respond = std::move(respond)](std::exception_ptr e) {
             if (e) {
-                try {
-                    std::rethrow_exception(e);
-                } catch (const std::exception& ex) {
-                    spdlog::error("slack interactions: failed: {}", ex.what());
-                } catch (...) {
-                    spdlog::error("slack interactions: failed");
-                }
+                spdlog::error("slack interactions: failed: {}", describe(e));
                 respond(http::Response::empty(500));
                 return;
             }

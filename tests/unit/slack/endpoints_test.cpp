@@ -326,6 +326,8 @@ TEST_CASE("endpoints: close backfills the channel history, then replies through 
             CHECK(m.original_text == "live message");
         }
         if (m.message_id == "1700000011.000001") CHECK(m.deleted);
+        if (m.message_id == "1700000100.000007")
+            CHECK(m.permalink == "https://acme.slack.com/archives/C0TEST0001/p1700000100000007");
         deleted += m.deleted ? 1 : 0;
     }
     CHECK(deleted == 1);

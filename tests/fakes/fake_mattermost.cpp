@@ -255,3 +255,181 @@ FakeResponse FakeMattermost::posts_for(const std::string& channel_id, const Reco
 }
 
 }  // namespace hindsight::fakes
+
+// ---- WebSocket fake (kept in this file so Beast's websocket templates are
+// compiled in one test translation unit).
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <thread>
+
+namespace hindsight::fakes {
+
+namespace {
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct SocketConnection {
+    std::deque<std::string> queue;
+    bool closing = false;
+};
+}  // namespace
+
+struct FakeMattermostSocket::Impl {
+    std::string bot_token;
+    asio::io_context ioc;
+    tcp::acceptor acceptor{ioc};
+    unsigned short port = 0;
+    mutable std::mutex mutex;
+    mutable std::condition_variable changed;
+    bool stopping = false;
+    std::size_t accepted = 0;
+    std::size_t refused = 0;
+    std::string authorization;
+    std::vector<std::shared_ptr<SocketConnection>> open;
+    std::vector<std::thread> threads;
+    std::thread accept_thread;
+
+    void accept_loop() {
+        while (true) {
+            tcp::socket socket(ioc);
+            beast::error_code ec;
+            acceptor.accept(socket, ec);
+            std::lock_guard lock(mutex);
+            if (stopping) return;
+            if (ec) continue;
+            auto connection = std::make_shared<SocketConnection>();
+            open.push_back(connection);
+            threads.emplace_back([this, connection, s = std::move(socket)]() mutable { serve(std::move(s), connection); });
+        }
+    }
+
+    void serve(tcp::socket socket, std::shared_ptr<SocketConnection> connection) {
+        beast::error_code ec;
+        beast::flat_buffer buffer;
+        beast::http::request<beast::http::string_body> request;
+        beast::http::read(socket, buffer, request, ec);
+        if (ec) return;
+        auto auth = std::string(request[beast::http::field::authorization]);
+        {
+            std::lock_guard lock(mutex);
+            authorization = auth;
+        }
+        if (auth != "Bearer " + bot_token || request.target() != "/api/v4/websocket") {
+            beast::http::response<beast::http::string_body> denied{beast::http::status::unauthorized, 11};
+            denied.set(beast::http::field::content_type, "application/json");
+            denied.body() = FakeMattermost::error_json(401, "api.context.session_expired.app_error", "Invalid or expired session, please login again.");
+            denied.prepare_payload();
+            beast::http::write(socket, denied, ec);
+            socket.close(ec);
+            std::lock_guard lock(mutex);
+            ++refused;
+            changed.notify_all();
+            return;
+        }
+        websocket::stream<tcp::socket> ws(std::move(socket));
+        ws.accept(request, ec);
+        if (ec) return;
+        ws.text(true);
+        ws.write(asio::buffer(std::string(R"({"event":"hello","data":{"connection_id":"fakeconn","server_version":"9.11.0"},"broadcast":{},"seq":0})")), ec);
+        {
+            std::lock_guard lock(mutex);
+            ++accepted;
+            changed.notify_all();
+        }
+        while (!ec) {
+            std::string frame;
+            {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return stopping || connection->closing || !connection->queue.empty(); });
+                if (stopping || connection->closing) break;
+                frame = std::move(connection->queue.front());
+                connection->queue.pop_front();
+            }
+            ws.write(asio::buffer(frame), ec);
+        }
+        beast::get_lowest_layer(ws).close(ec);  // abrupt: no closing handshake
+    }
+};
+
+FakeMattermostSocket::FakeMattermostSocket(std::string bot_token) : impl_(std::make_unique<Impl>()) {
+    impl_->bot_token = std::move(bot_token);
+    tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+    impl_->acceptor.open(endpoint.protocol());
+    impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
+    impl_->acceptor.bind(endpoint);
+    impl_->acceptor.listen();
+    impl_->port = impl_->acceptor.local_endpoint().port();
+    impl_->accept_thread = std::thread([this] { impl_->accept_loop(); });
+}
+
+FakeMattermostSocket::~FakeMattermostSocket() {
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stopping = true;
+    }
+    impl_->changed.notify_all();
+    // Wake the blocking accept with a connection of our own.
+    {
+        asio::io_context ioc;
+        tcp::socket poke(ioc);
+        beast::error_code ec;
+        poke.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), impl_->port), ec);
+    }
+    impl_->accept_thread.join();
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard lock(impl_->mutex);
+        threads.swap(impl_->threads);
+    }
+    for (auto& t : threads) t.join();
+}
+
+std::string FakeMattermostSocket::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+
+void FakeMattermostSocket::send(const std::string& frame) {
+    std::lock_guard lock(impl_->mutex);
+    for (auto& c : impl_->open)
+        if (!c->closing) c->queue.push_back(frame);
+    impl_->changed.notify_all();
+}
+
+void FakeMattermostSocket::drop() {
+    std::lock_guard lock(impl_->mutex);
+    for (auto& c : impl_->open) c->closing = true;
+    impl_->changed.notify_all();
+}
+
+std::size_t FakeMattermostSocket::connections() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->accepted;
+}
+
+std::size_t FakeMattermostSocket::rejected() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->refused;
+}
+
+bool FakeMattermostSocket::wait_for_connections(std::size_t n, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(impl_->mutex);
+    return impl_->changed.wait_for(lock, timeout, [&] { return impl_->accepted >= n; });
+}
+
+bool FakeMattermostSocket::wait_for_rejected(std::size_t n, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(impl_->mutex);
+    return impl_->changed.wait_for(lock, timeout, [&] { return impl_->refused >= n; });
+}
+
+std::string FakeMattermostSocket::last_authorization() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->authorization;
+}
+
+}  // namespace hindsight::fakes

@@ -7,8 +7,10 @@
 
 #include "tests/fakes/fake_server.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -90,6 +92,33 @@ private:
     std::int64_t next_post_ = 1;
     std::int64_t clock_ms_ = 1700000000000;
     FakeServer server_;  // last: its thread stops before the state above goes away
+};
+
+// Mattermost's WebSocket endpoint (/api/v4/websocket) on 127.0.0.1: checks
+// `Authorization: Bearer` on the upgrade (401 otherwise), greets with `hello`
+// (seq 0), then sends what the test pushes. Its own threads; no Boost here.
+class FakeMattermostSocket {
+public:
+    explicit FakeMattermostSocket(std::string bot_token = FakeMattermost::default_bot_token);
+    ~FakeMattermostSocket();
+    FakeMattermostSocket(const FakeMattermostSocket&) = delete;
+    FakeMattermostSocket& operator=(const FakeMattermostSocket&) = delete;
+
+    std::string url() const;  // the site URL: "http://127.0.0.1:PORT"
+    // Sends a text frame on every open connection.
+    void send(const std::string& frame);
+    // Drops every open connection without a closing handshake (an outage).
+    void drop();
+    std::size_t connections() const;  // upgrades accepted
+    std::size_t rejected() const;     // upgrades refused for a bad token
+    bool wait_for_connections(std::size_t n, std::chrono::milliseconds timeout) const;
+    bool wait_for_rejected(std::size_t n, std::chrono::milliseconds timeout) const;
+    // The Authorization header of the last upgrade request.
+    std::string last_authorization() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace hindsight::fakes

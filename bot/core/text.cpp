@@ -285,19 +285,31 @@ std::string markdown_link_target(std::string_view url) {
     return out;
 }
 
-std::vector<std::string> tokenize_lower(std::string_view text) {
-    std::vector<std::string> tokens;
-    std::string word;
+LowerTokens::LowerTokens(std::string_view text) {
+    // The buffer never outgrows the text ('’' shrinks to '\'', joiners are
+    // dropped), so reserving once keeps every view valid.
+    buffer_.reserve(text.size());
+    std::size_t word_start = std::string::npos;
     auto flush = [&] {
-        if (!word.empty()) tokens.push_back(std::move(word));
-        word.clear();
+        if (word_start != std::string::npos) views_.emplace_back(buffer_.data() + word_start, buffer_.size() - word_start);
+        word_start = std::string::npos;
+    };
+    auto start_word = [&] {
+        if (word_start == std::string::npos) word_start = buffer_.size();
+    };
+    auto single = [&](std::string_view bytes) {
+        flush();
+        auto at = buffer_.size();
+        buffer_.append(bytes);
+        views_.emplace_back(buffer_.data() + at, bytes.size());
     };
     for (std::size_t i = 0; i < text.size();) {
         char c = text[i];
         auto b = static_cast<unsigned char>(c);
         if (b >= 0x80) {
             if (text.substr(i, 3) == "\xE2\x80\x99") {  // ’ typed by phones and macOS
-                word += '\'';
+                start_word();
+                buffer_ += '\'';
                 i += 3;
                 continue;
             }
@@ -306,23 +318,29 @@ std::vector<std::string> tokenize_lower(std::string_view text) {
             if (is_emoji_code_point(cp) || (cp >= 0x2000 && cp <= 0x206F)) {
                 // Emoji and general punctuation (… — “) separate words.
                 flush();
-                if (cp != 0xFE0F && cp != 0x200D) tokens.emplace_back(text.substr(i, len));
+                if (cp != 0xFE0F && cp != 0x200D) single(text.substr(i, len));
             } else {
-                word.append(text.substr(i, len));
+                start_word();
+                buffer_.append(text.substr(i, len));
             }
             i += len;
             continue;
         }
         if (is_alnum(c) || c == '\'') {
-            word += lower(c);
+            start_word();
+            buffer_ += lower(c);
         } else {
             flush();
-            if (!is_space(c)) tokens.emplace_back(1, c);
+            if (!is_space(c)) single(text.substr(i, 1));
         }
         ++i;
     }
     flush();
-    return tokens;
+}
+
+std::vector<std::string> tokenize_lower(std::string_view text) {
+    LowerTokens tokens(text);
+    return {tokens.begin(), tokens.end()};
 }
 
 std::string strip_emoji(std::string_view text) {
@@ -343,9 +361,20 @@ std::string strip_emoji(std::string_view text) {
 }
 
 bool only_emoji(std::string_view text) {
-    auto rest = strip_emoji(text);
-    bool any_emoji = rest.size() != text.size();
-    return any_emoji && std::all_of(rest.begin(), rest.end(), is_space);
+    bool any_emoji = false;
+    for (std::size_t i = 0; i < text.size();) {
+        if (auto n = shortcode_at(text, i)) {
+            any_emoji = true;
+            i += n;
+            continue;
+        }
+        std::size_t len = 1;
+        auto cp = decode(text, i, len);
+        if (is_emoji_code_point(cp) || (cp >= 0x1F1E6 && cp <= 0x1F1FF)) any_emoji = true;
+        else if (!(cp < 0x80 && is_space(static_cast<char>(cp)))) return false;  // stops at the first word
+        i += len;
+    }
+    return any_emoji;
 }
 
 }  // namespace hindsight

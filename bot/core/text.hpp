@@ -55,6 +55,26 @@ std::string markdown_link_target(std::string_view url);
 // a token of its own ("+1" → "+", "1"; "cc @bob" → "cc", "@", "bob").
 std::vector<std::string> tokenize_lower(std::string_view text);
 
+// The same tokens as views into one lower-cased buffer: one allocation per
+// text instead of one per word (drafting tokenizes every message). Neither
+// copyable nor movable, as the views point into the object.
+class LowerTokens {
+public:
+    explicit LowerTokens(std::string_view text);
+    LowerTokens(const LowerTokens&) = delete;
+    LowerTokens& operator=(const LowerTokens&) = delete;
+
+    std::size_t size() const { return views_.size(); }
+    bool empty() const { return views_.empty(); }
+    std::string_view operator[](std::size_t i) const { return views_[i]; }
+    auto begin() const { return views_.begin(); }
+    auto end() const { return views_.end(); }
+
+private:
+    std::string buffer_;
+    std::vector<std::string_view> views_;
+};
+
 // True when `text` is only whitespace, :shortcode: emoji and Unicode emoji.
 bool only_emoji(std::string_view text);
 // `text` without :shortcode: and Unicode emoji.

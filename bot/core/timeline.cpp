@@ -4,6 +4,9 @@
 #include "bot/core/zone.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -14,7 +17,11 @@ namespace {
 // One entry while drafting. Texts stay views into the input until the few
 // surviving entries are rendered, so a 100,000-message draft copies little.
 struct Draft {
-    std::string key;
+    // The key is built only for entries that survive: 'm' + message id, or
+    // 'k' / 'a' + a number.
+    char prefix = 'm';
+    std::string_view message_id;
+    std::int64_t number_id = 0;
     Timestamp at{};
     Timestamp last_at{};             // of the newest message merged in
     std::string_view user_id;        // for merging and the author name
@@ -142,7 +149,8 @@ Timeline draft_timeline(const DraftInput& input) {
 
     for (const auto& m : input.messages) {
         if (m.deleted) continue;
-        if (!m.key_event && (collapse_whitespace(m.text).empty() || is_noise(m.text))) {
+        bool blank = std::all_of(m.text.begin(), m.text.end(), [](unsigned char c) { return std::isspace(c); });
+        if (!m.key_event && (blank || is_noise(m.text))) {
             ++timeline.dropped_noise;
             continue;
         }
@@ -158,7 +166,7 @@ Timeline draft_timeline(const DraftInput& input) {
             continue;
         }
         Draft d;
-        d.key = "m:" + m.message_id;
+        d.message_id = m.message_id;
         d.at = d.last_at = m.at;
         d.user_id = m.user_id;
         d.user_name = m.user_name;
@@ -175,7 +183,8 @@ Timeline draft_timeline(const DraftInput& input) {
 
     for (const auto& k : input.key_events) {
         Draft d;
-        d.key = "k:" + std::to_string(k.id);
+        d.prefix = 'k';
+        d.number_id = k.id;
         d.at = d.last_at = k.at;
         d.user_id = k.author_id;
         d.user_name = k.author_name;
@@ -192,14 +201,35 @@ Timeline draft_timeline(const DraftInput& input) {
     curations.reserve(input.curations.size());
     for (const auto& c : input.curations) curations.push_back(&c);
     std::stable_sort(curations.begin(), curations.end(), [](auto* a, auto* b) { return a->id < b->id; });
-    std::unordered_map<std::string, std::size_t> by_key;
+    std::unordered_map<std::string_view, std::size_t> by_message;
+    std::unordered_map<std::int64_t, std::size_t> by_number[2];  // 0: key events, 1: added
+    auto numbers = [&](char prefix) -> auto& { return by_number[prefix == 'a' ? 1 : 0]; };
     if (!curations.empty())
-        for (std::size_t i = 0; i < drafts.size(); ++i) by_key.try_emplace(drafts[i].key, i);
+        for (std::size_t i = 0; i < drafts.size(); ++i) {
+            if (drafts[i].prefix == 'm') by_message.try_emplace(drafts[i].message_id, i);
+            else numbers(drafts[i].prefix).try_emplace(drafts[i].number_id, i);
+        }
+    auto find = [&](std::string_view key) -> std::optional<std::size_t> {
+        if (key.size() < 3 || key[1] != ':') return std::nullopt;
+        auto rest = key.substr(2);
+        if (key[0] == 'm') {
+            auto it = by_message.find(rest);
+            return it == by_message.end() ? std::nullopt : std::optional(it->second);
+        }
+        if (key[0] != 'k' && key[0] != 'a') return std::nullopt;
+        std::int64_t n = 0;
+        auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+        if (ec != std::errc{} || p != rest.data() + rest.size()) return std::nullopt;
+        auto& map = numbers(key[0]);
+        auto it = map.find(n);
+        return it == map.end() ? std::nullopt : std::optional(it->second);
+    };
     for (const auto* c : curations) {
         using CK = TimelineCuration::Kind;
         if (c->kind == CK::add) {
             Draft d;
-            d.key = "a:" + std::to_string(c->id);
+            d.prefix = 'a';
+            d.number_id = c->id;
             d.at = d.last_at = c->at.value_or(c->created_at);
             d.user_id = c->author_id;
             d.user_name = c->author_name;
@@ -207,13 +237,13 @@ Timeline draft_timeline(const DraftInput& input) {
             d.kind = EntryKind::key_event;
             d.signal = classify_text(c->text);
             d.keep = true;
-            by_key.try_emplace(d.key, drafts.size());
+            numbers('a').try_emplace(c->id, drafts.size());
             drafts.push_back(std::move(d));
             continue;
         }
-        auto it = by_key.find(c->entry_key);
-        if (it == by_key.end()) continue;
-        auto& d = drafts[it->second];
+        auto found = find(c->entry_key);
+        if (!found) continue;
+        auto& d = drafts[*found];
         switch (c->kind) {
             case CK::hide: d.hidden = true; break;
             case CK::show: d.hidden = false; d.keep = true; break;
@@ -256,7 +286,8 @@ Timeline draft_timeline(const DraftInput& input) {
     int number = 0;
     for (auto& d : drafts) {
         TimelineEntry e;
-        e.key = std::move(d.key);
+        e.key = d.prefix == 'm' ? "m:" + std::string(d.message_id)
+                                : std::string(1, d.prefix) + ":" + std::to_string(d.number_id);
         e.at = d.at;
         e.author = names.author(d.user_id, d.user_name);
         e.text = render_parts(d.parts, names);

@@ -113,8 +113,14 @@ constexpr std::array membership_notices{
     std::string_view{"has joined the group"},   std::string_view{"has left the group"},
 };
 
+int precedence_rank(EntryKind kind) {
+    auto it = std::find(precedence.begin(), precedence.end(), kind);
+    return static_cast<int>(it - precedence.begin());
+}
+
 struct CompiledRule {
     EntryKind kind;
+    int rank = 0;  // position in `precedence`
     std::vector<std::string> words;
     bool prefix = false;  // the last word is a prefix
 };
@@ -135,12 +141,12 @@ std::vector<std::string> split_words(std::string_view phrase) {
 // against every token. Built once.
 struct RuleIndex {
     std::vector<CompiledRule> compiled;
-    std::unordered_map<std::string, std::vector<std::size_t>> by_first_word;
+    std::unordered_map<std::string_view, std::vector<std::size_t>> by_first_word;  // views into `compiled`
     std::vector<std::size_t> single_prefix;
 
     RuleIndex() {
         for (const auto& row : rules) {
-            CompiledRule rule{row.kind, {}, false};
+            CompiledRule rule{row.kind, precedence_rank(row.kind), {}, false};
             std::string_view phrase = row.phrase;
             if (!phrase.empty() && phrase.back() == '*') {
                 rule.prefix = true;
@@ -148,10 +154,11 @@ struct RuleIndex {
             }
             rule.words = split_words(phrase);
             compiled.push_back(std::move(rule));
-            auto index = compiled.size() - 1;
-            const auto& added = compiled.back();
-            if (added.prefix && added.words.size() == 1) single_prefix.push_back(index);
-            else by_first_word[added.words.front()].push_back(index);
+        }
+        for (std::size_t i = 0; i < compiled.size(); ++i) {
+            const auto& rule = compiled[i];
+            if (rule.prefix && rule.words.size() == 1) single_prefix.push_back(i);
+            else by_first_word[rule.words.front()].push_back(i);
         }
     }
 };
@@ -161,11 +168,11 @@ const RuleIndex& rule_index() {
     return index;
 }
 
-bool word_matches(const std::string& token, const std::string& word, bool prefix) {
+bool word_matches(std::string_view token, std::string_view word, bool prefix) {
     return prefix ? token.starts_with(word) : token == word;
 }
 
-bool matches_at(const std::vector<std::string>& tokens, std::size_t at, const CompiledRule& rule) {
+bool matches_at(const LowerTokens& tokens, std::size_t at, const CompiledRule& rule) {
     if (at + rule.words.size() > tokens.size()) return false;
     for (std::size_t k = 0; k < rule.words.size(); ++k) {
         bool last = k + 1 == rule.words.size();
@@ -174,22 +181,28 @@ bool matches_at(const std::vector<std::string>& tokens, std::size_t at, const Co
     return true;
 }
 
-bool negated(const std::vector<std::string>& tokens, std::size_t at) {
+bool negated(const LowerTokens& tokens, std::size_t at) {
     for (std::size_t back = 1; back <= 2 && back <= at; ++back) {
-        const auto& t = tokens[at - back];
+        auto t = tokens[at - back];
         if (std::find(negations.begin(), negations.end(), t) != negations.end()) return true;
     }
     return false;
 }
 
-int rank(EntryKind kind) {
-    auto it = std::find(precedence.begin(), precedence.end(), kind);
-    return static_cast<int>(it - precedence.begin());
-}
-
-bool is_punctuation_token(const std::string& t) {
+bool is_punctuation_token(std::string_view t) {
     return t.size() == 1 && !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= '0' && t[0] <= '9'));
 }
+
+// Markup only matters when the text has some; most messages have none.
+bool has_markup(std::string_view text) { return text.find_first_of("<&@") != std::string_view::npos; }
+
+std::string_view trim_left(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\t')) text.remove_prefix(1);
+    return text;
+}
+
+// The longest acknowledgement, with room for punctuation and emoji.
+constexpr std::size_t max_acknowledgement_bytes = 80;
 
 struct AckIndex {
     std::vector<std::vector<std::string>> phrases;  // longest first
@@ -223,13 +236,14 @@ std::span<const std::string_view> acknowledgement_phrases() { return acknowledge
 
 EntryKind classify_text(std::string_view text) {
     const auto& index = rule_index();
-    auto tokens = tokenize_lower(neutralise_markup(text));
+    std::string neutral = has_markup(text) ? neutralise_markup(text) : std::string{};
+    LowerTokens tokens(neutral.empty() ? text : std::string_view(neutral));
     EntryKind best = K::message;
-    int best_rank = rank(best);
+    int best_rank = precedence_rank(best);
     auto consider = [&](std::size_t at, const CompiledRule& rule) {
-        if (rank(rule.kind) < best_rank && matches_at(tokens, at, rule) && !negated(tokens, at)) {
+        if (rule.rank < best_rank && matches_at(tokens, at, rule) && !negated(tokens, at)) {
             best = rule.kind;
-            best_rank = rank(rule.kind);
+            best_rank = rule.rank;
         }
     };
     for (std::size_t i = 0; i < tokens.size() && best_rank > 0; ++i) {
@@ -257,7 +271,9 @@ int kind_value(EntryKind kind) {
 
 bool is_acknowledgement(std::string_view text) {
     static const AckIndex index;
-    auto tokens = tokenize_lower(neutralise_markup(strip_emoji(text)));
+    if (text.size() > max_acknowledgement_bytes) return only_emoji(text);
+    auto stripped = strip_emoji(text);
+    LowerTokens tokens(has_markup(stripped) ? neutralise_markup(stripped) : stripped);
     bool had_content = false;
     std::size_t i = 0;
     while (i < tokens.size()) {
@@ -283,6 +299,8 @@ bool is_acknowledgement(std::string_view text) {
 bool is_emoji_only(std::string_view text) { return only_emoji(text); }
 
 bool is_join_leave_notice(std::string_view text) {
+    auto start = trim_left(text);
+    if (text.size() > 400 || start.empty() || (start.front() != '<' && start.front() != '@')) return false;
     auto lowered = to_lower_ascii(collapse_whitespace(neutralise_markup(text)));
     // A notice is one short line about a member: "<@U1|bob> has joined the
     // channel", "@bob added to the channel by @alice."

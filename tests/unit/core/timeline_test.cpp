@@ -489,3 +489,35 @@ TEST_CASE("render_timeline: an empty draft says how to fill it") {
     CHECK(text.find("No timeline entries yet") != std::string::npos);
     CHECK(text.find("`/incident note <text>`") != std::string::npos);
 }
+
+TEST_CASE("draft: arbitrary bytes and half-written markup never break drafting") {
+    // Deterministic junk built from the characters the parsers care about.
+    const std::string alphabet = "<>@|&;:#!*_`~\\ \n\tabcXYZ019'.-+\xE2\x80\x99\xF0\x9F\x91\x8D\xC3\xA9\xFF\x80";
+    std::uint32_t state = 12345;
+    auto next = [&] {
+        state = state * 1664525u + 1013904223u;
+        return state >> 8;
+    };
+    auto in = base_input();
+    in.settings.postmortem.max_timeline_entries = 25;
+    for (int i = 0; i < 400; ++i) {
+        std::string text;
+        auto length = next() % 90;
+        for (std::uint32_t k = 0; k < length; ++k) text += alphabet[next() % alphabet.size()];
+        in.messages.push_back(message(std::to_string(i), "U" + std::to_string(next() % 4), text,
+                                      utc(14, 0) + std::chrono::seconds{static_cast<int>(next() % 7200)}));
+    }
+    std::stable_sort(in.messages.begin(), in.messages.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
+    in.curations = {curation(1, CK::edit, "m:", "x"), curation(2, CK::hide, "k:abc"), curation(3, CK::show, "a:-1"),
+                    curation(4, CK::retime, "m:5"), curation(5, CK::add, "", "<@", utc(14, 30))};
+    Timeline t;
+    REQUIRE_NOTHROW(t = draft_timeline(in));
+    std::size_t visible = 0;
+    for (const auto& e : t.entries) {
+        visible += !e.hidden;
+        CHECK(e.text.size() <= 4 * max_entry_chars);
+    }
+    CHECK(visible <= 25);
+    CHECK(t.entries.back().key != "");
+    CHECK_NOTHROW(render_timeline(t, in));
+}

@@ -29,6 +29,7 @@ constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 // connection under a response it has not read yet.
 constexpr auto kLingerTimeout = std::chrono::seconds(1);
 constexpr std::size_t kReadChunk = 4096;
+constexpr std::size_t kKeptBuffer = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // Peers hang up, keep-alive connections time out, shutdown cancels reads:
@@ -103,6 +104,8 @@ private:
 
     void next_request(bool first) {
         if (shutting_down_) return close_now();
+        // One large request must not pin a large buffer to an idle connection.
+        if (buffer_.size() == 0 && buffer_.capacity() > kKeptBuffer) buffer_.shrink_to_fit();
         parser_.emplace();
         parser_->header_limit(kHeaderLimit);
         parser_->body_limit(state_->options.max_body_bytes);
@@ -284,6 +287,12 @@ private:
 
     void write(Response response) {
         phase_ = Phase::writing;
+        if (response.status < 200 || response.status > 599) {
+            // Beast throws on codes it cannot send; interim (1xx) answers are the server's business.
+            spdlog::error("http handler {}: invalid status {}, answering 500", route_, response.status);
+            response = Response::text(500, "internal error\n");
+        }
+        if (response.status == 204 || response.status == 304) response.body.clear();  // these never carry a body
         bool keep = keep_alive_ && !shutting_down_;
         res_ = {};
         res_.version(version_);

@@ -473,3 +473,51 @@ TEST_CASE("server: start() names address and port when it cannot listen") {
     Server third(ts.loop, bad, router, metrics);
     CHECK_THROWS_WITH_AS(third.start(), doctest::Contains("not-an-address"), std::runtime_error);
 }
+
+TEST_CASE("server: a client still sending a large oversize body reads its 413") {
+    ServerOptions options;
+    options.max_body_bytes = 1024;
+    TestServer ts(hello, options);
+    RawClient client(ts.port);
+    // More than the socket buffers hold: the server must keep reading (and
+    // dropping) it after answering, or this send fails or the answer is lost.
+    client.send(post("/echo", std::string(4 * 1024 * 1024, 'z')));
+    auto r = client.read_response();
+    REQUIRE(r.has_value());
+    CHECK(r->status == 413);
+    CHECK(client.wait_closed());
+}
+
+TEST_CASE("server: an invalid status from a handler becomes 500; 204 goes out without a body") {
+    TestServer ts([](Router& router) {
+        router.add("GET", "/weird", [](const Request&, Responder respond) { respond(Response::text(1234, "x")); });
+        router.add("GET", "/nobody", [](const Request&, Responder respond) { respond(Response::text(204, "x")); });
+        hello(router);
+    });
+    RawClient client(ts.port);
+    client.send(get("/weird"));
+    auto weird = client.read_response();
+    REQUIRE(weird.has_value());
+    CHECK(weird->status == 500);
+    client.send(get("/nobody") + get("/hello"));
+    auto nobody = client.read_response();
+    REQUIRE(nobody.has_value());
+    CHECK(nobody->status == 204);
+    CHECK(nobody->body.empty());
+    auto next = client.read_response();  // framing intact: the next answer follows directly
+    REQUIRE(next.has_value());
+    CHECK(next->body == "hello");
+}
+
+TEST_CASE("server: a responder kept after the server and its loop are gone does nothing") {
+    Parked parked;
+    {
+        TestServer ts([&](Router& router) { router.add("POST", "/slow", parked.handler()); });
+        RawClient client(ts.port);
+        client.send(post("/slow", "x"));
+        REQUIRE(parked.arrived.wait_for_count(1));
+    }
+    parked.take(0)(Response::text(200, "nobody listens"));
+    parked.responders.clear();
+    CHECK(parked.arrived.count() == 1);
+}

@@ -311,7 +311,7 @@ std::string entry_time(const TimelineEntry& entry, const Timeline& timeline, con
 
 std::string render_timeline(const Timeline& timeline, const DraftInput& input) {
     ZoneFormatter zone(input.settings.timezone);
-    std::string out = "*Timeline — " + escape_markdown_inline(input.incident.title) + "*";
+    std::string out = "**Timeline — " + escape_markdown_inline(input.incident.title) + "**";
     std::size_t hidden = 0;
     for (const auto& e : timeline.entries) hidden += e.hidden;
     auto visible = timeline.entries.size() - hidden;

@@ -475,7 +475,7 @@ TEST_CASE("render_timeline: numbered lines, hidden marked, zone legend, curation
     in.curations = {curation(1, CK::hide, "m:2")};
     auto text = render_timeline(draft_timeline(in), in);
     CHECK(text ==
-          "*Timeline — Checkout errors* (1 entry, 1 hidden; times in UTC / Europe/Berlin)\n"
+          "**Timeline — Checkout errors** (1 entry, 1 hidden; times in UTC / Europe/Berlin)\n"
           "1. 14:02 UTC (15:02 CET) · detection · Alice — checkout alert firing\n"
           "2. _(hidden)_ 14:06 UTC (15:06 CET) · message · Bob — chatter\n"
           "_1 noise message dropped._\n"

@@ -49,7 +49,8 @@ struct DraftInput {
     std::vector<std::string> factors;
     std::vector<ActionItem> actions;
     // Resolves user ids / usernames to display names; may return the id.
-    // Called at most once per distinct id per draft (results are cached).
+    // Called at most once per distinct id by each draft_timeline /
+    // render_postmortem call (results are cached), so it may be a store lookup.
     std::function<std::string(const std::string& user_id)> display_name;
     BotSettings settings;  // timezone, postmortem.max_timeline_entries, public_url
     Timestamp now{};

@@ -135,7 +135,8 @@ all clear, resolved
 /incident action @maya Add a circuit breaker around fraud-service calls in checkout due:+14d
 /incident actions
 :user maya
-/incident timeline
+/incident timeline hide 2
+/incident postmortem
 :advance 4d
 :user lena
 /incident done A-2

@@ -97,9 +97,7 @@ CommandReply cmd_timeline(CommandContext& ctx, const Command& c) {
     auto timeline = draft_timeline(input);
     using K = Command::Kind;
     if (c.kind == K::timeline) {
-        return reply_ephemeral(render_timeline(timeline, input) +
-                               "\n_Curate: `/incident timeline hide|show <n>`, `edit <n> <text>`, `time <n> <when>`, "
-                               "`add <when> <text>`._");
+        return reply_ephemeral(render_timeline(timeline, input));
     }
     TimelineCuration cur;
     cur.incident_id = incident.id;

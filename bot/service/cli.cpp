@@ -230,7 +230,10 @@ int cmd_draft(int argc, char** argv) {
         if (!to) return usage_error("--to: unreadable time '" + *t + "'");
     }
     try {
-        auto exported = slack::read_export(*dir, *channel, from, to);
+        slack::ExportOptions options;
+        options.from = from;
+        options.to = to;
+        auto exported = slack::read_slack_export(*dir, *channel, options);
         ScratchDatabase scratch;
         storage::Database db(scratch.path());
         std::string document;
@@ -238,7 +241,7 @@ int cmd_draft(int argc, char** argv) {
             auto& store = db.store();
             auto incident = exported.incident;
             incident.id = store.create_incident(incident);
-            for (const auto& [id, name] : exported.users) store.remember_user(incident.where, id, name);
+            for (const auto& [id, name] : exported.names) store.remember_user(incident.where, id, name);
             for (auto m : exported.messages) {
                 m.incident_id = incident.id;
                 store.insert_message(m);

@@ -35,6 +35,10 @@ std::chrono::milliseconds to_ms(double seconds) {
 
 }  // namespace
 
+// Members are destroyed in reverse order: the server first (no more
+// requests), then the background worker (drains jobs that use the platform
+// endpoints), then delivery (uses the platform senders), then the platforms,
+// and the database last.
 struct Service::Parts {
     explicit Parts(config::Config c)
         : cfg(std::move(c)),
@@ -51,10 +55,10 @@ struct Service::Parts {
     http::EventLoop loop;
     http::Metrics metrics;
     http::Router router;
-    outbound::Delivery delivery;
-    outbound::Worker background;
     std::unique_ptr<Platforms> platforms;
     std::unique_ptr<ApiRoutes> api;
+    outbound::Delivery delivery;
+    outbound::Worker background;
     std::unique_ptr<http::Server> server;
     std::atomic<bool> stopping{false};
 };

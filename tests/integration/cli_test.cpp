@@ -9,6 +9,7 @@
 #include <regex>
 
 using namespace std::chrono_literals;
+using namespace hindsight;
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace test {
+namespace hindsight::test {
 
 // Polls `ready` until it holds or `timeout` passes. Polling a condition with
 // a bound is not a sleep for synchronisation: it returns as soon as it holds.
@@ -102,4 +102,4 @@ private:
     std::optional<int> status_;
 };
 
-}  // namespace test
+}  // namespace hindsight::test

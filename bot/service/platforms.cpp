@@ -1,0 +1,141 @@
+#include "bot/service/platforms.hpp"
+
+#include "adapters/http/metrics.hpp"
+#include "adapters/http/router.hpp"
+#include "adapters/mattermost/api.hpp"
+#include "adapters/mattermost/endpoints.hpp"
+#include "adapters/mattermost/sender.hpp"
+#include "adapters/mattermost/websocket.hpp"
+#include "adapters/outbound/delivery.hpp"
+#include "adapters/outbound/worker.hpp"
+#include "adapters/slack/api.hpp"
+#include "adapters/slack/endpoints.hpp"
+#include "adapters/slack/sender.hpp"
+#include "bot/core/bot.hpp"
+#include "storage/database.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+namespace hindsight::service {
+
+namespace {
+
+std::string_view outcome_label(EventOutcome outcome) {
+    switch (outcome) {
+        case EventOutcome::stored: return "stored";
+        case EventOutcome::duplicate: return "duplicate";
+        case EventOutcome::ignored: return "ignored";
+    }
+    return "unknown";
+}
+
+template <class Endpoints>
+void add_endpoint_routes(http::Router& router, Endpoints& endpoints, const std::string& prefix,
+                         const std::string& interactions_path) {
+    router.add("POST", prefix + "/commands",
+               [&endpoints](const http::Request& r, http::Responder respond) { endpoints.commands(r, std::move(respond)); });
+    router.add("POST", prefix + "/events",
+               [&endpoints](const http::Request& r, http::Responder respond) { endpoints.events(r, std::move(respond)); });
+    router.add("POST", prefix + interactions_path, [&endpoints](const http::Request& r, http::Responder respond) {
+        endpoints.interactions(r, std::move(respond));
+    });
+}
+
+}  // namespace
+
+struct Platforms::Parts {
+    explicit Parts(PlatformDeps d) : deps(d) {}
+    PlatformDeps deps;
+    std::unique_ptr<slack::Api> slack_api;
+    std::unique_ptr<slack::SlackSender> slack_sender;
+    std::unique_ptr<slack::Endpoints> slack;
+    std::unique_ptr<mattermost::Api> mattermost_api;
+    std::unique_ptr<mattermost::Sender> mattermost_sender;
+    std::unique_ptr<mattermost::Endpoints> mattermost;
+    std::unique_ptr<mattermost::LiveStream> live;  // guarded by live_mutex (started from the background worker)
+    std::mutex live_mutex;
+};
+
+Platforms::Platforms(const config::Config& config, PlatformDeps deps)
+    : parts_(std::make_unique<Parts>(deps)) {
+    auto& p = *parts_;
+    auto on_event = [&metrics = deps.metrics](EventOutcome outcome) {
+        metrics.add("hindsight_events_total", "Chat events received, by outcome", 1,
+                    "outcome=\"" + std::string(outcome_label(outcome)) + "\"");
+    };
+    auto on_outbox = [&delivery = deps.delivery] { delivery.kick(); };
+    auto endpoint_deps = [&] {
+        return slack::EndpointDeps{deps.db.writes(), deps.bot,  deps.db.store(), deps.clock,
+                                   &deps.background, on_event,  on_outbox};
+    };
+
+    if (config.slack.enabled()) {
+        slack::ApiSettings api_settings{config.slack.api_base_url, config.slack.bot_token};
+        if (!config.slack.bot_token.empty()) {
+            p.slack_api = std::make_unique<slack::Api>(api_settings);
+            p.slack_sender = std::make_unique<slack::SlackSender>(api_settings);
+            deps.delivery.add_sender(Platform::slack, *p.slack_sender);
+        }
+        p.slack = std::make_unique<slack::Endpoints>(config.slack, endpoint_deps(),
+                                                     p.slack_api.get());
+    }
+
+    if (config.mattermost.enabled()) {
+        // Button tokens are HMACs keyed with the bot token: it never leaves
+        // this process, and both sides of the round trip know it.
+        std::string action_secret = config.mattermost.bot_token.empty()
+                                        ? (config.mattermost.tokens.empty() ? std::string{} : config.mattermost.tokens.front())
+                                        : config.mattermost.bot_token;
+        if (!config.mattermost.bot_token.empty()) {
+            p.mattermost_api = std::make_unique<mattermost::Api>(config.mattermost.url, config.mattermost.bot_token);
+            p.mattermost_sender =
+                std::make_unique<mattermost::Sender>(*p.mattermost_api, config.bot.public_url, action_secret);
+            deps.delivery.add_sender(Platform::mattermost, *p.mattermost_sender);
+        }
+        mattermost::Settings settings{config.mattermost.tokens, action_secret, {}, config.mattermost.url};
+        mattermost::EndpointDeps mm_deps{deps.db.writes(), deps.bot,  deps.db.store(), deps.clock,
+                                         &deps.background, on_event,  on_outbox};
+        p.mattermost = std::make_unique<mattermost::Endpoints>(std::move(settings), mm_deps, p.mattermost_api.get());
+
+        // Live capture (private channels, edits, deletions) needs the bot's
+        // own id to drop its echoes, so it starts once users/me answered —
+        // on the background worker, never blocking start-up.
+        if (config.mattermost.websocket && p.mattermost_api) {
+            mattermost::StreamOptions options;
+            options.site_url = config.mattermost.url;
+            options.bot_token = config.mattermost.bot_token;
+            deps.background.post([&p, options] {
+                auto bot_id = p.mattermost_api->bot_user_id();
+                if (!bot_id)
+                    spdlog::warn("mattermost: users/me failed; the live stream drops bot posts by their from_bot flag only");
+                auto& db = p.deps.db;
+                auto& bot = p.deps.bot;
+                auto& delivery = p.deps.delivery;
+                auto stream = std::make_unique<mattermost::LiveStream>(
+                    options, mattermost::ParseContext{bot_id.value_or(""), options.site_url}, p.mattermost_api.get(),
+                    [&db, &bot, &delivery](const ChatEvent& event) {
+                        db.writes().submit([&bot, event] { bot.handle_event(event); },
+                                           [&delivery](std::exception_ptr) { delivery.kick(); });
+                    });
+                stream->start();
+                std::lock_guard lock(p.live_mutex);
+                p.live = std::move(stream);
+            });
+        }
+    }
+}
+
+Platforms::~Platforms() {
+    std::lock_guard lock(parts_->live_mutex);
+    if (parts_->live) parts_->live->stop();
+}
+
+void Platforms::add_routes(http::Router& router) {
+    auto& p = *parts_;
+    if (p.slack) add_endpoint_routes(router, *p.slack, "/slack", "/interactions");
+    if (p.mattermost) add_endpoint_routes(router, *p.mattermost, "/mattermost", "/actions");
+}
+
+}  // namespace hindsight::service

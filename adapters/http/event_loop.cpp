@@ -124,9 +124,18 @@ void EventLoop::cancel(std::uint64_t id) {
 
 void EventLoop::on_shutdown_signal(std::function<void(int signo)> fn) {
     std::lock_guard lock(impl_->mutex);
-    if (!impl_->signals) impl_->signals.emplace(impl_->ioc, SIGINT, SIGTERM);
-    impl_->signals->async_wait([fn = std::move(fn)](const boost::system::error_code& ec, int signo) {
-        if (!ec) fn(signo);
+    impl_->signal_handlers.push_back(std::move(fn));
+    if (impl_->signals) return;
+    // One wait for all handlers: a signal completes only one pending wait.
+    impl_->signals.emplace(impl_->ioc, SIGINT, SIGTERM);
+    impl_->signals->async_wait([impl = impl_.get()](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        std::vector<std::function<void(int)>> handlers;
+        {
+            std::lock_guard lock(impl->mutex);
+            handlers.swap(impl->signal_handlers);
+        }
+        for (auto& handler : handlers) handler(signo);
     });
 }
 

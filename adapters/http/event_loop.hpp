@@ -32,7 +32,8 @@ public:
     // After cancel returns, fn is not started again (a call already running finishes).
     void cancel(std::uint64_t id);
 
-    // Calls fn once, on the loop, at the first SIGINT or SIGTERM.
+    // Calls fn once, on the loop, at the first SIGINT or SIGTERM (every fn
+    // registered so far, in order).
     void on_shutdown_signal(std::function<void(int signo)> fn);
 
     int threads() const;

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace hindsight::http {
 
@@ -25,10 +26,11 @@ struct EventLoop::Impl {
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
 
     struct Repeater;
-    std::mutex mutex;  // repeaters, next_id, signals
+    std::mutex mutex;  // repeaters, next_id, signals, signal_handlers
     std::map<std::uint64_t, std::shared_ptr<Repeater>> repeaters;
     std::uint64_t next_id = 1;
     std::optional<boost::asio::signal_set> signals;
+    std::vector<std::function<void(int)>> signal_handlers;  // called once, at the first signal
 };
 
 }  // namespace hindsight::http

@@ -114,7 +114,7 @@ TEST_CASE("event loop: run() returns after stop() from a handler") {
     CHECK(ran);
 }
 
-TEST_CASE("event loop: SIGTERM calls the shutdown handler on the loop with the signal number") {
+TEST_CASE("event loop: SIGTERM calls the shutdown handlers on the loop with the signal number") {
     Running running(1);
     Signal got;
     std::atomic<int> signo{0};
@@ -126,10 +126,13 @@ TEST_CASE("event loop: SIGTERM calls the shutdown handler on the loop with the s
             on_loop = std::this_thread::get_id() != caller;
         });
     });
+    Signal second;
+    running.loop.on_shutdown_signal([&](int) { second.notify(); });
     // The handler is installed when on_shutdown_signal returns; raising now
     // cannot kill the test process.
     std::raise(SIGTERM);
     REQUIRE(got.wait_for_count(1));
     CHECK(signo == SIGTERM);
     CHECK(on_loop);
+    CHECK(second.wait_for_count(1));  // every registered handler hears the one signal
 }

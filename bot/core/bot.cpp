@@ -178,7 +178,9 @@ DraftInput gather_draft_input(IncidentStore& store, const BotSettings& settings,
     for (const auto& m : input.messages) ids.insert(m.user_id);
     for (const auto& k : input.key_events) ids.insert(k.author_id);
     for (const auto& a : input.actions) ids.insert(a.owner_id);
+    for (const auto& c : input.curations) ids.insert(c.author_id);
     ids.insert(incident.commander_id);
+    if (!incident.facilitator_id.empty()) ids.insert(incident.facilitator_id);
     for (const auto& id : ids)
         if (auto cached = store.user_name(incident.where, id)) names[id] = *cached;
     if (!incident.commander_name.empty()) names.emplace(incident.commander_id, incident.commander_name);

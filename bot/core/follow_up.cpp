@@ -2,6 +2,7 @@
 // review facilitator, and what recurs across postmortems (SPEC.md §4, §6).
 #include "bot/core/blameless.hpp"
 #include "bot/core/handlers.hpp"
+#include "bot/core/postmortem.hpp"
 #include "bot/core/patterns.hpp"
 #include "bot/core/text.hpp"
 #include "bot/core/when.hpp"
@@ -83,8 +84,6 @@ std::string owner_label(IncidentStore& store, const Incident& incident, const Ac
 
 // ---- five whys
 
-std::string subject_of(const Incident& i) { return i.summary.empty() ? i.title : i.summary; }
-
 std::string question_about(std::string_view subject) {
     return "Why did \"" + shorten(collapse_whitespace(subject), max_quoted_chars) + "\" happen?";
 }
@@ -95,7 +94,7 @@ std::string question_for(const Incident& incident, const std::vector<WhyStep>& w
     if (n > 1)
         for (const auto& w : whys)
             if (w.n == n - 1) return question_about(w.answer);
-    return question_about(subject_of(incident));
+    return question_about(why_subject(incident));
 }
 
 bool chain_complete(const Incident& incident, const std::vector<WhyStep>& whys) {

@@ -292,7 +292,7 @@ void blameless_section(std::string& out, const DraftInput& in, const ZoneFormatt
 }  // namespace
 
 std::string why_subject(const Incident& incident) {
-    return incident.title.empty() ? incident.summary : incident.title;
+    return incident.summary.empty() ? incident.title : incident.summary;
 }
 
 std::string_view action_status(const ActionItem& item, Timestamp now) {

@@ -14,7 +14,8 @@ namespace hindsight {
 // naming the command that fills them.
 std::string render_postmortem(const DraftInput& input, const Timeline& timeline);
 
-// The subject of the first why: the title, else the summary.
+// The subject of the first why: the summary (what the team said happened
+// when closing), else the title.
 std::string why_subject(const Incident& incident);
 
 // open / done / overdue (open and due before now).

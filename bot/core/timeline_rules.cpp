@@ -102,7 +102,10 @@ constexpr std::array acknowledgements{
     std::string_view{"k"},    std::string_view{"kk"},   std::string_view{"same"},      std::string_view{"yep"},
     std::string_view{"np"},   std::string_view{"got it"}, std::string_view{"noted"},   std::string_view{"roger"},
     std::string_view{"thanks all"}, std::string_view{"ty all"}, std::string_view{"thank you all"},
-    std::string_view{"thanks everyone"},
+    std::string_view{"thanks everyone"}, std::string_view{"joining"}, std::string_view{"here"},
+    std::string_view{"sounds good"}, std::string_view{"agreed"}, std::string_view{"do it"},
+    std::string_view{"go ahead"}, std::string_view{"ugh"}, std::string_view{"nice"},
+    std::string_view{"cool"},
 };
 
 // Notices Slack and Mattermost post when membership changes.
@@ -240,7 +243,10 @@ EntryKind classify_text(std::string_view text) {
     LowerTokens tokens(neutral.empty() ? text : std::string_view(neutral));
     EntryKind best = K::message;
     int best_rank = precedence_rank(best);
+    bool hedged = false;  // a hypothesis phrase anywhere in the message
     auto consider = [&](std::size_t at, const CompiledRule& rule) {
+        if (rule.kind == K::hypothesis && !hedged && matches_at(tokens, at, rule) && !negated(tokens, at))
+            hedged = true;
         if (rule.rank < best_rank && matches_at(tokens, at, rule) && !negated(tokens, at)) {
             best = rule.kind;
             best_rank = rule.rank;
@@ -251,6 +257,9 @@ EntryKind classify_text(std::string_view text) {
             for (auto r : it->second) consider(i, index.compiled[r]);
         for (auto r : index.single_prefix) consider(i, index.compiled[r]);
     }
+    // A guess about an action or a symptom ("I think it might be the deploy")
+    // is a hypothesis: the deploy is what was suspected, not what was done.
+    if (hedged && (best == K::action || best == K::detection)) return K::hypothesis;
     return best;
 }
 

@@ -140,7 +140,8 @@ TEST_CASE("document: five whys as a chain, root cause from the fifth answer or r
     auto in = full_incident();
     auto doc = render_postmortem(in, draft_timeline(in));
     auto whys = section(doc, "Root cause (five whys)");
-    CHECK(has(whys, "1. Why did “Checkout errors” happen? — a bad load balancer config was pushed\n"
+    // The first question is about the summary given at close (the title when there is none).
+    CHECK(has(whys, "1. Why did “Checkout returned 5xx for 38 minutes after a config push.” happen? — a bad load balancer config was pushed\n"
                     "2. Why did “a bad load balancer config was pushed” happen? — the config check was skipped\n"));
     CHECK(has(whys, "_Root cause not determined yet"));
     CHECK(has(whys, "`/incident rootcause <text>`"));

@@ -127,7 +127,9 @@ TEST_CASE("classification precedence: resolution > mitigation > decision > actio
     CHECK(classify_text("rolled back, error rate dropping") == K::mitigation);
     CHECK(classify_text("all clear, checkout recovered") == K::resolution);
     CHECK(classify_text("let's restart the pods") == K::decision);
-    CHECK(classify_text("I think we need a rollback") == K::action);
+    CHECK(classify_text("we need a rollback, the canary is red") == K::action);
+    // ...but a hedged action is a guess, not something done.
+    CHECK(classify_text("I think we need a rollback") == K::hypothesis);
     CHECK(classify_text("alert fired, escalating to the DB team") == K::detection);
     CHECK(classify_text("maybe it's the cache, paging storage") == K::escalation);
 }

@@ -1,0 +1,23 @@
+// Hedged guesses and chatter seen in real channels.
+#include "bot/core/timeline_rules.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hindsight;
+
+TEST_CASE("rules: a hedged guess about a deploy or a symptom is a hypothesis, not an action or detection") {
+    CHECK(classify_text("I think it might be the 14:20 deploy of checkout-api") == EntryKind::hypothesis);
+    CHECK(classify_text("maybe the alert is from the batch job") == EntryKind::hypothesis);
+    // Unhedged, the same words are what they say.
+    CHECK(classify_text("deploying the fix to checkout-api now") == EntryKind::action);
+    CHECK(classify_text("the error rate alert fired") == EntryKind::detection);
+    // A decision stays a decision even when it mentions a guess.
+    CHECK(classify_text("let's roll back, I think the deploy did it") == EntryKind::decision);
+}
+
+TEST_CASE("rules: joining notes, agreement and sighs are noise") {
+    for (auto text : {"joining", "here", "sounds good", "agreed", "do it", "go ahead", "ugh", "nice", "cool!"})
+        CHECK_MESSAGE(is_noise(text), text);
+    CHECK_FALSE(is_noise("agreed, rolling back now"));
+    CHECK_FALSE(is_noise("joining from the payments side, the pool is exhausted"));
+}

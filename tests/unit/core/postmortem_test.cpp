@@ -112,7 +112,7 @@ TEST_CASE("document: summary and impact text") {
     CHECK(section(doc, "Impact") == "\n\\#1 complaint this week: \\*all\\* EU checkouts\n");
 }
 
-TEST_CASE("document: timeline entries with kind, author, permalink; decisions carry the two questions") {
+TEST_CASE("document: timeline entries with kind, author, permalink — decisions carry the two questions") {
     auto in = full_incident();
     auto doc = render_postmortem(in, draft_timeline(in));
     auto timeline = section(doc, "Timeline");
@@ -206,7 +206,7 @@ TEST_CASE("document: blameless check lists findings per source with suggestions"
     CHECK_FALSE(has(check, "**A-12**"));
 }
 
-TEST_CASE("document: a clean incident says no blaming language was found; action quality still listed") {
+TEST_CASE("document: a clean incident says no blaming language was found — action quality still listed") {
     auto in = full_incident();
     in.key_events.clear();
     in.actions = {action(12, "U2", "look into monitoring", utc(12, 0, 0, 30))};

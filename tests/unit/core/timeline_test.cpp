@@ -256,7 +256,7 @@ TEST_CASE("draft: tombstones are skipped, pinned messages are key events even wh
     CHECK(t.dropped_noise == 1);  // the blank one; the tombstone is not noise, just gone
 }
 
-TEST_CASE("draft: bursts by one author within 60 s merge; other authors, gaps and kinds break them") {
+TEST_CASE("draft: bursts by one author within 60 s merge — other authors, gaps and kinds break them") {
     auto in = base_input();
     in.messages = {
         message("1", "U1", "the db", utc(14, 10, 0)),
@@ -317,7 +317,7 @@ TEST_CASE("draft: long text is shortened on a word boundary") {
     CHECK(text.starts_with(before + " "));  // ends on a whole word
 }
 
-TEST_CASE("draft: authors fall back to the recorded name, then the id; names are resolved once per id") {
+TEST_CASE("draft: authors fall back to the recorded name, then the id — names are resolved once per id") {
     auto in = base_input();
     std::map<std::string, int> calls;
     in.display_name = [&](const std::string& id) {
@@ -363,7 +363,7 @@ TEST_CASE("curation: add, hide, show, edit and retime, applied in id order") {
     for (int i = 0; i < 5; ++i) CHECK(t.entries[static_cast<std::size_t>(i)].number == i + 1);
 }
 
-TEST_CASE("curation: hidden entries do not count for durations; edits reclassify messages") {
+TEST_CASE("curation: hidden entries do not count for durations — edits reclassify messages") {
     using namespace std::chrono;
     auto in = base_input();
     in.messages = {message("1", "U1", "alert firing", utc(14, 2)), message("2", "U2", "noticed errors", utc(14, 9)),
@@ -427,7 +427,7 @@ TEST_CASE("cap: keeps first, last, key events and the highest-value kinds, sampl
     CHECK(t.durations.to_detection == Duration{minutes{20}});
 }
 
-TEST_CASE("cap: key events are kept even beyond the limit; hidden entries do not use it") {
+TEST_CASE("cap: key events are kept even beyond the limit — hidden entries do not use it") {
     auto in = base_input();
     in.settings.postmortem.max_timeline_entries = 3;
     for (int i = 0; i < 5; ++i) in.key_events.push_back(note(i + 1, "U1", "note " + std::to_string(i), utc(14, i)));

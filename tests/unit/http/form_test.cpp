@@ -43,7 +43,7 @@ TEST_CASE("form: pairs in order, repeated keys kept") {
     CHECK(form->pairs()[2].second == "bob");
 }
 
-TEST_CASE("form: escaped separators stay inside values; empty pairs are skipped") {
+TEST_CASE("form: escaped separators stay inside values — empty pairs are skipped") {
     auto form = Form::parse("&&text=a%26b%3Dc&&command=%2Fincident&");
     REQUIRE(form.has_value());
     CHECK(form->pairs().size() == 2);

@@ -94,7 +94,7 @@ TEST_CASE("metrics: the latency histogram is cumulative, +Inf equals count, sum 
     CHECK(sample(s, R"(hindsight_http_request_duration_seconds_sum{route="/x"})") == doctest::Approx(7.2044));
 }
 
-TEST_CASE("metrics: named counters accumulate per label set; gauges are read at render time") {
+TEST_CASE("metrics: named counters accumulate per label set — gauges are read at render time") {
     Metrics metrics;
     metrics.add("hindsight_events_recorded_total", "Chat events stored.", 1, R"(platform="slack")");
     metrics.add("hindsight_events_recorded_total", "Chat events stored.", 2, R"(platform="slack")");

@@ -60,7 +60,7 @@ TEST_CASE("router: known path with another method is 405 with Allow listing the 
     CHECK(*allow == "POST, PUT");
 }
 
-TEST_CASE("router: prefix routes get the whole path; exact routes and longer prefixes win") {
+TEST_CASE("router: prefix routes get the whole path — exact routes and longer prefixes win") {
     Router router;
     std::string seen;
     router.add_prefix("GET", "/incidents/", [&](const Request& req, Responder respond) {

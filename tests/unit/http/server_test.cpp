@@ -285,7 +285,7 @@ TEST_CASE("server: an idle keep-alive connection is closed after the idle timeou
     CHECK(eventually([&] { return ts.server->active_connections() == 0; }));
 }
 
-TEST_CASE("server: a handler that does not answer within handler_timeout gets 503; its late answer is dropped") {
+TEST_CASE("server: a handler that does not answer within handler_timeout gets 503 — its late answer is dropped") {
     ServerOptions options;
     options.handler_timeout = 200ms;
     Parked parked;
@@ -344,7 +344,7 @@ TEST_CASE("server: Expect: 100-continue gets the interim answer before the body 
     CHECK(r->body == "body");
 }
 
-TEST_CASE("server: extra response headers are sent; framing headers and CR/LF are refused") {
+TEST_CASE("server: extra response headers are sent — framing headers and CR/LF are refused") {
     TestServer ts([](Router& router) {
         router.add("GET", "/h", [](const Request&, Responder respond) {
             auto r = Response::text(200, "ok");
@@ -488,7 +488,7 @@ TEST_CASE("server: a client still sending a large oversize body reads its 413") 
     CHECK(client.wait_closed());
 }
 
-TEST_CASE("server: an invalid status from a handler becomes 500; 204 goes out without a body") {
+TEST_CASE("server: an invalid status from a handler becomes 500 — 204 goes out without a body") {
     TestServer ts([](Router& router) {
         router.add("GET", "/weird", [](const Request&, Responder respond) { respond(Response::text(1234, "x")); });
         router.add("GET", "/nobody", [](const Request&, Responder respond) { respond(Response::text(204, "x")); });

@@ -133,7 +133,7 @@ TEST_CASE("commands: GET with the query string and the Authorization: Token head
     CHECK(w.incident(channel));
 }
 
-TEST_CASE("commands: usage and status replies are ephemeral; malformed is 400") {
+TEST_CASE("commands: usage and status replies are ephemeral — malformed is 400") {
     World w;
     auto r = w.command(channel, "status");
     CHECK(json::parse(r.body)["response_type"] == "ephemeral");
@@ -154,7 +154,7 @@ TEST_CASE("commands: another team's command can't see the incident") {
     CHECK(w.messages(channel).empty());
 }
 
-TEST_CASE("events: a webhook post is stored; the reply body is always empty") {
+TEST_CASE("events: a webhook post is stored — the reply body is always empty") {
     World w;
     w.command(channel, "open Checkout errors");
     auto r = w.event(webhook_json(channel, "po1", "usalice", "paged the DB on-call"));

@@ -54,7 +54,7 @@ TEST_CASE("history: pages newest first until it reaches back past the window, ol
     CHECK(std::get<ChatMessage>(history.events[0]).where == where);
 }
 
-TEST_CASE("history: stops on an empty page; edits and deletions reconciled") {
+TEST_CASE("history: stops on an empty page — edits and deletions reconciled") {
     FakeMattermost fake;
     fake.add_channel("ch1", "tm1");
     auto edited = post(1, opened_ms + 1000);

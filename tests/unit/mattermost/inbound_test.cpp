@@ -131,7 +131,7 @@ TEST_CASE("interactive action callback → ButtonAction and the context token") 
                          "action context: missing action", ParseError);
 }
 
-TEST_CASE("PostList: newest-first order becomes chronological events; edits and deletions reconciled") {
+TEST_CASE("PostList: newest-first order becomes chronological events — edits and deletions reconciled") {
     auto list = parse_post_list(fixture("postlist.json"));
     CHECK(list.order == std::vector<std::string>{"po3", "po2", "po1"});
     CHECK(list.posts.size() == 4);  // po0 is an extra (thread root), not in order
@@ -177,7 +177,7 @@ TEST_CASE("PostList: malformed shapes") {
     CHECK(empty.order.empty());
 }
 
-TEST_CASE("system posts are Origin::system; integration posts Origin::bot") {
+TEST_CASE("system posts are Origin::system — integration posts Origin::bot") {
     auto join = parse_post(R"({"id":"p","channel_id":"c","user_id":"u","create_at":1,"type":"system_join_channel","message":"u joined"})");
     CHECK(post_origin(join, context) == Origin::system);
     auto hook = parse_post(R"({"id":"p","channel_id":"c","user_id":"u","create_at":1,"props":{"from_webhook":"true"}})");
@@ -230,7 +230,7 @@ TEST_CASE("WebSocket edits, deletions and system posts") {
     CHECK(std::get<ChatMessage>(*system.chat).origin == Origin::system);
 }
 
-TEST_CASE("WebSocket pushpin reactions mark key events; other emoji don't") {
+TEST_CASE("WebSocket pushpin reactions mark key events — other emoji don't") {
     auto ev = parse_socket_event(fixture("ws_reaction.json"), context);
     CHECK(ev.seq == 8);
     REQUIRE(ev.chat);

@@ -210,7 +210,7 @@ TEST_CASE("sender: response_url replies are JSON with the response type, without
     CHECK(json::parse(rig.fake.requests_to("/hooks/commands/cmd1").at(1).body)["response_type"] == "ephemeral");
 }
 
-TEST_CASE("api: display names prefer nickname, then first+last, then username; cached") {
+TEST_CASE("api: display names prefer nickname, then first+last, then username — cached") {
     FakeMattermost fake;
     fake.add_user({"u1", "alice", "Alice", "Liddell", "", false});
     fake.add_user({"u2", "bob", "", "", "Bobby", false});

@@ -155,7 +155,7 @@ TEST_CASE("endpoints: ssl_check, bad signature, wrong media type, malformed body
     CHECK(rig.call(&Endpoints::events, r).status == 401);
 }
 
-TEST_CASE("endpoints: url_verification answers the challenge; unknown events are acked") {
+TEST_CASE("endpoints: url_verification answers the challenge — unknown events are acked") {
     Rig rig;
     auto r = rig.event(fixture("url_verification.json"));
     CHECK(reply_json(r) == json{{"challenge", "3q8MyChallengeValue0123456789abcdef"}});
@@ -223,7 +223,7 @@ TEST_CASE("endpoints: bots, our own posts and join notices are not recorded") {
     CHECK(rig.slack.calls("users.info").empty());
 }
 
-TEST_CASE("endpoints: an edit keeps the original; a deletion leaves a tombstone") {
+TEST_CASE("endpoints: an edit keeps the original — a deletion leaves a tombstone") {
     Rig rig;
     rig.command("open Checkout latency");
     rig.event(fixture("event_message.json"));

@@ -1,0 +1,436 @@
+// Ingest benchmark (SPEC.md §9): signed Slack message events against a real
+// `hindsight serve`, over N keep-alive connections, either open-loop at a
+// fixed rate (latency counted from the intended send time, so a stalled
+// server is not hidden by the client waiting for it) or as fast as the
+// connections go. Afterwards the server is stopped and its database checked:
+// it must hold exactly the acked events, each once.
+//
+//   bench_ingest [--binary PATH] [--rate 5000|0] [--duration 10] [--connections 64]
+//                [--client-threads 1] [--status-every 0] [--stop kill|term]
+#include "tests/bench/bench_support.hpp"
+#include "tests/bench/sync_http.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <array>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <unordered_set>
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using namespace hindsight::bench;
+
+constexpr const char* team = "T0BENCH001";
+constexpr const char* channel = "C0BENCH001";
+
+// What people type during an incident, JSON-safe (no quotes or backslashes).
+constexpr std::array<const char*, 12> texts = {
+    "FIRING: [P1] api-gateway 5xx rate above 5% for 5m on prod-eu-west-1 (current 7.3%). Runbook: https://runbooks.example.com/api-gateway/5xx",
+    "looking at the dashboards now, error rate started climbing around 14:02 right after the deploy of checkout-service v2.31.0",
+    "ack, I'm on it. paging the database on-call as well since replication lag on the primary looks suspicious",
+    "<@U0BENCH0007> can you check whether the connection pool on orders-db is saturated? I see a lot of timeouts in the client logs",
+    "Decision: we roll back checkout-service to v2.30.4 now and investigate the config change afterwards, no objections heard",
+    "rollback started, ETA about 6 minutes for all 48 pods to cycle. I'll post when the canary is healthy again",
+    "customers are reporting failed payments on the status page, support has 37 tickets so far, mostly from the EU region",
+    "interesting: the new release bumped the HTTP client timeout from 2s to 30s, so threads pile up when orders-db is slow",
+    "RESOLVED: [P1] api-gateway 5xx rate back below threshold (0.4%) on prod-eu-west-1 for 10m. Grafana: https://grafana.example.com/d/abc123",
+    "action for later: add an alert on connection pool saturation and a load test for the timeout path before the next release",
+    "+1, also we should make the deploy pipeline halt automatically when the canary error rate doubles, not only on crashes",
+    "status update for stakeholders: impact on checkout in EU for ~25 minutes, mitigation in progress, next update in 15 minutes",
+};
+
+struct Plan {
+    double rate = 0;  // events/s over all connections; 0 = as fast as possible
+    Clock::time_point t0, end;
+    int threads = 1;
+    int status_every = 0;    // every Nth request is `/incident status`
+    long long base_us = 0;   // message ts of index 0, microseconds since the epoch
+    std::string run;         // makes event ids unique per run
+};
+
+struct Stats {
+    std::vector<std::uint32_t> event_us, command_us;  // latencies
+    std::vector<std::uint64_t> acked;                 // event indices answered 200
+    std::map<int, std::uint64_t> statuses;            // non-200 answers
+    std::uint64_t sent = 0, io_errors = 0, events = 0, commands = 0;
+    std::uint64_t index_ceiling = 0;  // 1 + the highest index sent
+};
+
+std::string message_ts(long long us) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld.%06lld", us / 1000000, us % 1000000);
+    return buf;
+}
+
+// A ~600-byte event_callback as Slack sends it (PLATFORMS.md 1.3).
+std::string event_body(const Plan& plan, std::uint64_t index) {
+    auto ts = message_ts(plan.base_us + static_cast<long long>(index));
+    char buf[2048];
+    int n = std::snprintf(
+        buf, sizeof buf,
+        R"({"token":"vtok0000000000000000000000","team_id":"%s","api_app_id":"A0BENCH001",)"
+        R"("event":{"type":"message","channel":"%s","user":"U0BENCH%04llu","text":"%s","ts":"%s",)"
+        R"("client_msg_id":"5b3c%08llx-2e1f-4c7a-9d1e-%012llx","event_ts":"%s","channel_type":"channel",)"
+        R"("team":"%s"},"type":"event_callback","event_id":"Ev%s%010llu","event_time":%lld,)"
+        R"("authorizations":[{"enterprise_id":null,"team_id":"%s","user_id":"U0BOT00001","is_bot":true,)"
+        R"("is_enterprise_install":false}],"is_ext_shared_channel":false,"event_context":"4-eyJldCI6Im1lc3NhZ2UifQ"})",
+        team, channel, static_cast<unsigned long long>(index % 40), texts[index % texts.size()], ts.c_str(),
+        static_cast<unsigned long long>(index), static_cast<unsigned long long>(index), ts.c_str(), team,
+        plan.run.c_str(), static_cast<unsigned long long>(index), plan.base_us / 1000000, team);
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string command_body(const std::string& text) {
+    std::string encoded;
+    for (char c : text) encoded += c == ' ' ? std::string("+") : std::string(1, c);
+    return std::string("token=vtok0000000000000000000000&team_id=") + team +
+           "&team_domain=benchcorp&channel_id=" + channel +
+           "&channel_name=incident-bench&user_id=U0BENCH0001&user_name=alice&command=%2Fincident&text=" + encoded +
+           "&api_app_id=A0BENCH001&is_enterprise_install=false"
+           "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0BENCH001%2F1%2Fabc&trigger_id=1.2.abc";
+}
+
+class Worker;
+
+// One keep-alive connection: takes the next request of its worker, waits for
+// its intended time, sends it, records the answer, repeats.
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(Worker& worker, net::io_context& io) : worker_(worker), stream_(io), timer_(io) {}
+    void start() { connect(); }
+
+private:
+    void connect();
+    void next();
+    void send();
+    void on_read(beast::error_code ec);
+    void fail();
+
+    Worker& worker_;
+    beast::tcp_stream stream_;
+    net::steady_timer timer_;
+    beast::flat_buffer buffer_;
+    http::request<http::string_body> request_;
+    http::response<http::string_body> response_;
+    std::uint64_t index_ = 0;
+    bool command_ = false;
+    Clock::time_point intended_;
+    int reconnects_ = 0;
+};
+
+class Worker {
+public:
+    Worker(const Plan& plan, int id, tcp::endpoint endpoint) : plan_(plan), id_(id), endpoint_(endpoint) {}
+
+    void run(int connections) {
+        for (int i = 0; i < connections; ++i) std::make_shared<Connection>(*this, io_)->start();
+        io_.run();
+    }
+
+    // The next request's global index and intended send time, or nothing
+    // when the run is over.
+    std::optional<std::pair<std::uint64_t, Clock::time_point>> take() {
+        std::uint64_t index = static_cast<std::uint64_t>(id_) + next_ * static_cast<std::uint64_t>(plan_.threads);
+        Clock::time_point intended = Clock::now();
+        if (plan_.rate > 0) {
+            intended = plan_.t0 + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(static_cast<double>(index) / plan_.rate));
+            if (intended >= plan_.end) return std::nullopt;
+        } else if (intended >= plan_.end) {
+            return std::nullopt;
+        }
+        ++next_;
+        return std::make_pair(index, intended);
+    }
+
+    bool is_command(std::uint64_t index) const {
+        return plan_.status_every > 0 && index % static_cast<std::uint64_t>(plan_.status_every) == 0;
+    }
+
+    const Plan& plan() const { return plan_; }
+    const tcp::endpoint& endpoint() const { return endpoint_; }
+    Stats& stats() { return stats_; }
+
+private:
+    const Plan& plan_;
+    int id_;
+    tcp::endpoint endpoint_;
+    net::io_context io_;
+    std::uint64_t next_ = 0;
+    Stats stats_;
+};
+
+void Connection::connect() {
+    stream_.expires_after(std::chrono::seconds{5});
+    stream_.async_connect(worker_.endpoint(), [self = shared_from_this()](beast::error_code ec) {
+        if (ec) {
+            ++self->worker_.stats().io_errors;
+            if (++self->reconnects_ > 100) return;  // the server is gone: give up on this connection
+            self->timer_.expires_after(std::chrono::milliseconds{10});
+            self->timer_.async_wait([self](beast::error_code) { self->connect(); });
+            return;
+        }
+        self->stream_.socket().set_option(tcp::no_delay(true));
+        self->next();
+    });
+}
+
+void Connection::next() {
+    auto taken = worker_.take();
+    if (!taken) {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.close();
+        return;
+    }
+    std::tie(index_, intended_) = *taken;
+    command_ = worker_.is_command(index_);
+    if (intended_ > Clock::now()) {
+        timer_.expires_at(intended_);
+        timer_.async_wait([self = shared_from_this()](beast::error_code) { self->send(); });
+    } else {
+        send();
+    }
+}
+
+void Connection::send() {
+    const auto& plan = worker_.plan();
+    if (plan.rate <= 0) intended_ = Clock::now();
+    auto body = command_ ? command_body("status") : event_body(plan, index_);
+    auto ts = std::to_string(unix_seconds());
+    request_ = {};
+    request_.method(http::verb::post);
+    request_.target(command_ ? "/slack/commands" : "/slack/events");
+    request_.version(11);
+    request_.set(http::field::host, "127.0.0.1");
+    request_.set(http::field::content_type, command_ ? "application/x-www-form-urlencoded" : "application/json");
+    request_.set(http::field::user_agent, "Slackbot 1.0 (+https://api.slack.com/robots)");
+    request_.set("X-Slack-Request-Timestamp", ts);
+    request_.set("X-Slack-Signature", slack_signature(bench_signing_secret, ts, body));
+    request_.body() = std::move(body);
+    request_.keep_alive(true);
+    request_.prepare_payload();
+    ++worker_.stats().sent;
+    worker_.stats().index_ceiling = std::max(worker_.stats().index_ceiling, index_ + 1);
+    stream_.expires_after(std::chrono::seconds{10});
+    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) return self->fail();
+        self->response_ = {};
+        http::async_read(self->stream_, self->buffer_, self->response_,
+                         [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    });
+}
+
+void Connection::on_read(beast::error_code ec) {
+    if (ec) return fail();
+    auto& stats = worker_.stats();
+    auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - intended_).count();
+    int status = static_cast<int>(response_.result_int());
+    (command_ ? stats.command_us : stats.event_us).push_back(static_cast<std::uint32_t>(latency));
+    ++(command_ ? stats.commands : stats.events);
+    if (status != 200) {
+        ++stats.statuses[status];
+    } else if (!command_) {
+        stats.acked.push_back(index_);
+    }
+    if (!response_.keep_alive()) {
+        beast::error_code ignored;
+        stream_.socket().close(ignored);
+        return connect();
+    }
+    next();
+}
+
+void Connection::fail() {
+    ++worker_.stats().io_errors;
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    if (++reconnects_ > 100) return;
+    connect();
+}
+
+struct Verification {
+    std::uint64_t stored = 0, distinct = 0, acked_missing = 0, unexpected = 0;
+    bool ok() const { return stored == distinct && acked_missing == 0 && unexpected == 0; }
+};
+
+// The database after the server stopped: every acked event once, nothing
+// else. (Events that failed in flight may be stored without an ack; they
+// count as `unexpected` only when their index was never sent.)
+Verification verify(const std::string& db_path, const Plan& plan, const std::vector<std::uint64_t>& acked,
+                    std::uint64_t sent_ceiling, std::uint64_t& stored_unacked) {
+    SQLite::Database db(db_path, SQLite::OPEN_READWRITE);  // the server is gone; this recovers its WAL
+    SQLite::Statement incident(db, "SELECT id FROM incidents WHERE team = ? AND channel = ? ORDER BY id DESC LIMIT 1");
+    incident.bind(1, team);
+    incident.bind(2, channel);
+    if (!incident.executeStep()) throw std::runtime_error("verify: the bench incident is not in the database");
+    auto incident_id = incident.getColumn(0).getInt64();
+    SQLite::Statement messages(db, "SELECT message_id FROM messages WHERE incident_id = ?");
+    messages.bind(1, incident_id);
+    Verification v;
+    std::unordered_set<std::uint64_t> seen;
+    while (messages.executeStep()) {
+        std::string id = messages.getColumn(0).getString();
+        ++v.stored;
+        auto dot = id.find('.');
+        long long us = std::stoll(id.substr(0, dot)) * 1000000 + std::stoll(id.substr(dot + 1));
+        long long index = us - plan.base_us;
+        if (index < 0 || static_cast<std::uint64_t>(index) >= sent_ceiling) ++v.unexpected;
+        if (seen.insert(static_cast<std::uint64_t>(index)).second) ++v.distinct;
+    }
+    std::unordered_set<std::uint64_t> acked_set(acked.begin(), acked.end());
+    for (auto index : acked)
+        if (!seen.count(index)) ++v.acked_missing;
+    stored_unacked = 0;
+    for (auto index : seen)
+        if (!acked_set.count(index)) ++stored_unacked;
+    return v;
+}
+
+int run(int argc, char** argv) {
+    Flags flags(argc, argv,
+                {{"binary", HINDSIGHT_BINARY},
+                 {"rate", "0"},
+                 {"duration", "10"},
+                 {"connections", "64"},
+                 {"client-threads", "1"},
+                 {"status-every", "0"},
+                 {"stop", "kill"},
+                 {"label", "ingest"}});
+    const auto label = flags.str("label");
+    ScratchDir dir;
+    auto config = write_config(dir);
+    Server server(flags.str("binary"), config);
+    auto port = server.wait_for_port();
+
+    // Open the incident the events are recorded into.
+    auto open_body = command_body("open Checkout failures in EU sev:2");
+    auto ts = std::to_string(unix_seconds());
+    auto opened = sync_request(port, "POST", "/slack/commands",
+                               {{"Content-Type", "application/x-www-form-urlencoded"},
+                                {"X-Slack-Request-Timestamp", ts},
+                                {"X-Slack-Signature", slack_signature(bench_signing_secret, ts, open_body)}},
+                               open_body);
+    if (opened.status != 200) throw std::runtime_error("/incident open answered " + std::to_string(opened.status));
+    std::cerr << label << ": /incident open -> " << opened.body.substr(0, 120) << "\n";
+    double idle_rss = proc_status_mib(server.pid(), "VmRSS");
+
+    Plan plan;
+    plan.rate = flags.num("rate");
+    plan.threads = static_cast<int>(flags.integer("client-threads"));
+    plan.status_every = static_cast<int>(flags.integer("status-every"));
+    plan.base_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+    plan.run = std::to_string(plan.base_us % 100000);
+    int connections = static_cast<int>(flags.integer("connections"));
+    double duration = flags.num("duration");
+
+    double server_cpu0 = proc_cpu_seconds(server.pid());
+    double client_cpu0 = self_cpu_seconds();
+    plan.t0 = Clock::now() + std::chrono::milliseconds{20};
+    plan.end = plan.t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
+    std::vector<std::unique_ptr<Worker>> workers;
+    tcp::endpoint endpoint{net::ip::make_address("127.0.0.1"), port};
+    for (int t = 0; t < plan.threads; ++t) workers.push_back(std::make_unique<Worker>(plan, t, endpoint));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < plan.threads; ++t) {
+        int share = connections / plan.threads + (t < connections % plan.threads ? 1 : 0);
+        threads.emplace_back([&, t, share] { workers[static_cast<std::size_t>(t)]->run(share); });
+    }
+    for (auto& t : threads) t.join();
+    auto finished = Clock::now();
+    double elapsed = std::chrono::duration<double>(finished - plan.t0).count();
+    double loaded_rss = proc_status_mib(server.pid(), "VmRSS");
+    double peak_rss = proc_status_mib(server.pid(), "VmHWM");
+    double server_cpu = proc_cpu_seconds(server.pid()) - server_cpu0;
+    double client_cpu = self_cpu_seconds() - client_cpu0;
+    auto stopped = server.stop(flags.str("stop") == "kill");
+
+    Stats all;
+    for (auto& w : workers) {
+        auto& s = w->stats();
+        all.event_us.insert(all.event_us.end(), s.event_us.begin(), s.event_us.end());
+        all.command_us.insert(all.command_us.end(), s.command_us.begin(), s.command_us.end());
+        all.acked.insert(all.acked.end(), s.acked.begin(), s.acked.end());
+        for (auto [status, n] : s.statuses) all.statuses[status] += n;
+        all.sent += s.sent;
+        all.io_errors += s.io_errors;
+        all.events += s.events;
+        all.commands += s.commands;
+    }
+    std::uint64_t sent_ceiling = 0;
+    for (auto& w : workers) sent_ceiling = std::max(sent_ceiling, w->stats().index_ceiling);
+    std::uint64_t stored_unacked = 0;
+    auto v = verify(dir.file("hindsight.db"), plan, all.acked, sent_ceiling, stored_unacked);
+
+    std::uint64_t bad_status = 0;
+    for (auto [status, n] : all.statuses) bad_status += n;
+    double acked_rate = static_cast<double>(all.acked.size()) / elapsed;
+    auto ms = [](std::uint32_t us) { return us / 1000.0; };
+
+    std::cerr << label << ": " << (plan.rate > 0 ? "open-loop at " + std::to_string(static_cast<long>(plan.rate)) + "/s"
+                                                 : std::string("full speed"))
+              << ", " << connections << " connections, " << plan.threads << " client thread(s), " << elapsed
+              << " s\n";
+    std::cerr << "  sent " << all.sent << ", events answered " << all.events << " (acked 200: " << all.acked.size()
+              << "), commands answered " << all.commands << ", non-200 " << bad_status << ", I/O errors "
+              << all.io_errors << "\n";
+    for (auto [status, n] : all.statuses) std::cerr << "  status " << status << ": " << n << "\n";
+    std::cerr << "  acked events/s " << acked_rate << "\n";
+    if (!all.event_us.empty())
+        std::cerr << "  event latency ms p50 " << ms(percentile(all.event_us, 0.50)) << " p99 "
+                  << ms(percentile(all.event_us, 0.99)) << " p99.9 " << ms(percentile(all.event_us, 0.999))
+                  << " max " << ms(all.event_us.back()) << "\n";
+    if (!all.command_us.empty())
+        std::cerr << "  /incident status latency ms p50 " << ms(percentile(all.command_us, 0.50)) << " p99 "
+                  << ms(percentile(all.command_us, 0.99)) << " p99.9 " << ms(percentile(all.command_us, 0.999))
+                  << "\n";
+    std::cerr << "  server RSS MiB: idle " << idle_rss << ", after load " << loaded_rss << ", peak " << peak_rss
+              << "; CPU s: server " << server_cpu << ", client " << client_cpu << "; stopped: " << stopped << "\n";
+    std::cerr << "  database: " << v.stored << " messages, " << v.distinct << " distinct, acked but missing "
+              << v.acked_missing << ", stored but not acked " << stored_unacked << ", never sent " << v.unexpected
+              << (v.ok() ? " -> OK" : " -> MISMATCH") << "\n";
+
+    result(label + ".acked_per_s", acked_rate, "events/s");
+    if (!all.event_us.empty()) {
+        result(label + ".p50_ms", ms(percentile(all.event_us, 0.50)), "ms");
+        result(label + ".p99_ms", ms(percentile(all.event_us, 0.99)), "ms");
+        result(label + ".p999_ms", ms(percentile(all.event_us, 0.999)), "ms");
+    }
+    if (!all.command_us.empty()) result(label + ".command_p99_ms", ms(percentile(all.command_us, 0.99)), "ms");
+    result(label + ".errors", static_cast<double>(bad_status + all.io_errors), "count");
+    result(label + ".idle_rss_mib", idle_rss, "MiB");
+    result(label + ".loaded_rss_mib", loaded_rss, "MiB");
+    result(label + ".server_cpu_s", server_cpu, "s");
+    result(label + ".client_cpu_s", client_cpu, "s");
+    result(label + ".db_ok", v.ok() && stored_unacked <= bad_status + all.io_errors ? 1 : 0, "bool");
+    return v.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "bench_ingest: " << e.what() << "\n";
+        return 2;
+    }
+}

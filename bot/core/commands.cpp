@@ -279,7 +279,10 @@ std::string normalise_factor(std::string_view tag) {
 }
 
 ParsedCommand parse_command(std::string_view text) {
-    auto [verb, rest] = first_word(text);
+    // Plain variables, not a structured binding: lambdas below capture
+    // `rest`, which clang before 16 refuses for bindings.
+    const auto words = first_word(text);
+    const std::string_view verb = words.first, rest = words.second;
     auto v = lower(verb);
     using K = Command::Kind;
     if (v.empty() || v == "help") return no_args(K::help, "help", {});

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The performance targets of SPEC.md §9 in one command: builds Release with
+# the benchmarks (build-bench/), runs each one and prints a table of figure,
+# target, measured value and pass/fail. Details of every run are kept in
+# build-bench/bench-log.txt. See docs/performance.md for what each figure means.
+#
+#   scripts/bench.sh                 # full run (about 3 minutes of load)
+#   BENCH_LOAD_SECONDS=10 scripts/bench.sh   # shorter full-speed run (RSS figure then not "1 minute")
+#   BENCH_SKIP_BUILD=1 scripts/bench.sh      # reuse the last build
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BENCH_BUILD_DIR:-$root/build-bench}
+load_seconds=${BENCH_LOAD_SECONDS:-60}
+rate_seconds=${BENCH_RATE_SECONDS:-20}
+log=$build/bench-log.txt
+results=$build/bench-results.txt
+
+if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
+  configure=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DHINDSIGHT_BENCH=ON -DHINDSIGHT_TESTS=OFF)
+  # Until the top-level CMakeLists.txt adds tests/bench itself, bring it in
+  # from the outside (tests/bench/standalone.cmake).
+  if ! grep -q 'tests/bench' "$root/CMakeLists.txt"; then
+    configure+=("-DCMAKE_PROJECT_hindsight_INCLUDE=$root/tests/bench/standalone.cmake")
+  fi
+  cmake -S "$root" -B "$build" "${configure[@]}" >/dev/null
+  nice ninja -C "$build" hindsight bench_ingest bench_startup bench_draft bench_reminders >/dev/null
+fi
+
+: >"$log"
+: >"$results"
+step() {
+  local name=$1
+  shift
+  echo "== $name: $*" | tee -a "$log" >&2
+  "$build/tests/bench/$name" "$@" 2>>"$log" | tee -a "$results" >/dev/null || {
+    echo "bench.sh: $name failed (see $log)" >&2
+    tail -5 "$log" >&2
+  }
+}
+
+echo "load: $(uptime)" | tee -a "$log" >&2
+step bench_startup --repeat 20
+step bench_reminders
+step bench_draft
+step bench_ingest --label rate5k --rate 5000 --duration "$rate_seconds"
+step bench_ingest --label full --rate 0 --duration "$load_seconds"
+step bench_ingest --label mix --rate 0 --duration 10 --status-every 10
+echo "load: $(uptime)" | tee -a "$log" >&2
+
+value() { awk -v k="$1" '$1 == "RESULT" && $2 == k { v = $3 } END { print (v == "" ? "n/a" : v) }' "$results"; }
+
+# figure | key | comparison | target | unit
+rows=(
+  "ingest throughput, 64 keep-alive connections (acked and stored)|full.acked_per_s|>=|20000|events/s"
+  "ack latency p99 at 5,000 events/s (open loop)|rate5k.p99_ms|<=|10|ms"
+  "draft of a 100,000-message incident (timeline + postmortem)|draft.end_to_end_ms|<=|1000|ms"
+  "peak RSS while drafting it|draft.peak_rss_mib|<=|200|MiB"
+  "idle RSS after startup (empty database)|startup.idle_rss_mib|<=|20|MiB"
+  "RSS after ${load_seconds} s of full ingest load|full.loaded_rss_mib|<=|60|MiB"
+  "reminder scan, 100,000 action items (300 overdue)|reminders.scan_ms|<=|50|ms"
+  "startup to /readyz 200 (median of 20)|startup.ready_ms|<=|200|ms"
+  "database holds exactly the acked events (all ingest runs)|db_ok|==|1|"
+)
+
+printf '\n%-64s %-14s %-14s %s\n' "figure" "target" "measured" "result"
+printf '%-64s %-14s %-14s %s\n' "------" "------" "--------" "------"
+for row in "${rows[@]}"; do
+  IFS='|' read -r figure key op target unit <<<"$row"
+  if [[ $key == db_ok ]]; then
+    measured=1
+    for run in rate5k full mix; do
+      [[ $(value "$run.db_ok") == 1.000 ]] || measured=0
+    done
+  else
+    measured=$(value "$key")
+  fi
+  verdict=$(awk -v m="$measured" -v op="$op" -v t="$target" 'BEGIN {
+    if (m == "n/a") { print "n/a"; exit }
+    ok = (op == ">=") ? (m + 0 >= t + 0) : (op == "<=") ? (m + 0 <= t + 0) : (m + 0 == t + 0)
+    print ok ? "PASS" : "FAIL" }')
+  printf '%-64s %-14s %-14s %s\n' "$figure" "$op $target $unit" "$(printf '%s %s' "$measured" "$unit")" "$verdict"
+done
+printf '\nmore: p50/p99.9, errors, /incident status latency, CPU per run -> %s\n' "$log"

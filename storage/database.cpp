@@ -1,5 +1,6 @@
 #include "storage/database.hpp"
 
+#include "storage/checkpointer.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite_incident_store.hpp"
 #include "storage/sqlite_outbox.hpp"
@@ -90,14 +91,22 @@ private:
 }  // namespace
 
 // Member order is destruction order in reverse: the queue stops (draining)
-// first, then the stores finalize their statements, then the connection closes.
+// first, then the stores finalize their statements, then the checkpoints stop
+// (the drain's commits may still ask for one), then the connection closes.
 struct Database::Impl {
     Impl(const std::string& p, Options o)
-        : path(p), options(o), writer(open_writer(p, o)), store(writer), outbox(writer), queue(writer) {}
+        : path(p),
+          options(o),
+          writer(open_writer(p, o)),
+          checkpointer(writer, p, static_cast<int>(o.busy_timeout.count())),
+          store(writer),
+          outbox(writer),
+          queue(writer) {}
 
     std::string path;
     Options options;
     SQLite::Database writer;
+    Checkpointer checkpointer;
     SqliteIncidentStore store;
     SqliteOutboxStore outbox;
     SqliteWriteQueue queue;

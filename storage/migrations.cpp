@@ -154,8 +154,16 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
 )sql";
 
+// Version 2: count_messages() (every `/incident status`, on the writer) read
+// each message row of the incident to test `deleted`; this index answers the
+// count from index entries alone.
+constexpr const char* kLiveMessagesIndex = R"sql(
+CREATE INDEX messages_live_by_incident ON messages (incident_id) WHERE deleted = 0;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
+    {2, kLiveMessagesIndex},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

@@ -5,6 +5,7 @@
 #include "bot/core/bot.hpp"
 #include "bot/core/when.hpp"
 #include "bot/service/logging.hpp"
+#include "bot/service/ops.hpp"
 #include "bot/service/service.hpp"
 #include "config/config.hpp"
 #include "storage/database.hpp"
@@ -36,6 +37,8 @@ Usage:
   hindsight export <incident-id> [--config FILE]  print the postmortem Markdown of an incident
   hindsight draft --slack-export DIR --channel NAME [--from T] [--to T] [--config FILE]
                                                   draft a postmortem from a Slack workspace export
+  hindsight backup <file> [--config FILE]         online, integrity-checked copy of the database
+  hindsight restore <file> [--config FILE]        replace the database with a backup (service stopped)
   hindsight --version | --help
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
@@ -294,6 +297,8 @@ int run_cli(int argc, char** argv) {
         if (command == "check-config") return cmd_check_config(argc, argv);
         if (command == "export") return cmd_export(argc, argv);
         if (command == "draft") return cmd_draft(argc, argv);
+        if (command == "backup") return cmd_backup(argc, argv);
+        if (command == "restore") return cmd_restore(argc, argv);
     } catch (const std::exception& e) {
         std::cerr << "hindsight: " << e.what() << "\n";
         return 1;

@@ -84,10 +84,26 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
     const auto& cfg = p.cfg;
     for (const auto& w : config::warnings(cfg)) spdlog::warn("config: {}", w);
 
+    // The outbox lives on the writer's connection: count through the writer.
+    auto outbox_count = [&p](bool dead) {
+        double count = 0;
+        p.db.writes().run([&] {
+            count = static_cast<double>(dead ? p.db.outbox().dead_count() : p.db.outbox().pending_count());
+        });
+        return count;
+    };
     p.metrics.gauge("hindsight_outbox_pending", "Outbox messages waiting for delivery",
-                    [&p] { return static_cast<double>(p.db.outbox().pending_count()); });
-    p.metrics.gauge("hindsight_outbox_dead", "Outbox messages given up on (dead letters)",
-                    [&p] { return static_cast<double>(p.db.outbox().dead_count()); });
+                    [outbox_count] { return outbox_count(false); });
+    p.metrics.gauge("hindsight_outbox_dead", "Outbox messages given up on (dead letters, kept in the database)",
+                    [outbox_count] { return outbox_count(true); });
+    p.metrics.gauge("hindsight_outbox_delivered", "Outbox messages delivered since start",
+                    [&p] { return static_cast<double>(p.delivery.delivered_total()); });
+    p.metrics.gauge("hindsight_outbox_failed", "Outbox messages dead-lettered since start (platform API errors)",
+                    [&p] { return static_cast<double>(p.delivery.failed_total()); });
+    p.metrics.gauge("hindsight_db_write_batches", "Group-commit transactions since start",
+                    [&p] { return static_cast<double>(p.db.write_batches()); });
+    p.metrics.gauge("hindsight_db_write_queue_depth", "Writes waiting for the database writer",
+                    [&p] { return static_cast<double>(p.db.write_queue_depth()); });
 
     PlatformDeps deps{p.db, p.bot, p.clock, p.background, p.metrics, p.delivery};
     p.platforms = std::make_unique<Platforms>(cfg, deps);
@@ -109,8 +125,12 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
     p.delivery.start();
     auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.bot.reminders.check_interval);
     p.loop.every(std::max(interval, std::chrono::milliseconds{10}), [&p] {
-        p.db.writes().submit([&p] { p.bot.run_reminders(); },
-                             [&p](std::exception_ptr error) {
+        auto sent = std::make_shared<std::size_t>(0);
+        p.db.writes().submit([&p, sent] { *sent = p.bot.run_reminders(); },
+                             [&p, sent](std::exception_ptr error) {
+                                 if (*sent > 0)
+                                     p.metrics.add("hindsight_reminders_sent_total",
+                                                   "Reminder and escalation messages enqueued", static_cast<double>(*sent));
                                  if (error) {
                                      try {
                                          std::rethrow_exception(error);

@@ -6,7 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <regex>
+#include <sstream>
 
 using namespace std::chrono_literals;
 using namespace hindsight;
@@ -100,6 +103,9 @@ TEST_CASE("cli: serve answers health, readiness and metrics, then exits 0 on SIG
     CHECK(metrics.status == 200);
     CHECK(contains(metrics.body, "/healthz"));
     CHECK(contains(metrics.body, "# TYPE"));
+    CHECK(contains(metrics.body, "hindsight_outbox_pending 0"));
+    CHECK(contains(metrics.body, "hindsight_outbox_dead 0"));
+    CHECK(contains(metrics.body, "hindsight_http_request_duration_seconds_bucket"));
     auto api = client.send({"GET", base + "/incidents", {}, {}});
     CHECK(api.status == 401);  // no api.token configured: the API stays closed
 
@@ -108,4 +114,29 @@ TEST_CASE("cli: serve answers health, readiness and metrics, then exits 0 on SIG
     REQUIRE(rc.has_value());
     CHECK(*rc == 0);
     CHECK(std::filesystem::exists(dir.path() / "serve.db"));
+}
+
+TEST_CASE("cli: serve with log.format json writes one JSON object per line, without secrets") {
+    test::TempDir dir;
+    std::ofstream(dir.path() / "config.json")
+        << R"({"listen": {"port": 0}, "storage": {"path": "json.db"}, "log": {"format": "json"},)"
+        << R"( "slack": {"signing_secret": "json-log-signing-secret"}})";
+    test::ChildProcess serve(binary, {"serve", "--config", "config.json"}, dir.path());
+    auto port = listening_port(serve);
+    REQUIRE_MESSAGE(port.has_value(), serve.err());
+    serve.signal(SIGTERM);
+    REQUIRE(serve.wait(10s) == 0);
+    std::istringstream lines(serve.err());
+    std::string line;
+    int parsed = 0;
+    while (std::getline(lines, line)) {
+        if (line.empty()) continue;
+        auto entry = nlohmann::json::parse(line);  // throws (and fails the test) on a non-JSON line
+        CHECK(entry.contains("time"));
+        CHECK(entry.contains("level"));
+        CHECK(entry.contains("msg"));
+        ++parsed;
+    }
+    CHECK(parsed >= 2);  // at least "listening on" and "stopped"
+    CHECK_FALSE(contains(serve.err(), "json-log-signing-secret"));
 }

@@ -114,6 +114,11 @@ TEST_CASE("slack flow: open, talk, close → the draft is posted to Slack and se
         15s);
     CHECK_MESSAGE(drafted, svc.process->err());
 
+    auto metrics = svc.client.send({"GET", svc.base + "/metrics", {}, {}});
+    CHECK(metrics.body.find("hindsight_events_total{outcome=\"stored\"} 2") != std::string::npos);
+    CHECK(metrics.body.find("hindsight_events_total{outcome=\"duplicate\"} 1") != std::string::npos);
+    CHECK(metrics.body.find("hindsight_events_total{outcome=\"ignored\"} 1") != std::string::npos);
+
     auto unauthorized = svc.client.send({"GET", svc.base + "/incidents", {}, {}});
     CHECK(unauthorized.status == 401);
     auto list = svc.client.send({"GET", svc.base + "/incidents", {{"Authorization", std::string("Bearer ") + api_token}}, {}});

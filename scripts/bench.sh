@@ -63,8 +63,8 @@ rows=(
   "database holds exactly the acked events (all ingest runs)|db_ok|==|1|"
 )
 
-printf '\n%-64s %-14s %-14s %s\n' "figure" "target" "measured" "result"
-printf '%-64s %-14s %-14s %s\n' "------" "------" "--------" "------"
+printf '\n%-64s %-20s %-20s %s\n' "figure" "target" "measured" "result"
+printf '%-64s %-20s %-20s %s\n' "------" "------" "--------" "------"
 for row in "${rows[@]}"; do
   IFS='|' read -r figure key op target unit <<<"$row"
   if [[ $key == db_ok ]]; then
@@ -79,6 +79,6 @@ for row in "${rows[@]}"; do
     if (m == "n/a") { print "n/a"; exit }
     ok = (op == ">=") ? (m + 0 >= t + 0) : (op == "<=") ? (m + 0 <= t + 0) : (m + 0 == t + 0)
     print ok ? "PASS" : "FAIL" }')
-  printf '%-64s %-14s %-14s %s\n' "$figure" "$op $target $unit" "$(printf '%s %s' "$measured" "$unit")" "$verdict"
+  printf '%-64s %-20s %-20s %s\n' "$figure" "$op $target $unit" "$(printf '%s %s' "$measured" "$unit")" "$verdict"
 done
 printf '\nmore: p50/p99.9, errors, /incident status latency, CPU per run -> %s\n' "$log"

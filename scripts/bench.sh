@@ -22,6 +22,8 @@ if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
   # from the outside (tests/bench/standalone.cmake).
   if ! grep -q 'tests/bench' "$root/CMakeLists.txt"; then
     configure+=("-DCMAKE_PROJECT_hindsight_INCLUDE=$root/tests/bench/standalone.cmake")
+  else
+    configure+=(-UCMAKE_PROJECT_hindsight_INCLUDE)  # a cached one would add tests/bench twice
   fi
   cmake -S "$root" -B "$build" "${configure[@]}" >/dev/null
   nice ninja -C "$build" hindsight bench_ingest bench_startup bench_draft bench_reminders >/dev/null

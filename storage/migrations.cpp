@@ -161,9 +161,35 @@ constexpr const char* kLiveMessagesIndex = R"sql(
 CREATE INDEX messages_live_by_incident ON messages (incident_id) WHERE deleted = 0;
 )sql";
 
+// Version 3: the live-message count kept per incident by triggers, so
+// count_messages() is one row read however large the incident (version 2's
+// index still read one entry per message, and cost every insert its upkeep).
+constexpr const char* kMessageCounts = R"sql(
+DROP INDEX messages_live_by_incident;
+CREATE TABLE message_counts (
+    incident_id INTEGER PRIMARY KEY,
+    live        INTEGER NOT NULL
+);
+INSERT INTO message_counts (incident_id, live)
+    SELECT incident_id, count(*) FROM messages WHERE deleted = 0 GROUP BY incident_id;
+CREATE TRIGGER messages_count_insert AFTER INSERT ON messages WHEN NEW.deleted = 0 BEGIN
+    INSERT INTO message_counts (incident_id, live) VALUES (NEW.incident_id, 1)
+        ON CONFLICT (incident_id) DO UPDATE SET live = live + 1;
+END;
+CREATE TRIGGER messages_count_update AFTER UPDATE OF deleted ON messages
+    WHEN (OLD.deleted = 0) <> (NEW.deleted = 0) BEGIN
+    INSERT INTO message_counts (incident_id, live) VALUES (NEW.incident_id, CASE WHEN NEW.deleted = 0 THEN 1 ELSE -1 END)
+        ON CONFLICT (incident_id) DO UPDATE SET live = live + excluded.live;
+END;
+CREATE TRIGGER messages_count_delete AFTER DELETE ON messages WHEN OLD.deleted = 0 BEGIN
+    UPDATE message_counts SET live = live - 1 WHERE incident_id = OLD.incident_id;
+END;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
+    {3, kMessageCounts},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

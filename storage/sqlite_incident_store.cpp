@@ -88,7 +88,8 @@ constexpr const char* kDeleteMessage =
 constexpr const char* kMarkMessage = "UPDATE messages SET key_event=? WHERE incident_id=? AND message_id=?";
 constexpr const char* kMessages =
     "SELECT " MESSAGE_COLUMNS " FROM messages WHERE incident_id=? ORDER BY at_us, id";
-constexpr const char* kCountMessages = "SELECT count(*) FROM messages WHERE incident_id=? AND deleted=0";
+// Kept by triggers (migration 3): no row yet means no live message.
+constexpr const char* kCountMessages = "SELECT coalesce((SELECT live FROM message_counts WHERE incident_id=?), 0)";
 
 RecordedMessage read_message(const SQLite::Statement& s) {
     RecordedMessage m;

@@ -209,6 +209,9 @@ Config parse(const std::string& json_text, const Environment& env) {
         root = nlohmann::json::parse(json_text);
     } catch (const nlohmann::json::parse_error& e) {
         throw ConfigError(describe(e));
+    } catch (const nlohmann::json::out_of_range&) {
+        // A number too large for a double ("1e999") fails the parse this way.
+        throw ConfigError("malformed JSON: a number is out of range");
     }
 
     Section top(root, {"listen", "storage", "timezone", "log", "api", "slack", "mattermost", "reminders",

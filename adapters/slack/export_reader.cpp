@@ -27,6 +27,9 @@ json load(const fs::path& file) {
         return json::parse(in);
     } catch (const json::parse_error& e) {
         fail(file, std::string("malformed JSON: ") + e.what());
+    } catch (const json::out_of_range& e) {
+        // A number too large for a double ("1e999") fails the parse this way.
+        fail(file, std::string("malformed JSON: ") + e.what());
     }
 }
 

@@ -326,8 +326,10 @@ std::vector<std::string> split(std::string_view text, std::size_t limit) {
         if (in_fence) current = "```\n";
     };
     bool fence = false;  // the current line opens or closes a code block
-    // Room to keep for the "\n```" that closes a cut code block.
-    auto fence_cost = [&] { return in_fence && !fence ? std::size_t{4} : 0; };
+    // Room to keep for the "\n```" that closes a cut code block: needed
+    // whenever the chunk is inside a fence after this line — it was and the
+    // line does not close it, or it was not and the line opens one.
+    auto fence_cost = [&] { return in_fence != fence ? std::size_t{4} : 0; };
     for (auto line : lines_of(text)) {
         fence = is_fence(line);
         std::size_t sep = current.empty() || current == "```\n" ? 0 : 1;

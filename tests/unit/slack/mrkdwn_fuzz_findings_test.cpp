@@ -1,0 +1,26 @@
+// Inputs the mrkdwn fuzzer (tests/fuzz/mrkdwn_fuzz.cpp) found in split().
+#include "adapters/slack/mrkdwn.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace hindsight::slack;
+
+TEST_CASE("mrkdwn split: a fence opened at the end of a chunk leaves room for its closing") {
+    // "long\nmore\n```" is 13 bytes; the next line does not fit, so the chunk is
+    // closed with "\n```": 17 bytes, over a limit of 16, unless the opening
+    // line counts the closing it will need.
+    auto parts = split("long\nmore\n```\nthis line is far too long", 16);
+    REQUIRE_FALSE(parts.empty());
+    for (const auto& p : parts) CHECK(p.size() <= 16);
+    CHECK(parts[0] == "long\nmore");
+}
+
+TEST_CASE("mrkdwn split: every chunk of a cut code block fits, closing fence included") {
+    for (std::size_t limit = 16; limit < 40; ++limit) {
+        auto parts = split("intro\n```\n" + std::string(60, 'x') + "\n```\nend", limit);
+        for (const auto& p : parts) CHECK(p.size() <= limit);
+    }
+}

@@ -20,14 +20,18 @@ using nlohmann::json;
 
 namespace {
 
+// Replies and posts quote what people typed: bytes that are not UTF-8 are
+// replaced, never allowed to make the whole answer fail.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 http::Response command_response(const CommandReply& reply) {
     // Content-Type must be application/json or Mattermost shows the JSON raw.
     return http::Response::json(
-        200, json{{"response_type", reply.in_channel ? "in_channel" : "ephemeral"}, {"text", reply.text}}.dump());
+        200, dump(json{{"response_type", reply.in_channel ? "in_channel" : "ephemeral"}, {"text", reply.text}}));
 }
 
 http::Response ephemeral(int status, const std::string& text) {
-    return http::Response::json(status, json{{"response_type", "ephemeral"}, {"text", text}}.dump());
+    return http::Response::json(status, dump(json{{"response_type", "ephemeral"}, {"text", text}}));
 }
 
 // Outgoing webhooks: Mattermost ignores the status and posts any JSON `text`
@@ -182,7 +186,7 @@ struct Endpoints::State {
             delivered = true;
             for (const auto& part : split_message(reply.text)) {
                 auto body = json{{"response_type", reply.in_channel ? "in_channel" : "ephemeral"}, {"text", part}};
-                auto response = api->post_response_url(command.response_url, body.dump());
+                auto response = api->post_response_url(command.response_url, dump(body));
                 if (!response.ok()) {
                     spdlog::warn("mattermost: close: response_url failed: {}", response.describe());
                     delivered = false;
@@ -341,7 +345,7 @@ void Endpoints::interactions(const http::Request& request, http::Responder respo
                                              ? json{{"update", {{"message", reply->text}, {"props", json::object()}}}}
                                              : json{{"ephemeral_text", reply->text}};
                              s.wake_outbox();
-                             respond(http::Response::json(200, body.dump()));
+                             respond(http::Response::json(200, dump(body)));
                          });
 }
 

@@ -12,6 +12,10 @@ using nlohmann::json;
 
 namespace {
 
+// Replies and posts quote what people typed: bytes that are not UTF-8 are
+// replaced, never allowed to make the whole answer fail.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 bool is_continuation(char c) {
     return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
@@ -92,7 +96,7 @@ std::string button_props_json(const std::vector<OutboundButton>& buttons, const 
                 {"token", action_token(action_secret, b.action, b.value, team)}}}}},
         });
     }
-    return json{{"attachments", json::array({json{{"actions", std::move(actions)}}})}}.dump();
+    return dump(json{{"attachments", json::array({json{{"actions", std::move(actions)}}})}});
 }
 
 Sender::Sender(Api& api, std::string public_url, std::string action_secret)
@@ -104,7 +108,7 @@ SendResult Sender::send(const OutboundMessage& message) {
     if (!message.response_url.empty()) {
         for (const auto& part : parts) {
             json body{{"response_type", message.ephemeral ? "ephemeral" : "in_channel"}, {"text", part}};
-            auto response = api_.post_response_url(message.response_url, body.dump());
+            auto response = api_.post_response_url(message.response_url, dump(body));
             if (!response.ok()) return result_of(response, "response_url");
         }
         return {};
@@ -125,7 +129,7 @@ SendResult Sender::send(const OutboundMessage& message) {
         // Buttons go with the last part, under the text they act on.
         if (i + 1 == parts.size() && !message.buttons.empty())
             post["props"] = json::parse(button_props_json(message.buttons, public_url_, action_secret_, message.team));
-        auto response = api_.call("POST", "/posts", post.dump());
+        auto response = api_.call("POST", "/posts", dump(post));
         if (!response.ok())
             return result_of(response, parts.size() > 1 ? "posts (part " + std::to_string(i + 1) + ")" : "posts");
     }

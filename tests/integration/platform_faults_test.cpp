@@ -1,0 +1,180 @@
+// Platform faults through the real binary: the fake Slack Web API answers
+// 429 with Retry-After, 5xx, malformed JSON, ok:false, hangs past the client
+// timeout or resets the connection mid-response. The outbox retries what may
+// work later, dead-letters what will not (kept, counted in /metrics), logs
+// both, and ingest is never blocked meanwhile.
+//
+// Delivery runs with the defaults of adapters/outbound/delivery.hpp (first
+// retry after ~1 s, 8 attempts) and the client's 15 s request timeout: there
+// is no config key to shorten them, so a retryable fault that never ends is
+// not driven to its dead letter here (docs/hardening.md).
+#include "adapters/http/form.hpp"
+#include "adapters/outbound/http_client.hpp"
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/slack_signing.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <regex>
+
+using namespace std::chrono_literals;
+using namespace hindsight;
+using nlohmann::json;
+
+namespace {
+
+const std::string binary = HINDSIGHT_BINARY;
+constexpr auto secret = "faults-signing-secret";
+const std::string post_path = "/api/chat.postMessage";
+
+long long unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct Faults {
+    test::TempDir dir;
+    fakes::FakeSlack slack;
+    std::unique_ptr<test::ChildProcess> process;
+    std::string base;
+    outbound::HttpClient client;
+
+    Faults() {
+        json config = {{"listen", {{"port", 0}}},
+                       {"storage", {{"path", "faults.db"}}},
+                       {"slack", {{"signing_secret", secret}, {"bot_token", slack.bot_token()},
+                                  {"api_base_url", slack.api_base_url()}}}};
+        std::ofstream(dir.path() / "config.json") << config.dump();
+        process = std::make_unique<test::ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
+                                                       dir.path());
+        std::optional<int> port;
+        test::wait_until(
+            [&] {
+                std::smatch m;
+                auto err = process->err();
+                static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
+                if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
+                return port.has_value();
+            },
+            10s);
+        REQUIRE_MESSAGE(port.has_value(), process->err());
+        base = "http://127.0.0.1:" + std::to_string(*port);
+    }
+
+    ~Faults() {
+        process->signal(SIGTERM);
+        CHECK(process->wait(30s) == 0);
+    }
+
+    outbound::ClientResponse command(const std::string& channel, const std::string& text) {
+        std::string body = "team_id=T0F&team_domain=f&channel_id=" + channel + "&channel_name=inc&user_id=U0ALICE"
+                           "&user_name=alice&command=%2Fincident&text=" + http::url_encode(text) +
+                           "&response_url=" + http::url_encode(slack.new_response_url());
+        return client.send({"POST", base + "/slack/commands",
+                            test::slack_headers(secret, unix_now(), body, "application/x-www-form-urlencoded"), body});
+    }
+
+    outbound::ClientResponse message(const std::string& channel, int n) {
+        auto ts = std::to_string(unix_now()) + "." + std::to_string(100000 + n);
+        auto body = json{{"type", "event_callback"}, {"team_id", "T0F"}, {"event_id", "Ev" + channel + std::to_string(n)},
+                         {"event", {{"type", "message"}, {"channel", channel}, {"user", "U0BOB"},
+                                    {"text", "message " + std::to_string(n)}, {"ts", ts}}}}
+                        .dump();
+        return client.send({"POST", base + "/slack/events", test::slack_headers(secret, unix_now(), body, "application/json"),
+                            body});
+    }
+
+    // Opens and closes an incident: the close posts the draft through the outbox.
+    void incident_with_draft(const std::string& channel, const std::string& title) {
+        REQUIRE(command(channel, "open " + title).status == 200);
+        REQUIRE(message(channel, 1).status == 200);
+        REQUIRE(command(channel, "close").status == 200);
+    }
+
+    std::size_t drafts_posted(const std::string& title) {
+        std::size_t n = 0;
+        for (const auto& p : slack.posted())
+            if (p.dump().find("Draft timeline") != std::string::npos && p.dump().find(title) != std::string::npos) ++n;
+        return n;
+    }
+
+    long metric(const std::string& name) {
+        auto text = client.send({"GET", base + "/metrics", {}, {}}).body;
+        std::smatch m;
+        std::regex re("\n" + name + " ([0-9]+)");
+        return std::regex_search(text, m, re) ? std::stol(m[1]) : -1;
+    }
+
+    bool logged(const std::string& needle, std::chrono::milliseconds timeout = 10s) {
+        return test::wait_until([&] { return process->err().find(needle) != std::string::npos; }, timeout);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("platform faults: 429 with Retry-After, 500 and 503 are retried until the post is delivered once") {
+    Faults f;
+    f.slack.server().fail_next(post_path, {[] {
+                                               auto r = fakes::FakeResponse::json(429, R"({"ok":false,"error":"ratelimited"})");
+                                               r.headers = {{"Retry-After", "1"}};
+                                               return r;
+                                           }(),
+                                           fakes::FakeResponse::json(500, "{}"),
+                                           fakes::FakeResponse::text(503, "Service Unavailable")});
+    f.incident_with_draft("C0RETRY", "Retried draft");
+    CHECK(f.slack.server().wait_for_requests(post_path, 4, 30s));
+    CHECK(test::wait_until([&] { return f.drafts_posted("Retried draft") == 1; }, 30s));
+    CHECK(f.logged("rate limited (429)"));
+    CHECK(f.logged("HTTP 500"));
+    CHECK(f.logged("HTTP 503"));
+    CHECK(f.logged("retrying in"));
+    CHECK(f.metric("hindsight_outbox_dead") == 0);
+    CHECK(f.metric("hindsight_outbox_pending") == 0);
+}
+
+TEST_CASE("platform faults: malformed JSON and ok:false are dead-lettered, kept and counted") {
+    Faults f;
+    f.slack.server().fail_next(post_path, {fakes::FakeResponse::json(200, "{\"ok\": tru")});
+    f.incident_with_draft("C0MALFORMED", "Malformed answer");
+    CHECK(f.logged("response is not a JSON object"));
+    f.slack.error_next("chat.postMessage", "channel_not_found");
+    f.incident_with_draft("C0NOTFOUND", "Channel gone");
+    CHECK(f.logged("channel_not_found"));
+    CHECK(f.logged("dead-lettered"));
+    CHECK(test::wait_until([&] { return f.metric("hindsight_outbox_dead") == 2; }, 10s));
+    CHECK(f.drafts_posted("Malformed answer") == 0);
+    CHECK(f.drafts_posted("Channel gone") == 0);
+    // Later posts are not held up by the dead letters.
+    f.incident_with_draft("C0FINE", "Fine afterwards");
+    CHECK(test::wait_until([&] { return f.drafts_posted("Fine afterwards") == 1; }, 10s));
+}
+
+TEST_CASE("platform faults: a reset mid-response is retried") {
+    Faults f;
+    auto reset = fakes::FakeResponse::json(200, R"({"ok":true,"channel":"C0RESET","ts":"1.000001","message":{}})");
+    reset.reset_connection = true;
+    f.slack.server().fail_next(post_path, {reset});
+    f.incident_with_draft("C0RESET", "Reset answer");
+    CHECK(test::wait_until([&] { return f.drafts_posted("Reset answer") == 1; }, 30s));
+    CHECK(f.slack.calls("chat.postMessage").size() == 2);
+    CHECK(f.metric("hindsight_outbox_dead") == 0);
+}
+
+TEST_CASE("platform faults: while Slack hangs past the client timeout, events keep being acked") {
+    Faults f;
+    auto hang = fakes::FakeResponse::json(200, R"({"ok":true})");
+    hang.delay = 20s;  // past the outbound client's 15 s request timeout
+    f.slack.server().fail_next(post_path, {hang});
+    f.incident_with_draft("C0HANG", "Hanging slack");
+    REQUIRE(f.slack.server().wait_for_requests(post_path, 1, 10s));
+    // Delivery is stuck in the hanging call; ingest goes on.
+    REQUIRE(f.command("C0HANG", "reopen").status == 200);
+    for (int i = 2; i < 22; ++i) CHECK(f.message("C0HANG", i).status == 200);
+    CHECK(f.metric("hindsight_outbox_pending") >= 1);
+    // The timed-out call is retried and the draft goes out once.
+    CHECK(test::wait_until([&] { return f.drafts_posted("Hanging slack") == 1; }, 40s));
+    CHECK(f.logged("timeout"));
+}

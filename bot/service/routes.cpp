@@ -88,7 +88,10 @@ http::Response ApiRoutes::incidents(const http::Request& request) {
             {"action_items_open", open_actions},
         });
     }
-    return http::Response::json(200, nlohmann::json{{"incidents", list}}.dump());
+    // Titles are what people typed, any bytes: replaced where not UTF-8
+    // rather than failing the whole list.
+    return http::Response::json(
+        200, nlohmann::json{{"incidents", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 http::Response ApiRoutes::incident_resource(const http::Request& request) {

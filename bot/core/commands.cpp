@@ -96,7 +96,12 @@ ParsedCommand with_text(Command::Kind kind, std::string_view name, std::string_v
 }
 
 ParsedCommand no_args(Command::Kind kind, std::string_view name, std::string_view rest) {
-    if (!rest.empty()) return fail(name, "`" + std::string(name) + "` takes no arguments.");
+    if (!rest.empty()) {
+        // Built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string&&.
+        std::string problem = "`";
+        problem.append(name).append("` takes no arguments.");
+        return fail(name, problem);
+    }
     Command c;
     c.kind = kind;
     return ok(std::move(c));

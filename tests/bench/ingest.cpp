@@ -7,6 +7,8 @@
 //
 //   bench_ingest [--binary PATH] [--rate 5000|0] [--duration 10] [--connections 64]
 //                [--client-threads 1] [--status-every 0] [--stop kill|term]
+//   bench_ingest --port P --db FILE ...   (a server already running with
+//                tests/bench's signing secret; checked while it runs)
 #include "tests/bench/bench_support.hpp"
 #include "tests/bench/sync_http.hpp"
 
@@ -274,8 +276,10 @@ struct Verification {
 // else. (Events that failed in flight may be stored without an ack; they
 // count as `unexpected` only when their index was never sent.)
 Verification verify(const std::string& db_path, const Plan& plan, const std::vector<std::uint64_t>& acked,
-                    std::uint64_t sent_ceiling, std::uint64_t& stored_unacked) {
-    SQLite::Database db(db_path, SQLite::OPEN_READWRITE);  // the server is gone; this recovers its WAL
+                    std::uint64_t sent_ceiling, std::uint64_t& stored_unacked, bool read_only) {
+    // A stopped server: read-write, which recovers its WAL. A running one:
+    // read-only, seeing what it committed (acked means committed).
+    SQLite::Database db(db_path, read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE);
     SQLite::Statement incident(db, "SELECT id FROM incidents WHERE team = ? AND channel = ? ORDER BY id DESC LIMIT 1");
     incident.bind(1, team);
     incident.bind(2, channel);
@@ -312,12 +316,24 @@ int run(int argc, char** argv) {
                  {"client-threads", "1"},
                  {"status-every", "0"},
                  {"stop", "kill"},
-                 {"label", "ingest"}});
+                 {"label", "ingest"},
+                 {"port", "0"},
+                 {"db", ""},
+                 {"pid", "0"}});
     const auto label = flags.str("label");
     ScratchDir dir;
-    auto config = write_config(dir);
-    Server server(flags.str("binary"), config);
-    auto port = server.wait_for_port();
+    const bool external = flags.integer("port") != 0;
+    std::optional<Server> server;
+    std::uint16_t port = static_cast<std::uint16_t>(flags.integer("port"));
+    std::string db_path = external ? flags.str("db") : dir.file("hindsight.db");
+    if (!external) {
+        server.emplace(flags.str("binary"), write_config(dir));
+        port = server->wait_for_port();
+    }
+    // Memory and CPU figures need the server's pid (--pid when external).
+    const pid_t server_pid = external ? static_cast<pid_t>(flags.integer("pid")) : server->pid();
+    auto server_mib = [&](const char* field) { return server_pid > 0 ? proc_status_mib(server_pid, field) : -1.0; };
+    auto server_cpu_s = [&] { return server_pid > 0 ? proc_cpu_seconds(server_pid) : 0.0; };
 
     // Open the incident the events are recorded into.
     auto open_body = command_body("open Checkout failures in EU sev:2");
@@ -329,7 +345,7 @@ int run(int argc, char** argv) {
                                open_body);
     if (opened.status != 200) throw std::runtime_error("/incident open answered " + std::to_string(opened.status));
     std::cerr << label << ": /incident open -> " << opened.body.substr(0, 120) << "\n";
-    double idle_rss = proc_status_mib(server.pid(), "VmRSS");
+    double idle_rss = server_mib("VmRSS");
 
     Plan plan;
     plan.rate = flags.num("rate");
@@ -342,7 +358,7 @@ int run(int argc, char** argv) {
     int connections = static_cast<int>(flags.integer("connections"));
     double duration = flags.num("duration");
 
-    double server_cpu0 = proc_cpu_seconds(server.pid());
+    double server_cpu0 = server_cpu_s();
     double client_cpu0 = self_cpu_seconds();
     plan.t0 = Clock::now() + std::chrono::milliseconds{20};
     plan.end = plan.t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
@@ -357,11 +373,11 @@ int run(int argc, char** argv) {
     for (auto& t : threads) t.join();
     auto finished = Clock::now();
     double elapsed = std::chrono::duration<double>(finished - plan.t0).count();
-    double loaded_rss = proc_status_mib(server.pid(), "VmRSS");
-    double peak_rss = proc_status_mib(server.pid(), "VmHWM");
-    double server_cpu = proc_cpu_seconds(server.pid()) - server_cpu0;
+    double loaded_rss = server_mib("VmRSS");
+    double peak_rss = server_mib("VmHWM");
+    double server_cpu = server_cpu_s() - server_cpu0;
     double client_cpu = self_cpu_seconds() - client_cpu0;
-    auto stopped = server.stop(flags.str("stop") == "kill");
+    std::string stopped = external ? "left running" : server->stop(flags.str("stop") == "kill");
 
     Stats all;
     for (auto& w : workers) {
@@ -378,7 +394,7 @@ int run(int argc, char** argv) {
     std::uint64_t sent_ceiling = 0;
     for (auto& w : workers) sent_ceiling = std::max(sent_ceiling, w->stats().index_ceiling);
     std::uint64_t stored_unacked = 0;
-    auto v = verify(dir.file("hindsight.db"), plan, all.acked, sent_ceiling, stored_unacked);
+    auto v = verify(db_path, plan, all.acked, sent_ceiling, stored_unacked, external);
 
     std::uint64_t bad_status = 0;
     for (auto [status, n] : all.statuses) bad_status += n;
@@ -419,6 +435,9 @@ int run(int argc, char** argv) {
     result(label + ".idle_rss_mib", idle_rss, "MiB");
     result(label + ".loaded_rss_mib", loaded_rss, "MiB");
     result(label + ".server_cpu_s", server_cpu, "s");
+    // Load-independent: server CPU per answered request.
+    if (all.events + all.commands > 0)
+        result(label + ".server_cpu_us_per_request", server_cpu * 1e6 / static_cast<double>(all.events + all.commands), "us");
     result(label + ".client_cpu_s", client_cpu, "s");
     result(label + ".db_ok", v.ok() && stored_unacked <= bad_status + all.io_errors ? 1 : 0, "bool");
     return v.ok() ? 0 : 1;

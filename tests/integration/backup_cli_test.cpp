@@ -48,7 +48,7 @@ Incident sample_incident() {
 
 }  // namespace
 
-TEST_CASE("cli: backup copies the database a running service has open; restore refuses until it stops") {
+TEST_CASE("cli: backup copies the database a running service has open — restore refuses until it stops") {
     test::TempDir dir;
     write_config(dir);
     std::int64_t id = 0;

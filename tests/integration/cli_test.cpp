@@ -22,21 +22,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-// Waits for the "listening on ADDRESS:PORT" log line and returns the port.
-std::optional<int> listening_port(test::ChildProcess& serve) {
-    std::optional<int> port;
-    test::wait_until(
-        [&] {
-            std::smatch m;
-            auto err = serve.err();
-            static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
-            if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
-            return port.has_value();
-        },
-        10s);
-    return port;
-}
-
 }  // namespace
 
 TEST_CASE("cli: demo prints the incident, its drafted timeline and the reminder, and exits 0") {
@@ -88,7 +73,7 @@ TEST_CASE("cli: serve answers health, readiness and metrics, then exits 0 on SIG
     test::TempDir dir;
     std::ofstream(dir.path() / "config.json") << R"({"listen": {"port": 0}, "storage": {"path": "serve.db"}})";
     test::ChildProcess serve(binary, {"serve", "--config", "config.json"}, dir.path());
-    auto port = listening_port(serve);
+    auto port = test::listening_port(serve);
     REQUIRE_MESSAGE(port.has_value(), serve.err());
     auto base = "http://127.0.0.1:" + std::to_string(*port);
 
@@ -122,7 +107,7 @@ TEST_CASE("cli: serve with log.format json writes one JSON object per line, with
         << R"({"listen": {"port": 0}, "storage": {"path": "json.db"}, "log": {"format": "json"},)"
         << R"( "slack": {"signing_secret": "json-log-signing-secret"}})";
     test::ChildProcess serve(binary, {"serve", "--config", "config.json"}, dir.path());
-    auto port = listening_port(serve);
+    auto port = test::listening_port(serve);
     REQUIRE_MESSAGE(port.has_value(), serve.err());
     serve.signal(SIGTERM);
     REQUIRE(serve.wait(10s) == 0);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -101,5 +102,22 @@ private:
     pid_t pid_ = -1;
     std::optional<int> status_;
 };
+
+// Waits for `hindsight serve`'s "listening on 127.0.0.1:PORT" log line and
+// returns the port (the tests configure port 0: an ephemeral one).
+inline std::optional<int> listening_port(const ChildProcess& serve,
+                                         std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
+    static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
+    std::optional<int> port;
+    wait_until(
+        [&] {
+            std::smatch m;
+            auto err = serve.err();
+            if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
+            return port.has_value();
+        },
+        timeout);
+    return port;
+}
 
 }  // namespace hindsight::test

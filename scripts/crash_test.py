@@ -142,7 +142,8 @@ class Service:
         while time.monotonic() < deadline and self.port is None:
             if self.proc.poll() is not None:
                 raise RuntimeError("hindsight exited at startup:\n" + self.text())
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.text())
+            # The service's own line: last in startup, after its signal handlers.
+            m = re.search(r"hindsight .* listening on 127\.0\.0\.1:(\d+)", self.text())
             if m:
                 self.port = int(m.group(1))
             else:

@@ -149,6 +149,7 @@ class Service:
             else:
                 time.sleep(0.02)
         if self.port is None:
+            self.kill()
             raise RuntimeError("hindsight did not start:\n" + self.text())
 
     def text(self):

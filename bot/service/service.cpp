@@ -111,6 +111,13 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
     p.api = std::make_unique<ApiRoutes>(cfg, p.db, p.metrics, p.clock);
     p.api->add_routes(p.router);
 
+    // Catch SIGTERM/SIGINT before listening, so a signal that arrives while
+    // starting up still means an orderly stop (handled once the loop runs).
+    p.loop.on_shutdown_signal([this](int signo) {
+        spdlog::info("received signal {}", signo);
+        stop();
+    });
+
     http::ServerOptions options;
     options.address = cfg.listen.address;
     options.port = cfg.listen.port;
@@ -140,10 +147,6 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
                                  }
                                  p.delivery.kick();
                              });
-    });
-    p.loop.on_shutdown_signal([this](int signo) {
-        spdlog::info("received signal {}", signo);
-        stop();
     });
 
     spdlog::info("hindsight {} listening on {}:{} (database {})", version_string(), cfg.listen.address, port,

@@ -57,7 +57,7 @@ std::string message_text(std::size_t i, std::mt19937_64& rng) {
     static const std::vector<std::string> acks = {"ack", "on it", "+1", "ok", "thanks!", "👀", "looking", "same here"};
     static const std::vector<std::string> actions = {
         "action: add an alert on connection pool saturation",
-        "TODO: load test the timeout path before the next release",
+        "note to self: load test the timeout path before the next release",
         "follow-up: make the deploy pipeline halt when the canary error rate doubles",
     };
     static const std::vector<std::string> decisions = {

@@ -244,6 +244,7 @@ private:
             recorded.headers.emplace_back(std::string(field.name_string()),
                                           std::string(field.value()));
         recorded.body = req.body();
+        recorded.received_at = std::chrono::steady_clock::now();
         keep_alive_ = req.keep_alive();
         version_ = req.version();
         response_ = server_.answer(std::move(recorded));

@@ -21,6 +21,8 @@ struct RecordedRequest {
     std::string target;  // path plus query, as received
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // When the fake finished reading the request (for "retried no sooner than").
+    std::chrono::steady_clock::time_point received_at{};
 
     std::optional<std::string> header(std::string_view name) const;  // case-insensitive
     std::string path() const;  // target up to '?'

@@ -38,10 +38,12 @@ std::string format_rfc3339(Timestamp t) {
     std::string out = date::format("%FT%T", seconds);
     auto frac = (t - seconds).count();
     if (frac != 0) {
-        auto millis = frac / 1000;
-        char buf[8];
-        std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(millis));
-        out += buf;
+        // floor() above makes frac non-negative and below one second.
+        auto millis = static_cast<int>(frac / 1000 % 1000);
+        out += '.';
+        out += static_cast<char>('0' + millis / 100);
+        out += static_cast<char>('0' + millis / 10 % 10);
+        out += static_cast<char>('0' + millis % 10);
     }
     out += 'Z';
     return out;

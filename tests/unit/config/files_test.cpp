@@ -97,15 +97,16 @@ TEST_CASE("an invalid file's error names both the path and the key") {
 
 TEST_CASE("config/example.json is valid and documents every key") {
     auto example = source_dir() / "config" / "example.json";
-    Config c;
-    REQUIRE_NOTHROW(c = load(example.string(), {}));
+    const Config c = load(example.string(), {});  // a throw fails the test with its message
+    const Config defaults;
     CHECK(c.bot.timezone != "");
-    CHECK(sorted_leaf_keys(read_all(example)) == sorted_leaf_keys(redacted_json(Config{})));
+    CHECK(sorted_leaf_keys(read_all(example)) == sorted_leaf_keys(redacted_json(defaults)));
 }
 
 TEST_CASE("config/README.md has a row for every key") {
     auto readme = read_all(source_dir() / "config" / "README.md");
-    for (const auto& key : sorted_leaf_keys(redacted_json(Config{}))) {
+    const Config defaults;
+    for (const auto& key : sorted_leaf_keys(redacted_json(defaults))) {
         CAPTURE(key);
         CHECK(readme.find("`" + key + "`") != std::string::npos);
     }

@@ -8,7 +8,9 @@
 #include "bot/core/chat_event.hpp"
 #include "bot/core/ports.hpp"
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +68,30 @@ public:
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+};
+
+// Which users.info lookups are due. A display name is asked for once per
+// user and then again only after `ttl`: a renamed user shows up under the
+// new name within the hour, and a busy channel costs one call per person
+// per hour, not one per message. Driven by the injected Clock.
+class NameCache {
+public:
+    static constexpr Duration default_ttl = std::chrono::hours{1};
+
+    explicit NameCache(const Clock& clock, Duration ttl = default_ttl);
+
+    // True when (team, user) has not been asked about within the ttl; from
+    // then on it counts as asked (so one message burst makes one call).
+    bool claim(const std::string& team, const std::string& user);
+    // The lookup failed: the next message asks again.
+    void forget(const std::string& team, const std::string& user);
+
+private:
+    const Clock& clock_;
+    Duration ttl_;
+    std::mutex mutex_;
+    std::map<std::pair<std::string, std::string>, Timestamp> asked_;  // (team, user) → when
+    std::size_t prune_at_ = 1024;
 };
 
 // "1700000000.000100" for a Timestamp: the form `oldest`/`latest` take.

@@ -68,10 +68,10 @@ struct Endpoints::State {
 
     std::mutex mutex;
     std::map<std::string, std::string> domains;            // team id → workspace domain
-    std::set<std::pair<std::string, std::string>> named;   // (team, user) names asked for
+    NameCache names;                                       // users.info asked for, with expiry
 
     State(config::SlackConfig s, EndpointDeps d, Api* a)
-        : settings(std::move(s)), deps(std::move(d)), api(a) {}
+        : settings(std::move(s)), deps(std::move(d)), api(a), names(deps.clock) {}
 
     bool background() const { return deps.background != nullptr && api != nullptr; }
 
@@ -106,15 +106,12 @@ struct Endpoints::State {
         if (deps.on_outbox) deps.on_outbox();
     }
 
-    // users.info for a user we have not asked about yet, stored as the
-    // cached display name. A failure forgets the user so a later message
-    // asks again.
+    // users.info for a user not asked about within the cache's ttl, stored
+    // as the cached display name (a rename replaces it). A failure forgets
+    // the user so a later message asks again.
     void learn_name(const std::shared_ptr<State>& self, const ChannelRef& where, const std::string& user) {
         if (!background() || user.empty()) return;
-        {
-            std::lock_guard lock(mutex);
-            if (!named.emplace(where.team, user).second) return;
-        }
+        if (!names.claim(where.team, user)) return;
         deps.background->post([self, where, user] {
             auto name = self->api->user_name(user);
             if (!name.ok()) {
@@ -135,10 +132,7 @@ struct Endpoints::State {
         });
     }
 
-    void forget_name(const std::string& team, const std::string& user) {
-        std::lock_guard lock(mutex);
-        named.erase({team, user});
-    }
+    void forget_name(const std::string& team, const std::string& user) { names.forget(team, user); }
 
     // conversations.history for the incident window, newest first per page;
     // rate limits are waited out a few times. nullopt when it failed.

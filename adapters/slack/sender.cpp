@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <string_view>
+
 namespace hindsight::slack {
 
 using nlohmann::json;
@@ -11,7 +14,8 @@ using nlohmann::json;
 namespace {
 
 // Slack caps a message at 50 blocks; keep one for the buttons.
-constexpr std::size_t max_sections = 49;
+constexpr std::size_t max_blocks = 50;
+constexpr std::size_t max_sections = max_blocks - 1;
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -30,12 +34,105 @@ json actions_block(const std::vector<OutboundButton>& buttons) {
     return {{"type", "actions"}, {"elements", std::move(elements)}};
 }
 
+json divider() { return {{"type", "divider"}}; }
+
+// Sections for a piece of Markdown, each within Slack's 3,000 characters.
+void add_sections(json& blocks, std::string_view markdown) {
+    for (auto& part : split(to_mrkdwn(markdown), max_section_chars))
+        if (!part.empty()) blocks.push_back(section(part));
+}
+
+std::vector<std::string_view> lines_of(std::string_view text) {
+    std::vector<std::string_view> lines;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        lines.push_back(text.substr(0, nl));
+        if (nl == std::string_view::npos) break;
+        text.remove_prefix(nl + 1);
+    }
+    return lines;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// "12. 14:03 · action · …": a numbered timeline entry.
+bool is_entry(std::string_view line) {
+    std::size_t digits = 0;
+    while (digits < line.size() && std::isdigit(static_cast<unsigned char>(line[digits]))) ++digits;
+    return digits > 0 && starts_with(line.substr(digits), ". ");
+}
+
+std::string joined(const std::vector<std::string_view>& lines, std::size_t from, std::size_t to) {
+    std::string out;
+    for (std::size_t i = from; i < to; ++i) {
+        if (i > from) out += '\n';
+        out += lines[i];
+    }
+    return out;
+}
+
+// The drafted timeline (the core's render_timeline: a "**Timeline — …**"
+// heading, numbered entries, notes and a curation hint, then whatever the
+// post adds) reads better as blocks: the heading, a divider, the entries in
+// sections of up to ten, the notes as small context text, a divider, and
+// the rest one section per paragraph. Empty when `markdown` is not a
+// timeline post or the layout would not fit in Slack's 50 blocks.
+json timeline_blocks(std::string_view markdown) {
+    auto lines = lines_of(markdown);
+    std::size_t heading = 0;
+    while (heading < lines.size() && !starts_with(lines[heading], "**Timeline — ")) ++heading;
+    if (heading + 1 >= lines.size() || !is_entry(lines[heading + 1])) return json();
+
+    json blocks = json::array();
+    add_sections(blocks, joined(lines, 0, heading + 1));
+    blocks.push_back(divider());
+    constexpr std::size_t entries_per_section = 10;
+    std::size_t i = heading + 1;
+    while (i < lines.size() && is_entry(lines[i])) {
+        auto end = i;
+        while (end < lines.size() && end - i < entries_per_section && is_entry(lines[end])) ++end;
+        add_sections(blocks, joined(lines, i, end));
+        i = end;
+    }
+    // Up to the first blank line: notes and the curation hint as context,
+    // anything else (the link to the document) as a section.
+    json context = json::array();
+    std::vector<std::string_view> other;
+    for (; i < lines.size() && !lines[i].empty(); ++i) {
+        if ((starts_with(lines[i], "_") || starts_with(lines[i], "Curate:")) && context.size() < 10)
+            context.push_back({{"type", "mrkdwn"}, {"text", split(to_mrkdwn(lines[i]), max_section_chars).front()}});
+        else
+            other.push_back(lines[i]);
+    }
+    if (!context.empty()) blocks.push_back({{"type", "context"}, {"elements", std::move(context)}});
+    for (auto line : other) add_sections(blocks, line);
+    // The rest, one section per paragraph.
+    bool first = true;
+    while (i < lines.size()) {
+        while (i < lines.size() && lines[i].empty()) ++i;
+        auto end = i;
+        while (end < lines.size() && !lines[end].empty()) ++end;
+        if (end == i) break;
+        if (first) blocks.push_back(divider());
+        first = false;
+        add_sections(blocks, joined(lines, i, end));
+        i = end;
+    }
+    if (blocks.size() > max_blocks) return json();
+    return blocks;
+}
+
 }  // namespace
 
 std::string message_payload(const OutboundMessage& message) {
     auto text = to_mrkdwn(message.text);
     json payload = json::object();
-    if (text.size() <= max_text_chars && message.buttons.empty()) {
+    json timeline = message.buttons.empty() ? timeline_blocks(message.text) : json();
+    if (timeline.is_array()) {
+        payload["blocks"] = std::move(timeline);
+        // Notifications and clients without blocks show `text`.
+        payload["text"] = text.size() <= max_text_chars ? text : split(text, max_text_chars).front();
+    } else if (text.size() <= max_text_chars && message.buttons.empty()) {
         payload["text"] = text;
     } else {
         json blocks = json::array();

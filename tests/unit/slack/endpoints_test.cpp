@@ -204,6 +204,60 @@ TEST_CASE("endpoints: a message is stored once however often Slack retries it") 
     CHECK(lookups[1].target.find("user=U0TEST0003") != std::string::npos);
 }
 
+TEST_CASE("endpoints: a display name is asked for again once the cache entry is an hour old") {
+    Rig rig;
+    auto alice = [](const std::string& display) {
+        return json{{"id", "U0TEST0002"}, {"name", "alice"}, {"profile", {{"display_name", display}}}};
+    };
+    // Another message of the same author: new event_id, new ts.
+    auto message = [](int n) {
+        auto j = json::parse(fixture("event_message.json"));
+        j["event_id"] = "Ev0NAME" + std::to_string(n);
+        j["event"]["ts"] = "1700000000.00020" + std::to_string(n);
+        return j.dump();
+    };
+    rig.slack.add_user(alice("Alice Ops"));
+    rig.command("open Checkout latency");
+    REQUIRE(rig.event(message(1)).status == 200);
+    rig.settle();
+    REQUIRE(rig.slack.calls("users.info").size() == 1);
+    CHECK(rig.db.open_reader()->user_name(incident_channel, "U0TEST0002") == "Alice Ops");
+
+    // She renames herself; inside the hour the cached name stands, no call.
+    rig.slack.add_user(alice("Alice (on call)"));
+    rig.clock.advance(NameCache::default_ttl - 1s);
+    REQUIRE(rig.event(message(2)).status == 200);
+    rig.settle();
+    CHECK(rig.slack.calls("users.info").size() == 1);
+    CHECK(rig.db.open_reader()->user_name(incident_channel, "U0TEST0002") == "Alice Ops");
+
+    // Past the hour the next message asks again and the new name is stored.
+    rig.clock.advance(2s);
+    REQUIRE(rig.event(message(3)).status == 200);
+    rig.settle();
+    CHECK(rig.slack.calls("users.info").size() == 2);
+    CHECK(rig.db.open_reader()->user_name(incident_channel, "U0TEST0002") == "Alice (on call)");
+    // And the fresh entry holds for another hour.
+    REQUIRE(rig.event(message(4)).status == 200);
+    rig.settle();
+    CHECK(rig.slack.calls("users.info").size() == 2);
+}
+
+TEST_CASE("name cache: one claim per user and ttl, a forgotten user is claimable again") {
+    ManualClock clock{Timestamp{std::chrono::seconds{1700000000}}};
+    NameCache cache{clock, 10min};
+    CHECK(cache.claim("T1", "U1"));
+    CHECK_FALSE(cache.claim("T1", "U1"));
+    CHECK(cache.claim("T2", "U1"));  // another workspace is another person
+    clock.advance(10min - 1us);
+    CHECK_FALSE(cache.claim("T1", "U1"));
+    clock.advance(1us);
+    CHECK(cache.claim("T1", "U1"));
+    CHECK_FALSE(cache.claim("T1", "U1"));
+    cache.forget("T1", "U1");
+    CHECK(cache.claim("T1", "U1"));
+}
+
 TEST_CASE("endpoints: the same message under a new event_id is still one row") {
     Rig rig;
     rig.command("open Checkout latency");

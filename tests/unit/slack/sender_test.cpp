@@ -1,7 +1,11 @@
 #include "adapters/slack/sender.hpp"
+#include "adapters/slack/mrkdwn.hpp"
 #include "tests/fakes/fake_slack.hpp"
 
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cctype>
 
 using namespace hindsight;
 using namespace hindsight::slack;
@@ -210,4 +214,81 @@ TEST_CASE("fake slack: a JSON body without charset draws Slack's warning") {
     CHECK(json::parse(http.send(request).body)["error"] == "invalid_auth");
     request.headers.clear();
     CHECK(json::parse(http.send(request).body)["error"] == "not_authed");
+}
+
+namespace {
+
+// A close post as the core writes it: intro, render_timeline's heading,
+// entries, notes and hint, the document link, then the after-close prompts.
+std::string timeline_post(int entries) {
+    std::string md = "📝 *Draft timeline* for Checkout 500s\n**Timeline — Checkout 500s** (" +
+                     std::to_string(entries) + " entries; times in UTC)\n";
+    for (int i = 1; i <= entries; ++i)
+        md += std::to_string(i) + ". 14:" + (i < 10 ? "0" : "") + std::to_string(i % 60) + " · message · Alice — step " +
+              std::to_string(i) + " & <check>\n";
+    md += "_3 noise messages dropped._\n"
+          "Curate: `/incident timeline hide <n>` · `show <n>`\n"
+          "Full postmortem draft: `/incident postmortem`\n\n"
+          "🔍 *Five whys* — Why did \"Checkout 500s\" happen?\n\n"
+          "👥 Facilitator suggestion: Carol";
+    return md;
+}
+
+std::vector<std::string> section_texts(const json& blocks) {
+    std::vector<std::string> out;
+    for (const auto& b : blocks)
+        if (b["type"] == "section") out.push_back(b["text"]["text"].get<std::string>());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("sender: a timeline post is heading, entries, context notes and prompts as blocks") {
+    Rig rig;
+    CHECK(rig.sender.send(to_channel(timeline_post(12))).status == SendResult::Status::delivered);
+    auto posted = rig.slack.posted();
+    REQUIRE(posted.size() == 1);
+    const json& blocks = posted[0]["blocks"];
+    std::vector<std::string> types;
+    for (const auto& b : blocks) types.push_back(b["type"]);
+    CHECK(types == std::vector<std::string>{"section", "divider", "section", "section", "context", "section",
+                                            "divider", "section", "section"});
+    CHECK(blocks[0]["text"]["text"] ==
+          "📝 _Draft timeline_ for Checkout 500s\n*Timeline — Checkout 500s* (12 entries; times in UTC)");
+    // Entries in order, ten per section, escaped for mrkdwn.
+    auto first = blocks[2]["text"]["text"].get<std::string>();
+    CHECK(first.rfind("1. 14:01 · message · Alice — step 1 &amp; &lt;check&gt;\n2. ", 0) == 0);
+    CHECK(std::count(first.begin(), first.end(), '\n') == 9);
+    CHECK(blocks[3]["text"]["text"] ==
+          "11. 14:11 · message · Alice — step 11 &amp; &lt;check&gt;\n12. 14:12 · message · Alice — step 12 &amp; "
+          "&lt;check&gt;");
+    REQUIRE(blocks[4]["elements"].size() == 2);
+    CHECK(blocks[4]["elements"][0] == json{{"type", "mrkdwn"}, {"text", "_3 noise messages dropped._"}});
+    CHECK(blocks[4]["elements"][1]["text"].get<std::string>().rfind("Curate: `/incident timeline hide <n>`", 0) == 0);
+    CHECK(blocks[5]["text"]["text"] == "Full postmortem draft: `/incident postmortem`");
+    CHECK(blocks[7]["text"]["text"] == "🔍 _Five whys_ — Why did \"Checkout 500s\" happen?");
+    CHECK(blocks[8]["text"]["text"] == "👥 Facilitator suggestion: Carol");
+    // The whole text stays as the fallback.
+    CHECK(posted[0]["text"] == to_mrkdwn(timeline_post(12)));
+}
+
+TEST_CASE("sender: a long timeline stays within 50 blocks and 3,000 characters a section") {
+    auto payload = json::parse(message_payload(to_channel(timeline_post(60))));
+    const json& blocks = payload["blocks"];
+    CHECK(blocks.size() <= 50);
+    std::string entries;
+    for (const auto& text : section_texts(blocks)) {
+        CHECK(text.size() <= max_section_chars);
+        if (std::isdigit(static_cast<unsigned char>(text[0]))) entries += text + "\n";
+    }
+    // All 60 entries, in order, none lost between sections.
+    std::size_t at = 0;
+    for (int i = 1; i <= 60; ++i) {
+        auto found = entries.find(std::to_string(i) + ". 14:", at);
+        REQUIRE_MESSAGE(found != std::string::npos, i);
+        at = found + 1;
+    }
+    CHECK(payload["text"].get<std::string>().size() <= max_text_chars);
+    // Other messages are not laid out as a timeline.
+    CHECK_FALSE(json::parse(message_payload(to_channel("1. first\n2. second"))).contains("blocks"));
 }

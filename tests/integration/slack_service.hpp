@@ -1,0 +1,155 @@
+// `hindsight serve` as a child process wired to a FakeSlack, for the Slack
+// end-to-end tests: signed commands, events and button clicks in, what the
+// fake recorded out. The process can be SIGKILLed and started again on the
+// same database and the same fake.
+#pragma once
+
+#include "adapters/http/form.hpp"
+#include "adapters/outbound/http_client.hpp"
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/slack_signing.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace hindsight::test {
+
+inline long long unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+class SlackService {
+public:
+    static constexpr const char* secret = "slack-e2e-signing-secret";
+    static constexpr const char* api_token = "slack-e2e-api-token";
+    static constexpr const char* team = "T0E2E";
+    static constexpr const char* channel = "C0INC";
+    static constexpr const char* bot_user = "U0HINDSIGHT";
+
+    // `extra` is merged into the config (e.g. {"reminders": {...}}).
+    explicit SlackService(nlohmann::json extra = nlohmann::json::object()) {
+        nlohmann::json config = {{"listen", {{"port", 0}}},
+                                 {"storage", {{"path", "slack-e2e.db"}}},
+                                 {"api", {{"token", api_token}}},
+                                 {"slack", {{"signing_secret", secret}, {"bot_token", slack.bot_token()},
+                                            {"api_base_url", slack.api_base_url()}}}};
+        config.merge_patch(extra);
+        std::ofstream(dir.path() / "config.json") << config.dump();
+        start();
+    }
+
+    ~SlackService() {
+        if (!process) return;
+        process->signal(SIGTERM);
+        CHECK_MESSAGE(process->wait(std::chrono::seconds{30}) == 0, process->err());
+    }
+
+    // Starts `hindsight serve` and waits for the service's own "listening"
+    // line, which comes after its signal handlers are installed.
+    void start() {
+        ++runs_;
+        auto run_dir = dir.path() / ("run" + std::to_string(runs_));
+        std::filesystem::create_directories(run_dir);
+        nlohmann::json config;
+        std::ifstream(dir.path() / "config.json") >> config;
+        // Every run uses the one database in the test's directory.
+        config["storage"]["path"] = (dir.path() / "slack-e2e.db").string();
+        std::ofstream(run_dir / "config.json") << config.dump();
+        process = std::make_unique<ChildProcess>(HINDSIGHT_BINARY,
+                                                 std::vector<std::string>{"serve", "--config", "config.json"}, run_dir);
+        static const std::regex re("hindsight .* listening on 127\\.0\\.0\\.1:([0-9]+)");
+        std::optional<int> port;
+        wait_until(
+            [&] {
+                std::smatch m;
+                auto err = process->err();
+                if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
+                return port.has_value();
+            },
+            std::chrono::seconds{15});
+        REQUIRE_MESSAGE(port.has_value(), process->err());
+        base = "http://127.0.0.1:" + std::to_string(*port);
+    }
+
+    // kill -9: no shutdown, whatever was in flight is cut off.
+    void kill9() {
+        process->signal(SIGKILL);
+        REQUIRE(process->wait(std::chrono::seconds{10}) == -SIGKILL);
+        process.reset();
+    }
+
+    outbound::ClientResponse post(const std::string& path, const std::string& body, const std::string& content_type,
+                                  std::vector<std::pair<std::string, std::string>> extra_headers = {},
+                                  long long signed_at = 0) {
+        auto headers = slack_headers(secret, signed_at ? signed_at : unix_now(), body, content_type);
+        for (auto& h : extra_headers) headers.push_back(std::move(h));
+        return client.send({"POST", base + path, std::move(headers), body});
+    }
+
+    std::string command_body(const std::string& text, const std::string& user) {
+        return std::string("team_id=") + team + "&team_domain=e2e&channel_id=" + channel +
+               "&channel_name=inc-checkout&user_id=" + user + "&user_name=" + user +
+               "&command=%2Fincident&text=" + http::url_encode(text) +
+               "&response_url=" + http::url_encode(slack.new_response_url()) + "&trigger_id=1.2.3";
+    }
+
+    outbound::ClientResponse command(const std::string& text, const std::string& user = "U0ALICE") {
+        return post("/slack/commands", command_body(text, user), "application/x-www-form-urlencoded");
+    }
+
+    // An Events API envelope around `event` (PLATFORMS.md 1.3).
+    static std::string envelope(const std::string& event_id, nlohmann::json event) {
+        event["channel"] = channel;
+        event.emplace("channel_type", "channel");
+        return nlohmann::json{{"token", "vtok"},
+                              {"team_id", team},
+                              {"api_app_id", "A0E2E"},
+                              {"type", "event_callback"},
+                              {"event_id", event_id},
+                              {"event_time", unix_now()},
+                              {"authorizations", nlohmann::json::array({{{"team_id", team},
+                                                                         {"user_id", bot_user},
+                                                                         {"is_bot", true}}})},
+                              {"event", std::move(event)}}
+            .dump();
+    }
+
+    outbound::ClientResponse event(const std::string& event_id, nlohmann::json event,
+                                   std::vector<std::pair<std::string, std::string>> extra_headers = {}) {
+        return post("/slack/events", envelope(event_id, std::move(event)), "application/json",
+                    std::move(extra_headers));
+    }
+
+    outbound::ClientResponse get(const std::string& path) {
+        return client.send({"GET", base + path, {{"Authorization", std::string("Bearer ") + api_token}}, {}});
+    }
+
+    // A gauge or counter from /metrics (-1 when absent).
+    double metric(const std::string& series) {
+        auto text = client.send({"GET", base + "/metrics", {}, {}}).body;
+        auto at = text.find("\n" + series + " ");
+        if (at == std::string::npos) return -1;
+        return std::stod(text.substr(at + series.size() + 2));
+    }
+
+    TempDir dir;
+    fakes::FakeSlack slack;
+    std::unique_ptr<ChildProcess> process;
+    std::string base;
+    outbound::HttpClient client;
+
+private:
+    int runs_ = 0;
+};
+
+}  // namespace hindsight::test

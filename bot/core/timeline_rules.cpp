@@ -92,6 +92,9 @@ constexpr std::array rules{
     KindRule{K::mitigation, "rate going down"},
     KindRule{K::mitigation, "ratio going down"},
     KindRule{K::mitigation, "climbing back"},
+    KindRule{K::mitigation, "at baseline"},
+    KindRule{K::mitigation, "about baseline"},
+    KindRule{K::mitigation, "back to baseline"},
     // resolution: impact over
     KindRule{K::resolution, "resolved"},
     KindRule{K::resolution, "fully recovered"},
@@ -366,7 +369,8 @@ bool is_acknowledgement(std::string_view text) {
         }
         if (!matched) return false;
     }
-    return had_content || (!text.empty() && only_emoji(text));
+    // Only punctuation ("!!!", "?") says no more than an emoji.
+    return had_content || (!text.empty() && (only_emoji(text) || !tokens.empty()));
 }
 
 bool is_emoji_only(std::string_view text) { return only_emoji(text); }

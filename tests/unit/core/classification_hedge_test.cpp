@@ -30,3 +30,9 @@ TEST_CASE("rules: shrugs, agreement and sign-offs are noise") {
     CHECK_FALSE(is_noise("yes please, do that now"));
     CHECK_FALSE(is_noise("great. not calling it yet, let's watch for 15 min"));
 }
+
+TEST_CASE("rules: a message of punctuation only is noise") {
+    for (auto text : {"!!!", "?", "...", "?!"}) CHECK_MESSAGE(is_noise(text), text);
+    CHECK_FALSE(is_noise("!!! db is down"));
+    CHECK_FALSE(is_noise("502?"));
+}

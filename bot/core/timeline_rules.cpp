@@ -80,6 +80,11 @@ constexpr std::array rules{
     KindRule{K::hypothesis, "could be"},
     KindRule{K::hypothesis, "looks like"},
     KindRule{K::hypothesis, "could it be"},
+    // a cause someone found: still to be confirmed by the review, but no guess
+    KindRule{K::hypothesis, "found it", false},
+    KindRule{K::hypothesis, "root cause", false},
+    KindRule{K::hypothesis, "culprit", false},
+    KindRule{K::hypothesis, "there it is", false},
     // mitigation: impact reduced, not yet over
     KindRule{K::mitigation, "mitigated"},
     KindRule{K::mitigation, "recovering"},
@@ -167,6 +172,7 @@ struct CompiledRule {
     int rank = 0;  // position in `precedence`
     std::vector<std::string> words;
     bool prefix = false;  // the last word is a prefix
+    bool guess = true;
 };
 
 std::vector<std::string> split_words(std::string_view phrase) {
@@ -190,7 +196,7 @@ struct RuleIndex {
 
     RuleIndex() {
         for (const auto& row : rules) {
-            CompiledRule rule{row.kind, precedence_rank(row.kind), {}, false};
+            CompiledRule rule{row.kind, precedence_rank(row.kind), {}, false, row.guess};
             std::string_view phrase = row.phrase;
             if (!phrase.empty() && phrase.back() == '*') {
                 rule.prefix = true;
@@ -220,11 +226,14 @@ bool word_matches(std::string_view token, std::string_view word, bool prefix) {
 }
 
 bool matches_at(const LowerTokens& tokens, std::size_t at, const CompiledRule& rule) {
-    if (at + rule.words.size() > tokens.size()) return false;
+    auto end = at + rule.words.size();
+    if (end > tokens.size()) return false;
     for (std::size_t k = 0; k < rule.words.size(); ++k) {
         bool last = k + 1 == rule.words.size();
         if (!word_matches(tokens[at + k], rule.words[k], last && rule.prefix)) return false;
     }
+    // Part of an identifier ("restart_lsn", "alert_rules"): a name, not a word.
+    if ((at > 0 && tokens[at - 1] == "_") || (end < tokens.size() && tokens[end] == "_")) return false;
     return true;
 }
 
@@ -294,7 +303,7 @@ EntryKind classify_text(std::string_view text) {
     int best_rank = precedence_rank(best);
     bool hedged = false;  // a hypothesis phrase anywhere in the message
     auto consider = [&](std::size_t at, const CompiledRule& rule) {
-        if (rule.kind == K::hypothesis && !hedged && matches_at(tokens, at, rule) && !negated(tokens, at))
+        if (rule.kind == K::hypothesis && rule.guess && !hedged && matches_at(tokens, at, rule) && !negated(tokens, at))
             hedged = true;
         if (rule.rank < best_rank && matches_at(tokens, at, rule) && !negated(tokens, at)) {
             best = rule.kind;

@@ -36,3 +36,11 @@ TEST_CASE("rules: a message of punctuation only is noise") {
     CHECK_FALSE(is_noise("!!! db is down"));
     CHECK_FALSE(is_noise("502?"));
 }
+
+TEST_CASE("rules: a found cause is a hypothesis but no guess - what was done with it stays an action") {
+    CHECK(classify_text("found it: the old token is still in the secret") == EntryKind::hypothesis);
+    CHECK(classify_text("found it, rolling back now") == EntryKind::action);
+    CHECK(classify_text("root cause is the slot, paged the DBA") == EntryKind::detection);
+    // A guess still hedges.
+    CHECK(classify_text("maybe the slot, rolling back") == EntryKind::hypothesis);
+}

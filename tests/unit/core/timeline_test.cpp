@@ -80,6 +80,10 @@ const Example examples[] = {
     {"could be", "could be DNS", K::hypothesis},
     {"looks like", "looks like DNS", K::hypothesis},
     {"could it be", "could it be the batch export job?", K::hypothesis},
+    {"found it", "found it: SessionDecodeError at offset 0, we raise instead of falling back", K::hypothesis},
+    {"root cause", "root cause is the replication slot nobody dropped", K::hypothesis},
+    {"culprit", "the culprit is the new serializer", K::hypothesis},
+    {"there it is", "there it is: slot debezium_orders inactive for 3 days", K::hypothesis},
     {"mitigated", "impact mitigated for EU", K::mitigation},
     {"recovering", "checkout recovering", K::mitigation},
     {"recovered", "checkout recovered in EU", K::mitigation},
@@ -578,4 +582,11 @@ TEST_CASE("classification: a question about an act or an outcome is not that act
     CHECK(classify_text("anyone else seeing errors on login?") == K::detection);
     CHECK(classify_text("could it be the batch export job?") == K::hypothesis);
     CHECK(classify_text("let's roll back?") == K::decision);
+}
+
+TEST_CASE("classification: words inside an identifier do not count") {
+    CHECK(classify_text("restart_lsn from 3 days ago") == K::message);
+    CHECK(classify_text("edited alert_rules.yml") == K::message);
+    CHECK(classify_text("see deploy_log") == K::message);
+    CHECK(classify_text("restart the pods") == K::action);
 }

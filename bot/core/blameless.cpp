@@ -49,6 +49,7 @@ struct PhraseRule {
     std::span<const sv> not_followed_by;  // prefixes of the next word that cancel a match
     unsigned contexts;
     sv suggestion;
+    std::span<const sv> not_after = {};  // the word right before that cancels a match (whole words)
 };
 
 constexpr std::array fault_phrases{sv{"fault"}, sv{"faults"}, sv{"at fault"}};
@@ -65,6 +66,19 @@ constexpr std::array should_have_phrases{sv{"should have"}, sv{"should've"}, sv{
 constexpr std::array should_have_exceptions{sv{"a"},   sv{"an"},  sv{"the"},  sv{"some"},  sv{"any"},
                                             sv{"more"}, sv{"no"}, sv{"its"},  sv{"their"}, sv{"our"},
                                             sv{"enough"}, sv{"one"}, sv{"two"}, sv{"at"},  sv{"clear"}};
+// "The alert should have fired" states what the system was expected to do —
+// exactly the gap a postmortem records — so "should have" after one of these
+// subjects is not flagged. After a person or a pronoun ("Bob should have
+// checked", "we should have") it is hindsight about people and still is.
+constexpr std::array system_subjects{
+    sv{"alert"},    sv{"alerts"},     sv{"alarm"},     sv{"alarms"},     sv{"alerting"},   sv{"monitor"},
+    sv{"monitors"}, sv{"monitoring"}, sv{"check"},     sv{"checks"},     sv{"healthcheck"}, sv{"probe"},
+    sv{"probes"},   sv{"test"},       sv{"tests"},     sv{"ci"},         sv{"pipeline"},   sv{"linter"},
+    sv{"validation"}, sv{"canary"},   sv{"rollout"},   sv{"deploy"},     sv{"deployment"}, sv{"failover"},
+    sv{"automation"}, sv{"script"},   sv{"job"},       sv{"cron"},       sv{"renewal"},    sv{"certbot"},
+    sv{"dashboard"}, sv{"pager"},     sv{"runbook"},   sv{"guard"},      sv{"limit"},      sv{"timeout"},
+    sv{"breaker"},  sv{"service"},    sv{"system"},    sv{"cache"},      sv{"replica"},    sv{"database"},
+    sv{"db"},       sv{"config"},     sv{"tooling"},   sv{"review"},     sv{"process"}};
 constexpr std::array blame_phrases{sv{"blame"}, sv{"blamed"}, sv{"blaming"}, sv{"blames"}};
 constexpr std::array behaviour_phrases{
     sv{"be more careful"}, sv{"be careful"}, sv{"remember to"},     sv{"pay more attention"},
@@ -84,7 +98,8 @@ constexpr std::array phrase_rules{
                "possible and hard to notice (tooling, defaults, review, alerts)?"},
     PhraseRule{"should-have", should_have_phrases, should_have_exceptions, everywhere,
                "“Should have” is hindsight. Describe what people knew at the time and why their actions made "
-               "sense then."},
+               "sense then.",
+               system_subjects},
     PhraseRule{"blame", blame_phrases, none, everywhere,
                "Blame ends the learning. Ask what in the system let this happen and how to make it harder "
                "next time."},
@@ -253,6 +268,8 @@ std::vector<BlameFinding> check_blameless(std::string_view text, BlameContext co
             for (auto phrase : rule.phrases) {
                 auto n = match_at(tokens, i, phrase);
                 if (n == 0 || next_word_cancels(tokens, i + n, rule.not_followed_by)) continue;
+                if (i > 0 && std::find(rule.not_after.begin(), rule.not_after.end(), tokens[i - 1]) != rule.not_after.end())
+                    continue;
                 add_finding(out, rule.id, join(tokens, i, n), rule.suggestion);
             }
         }

@@ -38,7 +38,12 @@ private:
     std::unordered_map<std::string, std::string> cache_;
 };
 
-std::string prompt(std::string_view text) { return "_" + std::string(text) + "_\n"; }
+// Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) on "literal" + std::string&&.
+std::string prompt(std::string_view text) {
+    std::string out = "_";
+    out.append(text).append("_\n");
+    return out;
+}
 
 // One line of prose from free text: mentions as names, Markdown-safe.
 std::string prose(std::string_view text, Names& names) {

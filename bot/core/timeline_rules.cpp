@@ -15,6 +15,7 @@ using K = EntryKind;
 
 // Keywords and phrases per kind. Matching is on lower-cased words at word
 // boundaries; '*' ends a prefix. Extend by adding rows (and a test row).
+// Rows of kind `message` are neutral (see the end of the table).
 constexpr std::array rules{
     // detection: the moment someone (or something) noticed
     KindRule{K::detection, "alert*"},
@@ -27,6 +28,15 @@ constexpr std::array rules{
     KindRule{K::detection, "5xx"},
     KindRule{K::detection, "seeing errors"},
     KindRule{K::detection, "customers report*"},
+    KindRule{K::detection, "500s"},
+    KindRule{K::detection, "502*"},
+    KindRule{K::detection, "503*"},
+    KindRule{K::detection, "504*"},
+    KindRule{K::detection, "expired"},
+    KindRule{K::detection, "can't log in"},
+    KindRule{K::detection, "cannot log in"},
+    KindRule{K::detection, "can't connect"},
+    KindRule{K::detection, "cannot connect"},
     // escalation: more people or teams brought in
     KindRule{K::escalation, "escalat*"},
     KindRule{K::escalation, "paging"},
@@ -51,6 +61,9 @@ constexpr std::array rules{
     KindRule{K::action, "toggled"},
     KindRule{K::action, "disabled the"},
     KindRule{K::action, "drained"},
+    KindRule{K::action, "switchover"},
+    KindRule{K::action, "reconnect*"},
+    KindRule{K::action, "uploaded"},
     // decision: the team chose a course
     KindRule{K::decision, "decided"},
     KindRule{K::decision, "let's"},
@@ -58,6 +71,7 @@ constexpr std::array rules{
     KindRule{K::decision, "going to"},
     KindRule{K::decision, "plan is"},
     KindRule{K::decision, "we'll"},
+    KindRule{K::decision, "decision"},
     // hypothesis: a guess about the cause
     KindRule{K::hypothesis, "maybe"},
     KindRule{K::hypothesis, "might be"},
@@ -65,6 +79,12 @@ constexpr std::array rules{
     KindRule{K::hypothesis, "suspect*"},
     KindRule{K::hypothesis, "could be"},
     KindRule{K::hypothesis, "looks like"},
+    KindRule{K::hypothesis, "could it be"},
+    // a cause someone found: still to be confirmed by the review, but no guess
+    KindRule{K::hypothesis, "found it", false},
+    KindRule{K::hypothesis, "root cause", false},
+    KindRule{K::hypothesis, "culprit", false},
+    KindRule{K::hypothesis, "there it is", false},
     // mitigation: impact reduced, not yet over
     KindRule{K::mitigation, "mitigated"},
     KindRule{K::mitigation, "recovering"},
@@ -72,11 +92,33 @@ constexpr std::array rules{
     KindRule{K::mitigation, "error rate dropping"},
     KindRule{K::mitigation, "stabilised"},
     KindRule{K::mitigation, "stabilized"},
+    KindRule{K::mitigation, "working"},
+    KindRule{K::mitigation, "works again"},
+    KindRule{K::mitigation, "rate going down"},
+    KindRule{K::mitigation, "ratio going down"},
+    KindRule{K::mitigation, "climbing back"},
+    KindRule{K::mitigation, "at baseline"},
+    KindRule{K::mitigation, "about baseline"},
+    KindRule{K::mitigation, "back to baseline"},
     // resolution: impact over
     KindRule{K::resolution, "resolved"},
     KindRule{K::resolution, "fully recovered"},
     KindRule{K::resolution, "all clear"},
     KindRule{K::resolution, "back to normal"},
+    // neutral: words that look like a row above but mean something else here;
+    // they are consumed, so no other row matches them ("status page" is not a
+    // page, "working on it" is not a recovery).
+    KindRule{K::message, "status page"},
+    KindRule{K::message, "cart page"},
+    KindRule{K::message, "login page"},
+    KindRule{K::message, "landing page"},
+    KindRule{K::message, "home page"},
+    KindRule{K::message, "web page"},
+    KindRule{K::message, "working on"},
+    KindRule{K::message, "working with"},
+    KindRule{K::message, "working to"},
+    KindRule{K::message, "stopped working"},
+    KindRule{K::message, "going to bed"},
 };
 
 // When a text matches several kinds, the first here wins: the outcome of a
@@ -106,6 +148,10 @@ constexpr std::array acknowledgements{
     std::string_view{"sounds good"}, std::string_view{"agreed"}, std::string_view{"do it"},
     std::string_view{"go ahead"}, std::string_view{"ugh"}, std::string_view{"nice"},
     std::string_view{"cool"},
+    std::string_view{"fair"}, std::string_view{"ha"}, std::string_view{"lol"}, std::string_view{"o"},
+    std::string_view{"yes"}, std::string_view{"yes please"}, std::string_view{"sure"}, std::string_view{"will do"},
+    std::string_view{"correct"}, std::string_view{"great"}, std::string_view{"perfect"}, std::string_view{"love it"},
+    std::string_view{"fine by me"}, std::string_view{"night"}, std::string_view{"night all"}, std::string_view{"sent"},
 };
 
 // Notices Slack and Mattermost post when membership changes.
@@ -126,6 +172,7 @@ struct CompiledRule {
     int rank = 0;  // position in `precedence`
     std::vector<std::string> words;
     bool prefix = false;  // the last word is a prefix
+    bool guess = true;
 };
 
 std::vector<std::string> split_words(std::string_view phrase) {
@@ -149,7 +196,7 @@ struct RuleIndex {
 
     RuleIndex() {
         for (const auto& row : rules) {
-            CompiledRule rule{row.kind, precedence_rank(row.kind), {}, false};
+            CompiledRule rule{row.kind, precedence_rank(row.kind), {}, false, row.guess};
             std::string_view phrase = row.phrase;
             if (!phrase.empty() && phrase.back() == '*') {
                 rule.prefix = true;
@@ -158,11 +205,14 @@ struct RuleIndex {
             rule.words = split_words(phrase);
             compiled.push_back(std::move(rule));
         }
-        for (std::size_t i = 0; i < compiled.size(); ++i) {
-            const auto& rule = compiled[i];
-            if (rule.prefix && rule.words.size() == 1) single_prefix.push_back(i);
-            else by_first_word[rule.words.front()].push_back(i);
-        }
+        // Neutral rows first under their word: a match there skips the rest.
+        for (int neutral = 1; neutral >= 0; --neutral)
+            for (std::size_t i = 0; i < compiled.size(); ++i) {
+                const auto& rule = compiled[i];
+                if ((rule.kind == K::message) != (neutral == 1)) continue;
+                if (rule.prefix && rule.words.size() == 1 && !neutral) single_prefix.push_back(i);
+                else by_first_word[rule.words.front()].push_back(i);
+            }
     }
 };
 
@@ -176,11 +226,14 @@ bool word_matches(std::string_view token, std::string_view word, bool prefix) {
 }
 
 bool matches_at(const LowerTokens& tokens, std::size_t at, const CompiledRule& rule) {
-    if (at + rule.words.size() > tokens.size()) return false;
+    auto end = at + rule.words.size();
+    if (end > tokens.size()) return false;
     for (std::size_t k = 0; k < rule.words.size(); ++k) {
         bool last = k + 1 == rule.words.size();
         if (!word_matches(tokens[at + k], rule.words[k], last && rule.prefix)) return false;
     }
+    // Part of an identifier ("restart_lsn", "alert_rules"): a name, not a word.
+    if ((at > 0 && tokens[at - 1] == "_") || (end < tokens.size() && tokens[end] == "_")) return false;
     return true;
 }
 
@@ -194,6 +247,11 @@ bool negated(const LowerTokens& tokens, std::size_t at) {
 
 bool is_punctuation_token(std::string_view t) {
     return t.size() == 1 && !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= '0' && t[0] <= '9'));
+}
+
+bool ends_with_question(std::string_view text) {
+    auto end = text.find_last_not_of(" \t\r\n");
+    return end != std::string_view::npos && text[end] == '?';
 }
 
 // Markup only matters when the text has some; most messages have none.
@@ -245,7 +303,7 @@ EntryKind classify_text(std::string_view text) {
     int best_rank = precedence_rank(best);
     bool hedged = false;  // a hypothesis phrase anywhere in the message
     auto consider = [&](std::size_t at, const CompiledRule& rule) {
-        if (rule.kind == K::hypothesis && !hedged && matches_at(tokens, at, rule) && !negated(tokens, at))
+        if (rule.kind == K::hypothesis && rule.guess && !hedged && matches_at(tokens, at, rule) && !negated(tokens, at))
             hedged = true;
         if (rule.rank < best_rank && matches_at(tokens, at, rule) && !negated(tokens, at)) {
             best = rule.kind;
@@ -253,13 +311,31 @@ EntryKind classify_text(std::string_view text) {
         }
     };
     for (std::size_t i = 0; i < tokens.size() && best_rank > 0; ++i) {
-        if (auto it = index.by_first_word.find(tokens[i]); it != index.by_first_word.end())
-            for (auto r : it->second) consider(i, index.compiled[r]);
+        if (auto it = index.by_first_word.find(tokens[i]); it != index.by_first_word.end()) {
+            std::size_t neutral = 0;
+            for (auto r : it->second) {
+                const auto& rule = index.compiled[r];
+                if (rule.kind != K::message) {
+                    consider(i, rule);
+                } else if (matches_at(tokens, i, rule)) {
+                    neutral = rule.words.size();
+                    break;
+                }
+            }
+            if (neutral > 0) {
+                i += neutral - 1;
+                continue;
+            }
+        }
         for (auto r : index.single_prefix) consider(i, index.compiled[r]);
     }
     // A guess about an action or a symptom ("I think it might be the deploy")
     // is a hypothesis: the deploy is what was suspected, not what was done.
     if (hedged && (best == K::action || best == K::detection)) return K::hypothesis;
+    // A question about an act or an outcome ("restart pgbouncer?", "can I
+    // close them as resolved?") proposes or asks; nothing was done yet.
+    if ((best == K::action || best == K::mitigation || best == K::resolution) && ends_with_question(text))
+        return K::message;
     return best;
 }
 
@@ -302,7 +378,8 @@ bool is_acknowledgement(std::string_view text) {
         }
         if (!matched) return false;
     }
-    return had_content || (!text.empty() && only_emoji(text));
+    // Only punctuation ("!!!", "?") says no more than an emoji.
+    return had_content || (!text.empty() && (only_emoji(text) || !tokens.empty()));
 }
 
 bool is_emoji_only(std::string_view text) { return only_emoji(text); }

@@ -22,6 +22,9 @@ std::string_view to_string(EntryKind kind);
 struct KindRule {
     EntryKind kind;
     std::string_view phrase;
+    // A hypothesis row that is a guess ("maybe") turns an action or detection
+    // in the same message into a hypothesis; a found cause ("found it") does not.
+    bool guess = true;
 };
 std::span<const KindRule> kind_rules();
 

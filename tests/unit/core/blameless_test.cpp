@@ -167,3 +167,35 @@ TEST_CASE("action quality: owner, due date, verifiable outcome") {
     REQUIRE(f.size() == 1);
     CHECK(f[0].rule == "action-vague");
 }
+
+// The decision (README, "How the draft is made"): "should have" about the
+// system records an expectation the system did not meet and is not flagged;
+// about a person it is hindsight and is.
+TEST_CASE("should have: about the system is not flagged, about a person is") {
+    for (std::string_view text : {"the alert should have fired", "The alert should have fired at 14:02",
+                                  "monitoring should have caught the lag", "the canary should've stopped the rollout",
+                                  "cert renewal should have run on the 1st", "the failover should have been automatic"}) {
+        CAPTURE(text);
+        for (auto context : {C::why_answer, C::timeline_note, C::impact, C::action_item})
+            CHECK(check_blameless(text, context).empty());
+    }
+    auto person = check_blameless("Bob should have checked the replica lag", C::why_answer);
+    REQUIRE(person.size() == 1);
+    CHECK(person[0].rule == "should-have");
+    CHECK(person[0].matched == "should have");
+    for (std::string_view text : {"<@U2> should have checked", "@bob should have checked the dashboard",
+                                  "we should have rolled back sooner", "he should've paged the DBA",
+                                  "the on-call should have checked"}) {
+        CAPTURE(text);
+        CHECK(fires("should-have", text, C::why_answer));
+    }
+}
+
+TEST_CASE("a system as the subject of a failure verb is not flagged") {
+    for (std::string_view text : {"the deploy broke the cache", "The deploy broke the cache",
+                                  "the migration caused the lock contention", "cert-manager failed to renew"}) {
+        CAPTURE(text);
+        for (auto context : {C::why_answer, C::timeline_note, C::impact, C::action_item})
+            CHECK(check_blameless(text, context).empty());
+    }
+}

@@ -21,3 +21,26 @@ TEST_CASE("rules: joining notes, agreement and sighs are noise") {
     CHECK_FALSE(is_noise("agreed, rolling back now"));
     CHECK_FALSE(is_noise("joining from the payments side, the pool is exhausted"));
 }
+
+TEST_CASE("rules: shrugs, agreement and sign-offs are noise") {
+    for (auto text : {"fair", "ha", "lol", "o/", "yes", "yes please", "sure", "will do", "correct", "great",
+                      "perfect", "love it", "fine by me", "night", "night all", "sent", "yes, ok", "fair 👍"})
+        CHECK_MESSAGE(is_noise(text), text);
+    CHECK_FALSE(is_noise("sure, just noting it for the review"));
+    CHECK_FALSE(is_noise("yes please, do that now"));
+    CHECK_FALSE(is_noise("great. not calling it yet, let's watch for 15 min"));
+}
+
+TEST_CASE("rules: a message of punctuation only is noise") {
+    for (auto text : {"!!!", "?", "...", "?!"}) CHECK_MESSAGE(is_noise(text), text);
+    CHECK_FALSE(is_noise("!!! db is down"));
+    CHECK_FALSE(is_noise("502?"));
+}
+
+TEST_CASE("rules: a found cause is a hypothesis but no guess - what was done with it stays an action") {
+    CHECK(classify_text("found it: the old token is still in the secret") == EntryKind::hypothesis);
+    CHECK(classify_text("found it, rolling back now") == EntryKind::action);
+    CHECK(classify_text("root cause is the slot, paged the DBA") == EntryKind::detection);
+    // A guess still hedges.
+    CHECK(classify_text("maybe the slot, rolling back") == EntryKind::hypothesis);
+}

@@ -32,6 +32,15 @@ const Example examples[] = {
     {"5xx", "lots of 5xx from the gateway", K::detection},
     {"seeing errors", "we are seeing errors on login", K::detection},
     {"customers report*", "customers reporting failed payments", K::detection},
+    {"500s", "orders api is throwing 500s on checkout", K::detection},
+    {"502*", "1 in 3 loads just hangs and then 502", K::detection},
+    {"503*", "gateway answers 503s for /search", K::detection},
+    {"504*", "504 from the LB on every upload", K::detection},
+    {"expired", "SSL certificate problem: certificate has expired", K::detection},
+    {"can't log in", "mobile app users can't log in since early morning", K::detection},
+    {"cannot log in", "partners cannot log in to the portal", K::detection},
+    {"can't connect", "the workers can't connect to redis", K::detection},
+    {"cannot connect", "app says cannot connect to server", K::detection},
     {"escalat*", "escalating to the database team", K::escalation},
     {"paging", "paging the DBA on call", K::escalation},
     {"looping in", "looping in payments", K::escalation},
@@ -54,28 +63,57 @@ const Example examples[] = {
     {"toggled", "toggled new-cart off", K::action},
     {"disabled the", "disabled the recommendations widget", K::action},
     {"drained", "drained node ip-10-0-0-12", K::action},
+    {"switchover", "starting patroni switchover to orders-db-2", K::action},
+    {"reconnect*", "running RECONNECT orders on both pgbouncer pods", K::action},
+    {"uploaded", "job done, new cert uploaded, LB listener updated", K::action},
     {"decided", "decided to keep the old cache", K::decision},
     {"let's", "let's keep the old cache for now", K::decision},
     {"we will", "we will keep the old cache", K::decision},
     {"going to", "going to keep the old cache", K::decision},
     {"plan is", "plan is to keep the old cache", K::decision},
     {"we'll", "we’ll keep the old cache", K::decision},
+    {"decision", "Decision: roll back cart-api to 2.30.4 now", K::decision},
     {"maybe", "maybe the cache is cold", K::hypothesis},
     {"might be", "might be the cache", K::hypothesis},
     {"i think", "I think the cache is cold", K::hypothesis},
     {"suspect*", "I suspect the cache", K::hypothesis},
     {"could be", "could be DNS", K::hypothesis},
     {"looks like", "looks like DNS", K::hypothesis},
+    {"could it be", "could it be the batch export job?", K::hypothesis},
+    {"found it", "found it: SessionDecodeError at offset 0, we raise instead of falling back", K::hypothesis},
+    {"root cause", "root cause is the replication slot nobody dropped", K::hypothesis},
+    {"culprit", "the culprit is the new serializer", K::hypothesis},
+    {"there it is", "there it is: slot debezium_orders inactive for 3 days", K::hypothesis},
     {"mitigated", "impact mitigated for EU", K::mitigation},
     {"recovering", "checkout recovering", K::mitigation},
     {"recovered", "checkout recovered in EU", K::mitigation},
     {"error rate dropping", "error rate dropping now", K::mitigation},
     {"stabilised", "latency stabilised", K::mitigation},
     {"stabilized", "latency stabilized", K::mitigation},
+    {"working", "writes working!!", K::mitigation},
+    {"works again", "my old cookie works again", K::mitigation},
+    {"rate going down", "error rate going down on checkout", K::mitigation},
+    {"ratio going down", "5xx ratio going down, 9% -> 3% in the last minute", K::mitigation},
+    {"climbing back", "mobile request rate climbing back", K::mitigation},
+    {"at baseline", "5xx still at baseline, 0.3%", K::mitigation},
+    {"about baseline", "5xx at 0.4%, that's about baseline", K::mitigation},
+    {"back to baseline", "queue depth back to baseline", K::mitigation},
     {"resolved", "issue resolved", K::resolution},
     {"fully recovered", "checkout fully recovered", K::resolution},
     {"all clear", "all clear from payments", K::resolution},
     {"back to normal", "latency back to normal", K::resolution},
+    // neutral rows: their words are consumed, so the text stays a message
+    {"status page", "posting the status page update now", K::message},
+    {"cart page", "spinners on the cart page", K::message},
+    {"login page", "the login page has a new banner", K::message},
+    {"landing page", "marketing changed the landing page", K::message},
+    {"home page", "home page copy is updated", K::message},
+    {"web page", "the web page for partners", K::message},
+    {"working on", "working on a new certificate", K::message},
+    {"working with", "working with the vendor on it", K::message},
+    {"working to", "we are working to find the cause", K::message},
+    {"stopped working", "search stopped working for some users", K::message},
+    {"going to bed", "going to bed unless someone needs me", K::message},
 };
 
 const TimelineEntry& by_key(const Timeline& t, const std::string& key) {
@@ -506,7 +544,9 @@ TEST_CASE("draft: arbitrary bytes and half-written markup never break drafting")
         std::string text;
         auto length = next() % 90;
         for (std::uint32_t k = 0; k < length; ++k) text += alphabet[next() % alphabet.size()];
-        in.messages.push_back(message(std::to_string(i), "U" + std::to_string(next() % 4), text,
+        std::string user = "U";  // appended: GCC 12 -O3 warns falsely (-Wrestrict) on "U" + std::string&&
+        user += std::to_string(next() % 4);
+        in.messages.push_back(message(std::to_string(i), user, text,
                                       utc(14, 0) + std::chrono::seconds{static_cast<int>(next() % 7200)}));
     }
     std::stable_sort(in.messages.begin(), in.messages.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
@@ -522,4 +562,31 @@ TEST_CASE("draft: arbitrary bytes and half-written markup never break drafting")
     CHECK(visible <= 25);
     CHECK(t.entries.back().key != "");
     CHECK_NOTHROW(render_timeline(t, in));
+}
+
+TEST_CASE("classification: a neutral row consumes its words so no other row sees them") {
+    CHECK(classify_text("status page updated: monitoring") == K::message);  // "page" alone would be detection
+    CHECK(classify_text("saw the page, joining") == K::detection);          // ...and still is without "status"
+    CHECK(classify_text("status page says the alert fired") == K::detection);  // other words still count
+    CHECK(classify_text("working on the rollback") == K::action);
+    CHECK(classify_text("going to bed, Sam has the pager") == K::message);
+    CHECK(classify_text("going to roll back") == K::decision);
+}
+
+TEST_CASE("classification: a question about an act or an outcome is not that act or outcome") {
+    CHECK(classify_text("restart pgbouncer?") == K::message);
+    CHECK(classify_text("can I close them as resolved or wait?") == K::message);
+    CHECK(classify_text("is it working?  ") == K::message);
+    CHECK(classify_text("restart pgbouncer") == K::action);
+    // Asking about a symptom or a cause still reports it; proposals stay decisions.
+    CHECK(classify_text("anyone else seeing errors on login?") == K::detection);
+    CHECK(classify_text("could it be the batch export job?") == K::hypothesis);
+    CHECK(classify_text("let's roll back?") == K::decision);
+}
+
+TEST_CASE("classification: words inside an identifier do not count") {
+    CHECK(classify_text("restart_lsn from 3 days ago") == K::message);
+    CHECK(classify_text("edited alert_rules.yml") == K::message);
+    CHECK(classify_text("see deploy_log") == K::message);
+    CHECK(classify_text("restart the pods") == K::action);
 }

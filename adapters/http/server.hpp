@@ -30,6 +30,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Loads the files as start() would and throws the same TlsError, for
+// callers that want to know before they create anything else.
+void check_tls_files(const TlsFiles& files);
+
 struct ServerOptions {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;  // 0: an ephemeral port (start() returns it)

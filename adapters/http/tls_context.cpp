@@ -90,4 +90,6 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsFiles& files) {
     return context;
 }
 
+void check_tls_files(const TlsFiles& files) { make_tls_context(files); }
+
 }  // namespace hindsight::http

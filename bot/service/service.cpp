@@ -63,7 +63,24 @@ struct Service::Parts {
     std::atomic<bool> stopping{false};
 };
 
-Service::Service(config::Config config) : parts_(std::make_unique<Parts>(std::move(config))) {}
+namespace {
+
+// Before the database is opened: a configuration error leaves nothing behind.
+config::Config with_usable_tls_files(config::Config config) {
+    if (config.listen.tls) {
+        try {
+            http::check_tls_files({config.listen.tls->cert, config.listen.tls->key});
+        } catch (const http::TlsError& e) {
+            throw config::ConfigError(e.what());
+        }
+    }
+    return config;
+}
+
+}  // namespace
+
+Service::Service(config::Config config)
+    : parts_(std::make_unique<Parts>(with_usable_tls_files(std::move(config)))) {}
 
 Service::~Service() = default;
 

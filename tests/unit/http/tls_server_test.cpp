@@ -393,6 +393,9 @@ TEST_CASE("tls server: start() names the file that cannot be read or used, and t
     auto mismatch = start_error({files.cert, other.file("other-key.pem")});
     CHECK_MESSAGE(contains(mismatch, "does not match the certificate"), mismatch);
     CHECK(start_error(files.files()).empty());
+    // The same check without a server, for the service to run before it opens anything.
+    CHECK_THROWS_AS(check_tls_files({files.cert, other.file("other-key.pem")}), TlsError);
+    CHECK_NOTHROW(check_tls_files(files.files()));
 }
 
 TEST_CASE("tls server: without TLS, reload_tls says there is nothing to reload") {

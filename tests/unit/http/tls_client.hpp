@@ -93,6 +93,16 @@ public:
         return name;
     }
 
+    // Asks for a new handshake on this connection (TLS 1.2); true when the
+    // server went along with it.
+    bool renegotiate() {
+        ERR_clear_error();
+        if (SSL_renegotiate(ssl_) != 1) return false;
+        bool ok = SSL_do_handshake(ssl_) == 1;
+        ERR_clear_error();
+        return ok;
+    }
+
     void send(std::string_view bytes) {
         while (!bytes.empty()) {
             int n = SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()));

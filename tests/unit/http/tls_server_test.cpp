@@ -200,6 +200,34 @@ TEST_CASE("tls server: a TLS 1.2 client offering only CBC ciphers is refused") {
     CHECK_FALSE(cbc.handshake());
 }
 
+TEST_CASE("tls server: client-initiated renegotiation is refused") {
+    auto ca = certificate("no renegotiation");
+    CertFiles files;
+    files.install(ca);
+    TlsTestServer ts(files.files(), hello);
+    auto options = trusting(ca);
+    options.max_version = TLS1_2_VERSION;  // TLS 1.3 has no renegotiation at all
+    TlsClient client(ts.port, options);
+    REQUIRE_MESSAGE(client.handshake(), client.error());
+    CHECK_FALSE(client.renegotiate());
+    CHECK(hello_over_tls(ts.port, trusting(ca)).has_value());
+}
+
+TEST_CASE("tls server: an idle keep-alive TLS connection is closed after the idle timeout") {
+    auto ca = certificate("idle");
+    CertFiles files;
+    files.install(ca);
+    ServerOptions options;
+    options.idle_timeout = 300ms;
+    TlsTestServer ts(files.files(), hello, options);
+    TlsClient client(ts.port, trusting(ca));
+    REQUIRE_MESSAGE(client.handshake(), client.error());
+    client.send(get("/hello"));
+    REQUIRE(client.read_response().has_value());
+    CHECK(client.wait_closed());
+    CHECK(eventually([&] { return ts.server->active_connections() == 0; }));
+}
+
 TEST_CASE("tls server: plain HTTP to the TLS port fails cleanly and the server keeps serving") {
     auto ca = certificate("https only");
     CertFiles files;

@@ -60,7 +60,10 @@ struct Refusal : std::enable_shared_from_this<Refusal<Stream>> {
         : state(std::move(s)), stream(std::move(sock)), deadline(stream.get_executor()) {}
     Refusal(std::shared_ptr<Server::State> s, tcp::socket&& sock, std::shared_ptr<ssl::context> c)
         requires(kTls)
-        : state(std::move(s)), context(std::move(c)), stream(std::move(sock), *context), deadline(stream.get_executor()) {}
+        : state(std::move(s)),
+          context(std::move(c)),
+          stream(std::move(sock), *context),
+          deadline(stream.get_executor()) {}
     ~Refusal() { --state->refusing; }
 
     tcp::socket& socket() { return beast::get_lowest_layer(stream); }

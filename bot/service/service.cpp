@@ -187,8 +187,8 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
                              });
     });
 
-    spdlog::info("hindsight {} listening on {}://{}:{} (database {})", version_string(), cfg.listen.tls ? "https" : "http",
-                 cfg.listen.address, port, cfg.storage_path);
+    spdlog::info("hindsight {} listening on {}://{}:{} (database {})", version_string(),
+                 cfg.listen.tls ? "https" : "http", cfg.listen.address, port, cfg.storage_path);
     if (on_ready) on_ready(port);
     p.loop.run();
     p.delivery.stop();

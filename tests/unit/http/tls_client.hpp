@@ -130,8 +130,8 @@ public:
             if (n > 0) continue;
             int err = SSL_get_error(ssl_, n);
             ERR_clear_error();
-            return err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && errno != EAGAIN && errno != EWOULDBLOCK) ||
-                   err == SSL_ERROR_SSL;
+            bool timed_out = err == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK);
+            return !timed_out && (err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL || err == SSL_ERROR_SSL);
         }
     }
 

@@ -267,7 +267,8 @@ TEST_CASE("tls server: a body over max_body_bytes gets 413 over TLS") {
     ServerOptions options;
     options.max_body_bytes = 16;
     TlsTestServer ts(files.files(), [](Router& router) {
-        router.add("POST", "/echo", [](const Request& req, Responder respond) { respond(Response::text(200, req.body)); });
+        router.add("POST", "/echo",
+                   [](const Request& req, Responder respond) { respond(Response::text(200, req.body)); });
     }, options);
     TlsClient client(ts.port, trusting(ca));
     REQUIRE_MESSAGE(client.handshake(), client.error());

@@ -64,9 +64,22 @@ std::string describe(const nlohmann::json::parse_error& e) {
     return "malformed JSON: " + message + " (byte " + std::to_string(e.byte) + ")";
 }
 
+// Only the paths: whether the files can be used is checked when the server
+// starts (and on every reload), where they are read.
+TlsConfig read_tls(const Section& listen) {
+    auto s = listen.section("tls", {"cert", "key"});
+    TlsConfig out;
+    for (auto [name, value] : {std::pair{"cert", &out.cert}, std::pair{"key", &out.key}}) {
+        auto f = s[name];
+        if (!f) fail("listen.tls." + std::string(name), "required");
+        *value = as_nonempty_string(*f);
+    }
+    return out;
+}
+
 void read_listen(const Section& root, ListenConfig& out) {
     auto s = root.section("listen", {"address", "port", "max_body_bytes", "header_timeout_s", "body_timeout_s",
-                                     "idle_timeout_s", "max_connections", "threads"});
+                                     "idle_timeout_s", "max_connections", "threads", "tls"});
     if (auto f = s["address"]) out.address = as_nonempty_string(*f);
     // 0 asks the OS for an ephemeral port (tests, and the log line says which one).
     if (auto f = s["port"]) out.port = static_cast<std::uint16_t>(as_integer(*f, 0, 65535));
@@ -76,6 +89,7 @@ void read_listen(const Section& root, ListenConfig& out) {
     if (auto f = s["idle_timeout_s"]) out.idle_timeout_s = seconds_field(*f);
     if (auto f = s["max_connections"]) out.max_connections = static_cast<std::size_t>(as_integer(*f, 1, 1'000'000));
     if (auto f = s["threads"]) out.threads = static_cast<int>(as_integer(*f, 0, 1024));
+    if (s["tls"]) out.tls = read_tls(s);
 }
 
 void read_log(const Section& root, LogConfig& out) {

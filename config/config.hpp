@@ -13,6 +13,12 @@
 
 namespace hindsight::config {
 
+// Serve HTTPS directly: PEM files, read at start and again on SIGHUP.
+struct TlsConfig {
+    std::string cert;  // certificate chain, leaf first
+    std::string key;   // its private key (unencrypted)
+};
+
 struct ListenConfig {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
@@ -22,6 +28,7 @@ struct ListenConfig {
     double idle_timeout_s = 60.0;     // keep-alive idle time between requests
     std::size_t max_connections = 1024;
     int threads = 0;                  // 0: hardware threads
+    std::optional<TlsConfig> tls;     // unset: plain HTTP
 };
 
 struct LogConfig {

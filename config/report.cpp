@@ -65,6 +65,7 @@ std::string redacted_json(const Config& c) {
           {"max_timeline_entries", c.bot.postmortem.max_timeline_entries}}},
         {"patterns", {{"window", c.bot.patterns_window}}},
     };
+    if (c.listen.tls) out["listen"]["tls"] = {{"cert", c.listen.tls->cert}, {"key", c.listen.tls->key}};
     return out.dump(2);
 }
 
@@ -84,10 +85,10 @@ std::vector<std::string> warnings(const Config& c) {
     if (c.api_token.empty()) {
         out.push_back("api.token not set — /incidents API disabled");
     }
-    if (!is_loopback(c.listen.address)) {
+    if (!is_loopback(c.listen.address) && !c.listen.tls) {
         out.push_back("listen.address " + c.listen.address +
                       " is not a loopback address and Hindsight serves plain HTTP — "
-                      "put a TLS-terminating reverse proxy in front");
+                      "set listen.tls or put a TLS-terminating reverse proxy in front");
     }
     return out;
 }

@@ -143,7 +143,7 @@ class Service:
             if self.proc.poll() is not None:
                 raise RuntimeError("hindsight exited at startup:\n" + self.text())
             # The service's own line: last in startup, after its signal handlers.
-            m = re.search(r"hindsight .* listening on 127\.0\.0\.1:(\d+)", self.text())
+            m = re.search(r"hindsight .* listening on (?:https?://)?127\.0\.0\.1:(\d+)", self.text())
             if m:
                 self.port = int(m.group(1))
             else:

@@ -58,6 +58,7 @@ EventLoop::~EventLoop() {
     std::lock_guard lock(impl_->mutex);
     impl_->signals.reset();
     impl_->repeaters.clear();
+    impl_->reload_signals.reset();
 }
 
 EventLoop::Impl& EventLoop::impl() { return *impl_; }
@@ -136,6 +137,32 @@ void EventLoop::on_shutdown_signal(std::function<void(int signo)> fn) {
             handlers.swap(impl->signal_handlers);
         }
         for (auto& handler : handlers) handler(signo);
+    });
+}
+
+void EventLoop::on_reload_signal(std::function<void()> fn) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->reload_handler = std::move(fn);
+    if (impl_->reload_signals) return;
+    impl_->reload_signals.emplace(impl_->ioc, SIGHUP);
+    impl_->wait_for_reload();
+}
+
+// Called with `mutex` held.
+void EventLoop::Impl::wait_for_reload() {
+    reload_signals->async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        std::function<void()> handler;
+        {
+            std::lock_guard lock(mutex);
+            handler = reload_handler;
+            if (reload_signals) wait_for_reload();
+        }
+        try {
+            if (handler) handler();
+        } catch (const std::exception& e) {
+            spdlog::error("SIGHUP: {}", e.what());
+        }
     });
 }
 

@@ -35,6 +35,9 @@ public:
     // Calls fn once, on the loop, at the first SIGINT or SIGTERM (every fn
     // registered so far, in order).
     void on_shutdown_signal(std::function<void(int signo)> fn);
+    // Calls fn on the loop at every SIGHUP from now on (the last fn
+    // registered); SIGHUP no longer terminates the process.
+    void on_reload_signal(std::function<void()> fn);
 
     int threads() const;
 

@@ -31,6 +31,9 @@ struct EventLoop::Impl {
     std::uint64_t next_id = 1;
     std::optional<boost::asio::signal_set> signals;
     std::vector<std::function<void(int)>> signal_handlers;  // called once, at the first signal
+    std::optional<boost::asio::signal_set> reload_signals;   // SIGHUP, waited for again after each
+    std::function<void()> reload_handler;
+    void wait_for_reload();
 };
 
 }  // namespace hindsight::http

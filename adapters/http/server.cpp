@@ -3,17 +3,23 @@
 #include "adapters/http/event_loop_impl.hpp"
 #include "adapters/http/server_state.hpp"
 #include "adapters/http/session.hpp"
+#include "adapters/http/tls_context.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
 #include <string_view>
+#include <type_traits>
 
 namespace hindsight::http {
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
@@ -39,46 +45,82 @@ std::string endpoint_name(const std::string& address, std::uint16_t port) {
     return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
-// A connection refused over the cap: write the 503, half-close, then read
-// what the client sent until it closes (bounded), so the close does not reset
-// the connection before the client has read the answer.
-struct Refusal : std::enable_shared_from_this<Refusal> {
+using tls_stream = beast::ssl_stream<tcp::socket>;
+
+// A connection refused over the cap: write the 503 (over TLS after the
+// handshake, all within kRefusalTimeout), half-close, then read what the
+// client sent until it closes (bounded), so the close does not reset the
+// connection before the client has read the answer.
+template <class Stream>
+struct Refusal : std::enable_shared_from_this<Refusal<Stream>> {
+    static constexpr bool kTls = std::is_same_v<Stream, tls_stream>;
+
     Refusal(std::shared_ptr<Server::State> s, tcp::socket&& sock)
-        : state(std::move(s)), socket(std::move(sock)), deadline(socket.get_executor()) {}
+        requires(!kTls)
+        : state(std::move(s)), stream(std::move(sock)), deadline(stream.get_executor()) {}
+    Refusal(std::shared_ptr<Server::State> s, tcp::socket&& sock, std::shared_ptr<ssl::context> c)
+        requires(kTls)
+        : state(std::move(s)),
+          context(std::move(c)),
+          stream(std::move(sock), *context),
+          deadline(stream.get_executor()) {}
     ~Refusal() { --state->refusing; }
+
+    tcp::socket& socket() { return beast::get_lowest_layer(stream); }
 
     void start() {
         deadline.expires_after(kRefusalTimeout);
-        deadline.async_wait([self = shared_from_this()](const error_code& ec) {
-            if (!ec) self->socket.close();
+        deadline.async_wait([self = this->shared_from_this()](const error_code& ec) {
+            if (!ec) self->socket().close();
         });
-        asio::async_write(socket, asio::buffer(kRefusal.data(), kRefusal.size()),
-                          [self = shared_from_this()](const error_code& ec, std::size_t) {
+        if constexpr (kTls) {
+            stream.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](const error_code& ec) {
+                if (ec) return self->finish();
+                self->answer();
+            });
+        } else {
+            answer();
+        }
+    }
+
+    void answer() {
+        asio::async_write(stream, asio::buffer(kRefusal.data(), kRefusal.size()),
+                          [self = this->shared_from_this()](const error_code& ec, std::size_t) {
                               if (ec) return self->finish();
                               error_code ignored;
-                              self->socket.shutdown(tcp::socket::shutdown_send, ignored);
+                              self->socket().shutdown(tcp::socket::shutdown_send, ignored);
                               self->drain();
                           });
     }
 
+    // Below TLS: what still arrives is only discarded.
     void drain() {
-        socket.async_read_some(asio::buffer(scratch), [self = shared_from_this()](const error_code& ec, std::size_t) {
-            if (ec) return self->finish();
-            self->drain();
-        });
+        socket().async_read_some(asio::buffer(scratch),
+                                 [self = this->shared_from_this()](const error_code& ec, std::size_t) {
+                                     if (ec) return self->finish();
+                                     self->drain();
+                                 });
     }
 
     void finish() {
         deadline.cancel();
         error_code ignored;
-        socket.close(ignored);
+        socket().close(ignored);
     }
 
     std::shared_ptr<Server::State> state;
-    tcp::socket socket;
+    std::shared_ptr<ssl::context> context;  // TLS only: outlives the stream
+    Stream stream;
     asio::steady_timer deadline;
     char scratch[512];
 };
+
+void refuse(const std::shared_ptr<Server::State>& state, tcp::socket&& socket) {
+    if (auto context = state->tls_context())
+        std::make_shared<Refusal<tls_stream>>(state, std::move(socket), std::move(context))->start();
+    else
+        std::make_shared<Refusal<tcp::socket>>(state, std::move(socket))->start();
+}
 
 bool out_of_resources(const error_code& ec) {
     return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
@@ -114,11 +156,12 @@ void on_accept(const std::shared_ptr<Server::State>& state, const error_code& ec
                            "Connections refused because max_connections were open.");
         if (state->refusing.load() < kMaxRefusing) {
             ++state->refusing;
-            std::make_shared<Refusal>(state, std::move(socket))->start();
+            refuse(state, std::move(socket));
         }
     } else {
         ++state->active;
-        start_session(state, std::move(socket));
+        if (auto context = state->tls_context()) start_tls_session(state, std::move(socket), std::move(context));
+        else start_session(state, std::move(socket));
     }
     do_accept(state);
 }
@@ -144,6 +187,11 @@ Server::State::State(asio::io_context& io, ServerOptions opts, const Router& r, 
 
 void Server::State::connection_closed() {
     if (active.fetch_sub(1) == 1) maybe_done();
+}
+
+std::shared_ptr<ssl::context> Server::State::tls_context() {
+    std::lock_guard lock(tls_mutex);
+    return tls;
 }
 
 void Server::State::maybe_done() {
@@ -188,6 +236,7 @@ std::uint16_t Server::start() {
     auto& acceptor = state_->acceptor;
     tcp::endpoint endpoint(address, opts.port);
     if (state_->started) throw std::logic_error("http server started twice");
+    if (opts.tls) state_->tls = make_tls_context(*opts.tls);  // before binding: a bad file leaves no socket behind
     state_->started = true;
     acceptor.open(endpoint.protocol(), ec);
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -199,7 +248,7 @@ std::uint16_t Server::start() {
         throw std::runtime_error("http listen on " + where + ": " + ec.message());
     }
     std::uint16_t port = acceptor.local_endpoint(ec).port();
-    spdlog::info("http: listening on {}", endpoint_name(opts.address, port));
+    spdlog::info("http: listening on {}://{}", opts.tls ? "https" : "http", endpoint_name(opts.address, port));
     asio::post(state_->strand, [state = state_] { do_accept(state); });
     return port;
 }
@@ -221,5 +270,15 @@ void Server::shutdown(std::function<void()> done) {
 }
 
 std::size_t Server::active_connections() const { return state_->active.load(); }
+
+void Server::reload_tls() {
+    const auto& files = state_->options.tls;
+    if (!files) throw TlsError("TLS is not configured (listen.tls): nothing to reload");
+    auto context = make_tls_context(*files);  // throws before anything is replaced
+    std::lock_guard lock(state_->tls_mutex);
+    state_->tls = std::move(context);
+}
+
+bool Server::tls() const { return state_->options.tls.has_value(); }
 
 }  // namespace hindsight::http

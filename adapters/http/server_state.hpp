@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -16,7 +17,7 @@
 
 namespace hindsight::http {
 
-class Session;
+class SessionBase;
 
 struct Server::State : std::enable_shared_from_this<Server::State> {
     State(boost::asio::io_context& ioc, ServerOptions options, const Router& router, Metrics& metrics);
@@ -25,6 +26,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     void connection_closed();
     // Calls `done` (on the loop) if shutting down and no connection is left.
     void maybe_done();
+    // The TLS settings new connections get (null without TLS).
+    std::shared_ptr<boost::asio::ssl::context> tls_context();
 
     boost::asio::io_context& ioc;
     const ServerOptions options;
@@ -42,8 +45,12 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     std::atomic<bool> shutting_down{false};
 
     std::mutex mutex;  // sessions, done
-    std::unordered_set<Session*> sessions;
+    std::unordered_set<SessionBase*> sessions;
     std::function<void()> done;
+
+    // Replaced whole by a reload; each TLS session holds the one it started with.
+    std::mutex tls_mutex;
+    std::shared_ptr<boost::asio::ssl::context> tls;
 
     // Warnings a hostile or broken client could trigger at will.
     LogLimiter client_errors_log;

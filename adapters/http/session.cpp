@@ -8,18 +8,22 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 namespace hindsight::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -38,7 +42,8 @@ bool expected_close(const beast::error_code& ec) {
     return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
            ec == asio::error::operation_aborted || ec == beast::error::timeout ||
            ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-           ec == asio::error::not_connected || ec == asio::error::bad_descriptor;
+           ec == asio::error::not_connected || ec == asio::error::bad_descriptor ||
+           ec == ssl::error::stream_truncated;  // a TLS peer that hung up without close_notify
 }
 
 bool is_parse_error(const beast::error_code& ec) {
@@ -67,38 +72,94 @@ std::string endpoint_text(const tcp::socket& socket) {
 
 }  // namespace
 
-class Session : public std::enable_shared_from_this<Session> {
+// What graceful shutdown needs from a session, whatever its stream.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+public:
+    virtual ~SessionBase() = default;
+    virtual void begin_shutdown() = 0;
+};
+
+namespace {
+
+// One connection over plain TCP (beast::tcp_stream) or TLS (tls_stream).
+// Both share every step; only the handshake and the final close differ.
+template <class Stream>
+class Session : public SessionBase {
+    static constexpr bool kTls = std::is_same_v<Stream, tls_stream>;
+
 public:
     Session(std::shared_ptr<Server::State> state, tcp::socket&& socket)
+        requires(!kTls)
         : state_(std::move(state)), stream_(std::move(socket)), handler_timer_(stream_.get_executor()) {
-        request_.remote = endpoint_text(stream_.socket());
-        beast::error_code ec;
-        stream_.socket().set_option(tcp::no_delay(true), ec);  // responses are written whole: no need to batch
-        std::lock_guard lock(state_->mutex);
-        state_->sessions.insert(this);
+        init();
+    }
+    Session(std::shared_ptr<Server::State> state, tcp::socket&& socket, std::shared_ptr<ssl::context> context)
+        requires(kTls)
+        : state_(std::move(state)),
+          context_(std::move(context)),
+          stream_(std::move(socket), *context_),
+          handler_timer_(stream_.get_executor()) {
+        init();
     }
 
-    ~Session() {
+    ~Session() override {
         if (!closed_) state_->connection_closed();
         std::lock_guard lock(state_->mutex);
         state_->sessions.erase(this);
     }
 
     void start() {
-        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->next_request(true); });
+        asio::dispatch(stream_.get_executor(), [self = shared()] {
+            if constexpr (kTls) self->handshake();
+            else self->next_request(true);
+        });
     }
 
-    void begin_shutdown() {
-        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    void begin_shutdown() override {
+        asio::dispatch(stream_.get_executor(), [self = shared()] {
             self->shutting_down_ = true;
             // Nothing in flight: close now. A request being received, handled or
             // answered finishes first, then the connection closes.
-            if (self->phase_ == Phase::idle || self->phase_ == Phase::header) self->stream_.cancel();
+            if (self->phase_ == Phase::idle || self->phase_ == Phase::header) self->tcp().cancel();
         });
     }
 
 private:
     enum class Phase { idle, header, body, handling, writing, closing };
+
+    void init() {
+        request_.remote = endpoint_text(tcp().socket());
+        beast::error_code ec;
+        tcp().socket().set_option(tcp::no_delay(true), ec);  // responses are written whole: no need to batch
+        std::lock_guard lock(state_->mutex);
+        state_->sessions.insert(this);
+    }
+
+    std::shared_ptr<Session> shared() { return std::static_pointer_cast<Session>(shared_from_this()); }
+    // The TCP stream under the TLS layer (or the stream itself): deadlines,
+    // cancel and close apply there.
+    beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+    // --- TLS
+
+    // Counts as receiving the header: a client that never finishes the
+    // handshake is closed after header_timeout, like one that never sends one.
+    void handshake() {
+        phase_ = Phase::header;
+        tcp().expires_after(state_->options.header_timeout);
+        stream_.async_handshake(ssl::stream_base::server, [self = shared()](const beast::error_code& ec) {
+            if (!ec) return self->next_request(true);
+            if (self->shutting_down_ && ec == asio::error::operation_aborted) return self->close_now();
+            if (ec == beast::error::timeout)
+                self->warn_client("TLS handshake not completed within the header timeout from {}",
+                                  self->request_.remote);
+            else if (expected_close(ec))
+                spdlog::debug("http TLS handshake {}: {}", self->request_.remote, ec.message());
+            else
+                self->warn_client("TLS handshake from {} failed: {}", self->request_.remote, ec.message());
+            self->close_now();
+        });
+    }
 
     // --- reading
 
@@ -113,9 +174,9 @@ private:
         // connection may idle (idle timeout) before the header clock starts.
         if (first || buffer_.size() > 0) return read_header();
         phase_ = Phase::idle;
-        stream_.expires_after(state_->options.idle_timeout);
+        tcp().expires_after(state_->options.idle_timeout);
         stream_.async_read_some(buffer_.prepare(kReadChunk),
-                                [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
+                                [self = shared()](const beast::error_code& ec, std::size_t n) {
                                     self->buffer_.commit(n);
                                     if (ec) return self->on_read_error(ec);
                                     self->read_header();
@@ -124,9 +185,9 @@ private:
 
     void read_header() {
         phase_ = Phase::header;
-        stream_.expires_after(state_->options.header_timeout);
+        tcp().expires_after(state_->options.header_timeout);
         bhttp::async_read_header(stream_, buffer_, *parser_,
-                                 [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+                                 [self = shared()](const beast::error_code& ec, std::size_t) {
                                      self->on_header(ec);
                                  });
     }
@@ -140,9 +201,9 @@ private:
         if (iequals(expect, "100-continue")) {
             // The client waits for this before sending the body (curl does for large bodies).
             phase_ = Phase::body;
-            stream_.expires_after(state_->options.body_timeout);
+            tcp().expires_after(state_->options.body_timeout);
             asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                              [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+                              [self = shared()](const beast::error_code& ec, std::size_t) {
                                   if (ec) {
                                       self->fail(ec, "write 100-continue");
                                       return self->close_now();
@@ -156,9 +217,9 @@ private:
 
     void read_body() {
         phase_ = Phase::body;
-        stream_.expires_after(state_->options.body_timeout);
+        tcp().expires_after(state_->options.body_timeout);
         bhttp::async_read(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+                          [self = shared()](const beast::error_code& ec, std::size_t) {
                               if (ec) return self->on_read_error(ec);
                               self->handle();
                           });
@@ -229,7 +290,7 @@ private:
         // responder holds the session weakly: the pending handler timer keeps
         // it alive meanwhile, and a responder kept past the connection (or past
         // the event loop) must not keep sockets and timers alive with it.
-        Responder respond = [weak = weak_from_this(), seq](Response response) {
+        Responder respond = [weak = std::weak_ptr<Session>(shared()), seq](Response response) {
             auto self = weak.lock();
             if (!self) return;
             auto ex = self->stream_.get_executor();
@@ -246,7 +307,7 @@ private:
         if (awaiting_ && seq_ == seq) {
             timer_armed_ = true;
             handler_timer_.expires_after(state_->options.handler_timeout);
-            handler_timer_.async_wait([self = shared_from_this(), seq](const beast::error_code& ec) {
+            handler_timer_.async_wait([self = shared(), seq](const beast::error_code& ec) {
                 if (!ec) self->on_handler_timeout(seq);
             });
         }
@@ -306,9 +367,9 @@ private:
         res_.body() = std::move(response.body);
         res_.keep_alive(keep);
         res_.prepare_payload();
-        stream_.expires_after(state_->options.body_timeout);
+        tcp().expires_after(state_->options.body_timeout);
         bhttp::async_write(stream_, res_,
-                           [self = shared_from_this(), keep](const beast::error_code& ec, std::size_t) {
+                           [self = shared(), keep](const beast::error_code& ec, std::size_t) {
                                self->on_write(ec, keep);
                            });
     }
@@ -322,9 +383,10 @@ private:
         }
         if (keep && !shutting_down_) return next_request(false);
         if (discard_input_) return linger_close();
+        if constexpr (kTls) return tls_close();
         // A complete exchange leaves nothing unread: a plain close is clean.
         beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
         close_now();
     }
 
@@ -337,19 +399,31 @@ private:
     void linger_close() {
         phase_ = Phase::closing;
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
         if (ec) return close_now();
         buffer_.clear();
-        stream_.expires_after(kLingerTimeout);
+        tcp().expires_after(kLingerTimeout);
         linger();
     }
 
+    // Below TLS on purpose: after the half-close the records are only discarded.
     void linger() {
-        stream_.async_read_some(buffer_.prepare(kReadChunk),
-                                [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+        tcp().async_read_some(buffer_.prepare(kReadChunk),
+                                [self = shared()](const beast::error_code& ec, std::size_t) {
                                     if (ec) return self->close_now();
                                     self->linger();
                                 });
+    }
+
+    // The end of a complete exchange over TLS: close_notify (so the client can
+    // tell the close from a truncation), waiting for the peer's at most
+    // kLingerTimeout, then the socket closes whatever the outcome.
+    void tls_close()
+        requires(kTls)
+    {
+        phase_ = Phase::closing;
+        tcp().expires_after(kLingerTimeout);
+        stream_.async_shutdown([self = shared()](const beast::error_code&) { self->close_now(); });
     }
 
     void close_now() {
@@ -361,8 +435,8 @@ private:
             handler_timer_.cancel();
         }
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        stream_.close();
+        tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+        tcp().close();
         state_->connection_closed();
     }
 
@@ -380,10 +454,9 @@ private:
         else spdlog::warn("http {}", line);
     }
 
-    friend void shut_down_sessions(Server::State& state);
-
     std::shared_ptr<Server::State> state_;
-    beast::tcp_stream stream_;
+    std::shared_ptr<ssl::context> context_;  // TLS only: outlives stream_, a reload does not touch it
+    Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     bhttp::response<bhttp::string_body> res_;
@@ -402,12 +475,19 @@ private:
     bool closed_ = false;
 };
 
+}  // namespace
+
 void start_session(const std::shared_ptr<Server::State>& state, tcp::socket socket) {
-    std::make_shared<Session>(state, std::move(socket))->start();
+    std::make_shared<Session<beast::tcp_stream>>(state, std::move(socket))->start();
+}
+
+void start_tls_session(const std::shared_ptr<Server::State>& state, tcp::socket socket,
+                       std::shared_ptr<ssl::context> context) {
+    std::make_shared<Session<tls_stream>>(state, std::move(socket), std::move(context))->start();
 }
 
 void shut_down_sessions(Server::State& state) {
-    std::vector<std::shared_ptr<Session>> sessions;
+    std::vector<std::shared_ptr<SessionBase>> sessions;
     {
         std::lock_guard lock(state.mutex);
         sessions.reserve(state.sessions.size());

@@ -268,6 +268,10 @@ int cmd_serve(int argc, char** argv) {
     try {
         Service service(*cfg);
         return service.run();
+    } catch (const config::ConfigError& e) {
+        // Found only when serving starts, e.g. certificate files that cannot be used.
+        spdlog::critical("serve: invalid configuration: {}", e.what());
+        return 2;
     } catch (const std::exception& e) {
         spdlog::critical("serve: {}", e.what());
         return 1;

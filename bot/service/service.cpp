@@ -63,7 +63,24 @@ struct Service::Parts {
     std::atomic<bool> stopping{false};
 };
 
-Service::Service(config::Config config) : parts_(std::make_unique<Parts>(std::move(config))) {}
+namespace {
+
+// Before the database is opened: a configuration error leaves nothing behind.
+config::Config with_usable_tls_files(config::Config config) {
+    if (config.listen.tls) {
+        try {
+            http::check_tls_files({config.listen.tls->cert, config.listen.tls->key});
+        } catch (const http::TlsError& e) {
+            throw config::ConfigError(e.what());
+        }
+    }
+    return config;
+}
+
+}  // namespace
+
+Service::Service(config::Config config)
+    : parts_(std::make_unique<Parts>(with_usable_tls_files(std::move(config)))) {}
 
 Service::~Service() = default;
 
@@ -117,6 +134,20 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
         spdlog::info("received signal {}", signo);
         stop();
     });
+    // SIGHUP (`systemctl reload`) swaps in renewed certificate files; without
+    // TLS there is nothing to reload, and it must not end the process either.
+    p.loop.on_reload_signal([&p] {
+        if (!p.server || !p.server->tls()) {
+            spdlog::info("SIGHUP: no listen.tls configured, nothing to reload");
+            return;
+        }
+        try {
+            p.server->reload_tls();
+            spdlog::info("SIGHUP: TLS certificate reloaded from {} (new connections use it)", p.cfg.listen.tls->cert);
+        } catch (const http::TlsError& e) {
+            spdlog::error("SIGHUP: TLS reload failed, still serving the previous certificate: {}", e.what());
+        }
+    });
 
     http::ServerOptions options;
     options.address = cfg.listen.address;
@@ -126,8 +157,15 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
     options.body_timeout = to_ms(cfg.listen.body_timeout_s);
     options.idle_timeout = to_ms(cfg.listen.idle_timeout_s);
     options.max_connections = cfg.listen.max_connections;
+    if (cfg.listen.tls) options.tls = http::TlsFiles{cfg.listen.tls->cert, cfg.listen.tls->key};
     p.server = std::make_unique<http::Server>(p.loop, options, p.router, p.metrics);
-    auto port = p.server->start();
+    std::uint16_t port = 0;
+    try {
+        port = p.server->start();
+    } catch (const http::TlsError& e) {
+        // Unusable certificate files are a configuration problem (exit code 2), not a crash.
+        throw config::ConfigError(e.what());
+    }
 
     p.delivery.start();
     auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.bot.reminders.check_interval);
@@ -149,8 +187,8 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
                              });
     });
 
-    spdlog::info("hindsight {} listening on {}:{} (database {})", version_string(), cfg.listen.address, port,
-                 cfg.storage_path);
+    spdlog::info("hindsight {} listening on {}://{}:{} (database {})", version_string(),
+                 cfg.listen.tls ? "https" : "http", cfg.listen.address, port, cfg.storage_path);
     if (on_ready) on_ready(port);
     p.loop.run();
     p.delivery.stop();

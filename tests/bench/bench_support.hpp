@@ -205,7 +205,7 @@ public:
     // Reads the child's output until the listening line; throws with what
     // it said when it exits or stays silent for `timeout`.
     std::uint16_t wait_for_port(std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
-        static const std::regex listening(R"(listening on [0-9.]+:([0-9]+))");
+        static const std::regex listening(R"(listening on (?:https?://)?[0-9.]+:([0-9]+))");
         auto deadline = clock::now() + timeout;
         while (clock::now() < deadline) {
             pollfd p{out_, POLLIN, 0};

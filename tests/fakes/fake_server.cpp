@@ -1,5 +1,7 @@
 #include "tests/fakes/fake_server.hpp"
 
+#include "tests/support/test_certificate.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,11 +9,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -48,86 +45,6 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
-}
-
-// ---- a self-signed certificate made at test start (no key material on disk
-// beyond the public certificate the client is told to trust)
-
-template <class T, void (*Free)(T*)>
-struct OsslDeleter {
-    void operator()(T* p) const { Free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, OsslDeleter<EVP_PKEY, EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, OsslDeleter<X509, X509_free>>;
-using BioPtr = std::unique_ptr<BIO, OsslDeleter<BIO, BIO_free_all>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, OsslDeleter<X509_EXTENSION, X509_EXTENSION_free>>;
-
-void check(bool ok, const char* step) {
-    if (!ok) throw std::runtime_error(std::string("fake server certificate: ") + step);
-}
-
-std::string bio_text(BIO* bio) {
-    char* data = nullptr;
-    long len = BIO_get_mem_data(bio, &data);
-    return std::string(data, static_cast<std::size_t>(len));
-}
-
-struct Certificate {
-    std::string cert_pem;
-    std::string key_pem;
-};
-
-Certificate make_certificate(const FakeServer::Options& options) {
-    PkeyPtr key(EVP_EC_gen("P-256"));
-    check(key != nullptr, "key generation");
-
-    X509Ptr cert(X509_new());
-    check(cert != nullptr, "X509_new");
-    X509_set_version(cert.get(), 2);
-    std::random_device rd;
-    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), static_cast<long>(rd() & 0x7fffffff));
-    X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
-    check(X509_set_pubkey(cert.get(), key.get()) == 1, "set pubkey");
-
-    std::string cn = options.cert_dns_names.empty() ? "hindsight test" : options.cert_dns_names[0];
-    X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-    X509_set_issuer_name(cert.get(), name);
-
-    std::string san;
-    for (const auto& dns : options.cert_dns_names) san += (san.empty() ? "" : ",") + ("DNS:" + dns);
-    if (options.cert_loopback_ip) san += (san.empty() ? "" : ",") + std::string("IP:127.0.0.1");
-
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-    // Its own trust anchor: the client trusts this one certificate via ca_file.
-    std::vector<std::pair<int, std::string>> extensions = {
-        {NID_basic_constraints, "critical,CA:TRUE"},
-        {NID_key_usage, "critical,digitalSignature,keyCertSign"},
-        {NID_ext_key_usage, "serverAuth"},
-        {NID_subject_key_identifier, "hash"},
-    };
-    if (!san.empty()) extensions.emplace_back(NID_subject_alt_name, san);
-    for (const auto& [nid, value] : extensions) {
-        ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
-        check(ext != nullptr, "extension");
-        check(X509_add_ext(cert.get(), ext.get(), -1) == 1, "add extension");
-    }
-    check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "sign");
-
-    Certificate out;
-    BioPtr cert_bio(BIO_new(BIO_s_mem()));
-    check(PEM_write_bio_X509(cert_bio.get(), cert.get()) == 1, "write certificate");
-    out.cert_pem = bio_text(cert_bio.get());
-    BioPtr key_bio(BIO_new(BIO_s_mem()));
-    check(PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
-                                   nullptr) == 1,
-          "write key");
-    out.key_pem = bio_text(key_bio.get());
-    return out;
 }
 
 }  // namespace
@@ -329,7 +246,7 @@ struct FakeServer::Impl {
     tcp::acceptor acceptor{ioc};
     std::thread thread;
     unsigned short port = 0;
-    Certificate certificate;
+    test::TestCertificate certificate;
     std::string ca_path;
 
     void accept();
@@ -357,7 +274,10 @@ FakeServer::FakeServer() : FakeServer(Options{}) {}
 FakeServer::FakeServer(Options options) : impl_(std::make_unique<Impl>()) {
     impl_->options = std::move(options);
     if (impl_->options.tls) {
-        impl_->certificate = make_certificate(impl_->options);
+        test::CertificateOptions cert;
+        cert.dns_names = impl_->options.cert_dns_names;
+        cert.loopback_ip = impl_->options.cert_loopback_ip;
+        impl_->certificate = test::make_test_certificate(cert);
         impl_->tls.emplace(ssl::context::tls_server);
         impl_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 |

@@ -117,7 +117,7 @@ struct Hostile {
                 auto err = process->err();
                 // The service's own line comes last in startup, after the signal
                 // handlers: the http layer's earlier "listening" line is too soon.
-                static const std::regex re("hindsight .* listening on 127\\.0\\.0\\.1:([0-9]+)");
+                static const std::regex re("hindsight .* listening on (?:https?://)?127\\.0\\.0\\.1:([0-9]+)");
                 if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
                 return port != 0;
             },

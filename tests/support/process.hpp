@@ -103,11 +103,11 @@ private:
     std::optional<int> status_;
 };
 
-// Waits for `hindsight serve`'s "listening on 127.0.0.1:PORT" log line and
+// Waits for `hindsight serve`'s "listening on [http(s)://]127.0.0.1:PORT" log line and
 // returns the port (the tests configure port 0: an ephemeral one).
 inline std::optional<int> listening_port(const ChildProcess& serve,
                                          std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
-    static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
+    static const std::regex re("listening on (?:https?://)?127\\.0\\.0\\.1:([0-9]+)");
     std::optional<int> port;
     wait_until(
         [&] {

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <csignal>
 #include <thread>
 
@@ -135,4 +136,36 @@ TEST_CASE("event loop: SIGTERM calls the shutdown handlers on the loop with the 
     CHECK(signo == SIGTERM);
     CHECK(on_loop);
     CHECK(second.wait_for_count(1));  // every registered handler hears the one signal
+}
+
+TEST_CASE("event loop: every SIGHUP calls the reload handler on the loop, and the process lives on") {
+    Running running(1);
+    Signal got;
+    std::atomic<bool> on_loop{false};
+    auto caller = std::this_thread::get_id();
+    running.loop.on_reload_signal([&] { got.notify([&] { on_loop = std::this_thread::get_id() != caller; }); });
+    std::raise(SIGHUP);  // the default action would end the test process
+    REQUIRE(got.wait_for_count(1));
+    CHECK(on_loop);
+    std::raise(SIGHUP);
+    CHECK(got.wait_for_count(2));  // waited for again after each signal
+
+    Signal replaced;
+    running.loop.on_reload_signal([&] { replaced.notify(); });
+    std::raise(SIGHUP);
+    CHECK(replaced.wait_for_count(1));
+    CHECK(got.count() == 2);
+}
+
+TEST_CASE("event loop: a throwing reload handler is logged and SIGHUP keeps working") {
+    Running running(1);
+    Signal got;
+    running.loop.on_reload_signal([&] {
+        got.notify();
+        throw std::runtime_error("reload broke");
+    });
+    std::raise(SIGHUP);
+    REQUIRE(got.wait_for_count(1));
+    std::raise(SIGHUP);
+    CHECK(got.wait_for_count(2));
 }

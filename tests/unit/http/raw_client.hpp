@@ -46,6 +46,43 @@ struct RawResponse {
     }
 };
 
+// Takes one complete response (status line, headers, Content-Length body)
+// off the front of `buffer`. `complete` stays false while more bytes are
+// needed; a complete but unparsable head gives nullopt.
+inline std::optional<RawResponse> take_response(std::string& buffer, bool& complete) {
+    complete = false;
+    auto header_end = buffer.find("\r\n\r\n");
+    if (header_end == std::string::npos) return std::nullopt;
+    RawResponse r;
+    std::string_view head(buffer.data(), header_end);
+    auto line_end = head.find("\r\n");
+    auto status_line = head.substr(0, line_end);
+    auto space = status_line.find(' ');
+    if (space == std::string_view::npos) {
+        complete = true;
+        return std::nullopt;
+    }
+    r.status = std::stoi(std::string(status_line.substr(space + 1, 3)));
+    while (line_end != std::string_view::npos) {
+        head.remove_prefix(line_end + 2);
+        line_end = head.find("\r\n");
+        auto line = head.substr(0, line_end);
+        auto colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        auto value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        r.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    }
+    std::size_t length = 0;
+    if (auto cl = r.header("Content-Length")) length = std::stoul(*cl);
+    std::size_t total = header_end + 4 + length;
+    if (buffer.size() < total) return std::nullopt;
+    r.body = buffer.substr(header_end + 4, length);
+    buffer.erase(0, total);
+    complete = true;
+    return r;
+}
+
 class RawClient {
 public:
     explicit RawClient(std::uint16_t port) {
@@ -81,34 +118,12 @@ public:
     // the connection closes or nothing complete arrives within `timeout`.
     std::optional<RawResponse> read_response(std::chrono::milliseconds timeout = 5s) {
         auto deadline = std::chrono::steady_clock::now() + timeout;
-        std::size_t header_end;
-        while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos)
+        for (;;) {
+            bool complete = false;
+            auto r = take_response(buffer_, complete);
+            if (complete) return r;
             if (!fill(deadline)) return std::nullopt;
-        RawResponse r;
-        std::string_view head(buffer_.data(), header_end);
-        auto line_end = head.find("\r\n");
-        auto status_line = head.substr(0, line_end);
-        auto space = status_line.find(' ');
-        if (space == std::string_view::npos) return std::nullopt;
-        r.status = std::stoi(std::string(status_line.substr(space + 1, 3)));
-        while (line_end != std::string_view::npos) {
-            head.remove_prefix(line_end + 2);
-            line_end = head.find("\r\n");
-            auto line = head.substr(0, line_end);
-            auto colon = line.find(':');
-            if (colon == std::string_view::npos) continue;
-            auto value = line.substr(colon + 1);
-            while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-            r.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
         }
-        std::size_t length = 0;
-        if (auto cl = r.header("Content-Length")) length = std::stoul(*cl);
-        std::size_t total = header_end + 4 + length;
-        while (buffer_.size() < total)
-            if (!fill(deadline)) return std::nullopt;
-        r.body = buffer_.substr(header_end + 4, length);
-        buffer_.erase(0, total);
-        return r;
     }
 
     // True when the server closes the connection within `timeout` (bytes

@@ -46,7 +46,7 @@ string(CONCAT CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "Hindsight records the incident channel while an incident is open, drafts the\n"
     "timeline and the postmortem when it is closed, runs five whys and reminds\n"
     "action-item owners until their items are done. One HTTP service with an\n"
-    "SQLite database; put a TLS reverse proxy in front of it.")
+    "SQLite database; it serves HTTPS itself (listen.tls) or behind a reverse proxy.")
 set(HINDSIGHT_PACKAGE_MAINTAINER "Hindsight maintainers <hindsight@localhost>"
     CACHE STRING "Maintainer field of the Debian package")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${HINDSIGHT_PACKAGE_MAINTAINER}")

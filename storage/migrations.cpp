@@ -186,10 +186,22 @@ CREATE TRIGGER messages_count_delete AFTER DELETE ON messages WHEN OLD.deleted =
 END;
 )sql";
 
+// Version 4: the scheduler's meeting reminder (every tick) and GET /incidents
+// read every incident, drafted postmortems included, and every action item,
+// to find the few rows they need. These partial indexes hold only those rows:
+// closed incidents still waiting for their meeting reminder, by close time,
+// and open action items by incident (counted per incident by the list).
+constexpr const char* kAwaitingIndexes = R"sql(
+CREATE INDEX incidents_awaiting_meeting_reminder ON incidents (closed_at)
+    WHERE state = 'closed' AND meeting_at IS NULL AND meeting_reminded_at IS NULL;
+CREATE INDEX action_items_open_by_incident ON action_items (incident_id) WHERE state = 'open';
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
     {3, kMessageCounts},
+    {4, kAwaitingIndexes},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

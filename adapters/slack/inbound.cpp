@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <vector>
 
 namespace hindsight::slack {
 
@@ -159,6 +162,11 @@ public:
     bool end_array() { return close(); }
     bool parse_error(std::size_t, const std::string&, const json::exception&) { return false; }
 
+    // Whether the next key, or the next scalar value, would be kept: a
+    // dropped string need not be decoded, only checked.
+    bool wants_key() const { return skipping_ == 0; }
+    bool wants_value() const { return skipping_ == 0 && next_shape() != Shape::drop; }
+
 private:
     struct Open {
         json* container;
@@ -221,10 +229,275 @@ private:
     std::size_t skipping_ = 0;
 };
 
+// A strict JSON (RFC 8259) reader feeding a Sink with EventsBodyReader's
+// interface. It accepts exactly what nlohmann's parser accepts (UTF-8 checked
+// per RFC 3629 inside strings, escapes and surrogate pairs checked, no
+// comments, no trailing commas, nothing after the value but whitespace, an
+// optional leading byte order mark) and gives numbers the same types, but
+// copies kept strings in runs instead of byte by byte and does not decode
+// dropped ones: nlohmann's lexer appending every byte to its token was most
+// of an event's parse cost. Iterative, so deep nesting cannot exhaust the
+// stack.
+template <class Sink>
+class StrictJsonReader {
+public:
+    StrictJsonReader(std::string_view in, Sink& sink) : in_(in), sink_(sink) {}
+
+    bool read() {
+        if (in_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
+        bool need_value = true;
+        for (;;) {
+            if (need_value) {
+                skip_ws();
+                if (at_end()) return false;
+                const char c = in_[pos_];
+                if (c == '{' || c == '[') {
+                    ++pos_;
+                    const bool object = c == '{';
+                    object ? sink_.start_object(0) : sink_.start_array(0);
+                    open_.push_back(object);
+                    skip_ws();
+                    if (at_end()) return false;
+                    if (in_[pos_] == (object ? '}' : ']')) {
+                        ++pos_;
+                        close();
+                        need_value = false;
+                    } else if (object && !member_key()) {
+                        return false;
+                    }
+                    continue;
+                }
+                if (!scalar()) return false;
+                need_value = false;
+                continue;
+            }
+            skip_ws();
+            // nlohmann's lexer reads a NUL byte as the end of the input.
+            if (open_.empty()) return at_end() || in_[pos_] == '\0';
+            if (at_end()) return false;
+            const bool object = open_.back();
+            const char c = in_[pos_++];
+            if (c == (object ? '}' : ']')) {
+                close();
+                continue;
+            }
+            if (c != ',') return false;
+            if (object && !member_key()) return false;
+            need_value = true;
+        }
+    }
+
+private:
+    bool at_end() const { return pos_ >= in_.size(); }
+
+    void skip_ws() {
+        while (!at_end() && (in_[pos_] == ' ' || in_[pos_] == '\t' || in_[pos_] == '\n' || in_[pos_] == '\r')) ++pos_;
+    }
+
+    void close() {
+        open_.back() ? sink_.end_object() : sink_.end_array();
+        open_.pop_back();
+    }
+
+    // "key" ws ':' (the value follows).
+    bool member_key() {
+        skip_ws();
+        if (at_end() || in_[pos_] != '"') return false;
+        const bool keep = sink_.wants_key();
+        if (!string_body(keep)) return false;
+        if (keep) sink_.key(buffer_);
+        skip_ws();
+        if (at_end() || in_[pos_] != ':') return false;
+        ++pos_;
+        return true;
+    }
+
+    bool literal(std::string_view word) {
+        if (in_.substr(pos_, word.size()) != word) return false;
+        pos_ += word.size();
+        return true;
+    }
+
+    bool scalar() {
+        switch (in_[pos_]) {
+            case '"': {
+                const bool keep = sink_.wants_value();
+                if (!string_body(keep)) return false;
+                if (keep) sink_.string(buffer_);
+                return true;
+            }
+            case 't': return literal("true") && sink_.boolean(true);
+            case 'f': return literal("false") && sink_.boolean(false);
+            case 'n': return literal("null") && sink_.null();
+            default: return number();
+        }
+    }
+
+    bool digits() {
+        const auto start = pos_;
+        while (!at_end() && in_[pos_] >= '0' && in_[pos_] <= '9') ++pos_;
+        return pos_ > start;
+    }
+
+    bool number() {
+        const auto start = pos_;
+        if (in_[pos_] == '-') ++pos_;
+        if (at_end()) return false;
+        if (in_[pos_] == '0')
+            ++pos_;
+        else if (!digits())
+            return false;
+        bool integral = true;
+        if (!at_end() && in_[pos_] == '.') {
+            ++pos_;
+            if (!digits()) return false;
+            integral = false;
+        }
+        if (!at_end() && (in_[pos_] == 'e' || in_[pos_] == 'E')) {
+            ++pos_;
+            if (!at_end() && (in_[pos_] == '+' || in_[pos_] == '-')) ++pos_;
+            if (!digits()) return false;
+            integral = false;
+        }
+        const char* first = in_.data() + start;
+        const char* last = in_.data() + pos_;
+        // As nlohmann: integers that fit are signed (negative) or unsigned,
+        // anything else a double, and a double that overflows is an error
+        // wherever it is (hence converted even when dropped).
+        if (integral) {
+            if (*first == '-') {
+                json::number_integer_t v = 0;
+                auto [end, ec] = std::from_chars(first, last, v);
+                if (ec == std::errc{} && end == last) return !sink_.wants_value() || sink_.number_integer(v);
+            } else {
+                json::number_unsigned_t v = 0;
+                auto [end, ec] = std::from_chars(first, last, v);
+                if (ec == std::errc{} && end == last) return !sink_.wants_value() || sink_.number_unsigned(v);
+            }
+        }
+        const std::string text(first, last);
+        double v = 0;
+        if (std::from_chars(first, last, v).ec != std::errc{}) v = std::strtod(text.c_str(), nullptr);  // out of range
+        if (!std::isfinite(v)) return false;
+        return !sink_.wants_value() || sink_.number_float(v, text);
+    }
+
+    int hex4() {
+        if (in_.size() - pos_ < 4) return -1;
+        int v = 0;
+        for (int i = 0; i < 4; ++i) {
+            const char c = in_[pos_++];
+            v <<= 4;
+            if (c >= '0' && c <= '9') v |= c - '0';
+            else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+            else return -1;
+        }
+        return v;
+    }
+
+    void append_utf8(std::uint32_t cp) {
+        if (cp < 0x80) {
+            buffer_ += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            buffer_ += static_cast<char>(0xC0 | (cp >> 6));
+            buffer_ += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            buffer_ += static_cast<char>(0xE0 | (cp >> 12));
+            buffer_ += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            buffer_ += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            buffer_ += static_cast<char>(0xF0 | (cp >> 18));
+            buffer_ += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            buffer_ += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            buffer_ += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+    }
+
+    // One multi-byte UTF-8 sequence starting at pos_ (RFC 3629 table 3-7:
+    // no overlong forms, no surrogates, nothing above U+10FFFF).
+    bool utf8_sequence() {
+        const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(in_[pos_ + i]); };
+        const auto in = [&](std::size_t i, unsigned lo, unsigned hi) {
+            return pos_ + i < in_.size() && byte(i) >= lo && byte(i) <= hi;
+        };
+        const unsigned lead = byte(0);
+        std::size_t length = 0;
+        if (lead >= 0xC2 && lead <= 0xDF) length = in(1, 0x80, 0xBF) ? 2 : 0;
+        else if (lead == 0xE0) length = in(1, 0xA0, 0xBF) && in(2, 0x80, 0xBF) ? 3 : 0;
+        else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF)
+            length = in(1, 0x80, 0xBF) && in(2, 0x80, 0xBF) ? 3 : 0;
+        else if (lead == 0xED) length = in(1, 0x80, 0x9F) && in(2, 0x80, 0xBF) ? 3 : 0;
+        else if (lead == 0xF0) length = in(1, 0x90, 0xBF) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+        else if (lead >= 0xF1 && lead <= 0xF3)
+            length = in(1, 0x80, 0xBF) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+        else if (lead == 0xF4) length = in(1, 0x80, 0x8F) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+        pos_ += length;
+        return length != 0;
+    }
+
+    // From the opening quote to after the closing one; into buffer_ when kept.
+    bool string_body(bool keep) {
+        ++pos_;
+        buffer_.clear();
+        for (;;) {
+            const auto run_start = pos_;
+            while (!at_end()) {
+                const auto c = static_cast<unsigned char>(in_[pos_]);
+                if (c == '"' || c == '\\' || c < 0x20) break;
+                if (c < 0x80) {
+                    ++pos_;
+                } else if (!utf8_sequence()) {
+                    return false;
+                }
+            }
+            if (keep) buffer_.append(in_.data() + run_start, pos_ - run_start);
+            if (at_end()) return false;
+            const char c = in_[pos_++];
+            if (c == '"') return true;
+            if (c != '\\') return false;  // a control character
+            if (at_end()) return false;
+            const char e = in_[pos_++];
+            char plain = 0;
+            switch (e) {
+                case '"': plain = '"'; break;
+                case '\\': plain = '\\'; break;
+                case '/': plain = '/'; break;
+                case 'b': plain = '\b'; break;
+                case 'f': plain = '\f'; break;
+                case 'n': plain = '\n'; break;
+                case 'r': plain = '\r'; break;
+                case 't': plain = '\t'; break;
+                case 'u': {
+                    int cp = hex4();
+                    if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) return false;
+                    if (cp >= 0xD800 && cp <= 0xDBFF) {
+                        if (in_.substr(pos_, 2) != "\\u") return false;
+                        pos_ += 2;
+                        const int low = hex4();
+                        if (low < 0xDC00 || low > 0xDFFF) return false;
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    }
+                    if (keep) append_utf8(static_cast<std::uint32_t>(cp));
+                    continue;
+                }
+                default: return false;
+            }
+            if (keep) buffer_ += plain;
+        }
+    }
+
+    std::string_view in_;
+    std::size_t pos_ = 0;
+    Sink& sink_;
+    std::vector<bool> open_;  // true: object
+    std::string buffer_;
+};
+
 // The pruned DOM, or a discarded value when the body is not valid JSON.
 json read_events_body(std::string_view body) {
     EventsBodyReader reader;
-    if (!json::sax_parse(body, &reader)) return json(json::value_t::discarded);
+    if (!StrictJsonReader<EventsBodyReader>(body, reader).read()) return json(json::value_t::discarded);
     return reader.take();
 }
 

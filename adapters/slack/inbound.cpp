@@ -69,12 +69,11 @@ std::string user_name_of(const json& event) {
 // ---- the Events API body, read into a DOM of only the members parse_events
 // and its helpers read. A message event is ~600 bytes of which the bot uses a
 // tenth; building the whole DOM (blocks, authorizations' extra fields,
-// attachments, bot_profile, ...) was a large part of an event's cost on the
-// I/O threads. The whole body is still checked (StrictJsonReader below, as
-// strict as nlohmann's parser), so what is valid JSON is unchanged; a kept
-// member holding a container the readers do not descend into keeps its kind
-// (an empty object or array), so "wrong type reads as absent" and `has`
-// behave as on the full DOM.
+// attachments, bot_profile, ...) was most of the cost of an event on the I/O
+// threads. nlohmann's own lexer still checks the whole body, so what is valid
+// JSON is unchanged; a kept member holding a container the reader does not
+// descend into keeps its kind (an empty object or array), so "wrong type
+// reads as absent" and `has` behave as on the full DOM.
 
 // Where a value sits, by what the readers do with it.
 enum class Shape {
@@ -131,10 +130,9 @@ Shape member_shape(Shape parent, std::string_view key) {
 
 Shape element_shape(Shape parent) { return parent == Shape::authorizations ? Shape::authorization : Shape::drop; }
 
-// Builds that DOM from the reader's events (named as in nlohmann's SAX
-// interface). Values arrive in document order; `stack_`
-// holds the open containers that are kept, `skipping_` counts the open ones
-// that are not.
+// nlohmann SAX handler building that DOM. Values arrive in document order;
+// `stack_` holds the open containers that are kept, `skipping_` counts the
+// open ones that are not.
 class EventsBodyReader {
 public:
     using string_t = json::string_t;
@@ -150,6 +148,7 @@ public:
         if (skipping_ == 0 && next_shape() != Shape::drop) place(json(std::move(v)));
         return true;
     }
+    bool binary(json::binary_t&) { return value(nullptr); }  // JSON text has no binary values
     bool key(string_t& k) {
         if (skipping_ == 0) {
             key_shape_ = member_shape(stack_.back().shape, k);
@@ -161,6 +160,7 @@ public:
     bool start_array(std::size_t) { return open(json::value_t::array); }
     bool end_object() { return close(); }
     bool end_array() { return close(); }
+    bool parse_error(std::size_t, const std::string&, const json::exception&) { return false; }
 
     // Whether the next key, or the next scalar value, would be kept: a
     // dropped string need not be decoded, only checked.

@@ -25,36 +25,10 @@ constexpr const char* kDead =
 constexpr const char* kPendingCount = "SELECT count(*) FROM outbox WHERE state = 'pending'";
 constexpr const char* kDeadCount = "SELECT count(*) FROM outbox WHERE state = 'dead'";
 
-// A JSON string. Labels, actions and values are the bot's own ASCII ("Done",
-// "snooze", "A-12"), copied as they are; anything else goes through
-// nlohmann's escaping, and its refusal of invalid UTF-8.
-void append_json_string(std::string& out, const std::string& s) {
-    for (unsigned char c : s)
-        if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') {
-            out += nlohmann::json(s).dump();
-            return;
-        }
-    out += '"';
-    out += s;
-    out += '"';
-}
-
-// The array nlohmann would dump (keys in its std::map order), written
-// directly: building the DOM was a tenth of a reminder scan.
 std::string buttons_json(const std::vector<OutboundButton>& buttons) {
-    std::string out = "[";
-    for (const auto& b : buttons) {
-        if (out.size() > 1) out += ',';
-        out += "{\"action\":";
-        append_json_string(out, b.action);
-        out += ",\"label\":";
-        append_json_string(out, b.label);
-        out += ",\"value\":";
-        append_json_string(out, b.value);
-        out += '}';
-    }
-    out += ']';
-    return out;
+    auto list = nlohmann::json::array();
+    for (const auto& b : buttons) list.push_back({{"label", b.label}, {"action", b.action}, {"value", b.value}});
+    return list.dump();
 }
 
 std::vector<OutboundButton> buttons_from_json(const std::string& text) {

@@ -47,6 +47,10 @@ public:
     std::optional<Incident> find_incident(std::int64_t id) override { return store_.find_incident(id); }
     std::optional<Incident> latest_incident(const ChannelRef& w) override { return store_.latest_incident(w); }
     std::vector<Incident> list_incidents() override { return store_.list_incidents(); }
+    std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp closed_before) override {
+        return store_.incidents_awaiting_meeting_reminder(closed_before);
+    }
+    std::vector<IncidentSummary> incident_summaries() override { return store_.incident_summaries(); }
     bool insert_message(const RecordedMessage& m) override { return store_.insert_message(m); }
     bool edit_message(std::int64_t i, const std::string& m, const std::string& t, Timestamp at) override {
         return store_.edit_message(i, m, t, at);

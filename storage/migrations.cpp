@@ -186,10 +186,57 @@ CREATE TRIGGER messages_count_delete AFTER DELETE ON messages WHEN OLD.deleted =
 END;
 )sql";
 
+// Version 4: the scheduler's meeting reminder (every tick) and GET /incidents
+// read every incident, drafted postmortems included, and every action item,
+// to find the few rows they need. These partial indexes hold only those rows:
+// closed incidents still waiting for their meeting reminder, by close time,
+// and open action items by incident (counted per incident by the list).
+constexpr const char* kAwaitingIndexes = R"sql(
+CREATE INDEX incidents_awaiting_meeting_reminder ON incidents (closed_at)
+    WHERE state = 'closed' AND meeting_at IS NULL AND meeting_reminded_at IS NULL;
+CREATE INDEX action_items_open_by_incident ON action_items (incident_id) WHERE state = 'open';
+)sql";
+
+// Version 5: the outbox's CHECK (state IN ('pending', 'delivered', 'dead'))
+// made SQLite build a temporary index of the three values on every INSERT
+// (a list of more than two constants is looked up, not compared): about half
+// of an outbox insert's instructions. The same rule spelled as comparisons
+// costs nothing. SQLite cannot change a CHECK in place, so the table is
+// rebuilt (same columns and order, rows and ids kept), and its AUTOINCREMENT
+// high-water mark is carried over so no id is ever handed out twice.
+constexpr const char* kOutboxCheckAsComparisons = R"sql(
+CREATE TABLE outbox_v5 (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    platform        TEXT    NOT NULL,
+    team            TEXT    NOT NULL DEFAULT '',
+    channel         TEXT    NOT NULL DEFAULT '',
+    to_user         TEXT    NOT NULL DEFAULT '',
+    thread          TEXT    NOT NULL DEFAULT '',
+    text            TEXT    NOT NULL DEFAULT '',
+    response_url    TEXT    NOT NULL DEFAULT '',
+    ephemeral       INTEGER NOT NULL DEFAULT 0,
+    buttons         TEXT    NOT NULL DEFAULT '[]',
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    state           TEXT    NOT NULL CHECK (state = 'pending' OR state = 'delivered' OR state = 'dead'),
+    delivered_at    INTEGER,
+    last_error      TEXT    NOT NULL DEFAULT ''
+);
+INSERT INTO outbox_v5 SELECT * FROM outbox;
+DELETE FROM sqlite_sequence WHERE name = 'outbox_v5';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_v5', seq FROM sqlite_sequence WHERE name = 'outbox';
+DROP TABLE outbox;
+ALTER TABLE outbox_v5 RENAME TO outbox;
+CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
     {3, kMessageCounts},
+    {4, kAwaitingIndexes},
+    {5, kOutboxCheckAsComparisons},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

@@ -27,6 +27,21 @@ constexpr const char* kLatestIncident =
     "SELECT id, " INCIDENT_COLUMNS
     " FROM incidents WHERE platform=? AND team=? AND channel=? ORDER BY id DESC LIMIT 1";
 constexpr const char* kListIncidents = "SELECT id, " INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC";
+// The WHERE repeats the partial index's own (migration 4) so SQLite may use
+// it, and the order is the index's (closed_at, then rowid): ordered by id
+// instead, SQLite prefers walking the whole table backwards to a sort.
+constexpr const char* kAwaitingMeetingReminder =
+    "SELECT id, " INCIDENT_COLUMNS " FROM incidents "
+    "WHERE state = 'closed' AND meeting_at IS NULL AND meeting_reminded_at IS NULL AND closed_at <= ? "
+    "ORDER BY closed_at, id";
+// postmortem_md is the last column: a row's drafted text lives on overflow
+// pages this never reads. The count visits only the incident's open items
+// (action_items_open_by_incident), not all of them.
+constexpr const char* kIncidentSummaries =
+    "SELECT i.id, i.platform, i.team, i.channel, i.title, i.severity, i.commander_id, i.commander_name, "
+    "i.state, i.opened_at, i.closed_at, "
+    "(SELECT count(*) FROM action_items a WHERE a.incident_id = i.id AND a.state = 'open') "
+    "FROM incidents i ORDER BY i.id DESC";
 
 void bind_incident(SQLite::Statement& s, const Incident& i) {
     s.bind(1, platform_text(i.where.platform));
@@ -70,6 +85,23 @@ Incident read_incident(const SQLite::Statement& s) {
     i.root_cause = text_at(s, 16);
     i.facilitator_id = text_at(s, 17);
     i.postmortem_md = text_at(s, 18);
+    return i;
+}
+
+IncidentSummary read_summary(const SQLite::Statement& s) {
+    IncidentSummary i;
+    i.id = int_at(s, 0);
+    i.where.platform = platform_from_string(text_at(s, 1));
+    i.where.team = text_at(s, 2);
+    i.where.channel = text_at(s, 3);
+    i.title = text_at(s, 4);
+    i.severity = s.getColumn(5).getInt();
+    i.commander_id = text_at(s, 6);
+    i.commander_name = text_at(s, 7);
+    i.state = text_at(s, 8) == "open" ? IncidentState::open : IncidentState::closed;
+    i.opened_at = time_at(s, 9);
+    i.closed_at = optional_time_at(s, 10);
+    i.open_actions = int_at(s, 11);
     return i;
 }
 
@@ -275,6 +307,17 @@ std::optional<Incident> SqliteIncidentStore::latest_incident(const ChannelRef& w
 std::vector<Incident> SqliteIncidentStore::list_incidents() {
     auto s = statements_.get(kListIncidents);
     return read_all<Incident>(s, read_incident);
+}
+
+std::vector<Incident> SqliteIncidentStore::incidents_awaiting_meeting_reminder(Timestamp closed_before) {
+    auto s = statements_.get(kAwaitingMeetingReminder);
+    bind_time(*s, 1, closed_before);
+    return read_all<Incident>(s, read_incident);
+}
+
+std::vector<IncidentSummary> SqliteIncidentStore::incident_summaries() {
+    auto s = statements_.get(kIncidentSummaries);
+    return read_all<IncidentSummary>(s, read_summary);
 }
 
 // ---- messages

@@ -24,6 +24,8 @@ public:
     std::optional<Incident> find_incident(std::int64_t id) override;
     std::optional<Incident> latest_incident(const ChannelRef& where) override;
     std::vector<Incident> list_incidents() override;
+    std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp closed_before) override;
+    std::vector<IncidentSummary> incident_summaries() override;
 
     bool insert_message(const RecordedMessage& message) override;
     bool edit_message(std::int64_t incident_id, const std::string& message_id, const std::string& new_text,

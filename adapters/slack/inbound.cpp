@@ -63,6 +63,171 @@ std::string user_name_of(const json& event) {
     return {};
 }
 
+// ---- the Events API body, read into a DOM of only the members parse_events
+// and its helpers read. A message event is ~600 bytes of which the bot uses a
+// tenth; building the whole DOM (blocks, authorizations' extra fields,
+// attachments, bot_profile, ...) was most of the cost of an event on the I/O
+// threads. nlohmann's own lexer still checks the whole body, so what is valid
+// JSON is unchanged; a kept member holding a container the reader does not
+// descend into keeps its kind (an empty object or array), so "wrong type
+// reads as absent" and `has` behave as on the full DOM.
+
+// Where a value sits, by what the readers do with it.
+enum class Shape {
+    drop,          // never read: skipped with its whole subtree
+    leaf,          // read as a scalar: a container here is kept empty
+    root,
+    authorizations,
+    authorization,
+    event,
+    message,           // event.message (message_changed)
+    previous_message,  // event.previous_message
+    user_profile,
+    item,          // reaction / pin item
+    item_message,  // pin item.message
+};
+
+bool one_of(std::string_view key, std::initializer_list<std::string_view> keys) {
+    for (auto k : keys)
+        if (key == k) return true;
+    return false;
+}
+
+Shape member_shape(Shape parent, std::string_view key) {
+    switch (parent) {
+        case Shape::root:
+            if (key == "event") return Shape::event;
+            if (key == "authorizations") return Shape::authorizations;
+            return one_of(key, {"type", "challenge", "team_id", "minute_rate_limited", "event_id"}) ? Shape::leaf
+                                                                                                    : Shape::drop;
+        case Shape::authorization: return key == "user_id" ? Shape::leaf : Shape::drop;
+        case Shape::event:
+            if (key == "message") return Shape::message;
+            if (key == "previous_message") return Shape::previous_message;
+            if (key == "user_profile") return Shape::user_profile;
+            if (key == "item") return Shape::item;
+            return one_of(key, {"type", "subtype", "channel", "ts", "deleted_ts", "user", "text", "thread_ts", "bot_id",
+                                "team", "reaction", "event_ts", "channel_id"})
+                       ? Shape::leaf
+                       : Shape::drop;
+        case Shape::message: return one_of(key, {"ts", "text"}) ? Shape::leaf : Shape::drop;
+        case Shape::previous_message: return key == "text" ? Shape::leaf : Shape::drop;
+        case Shape::user_profile:
+            return one_of(key, {"display_name", "real_name", "name"}) ? Shape::leaf : Shape::drop;
+        case Shape::item:
+            if (key == "message") return Shape::item_message;
+            return one_of(key, {"type", "channel", "ts"}) ? Shape::leaf : Shape::drop;
+        case Shape::item_message: return key == "ts" ? Shape::leaf : Shape::drop;
+        case Shape::drop:
+        case Shape::leaf:
+        case Shape::authorizations: return Shape::drop;
+    }
+    return Shape::drop;
+}
+
+Shape element_shape(Shape parent) { return parent == Shape::authorizations ? Shape::authorization : Shape::drop; }
+
+// nlohmann SAX handler building that DOM. Values arrive in document order;
+// `stack_` holds the open containers that are kept, `skipping_` counts the
+// open ones that are not.
+class EventsBodyReader {
+public:
+    using string_t = json::string_t;
+
+    json take() { return std::move(root_); }
+
+    bool null() { return value(nullptr); }
+    bool boolean(bool v) { return value(v); }
+    bool number_integer(json::number_integer_t v) { return value(v); }
+    bool number_unsigned(json::number_unsigned_t v) { return value(v); }
+    bool number_float(json::number_float_t v, const string_t&) { return value(v); }
+    bool string(string_t& v) {
+        if (skipping_ == 0 && next_shape() != Shape::drop) place(json(std::move(v)));
+        return true;
+    }
+    bool binary(json::binary_t&) { return value(nullptr); }  // JSON text has no binary values
+    bool key(string_t& k) {
+        if (skipping_ == 0) {
+            key_shape_ = member_shape(stack_.back().shape, k);
+            if (key_shape_ != Shape::drop) key_ = std::move(k);
+        }
+        return true;
+    }
+    bool start_object(std::size_t) { return open(json::value_t::object); }
+    bool start_array(std::size_t) { return open(json::value_t::array); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool parse_error(std::size_t, const std::string&, const json::exception&) { return false; }
+
+private:
+    struct Open {
+        json* container;
+        Shape shape;
+    };
+
+    // The shape of the value about to arrive.
+    Shape next_shape() const {
+        if (stack_.empty()) return Shape::root;
+        const auto& top = stack_.back();
+        return top.container->is_array() ? element_shape(top.shape) : key_shape_;
+    }
+
+    json* place(json v) {
+        if (stack_.empty()) {
+            root_ = std::move(v);
+            return &root_;
+        }
+        json& container = *stack_.back().container;
+        if (container.is_array()) {
+            container.push_back(std::move(v));
+            return &container.back();
+        }
+        // Assignment: a repeated key keeps the last value, as the full DOM did.
+        return &(container[key_] = std::move(v));
+    }
+
+    template <class T>
+    bool value(T&& v) {
+        if (skipping_ == 0 && next_shape() != Shape::drop) place(json(std::forward<T>(v)));
+        return true;
+    }
+
+    bool open(json::value_t kind) {
+        const Shape shape = skipping_ == 0 ? next_shape() : Shape::drop;
+        if (shape == Shape::drop) {
+            ++skipping_;
+            return true;
+        }
+        json* placed = place(json(kind));
+        // A leaf holding a container keeps it empty: under Shape::drop every
+        // member and element is dropped.
+        stack_.push_back({placed, shape == Shape::leaf ? Shape::drop : shape});
+        return true;
+    }
+
+    bool close() {
+        if (skipping_ > 0) {
+            --skipping_;
+            return true;
+        }
+        stack_.pop_back();
+        return true;
+    }
+
+    json root_;
+    std::vector<Open> stack_;
+    std::string key_;
+    Shape key_shape_ = Shape::drop;
+    std::size_t skipping_ = 0;
+};
+
+// The pruned DOM, or a discarded value when the body is not valid JSON.
+json read_events_body(std::string_view body) {
+    EventsBodyReader reader;
+    if (!json::sax_parse(body, &reader)) return json(json::value_t::discarded);
+    return reader.take();
+}
+
 using EventResult = Parsed<std::optional<ChatEvent>>;
 
 // Parsed fine, nothing to record (the outer optional is engaged).
@@ -238,7 +403,7 @@ Parsed<CommandRequest> parse_command(const http::Form& form, Timestamp received_
 
 Parsed<EventsPayload> parse_events(std::string_view json_body, const DomainLookup& domains) {
     using Result = Parsed<EventsPayload>;
-    json body = json::parse(json_body, nullptr, false);
+    json body = read_events_body(json_body);
     if (body.is_discarded()) return Result::fail("body is not valid JSON");
     if (!body.is_object()) return Result::fail("body is not a JSON object");
 

@@ -1,8 +1,41 @@
 #include "bot/core/ports.hpp"
 
+#include <algorithm>
 #include <future>
 
 namespace hindsight {
+
+std::vector<Incident> IncidentStore::incidents_awaiting_meeting_reminder(Timestamp closed_before) {
+    std::vector<Incident> out;
+    for (auto& i : list_incidents())
+        if (i.state == IncidentState::closed && i.closed_at && *i.closed_at <= closed_before && !i.meeting_at &&
+            !i.meeting_reminded_at)
+            out.push_back(std::move(i));
+    std::sort(out.begin(), out.end(), [](const Incident& a, const Incident& b) {
+        return *a.closed_at != *b.closed_at ? *a.closed_at < *b.closed_at : a.id < b.id;
+    });
+    return out;
+}
+
+std::vector<IncidentSummary> IncidentStore::incident_summaries() {
+    std::vector<IncidentSummary> out;
+    for (auto& i : list_incidents()) {
+        IncidentSummary s;
+        s.id = i.id;
+        s.where = std::move(i.where);
+        s.title = std::move(i.title);
+        s.severity = i.severity;
+        s.commander_id = std::move(i.commander_id);
+        s.commander_name = std::move(i.commander_name);
+        s.state = i.state;
+        s.opened_at = i.opened_at;
+        s.closed_at = i.closed_at;
+        for (const auto& a : actions(i.id))
+            if (a.state == ActionState::open) ++s.open_actions;
+        out.push_back(std::move(s));
+    }
+    return out;
+}
 
 void WriteQueue::run(std::function<void()> work) {
     std::promise<void> finished;

@@ -15,6 +15,21 @@
 
 namespace hindsight {
 
+// One row of an incident list (GET /incidents): what a list shows, without
+// the large texts (drafted postmortem, summary) a list never needs.
+struct IncidentSummary {
+    std::int64_t id = 0;
+    ChannelRef where;
+    std::string title;
+    int severity = 0;
+    std::string commander_id;
+    std::string commander_name;
+    IncidentState state = IncidentState::open;
+    Timestamp opened_at{};
+    std::optional<Timestamp> closed_at;
+    std::int64_t open_actions = 0;
+};
+
 // Everything the domain stores. Implementations are used from one thread at a
 // time (the database writer); every call is a prepared statement.
 class IncidentStore {
@@ -28,6 +43,14 @@ public:
     // The newest incident of a channel, whatever its state.
     virtual std::optional<Incident> latest_incident(const ChannelRef& where) = 0;
     virtual std::vector<Incident> list_incidents() = 0;  // newest first
+    // Closed incidents with no review meeting and no meeting reminder yet,
+    // closed at or before `closed_before`; longest closed first (then by id).
+    // The scheduler asks on every tick: a store should answer from an index.
+    // The default filters list_incidents() (for stores without one).
+    virtual std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp closed_before);
+    // Every incident as a summary with its open action-item count, newest
+    // first. The default is built from list_incidents() and actions().
+    virtual std::vector<IncidentSummary> incident_summaries();
 
     // --- recorded messages; (incident_id, message_id) is unique
     // false when the message is already recorded (a duplicate delivery).

@@ -96,10 +96,7 @@ std::size_t nudge(IncidentStore& store, Outbox& outbox, const BotSettings& setti
 std::size_t remind_meetings(IncidentStore& store, Outbox& outbox, const BotSettings& settings, Timestamp now) {
     std::size_t sent = 0;
     const Duration half = settings.postmortem.schedule_within / 2;
-    for (auto& incident : store.list_incidents()) {
-        if (incident.state != IncidentState::closed || !incident.closed_at || incident.meeting_at ||
-            incident.meeting_reminded_at || now < *incident.closed_at + half)
-            continue;
+    for (auto& incident : store.incidents_awaiting_meeting_reminder(now - half)) {
         incident.meeting_reminded_at = now;
         store.update_incident(incident);
         std::string text = "📅 No postmortem review is scheduled for *" + incident.title + "* yet (closed " +

@@ -70,10 +70,7 @@ http::Response ApiRoutes::incidents(const http::Request& request) {
     if (!authorized(request)) return unauthorized(request);
     std::lock_guard lock(reader_mutex_);
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& i : reader_->list_incidents()) {
-        std::int64_t open_actions = 0;
-        for (const auto& a : reader_->actions(i.id))
-            if (a.state == ActionState::open) ++open_actions;
+    for (const auto& i : reader_->incident_summaries()) {
         list.push_back({
             {"id", i.id},
             {"title", i.title},
@@ -85,7 +82,7 @@ http::Response ApiRoutes::incidents(const http::Request& request) {
             {"commander", i.commander_name.empty() ? i.commander_id : i.commander_name},
             {"opened_at", format_rfc3339(i.opened_at)},
             {"closed_at", i.closed_at ? nlohmann::json(format_rfc3339(*i.closed_at)) : nlohmann::json(nullptr)},
-            {"action_items_open", open_actions},
+            {"action_items_open", i.open_actions},
         });
     }
     // Titles are what people typed, any bytes: replaced where not UTF-8

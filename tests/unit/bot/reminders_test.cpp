@@ -196,12 +196,20 @@ public:
     std::vector<ActionItem> snapshot;
 
     std::vector<ActionItem> actions_due_for_nudge(Timestamp, Duration, std::size_t) override { return snapshot; }
+    // Counts the reads of every incident (the tick must not need them).
+    int list_incidents_calls = 0;
 
     std::int64_t create_incident(const Incident& i) override { return real_.create_incident(i); }
     void update_incident(const Incident& i) override { real_.update_incident(i); }
     std::optional<Incident> find_incident(std::int64_t id) override { return real_.find_incident(id); }
     std::optional<Incident> latest_incident(const ChannelRef& w) override { return real_.latest_incident(w); }
-    std::vector<Incident> list_incidents() override { return real_.list_incidents(); }
+    std::vector<Incident> list_incidents() override {
+        ++list_incidents_calls;
+        return real_.list_incidents();
+    }
+    std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp closed_before) override {
+        return real_.incidents_awaiting_meeting_reminder(closed_before);
+    }
     bool insert_message(const RecordedMessage& m) override { return real_.insert_message(m); }
     bool edit_message(std::int64_t i, const std::string& m, const std::string& t, Timestamp at) override {
         return real_.edit_message(i, m, t, at);
@@ -316,6 +324,38 @@ TEST_CASE("review meeting: one channel reminder at half the window when none is 
     CHECK(w.remind() == 0);
     CHECK(w.take_outbox().empty());
     CHECK_FALSE(w.incident(scheduled)->meeting_reminded_at.has_value());
+}
+
+TEST_CASE("review meeting: a scheduler tick asks the store for the waiting incidents, not for every incident") {
+    TempDir dir;
+    storage::Database db(dir.file("hindsight.db"));
+    ManualClock clock(follow_up_epoch());
+    StaleNudgeQuery store(db.store());
+    BotSettings settings;
+    settings.postmortem.schedule_within = 48h;
+    Bot bot(store, db.outbox(), clock, settings);
+    auto run = [&](const ChannelRef& where, const std::string& text) {
+        SlashCommand c;
+        c.where = where;
+        c.user_id = "U1";
+        c.text = text;
+        c.at = clock.now();
+        db.writes().run([&] { bot.handle_command(c); });
+    };
+    run(chan, "open Checkout errors");
+    run(chan, "close");
+    run(slack_channel("C2"), "open Login slow");
+    clock.advance(24h);
+    store.list_incidents_calls = 0;
+
+    std::size_t sent = 0;
+    db.writes().run([&] { sent = bot.run_reminders(); });
+    CHECK(sent == 1);
+    CHECK(store.list_incidents_calls == 0);
+    db.writes().run([&] {
+        auto waiting = db.store().incidents_awaiting_meeting_reminder(clock.now());
+        CHECK(waiting.empty());
+    });
 }
 
 TEST_CASE("review meeting: fractional windows work") {

@@ -131,3 +131,64 @@ TEST_CASE("a path in a missing directory is refused with a clear error") {
     const auto message = error_of([&] { Database db(path); });
     CHECK(message.find("cannot open database '" + path + "'") != std::string::npos);
 }
+
+TEST_CASE("schema 5 rebuilds the outbox: rows, ids and the AUTOINCREMENT high-water mark survive, the state rule holds") {
+    TempDir dir;
+    const auto path = dir.file("m.db");
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        const auto& all = hindsight::storage::migrations();
+        std::vector<Migration> up_to_4;
+        for (const auto& m : all)
+            if (m.version <= 4) up_to_4.push_back(m);
+        migrate(db, up_to_4);
+        REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 4);
+        db.exec("INSERT INTO outbox (platform, channel, text, buttons, created_at, attempts, next_attempt_at, state, "
+                "delivered_at, last_error) VALUES "
+                "('slack', 'C1', 'first', '[]', 10, 1, 10, 'delivered', 11, ''), "
+                "('mattermost', 'C2', 'second', '[{\"action\":\"done\"}]', 20, 3, 99, 'dead', NULL, 'HTTP 403'), "
+                "('slack', 'C3', 'third', '[]', 30, 0, 30, 'pending', NULL, '')");
+        // A row handed out and gone: its id must not come back.
+        db.exec("INSERT INTO outbox (id, platform, created_at, next_attempt_at, state) VALUES (40, 'slack', 1, 1, 'pending')");
+        db.exec("DELETE FROM outbox WHERE id = 40");
+    }
+
+    Database opened(path);  // migrates to the latest version
+    CHECK(user_version(path) == latest_schema_version());
+    CHECK(schema_objects(path, "index").count("outbox_by_state") == 1);
+    CHECK(schema_objects(path, "table").count("outbox_v5") == 0);
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE);
+        SQLite::Statement rows(db, "SELECT id, platform, channel, text, buttons, attempts, next_attempt_at, state, "
+                                   "delivered_at, last_error FROM outbox ORDER BY id");
+        REQUIRE(rows.executeStep());
+        CHECK(rows.getColumn(0).getInt() == 1);
+        CHECK(rows.getColumn(3).getString() == "first");
+        CHECK(rows.getColumn(7).getString() == "delivered");
+        CHECK(rows.getColumn(8).getInt() == 11);
+        REQUIRE(rows.executeStep());
+        CHECK(rows.getColumn(1).getString() == "mattermost");
+        CHECK(rows.getColumn(4).getString() == "[{\"action\":\"done\"}]");
+        CHECK(rows.getColumn(5).getInt() == 3);
+        CHECK(rows.getColumn(6).getInt() == 99);
+        CHECK(rows.getColumn(7).getString() == "dead");
+        CHECK(rows.getColumn(8).isNull());
+        CHECK(rows.getColumn(9).getString() == "HTTP 403");
+        REQUIRE(rows.executeStep());
+        CHECK(rows.getColumn(0).getInt() == 3);
+        CHECK_FALSE(rows.executeStep());
+
+        db.exec("INSERT INTO outbox (platform, created_at, next_attempt_at, state) VALUES ('slack', 50, 50, 'pending')");
+        CHECK(db.getLastInsertRowid() == 41);
+        CHECK_THROWS(db.exec(
+            "INSERT INTO outbox (platform, created_at, next_attempt_at, state) VALUES ('slack', 60, 60, 'sent')"));
+
+        // The rule is checked by comparisons, not through a temporary index
+        // built on every insert.
+        SQLite::Statement plan(db, "EXPLAIN INSERT INTO outbox (platform, created_at, next_attempt_at, state) "
+                                   "VALUES ('slack', 70, 70, 'pending')");
+        bool ephemeral = false;
+        while (plan.executeStep()) ephemeral = ephemeral || plan.getColumn(1).getString() == "OpenEphemeral";
+        CHECK_FALSE(ephemeral);
+    }
+}

@@ -140,3 +140,24 @@ TEST_CASE("outbox: enqueue inside a failing write is rolled back with it") {
                     std::runtime_error);
     CHECK(db.outbox().pending_count() == 0);
 }
+
+TEST_CASE("outbox: buttons with quotes, backslashes, control characters and UTF-8 come back exactly") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& outbox = db.outbox();
+    auto m = reminder_dm();
+    m.buttons = {{"Say \"done\"", "done", "A-1\\2"},
+                 {"Später ⏰", "snooze", "line\nbreak\ttab\x01"},
+                 {"", "", ""}};
+    outbox.enqueue(m, kT0);
+
+    const auto due = outbox.due_messages(kT0, 10);
+    REQUIRE(due.size() == 1);
+    const auto& back = due[0].message.buttons;
+    REQUIRE(back.size() == 3);
+    for (std::size_t i = 0; i < back.size(); ++i) {
+        CHECK(back[i].label == m.buttons[i].label);
+        CHECK(back[i].action == m.buttons[i].action);
+        CHECK(back[i].value == m.buttons[i].value);
+    }
+}

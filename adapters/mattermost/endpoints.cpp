@@ -74,8 +74,12 @@ struct Endpoints::State {
         if (!api || !deps.background) return;
         deps.background->post([this] {
             if (auto id = api->bot_user_id()) {
-                std::lock_guard lock(mutex);
-                bot_user_id = *id;
+                {
+                    std::lock_guard lock(mutex);
+                    bot_user_id = *id;
+                }
+                // Operators check this when the bot's echoes show up in timelines.
+                spdlog::info("mattermost: the bot's user id is {}; its own posts are not recorded", *id);
             } else {
                 spdlog::warn("mattermost: could not read the bot's user id (users/me); its own posts may be recorded");
             }

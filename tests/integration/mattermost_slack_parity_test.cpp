@@ -208,11 +208,9 @@ struct MattermostSide {
         const auto& who = person(step.who);
         auto ms = [&](int at_s) { return (base_s + at_s) * 1000; };
         switch (step.kind) {
-            case Step::Kind::command: {
-                std::string mentions;
-                REQUIRE(svc.command(step.text, who.mattermost_id, command_token, false, mentions).status == 200);
+            case Step::Kind::command:
+                REQUIRE(svc.command(step.text, who.mattermost_id).status == 200);
                 break;
-            }
             case Step::Kind::say: {
                 auto id = "po" + step.key + std::string(24 - step.key.size(), '0');
                 fakes::FakeMattermostPost post{id, channel_id, who.mattermost_id, "", step.text, "", ms(step.at_s)};

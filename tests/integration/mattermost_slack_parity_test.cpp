@@ -309,6 +309,14 @@ std::vector<std::string> headings(const std::string& doc) {
     return out;
 }
 
+std::string line_starting(const std::string& doc, const std::string& prefix) {
+    std::istringstream in(doc);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with(prefix)) return line;
+    return {};
+}
+
 }  // namespace
 
 TEST_CASE("parity: the same incident script drafts the same timeline on Slack and on Mattermost") {
@@ -352,6 +360,9 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
         }
     }
     CHECK(headings(slack_doc) == headings(mattermost_doc));
+    CHECK(line_starting(slack_doc, "- **Participants:**").find("Alice Liddell") != std::string::npos);
+    CHECK(line_starting(slack_doc, "- **Participants:**") == line_starting(mattermost_doc, "- **Participants:**"));
+    CHECK(line_starting(slack_doc, "- **Commander:**") == line_starting(mattermost_doc, "- **Commander:**"));
 
     slack.process->signal(SIGTERM);
     CHECK(slack.process->wait(15s) == 0);

@@ -56,7 +56,8 @@ command -v mmctl >/dev/null || { echo "mmctl not found (it ships with the Matter
 command -v python3 >/dev/null || { echo "python3 not found (used to read mmctl's --json output)" >&2; exit 1; }
 
 mm() { mmctl "${mmctl_flags[@]}" "$@"; }
-mm_json() { mmctl "${mmctl_flags[@]}" --json "$@"; }
+# --format json (hidden in newer mmctl, where --json is its alias) works on old and new releases.
+mm_json() { mmctl "${mmctl_flags[@]}" --format json "$@"; }
 # json_get KEY: the KEY field of the JSON object (or first array element) on stdin.
 json_get() {
     python3 -c 'import json, sys

@@ -365,4 +365,27 @@ void Endpoints::interactions(const http::Request& request, http::Responder respo
                          });
 }
 
+void Endpoints::live_event(const ChatEvent& event) {
+    auto& s = *state_;
+    auto outcome = std::make_shared<EventOutcome>(EventOutcome::ignored);
+    auto shared = std::make_shared<ChatEvent>(event);
+    s.deps.writes.submit([&s, outcome, shared] { *outcome = s.deps.bot.handle_event(*shared); },
+                         [&s, outcome, shared](std::exception_ptr error) {
+                             if (error) {
+                                 try {
+                                     std::rethrow_exception(error);
+                                 } catch (const std::exception& e) {
+                                     spdlog::error("mattermost: live event: {}", e.what());
+                                 }
+                                 return;
+                             }
+                             s.count(*outcome);
+                             // Private channels may never reach a webhook: names come from here.
+                             if (const auto* m = std::get_if<ChatMessage>(shared.get());
+                                 m && *outcome == EventOutcome::stored)
+                                 s.remember_names(m->where, {m->user_id});
+                             s.wake_outbox();
+                         });
+}
+
 }  // namespace hindsight::mattermost

@@ -59,6 +59,8 @@ TEST_CASE("mattermost live: a private-channel post, its edit and a deletion arri
                   }),
                   live_timeline(svc));
     CHECK_FALSE(has(live_timeline(svc), "bot echo"));
+    // Names come from GET /users/{id} for stream-only authors too.
+    CHECK_MESSAGE(timeline_shows(svc, [](const std::string& t) { return has(t, "Bob Builder"); }), live_timeline(svc));
     // Nothing came through webhooks or history: the stream alone carried it.
     CHECK(svc.site.requests_to("/api/v4/channels/" + std::string(channel_id) + "/posts").empty());
     // The private channel's team came from GET /channels/{id}.

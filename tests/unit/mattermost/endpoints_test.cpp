@@ -6,6 +6,7 @@
 #include "adapters/outbound/worker.hpp"
 #include "storage/database.hpp"
 #include "tests/fakes/fake_mattermost.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -351,4 +352,33 @@ TEST_CASE("names: resolved on the worker under the id and @username, and read ag
     CHECK(fake.requests_to("/api/v4/users/usalice").size() == 2);
     CHECK(name_of("usalice") == std::optional<std::string>("Ali"));
     CHECK(name_of("@alice") == std::optional<std::string>("Ali"));
+}
+
+TEST_CASE("live events: a WebSocket post is recorded, counted and its author's name resolved") {
+    FakeMattermost fake("fake-bot-token-0000000000", "usbot");
+    fake.add_channel(channel.channel, channel.team, "P");
+    fake.add_user({"usbob", "bob", "Bob", "Builder", "", false});
+    Api api(fake.url(), "fake-bot-token-0000000000");
+    outbound::Worker worker("mattermost-live");
+    World w(&api, &worker);
+    w.command(channel, "open Checkout errors");
+
+    ChatMessage m;
+    m.where = channel;
+    m.message_id = "po1";
+    m.user_id = "usbob";
+    m.user_name = "bob";
+    m.text = "restarting the checkout pods";
+    m.at = w.clock.now();
+    w.endpoints->live_event(m);
+
+    auto reader = w.db.open_reader();
+    CHECK(hindsight::test::wait_until(
+        [&] { return reader->user_name(channel, "usbob") == std::optional<std::string>("Bob Builder"); },
+        std::chrono::seconds(10)));
+    auto messages = w.messages(channel);
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0].text == "restarting the checkout pods");
+    std::lock_guard lock(w.outcomes_mutex);
+    CHECK(std::count(w.outcomes.begin(), w.outcomes.end(), EventOutcome::stored) == 1);
 }

@@ -47,10 +47,18 @@ std::string ApiResponse::describe() const {
     return out;
 }
 
-Api::Api(std::string site_url, std::string bot_token, outbound::ClientOptions options)
+namespace {
+const Clock& system_clock() {
+    static const SystemClock clock;
+    return clock;
+}
+}  // namespace
+
+Api::Api(std::string site_url, std::string bot_token, outbound::ClientOptions options, const Clock* clock)
     : site_url_(std::move(site_url)),
       bot_token_(std::move(bot_token)),
-      client_(std::make_unique<outbound::HttpClient>(std::move(options))) {
+      client_(std::make_unique<outbound::HttpClient>(std::move(options))),
+      clock_(clock ? *clock : system_clock()) {
     while (!site_url_.empty() && site_url_.back() == '/') site_url_.pop_back();
     api_base_ = site_url_ + "/api/v4";
 }
@@ -117,26 +125,37 @@ std::optional<std::string> Api::bot_user_id(ApiResponse& failure) {
     return id;
 }
 
-std::optional<std::string> Api::display_name(const std::string& user_id) {
+std::optional<User> Api::user(const std::string& user_id) {
     if (user_id.empty()) return std::nullopt;
     {
         std::lock_guard lock(mutex_);
-        if (auto it = names_.find(user_id); it != names_.end()) return it->second;
+        if (auto it = users_.find(user_id); it != users_.end()) {
+            if (clock_.now() - it->second.second < user_cache_ttl) return it->second.first;
+            users_.erase(it);
+        }
     }
     auto response = call("GET", "/users/" + http::url_encode(user_id));
     if (!response.ok()) return std::nullopt;
-    auto user = parse_object(response.body);
-    auto name = string_of(user, "nickname");
-    if (name.empty()) {
-        auto first = string_of(user, "first_name");
-        auto last = string_of(user, "last_name");
-        name = first.empty() || last.empty() ? first + last : first + " " + last;
+    auto object = parse_object(response.body);
+    User user;
+    user.username = string_of(object, "username");
+    user.display_name = string_of(object, "nickname");
+    if (user.display_name.empty()) {
+        auto first = string_of(object, "first_name");
+        auto last = string_of(object, "last_name");
+        user.display_name = first.empty() || last.empty() ? first + last : first + " " + last;
     }
-    if (name.empty()) name = string_of(user, "username");
-    if (name.empty()) return std::nullopt;
+    if (user.display_name.empty()) user.display_name = user.username;
+    if (user.display_name.empty()) return std::nullopt;
     std::lock_guard lock(mutex_);
-    names_[user_id] = name;
-    return name;
+    users_[user_id] = {user, clock_.now()};
+    return user;
+}
+
+std::optional<std::string> Api::display_name(const std::string& user_id) {
+    auto found = user(user_id);
+    if (!found) return std::nullopt;
+    return found->display_name;
 }
 
 std::optional<std::string> Api::channel_team(const std::string& channel_id) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <map>
 #include <set>
 
 namespace hindsight::mattermost {
@@ -52,7 +53,9 @@ struct Endpoints::State {
 
     std::mutex mutex;  // guards the two below
     std::string bot_user_id;
-    std::set<std::pair<std::string, std::string>> named;  // (team, user) names already resolved
+    // (team, user) → when its name was last resolved: again after
+    // user_cache_ttl, so renames reach the store.
+    std::map<std::pair<std::string, std::string>, Timestamp> named;
 
     State(Settings s, EndpointDeps d, Api* a)
         : settings(std::move(s)), deps(std::move(d)), api(a), verifier(settings.tokens),
@@ -74,24 +77,39 @@ struct Endpoints::State {
         if (!api || !deps.background) return;
         deps.background->post([this] {
             if (auto id = api->bot_user_id()) {
-                std::lock_guard lock(mutex);
-                bot_user_id = *id;
+                {
+                    std::lock_guard lock(mutex);
+                    bot_user_id = *id;
+                }
+                // Operators check this when the bot's echoes show up in timelines.
+                spdlog::info("mattermost: the bot's user id is {}; its own posts are not recorded", *id);
             } else {
                 spdlog::warn("mattermost: could not read the bot's user id (users/me); its own posts may be recorded");
             }
         });
     }
 
+    // The users among `user_ids` whose names are not known or are older
+    // than the cache lifetime; marks them as being resolved now.
+    std::vector<std::string> due_for_names(const ChannelRef& where, std::vector<std::string> user_ids) {
+        std::vector<std::string> fresh;
+        auto now = deps.clock.now();
+        std::lock_guard lock(mutex);
+        for (auto& id : user_ids) {
+            if (id.empty()) continue;
+            auto [it, added] = named.try_emplace({where.team, id}, now);
+            if (!added && now - it->second < user_cache_ttl) continue;
+            it->second = now;
+            fresh.push_back(std::move(id));
+        }
+        return fresh;
+    }
+
     // Resolves display names on the background worker and stores them, once
-    // per user and process (the Api caches too).
+    // per user and cache lifetime (the Api caches too).
     void remember_names(const ChannelRef& where, std::vector<std::string> user_ids) {
         if (!api || !deps.background) return;
-        std::vector<std::string> fresh;
-        {
-            std::lock_guard lock(mutex);
-            for (auto& id : user_ids)
-                if (!id.empty() && named.emplace(where.team, id).second) fresh.push_back(std::move(id));
-        }
+        auto fresh = due_for_names(where, std::move(user_ids));
         if (fresh.empty()) return;
         deps.background->post([this, where, fresh = std::move(fresh)] { store_names(where, fresh); });
     }
@@ -99,8 +117,11 @@ struct Endpoints::State {
     void store_names(const ChannelRef& where, const std::vector<std::string>& user_ids) {
         std::vector<std::pair<std::string, std::string>> names;
         for (const auto& id : user_ids) {
-            if (auto name = api->display_name(id)) {
-                names.emplace_back(id, *name);
+            if (auto user = api->user(id)) {
+                names.emplace_back(id, user->display_name);
+                // Mentions in Mattermost text are "@username": the draft looks
+                // their names up under that key.
+                if (!user->username.empty()) names.emplace_back("@" + user->username, user->display_name);
             } else {
                 std::lock_guard lock(mutex);
                 named.erase({where.team, id});  // try again next time
@@ -170,12 +191,7 @@ struct Endpoints::State {
         spdlog::info("mattermost: close: backfilled {} of {} history events", stored, history.events.size());
         std::sort(users.begin(), users.end());
         users.erase(std::unique(users.begin(), users.end()), users.end());
-        std::vector<std::string> fresh;
-        {
-            std::lock_guard lock(mutex);
-            for (auto& id : users)
-                if (named.emplace(where.team, id).second) fresh.push_back(id);
-        }
+        auto fresh = due_for_names(where, std::move(users));
         if (!fresh.empty()) store_names(where, fresh);  // already on the worker
     }
 
@@ -346,6 +362,29 @@ void Endpoints::interactions(const http::Request& request, http::Responder respo
                                              : json{{"ephemeral_text", reply->text}};
                              s.wake_outbox();
                              respond(http::Response::json(200, dump(body)));
+                         });
+}
+
+void Endpoints::live_event(const ChatEvent& event) {
+    auto& s = *state_;
+    auto outcome = std::make_shared<EventOutcome>(EventOutcome::ignored);
+    auto shared = std::make_shared<ChatEvent>(event);
+    s.deps.writes.submit([&s, outcome, shared] { *outcome = s.deps.bot.handle_event(*shared); },
+                         [&s, outcome, shared](std::exception_ptr error) {
+                             if (error) {
+                                 try {
+                                     std::rethrow_exception(error);
+                                 } catch (const std::exception& e) {
+                                     spdlog::error("mattermost: live event: {}", e.what());
+                                 }
+                                 return;
+                             }
+                             s.count(*outcome);
+                             // Private channels may never reach a webhook: names come from here.
+                             if (const auto* m = std::get_if<ChatMessage>(shared.get());
+                                 m && *outcome == EventOutcome::stored)
+                                 s.remember_names(m->where, {m->user_id});
+                             s.wake_outbox();
                          });
 }
 

@@ -54,6 +54,9 @@ public:
     void events(const http::Request& request, http::Responder respond);
     // POST /mattermost/actions: interactive button clicks.
     void interactions(const http::Request& request, http::Responder respond);
+    // An event from the WebSocket stream (any thread): recorded like a
+    // webhook post, counted, and its author's display name resolved.
+    void live_event(const ChatEvent& event);
 
 private:
     struct State;

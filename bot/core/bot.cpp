@@ -3,6 +3,7 @@
 #include "bot/core/blameless.hpp"
 #include "bot/core/handlers.hpp"
 #include "bot/core/postmortem.hpp"
+#include "bot/core/text.hpp"
 #include "bot/core/timeline.hpp"
 
 #include <map>
@@ -84,7 +85,10 @@ CommandReply Bot::handle_command(const SlashCommand& command) {
     auto parsed = parse_command(command.text);
     if (!parsed.command) return reply_ephemeral(parsed.error);
     const Command& c = *parsed.command;
-    if (!command.user_name.empty()) store_.remember_user(command.where, command.user_id, command.user_name);
+    // The login name a command carries is a fallback: it must not replace a
+    // display name the adapter resolved from the platform's user API.
+    if (!command.user_name.empty() && !store_.user_name(command.where, command.user_id))
+        store_.remember_user(command.where, command.user_id, command.user_name);
 
     CommandContext ctx{store_, outbox_, settings_, command, store_.latest_incident(command.where), clock_.now()};
     using K = Command::Kind;
@@ -184,6 +188,21 @@ DraftInput gather_draft_input(IncidentStore& store, const BotSettings& settings,
     for (const auto& id : ids)
         if (auto cached = store.user_name(incident.where, id)) names[id] = *cached;
     if (!incident.commander_name.empty()) names.emplace(incident.commander_id, incident.commander_name);
+    // Mattermost mentions are "@username", not ids; its adapter caches each
+    // display name under "@username" too, so mentions read as names there as
+    // they do on Slack.
+    if (incident.where.platform == Platform::mattermost) {
+        std::set<std::string> mentioned;
+        NameResolver collect = [&](const std::string& username) {
+            mentioned.insert(username);
+            return std::string{};
+        };
+        for (const auto& m : input.messages)
+            if (m.text.find('@') != std::string::npos) render_chat_markup(m.text, collect);
+        for (const auto& username : mentioned)
+            if (!names.contains(username))
+                if (auto cached = store.user_name(incident.where, "@" + username)) names[username] = *cached;
+    }
     input.display_name = [names = std::move(names)](const std::string& id) {
         auto it = names.find(id);
         return it == names.end() ? id : it->second;

@@ -110,15 +110,10 @@ Platforms::Platforms(const config::Config& config, PlatformDeps deps)
                 auto bot_id = p.mattermost_api->bot_user_id();
                 if (!bot_id)
                     spdlog::warn("mattermost: users/me failed; the live stream drops bot posts by their from_bot flag only");
-                auto& db = p.deps.db;
-                auto& bot = p.deps.bot;
-                auto& delivery = p.deps.delivery;
+                auto& endpoints = *p.mattermost;
                 auto stream = std::make_unique<mattermost::LiveStream>(
                     options, mattermost::ParseContext{bot_id.value_or(""), options.site_url}, p.mattermost_api.get(),
-                    [&db, &bot, &delivery](const ChatEvent& event) {
-                        db.writes().submit([&bot, event] { bot.handle_event(event); },
-                                           [&delivery](std::exception_ptr) { delivery.kick(); });
-                    });
+                    [&endpoints](const ChatEvent& event) { endpoints.live_event(event); });
                 stream->start();
                 std::lock_guard lock(p.live_mutex);
                 p.live = std::move(stream);

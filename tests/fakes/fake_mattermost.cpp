@@ -152,6 +152,66 @@ void FakeMattermost::fail_next(const std::string& path, int status, const std::s
     server_.fail_next(path, {FakeResponse::json(status, error_json(status, error_id, message))});
 }
 
+bool FakeMattermost::edit_post(const std::string& id, const std::string& message, std::int64_t at_ms) {
+    std::lock_guard lock(mutex_);
+    for (auto& p : posts_)
+        if (p.id == id) {
+            p.message = message;
+            p.edit_at = p.update_at = at_ms;
+            return true;
+        }
+    return false;
+}
+
+bool FakeMattermost::delete_post(const std::string& id, std::int64_t at_ms) {
+    std::lock_guard lock(mutex_);
+    for (auto& p : posts_)
+        if (p.id == id) {
+            p.delete_at = p.update_at = at_ms;
+            return true;
+        }
+    return false;
+}
+
+std::optional<FakeMattermostPost> FakeMattermost::post(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& p : posts_)
+        if (p.id == id) return p;
+    return std::nullopt;
+}
+
+std::string FakeMattermost::new_response_url() {
+    std::string path;
+    {
+        std::lock_guard lock(mutex_);
+        path = "/hooks/commands/fakehook" + std::to_string(next_response_url_++);
+    }
+    // No bearer token: the URL is the credential (PLATFORMS.md 2.1).
+    server_.route("POST", path, [this](const RecordedRequest& r) {
+        if (!json::accept(r.body)) return FakeResponse::json(400, error_json(400, "web.command_webhook.parse.app_error", "Unable to parse incoming data."));
+        std::lock_guard lock(mutex_);
+        responses_.push_back(r.body);
+        return FakeResponse::text(200, "");
+    });
+    return url() + path;
+}
+
+std::vector<std::string> FakeMattermost::responses() const {
+    std::lock_guard lock(mutex_);
+    return responses_;
+}
+
+std::string FakeMattermost::post_event(const std::string& event, const FakeMattermostPost& post, std::int64_t seq,
+                                       const std::string& sender_name, const std::string& channel_type) {
+    json data{{"post", post_json(post).dump()}, {"channel_type", channel_type}};
+    if (!sender_name.empty()) data["sender_name"] = sender_name;
+    return json{{"event", event},
+                {"data", data},
+                {"broadcast", {{"channel_id", post.channel_id}, {"team_id", ""}, {"user_id", ""}, {"omit_users", nullptr}}},
+                {"seq", seq}}
+        .dump();
+}
+
 std::vector<std::string> FakeMattermost::created_posts() const {
     std::lock_guard lock(mutex_);
     return created_;
@@ -268,6 +328,9 @@ FakeResponse FakeMattermost::posts_for(const std::string& channel_id, const Reco
 #include <deque>
 #include <thread>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace hindsight::fakes {
 
 namespace {
@@ -279,11 +342,13 @@ using tcp = asio::ip::tcp;
 struct SocketConnection {
     std::deque<std::string> queue;
     bool closing = false;
+    int fd = -1;  // while served: shut down to wake a blocking read at teardown
 };
 }  // namespace
 
 struct FakeMattermostSocket::Impl {
     std::string bot_token;
+    unsigned short rest_port = 0;  // 0: no REST behind this socket
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc};
     unsigned short port = 0;
@@ -293,7 +358,8 @@ struct FakeMattermostSocket::Impl {
     std::size_t accepted = 0;
     std::size_t refused = 0;
     std::string authorization;
-    std::vector<std::shared_ptr<SocketConnection>> open;
+    std::vector<std::shared_ptr<SocketConnection>> open;  // upgraded connections
+    std::vector<std::shared_ptr<SocketConnection>> all;
     std::vector<std::thread> threads;
     std::thread accept_thread;
 
@@ -306,17 +372,50 @@ struct FakeMattermostSocket::Impl {
             if (stopping) return;
             if (ec) continue;
             auto connection = std::make_shared<SocketConnection>();
-            open.push_back(connection);
+            connection->fd = ::dup(socket.native_handle());  // ours to shut down, never reused under us
+            all.push_back(connection);
             threads.emplace_back([this, connection, s = std::move(socket)]() mutable { serve(std::move(s), connection); });
         }
     }
 
+    // Relays one plain HTTP request to the REST fake; false when the
+    // connection should end.
+    bool relay(tcp::socket& socket, beast::http::request<beast::http::string_body> request) {
+        beast::error_code ec;
+        bool keep_alive = request.keep_alive();
+        tcp::socket upstream(ioc);
+        upstream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), rest_port), ec);
+        if (ec) return false;
+        request.keep_alive(false);
+        beast::http::write(upstream, request, ec);
+        beast::flat_buffer upstream_buffer;
+        beast::http::response<beast::http::string_body> response;
+        if (!ec) beast::http::read(upstream, upstream_buffer, response, ec);
+        if (ec) return false;  // the REST fake reset it (fault injection): so do we
+        response.keep_alive(keep_alive);
+        response.prepare_payload();
+        beast::http::write(socket, response, ec);
+        return !ec && keep_alive;
+    }
+
     void serve(tcp::socket socket, std::shared_ptr<SocketConnection> connection) {
+        serve_one(std::move(socket), connection);
+        std::lock_guard lock(mutex);
+        if (connection->fd >= 0) ::close(connection->fd);
+        connection->fd = -1;
+    }
+
+    void serve_one(tcp::socket socket, std::shared_ptr<SocketConnection> connection) {
         beast::error_code ec;
         beast::flat_buffer buffer;
         beast::http::request<beast::http::string_body> request;
-        beast::http::read(socket, buffer, request, ec);
-        if (ec) return;
+        while (true) {
+            request = {};
+            beast::http::read(socket, buffer, request, ec);
+            if (ec) return;
+            if (rest_port == 0 || websocket::is_upgrade(request)) break;
+            if (!relay(socket, std::move(request))) return;
+        }
         auto auth = std::string(request[beast::http::field::authorization]);
         {
             std::lock_guard lock(mutex);
@@ -341,6 +440,7 @@ struct FakeMattermostSocket::Impl {
         ws.write(asio::buffer(std::string(R"({"event":"hello","data":{"connection_id":"fakeconn","server_version":"9.11.0"},"broadcast":{},"seq":0})")), ec);
         {
             std::lock_guard lock(mutex);
+            open.push_back(connection);
             ++accepted;
             changed.notify_all();
         }
@@ -358,6 +458,10 @@ struct FakeMattermostSocket::Impl {
         beast::get_lowest_layer(ws).close(ec);  // abrupt: no closing handshake
     }
 };
+
+FakeMattermostSocket::FakeMattermostSocket(FakeMattermost& rest) : FakeMattermostSocket(rest.bot_token()) {
+    impl_->rest_port = rest.server().port();
+}
 
 FakeMattermostSocket::FakeMattermostSocket(std::string bot_token) : impl_(std::make_unique<Impl>()) {
     impl_->bot_token = std::move(bot_token);
@@ -388,6 +492,9 @@ FakeMattermostSocket::~FakeMattermostSocket() {
     {
         std::lock_guard lock(impl_->mutex);
         threads.swap(impl_->threads);
+        // A client may keep an idle keep-alive connection open: wake its read.
+        for (auto& c : impl_->all)
+            if (c->fd >= 0) ::shutdown(c->fd, SHUT_RDWR);
     }
     for (auto& t : threads) t.join();
 }

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,12 +53,23 @@ public:
     std::string url() const { return server_.base_url(); }  // the site URL
     FakeServer& server() { return server_; }
     const std::string& bot_user_id() const { return bot_user_id_; }
+    const std::string& bot_token() const { return bot_token_; }
 
     void add_user(FakeMattermostUser user);
     void add_channel(const std::string& id, const std::string& team_id, const std::string& type = "O");
     void add_post(FakeMattermostPost post);  // update_at defaults to create_at
     // include_deleted=true answered with 403, as for a token without the permission.
     void forbid_include_deleted(bool forbid);
+    // What a user does later in the web app, as the history API then shows it:
+    // edit_at/update_at (or delete_at/update_at) set to `at_ms`. False: no such post.
+    bool edit_post(const std::string& id, const std::string& message, std::int64_t at_ms);
+    bool delete_post(const std::string& id, std::int64_t at_ms);
+    std::optional<FakeMattermostPost> post(const std::string& id) const;
+
+    // A slash command's response_url ("<site>/hooks/commands/<id>"): accepts
+    // JSON posts, recorded in order across all such URLs.
+    std::string new_response_url();
+    std::vector<std::string> responses() const;
 
     // The next `count` requests to `path` (e.g. "/api/v4/posts") get 429 with
     // the plain-text body "limit exceeded" and these headers.
@@ -72,6 +84,10 @@ public:
 
     // Mattermost's error body: {"id","message","detailed_error","request_id","status_code","is_oauth"}.
     static std::string error_json(int status, const std::string& id, const std::string& message);
+    // A WebSocket frame for `event` ("posted", "post_edited", "post_deleted")
+    // carrying `post` as Mattermost does (data.post a JSON-encoded string).
+    static std::string post_event(const std::string& event, const FakeMattermostPost& post, std::int64_t seq,
+                                  const std::string& sender_name = {}, const std::string& channel_type = "O");
 
 private:
     void route_user(const std::string& id);
@@ -88,6 +104,8 @@ private:
     std::map<std::string, std::pair<std::string, std::string>> channels_;  // id → (team, type)
     std::vector<FakeMattermostPost> posts_;
     std::vector<std::string> created_;
+    std::vector<std::string> responses_;
+    int next_response_url_ = 1;
     bool forbid_include_deleted_ = false;
     std::int64_t next_post_ = 1;
     std::int64_t clock_ms_ = 1700000000000;
@@ -97,9 +115,14 @@ private:
 // Mattermost's WebSocket endpoint (/api/v4/websocket) on 127.0.0.1: checks
 // `Authorization: Bearer` on the upgrade (401 otherwise), greets with `hello`
 // (seq 0), then sends what the test pushes. Its own threads; no Boost here.
+// Built on a FakeMattermost it is the front door of a whole fake site.
 class FakeMattermostSocket {
 public:
     explicit FakeMattermostSocket(std::string bot_token = FakeMattermost::default_bot_token);
+    // One site for a real client: the stream here, and every plain HTTP
+    // request relayed to `rest` (which records it), so `url()` serves as the
+    // whole `mattermost.url`. `rest` must outlive this object.
+    explicit FakeMattermostSocket(FakeMattermost& rest);
     ~FakeMattermostSocket();
     FakeMattermostSocket(const FakeMattermostSocket&) = delete;
     FakeMattermostSocket& operator=(const FakeMattermostSocket&) = delete;

@@ -6,6 +6,7 @@
 #include "adapters/outbound/worker.hpp"
 #include "storage/database.hpp"
 #include "tests/fakes/fake_mattermost.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -314,4 +315,70 @@ TEST_CASE("close: acks at once, backfills the incident window from REST, then an
         REQUIRE_FALSE(pages.empty());
         CHECK(pages[0].header("Authorization") == std::optional<std::string>("Bearer fake-bot-token-0000000000"));
     }
+}
+
+TEST_CASE("names: resolved on the worker under the id and @username, and read again once the cache lifetime has passed") {
+    FakeMattermost fake("fake-bot-token-0000000000", "usbot");
+    fake.add_channel(channel.channel, channel.team);
+    fake.add_user({"usalice", "alice", "Alice", "Liddell", "", false});
+    ManualClock api_clock{Timestamp{std::chrono::seconds{1800000000}}};
+    Api api(fake.url(), "fake-bot-token-0000000000", {}, &api_clock);
+    outbound::Worker worker("mattermost-names");
+    World w(&api, &worker);
+    auto name_of = [&](const std::string& key) { return w.db.open_reader()->user_name(channel, key); };
+    // Everything posted to the worker so far has run, and what it submitted is written.
+    auto settle = [&] {
+        std::promise<void> done;
+        worker.post([&] { done.set_value(); });
+        REQUIRE(done.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+        w.db.writes().run([] {});
+    };
+
+    w.command(channel, "open Checkout errors");
+    w.event(webhook_json(channel, "po1", "usalice", "first"));
+    settle();
+    CHECK(name_of("usalice") == std::optional<std::string>("Alice Liddell"));
+    CHECK(name_of("@alice") == std::optional<std::string>("Alice Liddell"));
+
+    fake.add_user({"usalice", "alice", "Alice", "Liddell", "Ali", false});
+    w.event(webhook_json(channel, "po2", "usalice", "second"));
+    settle();
+    CHECK(fake.requests_to("/api/v4/users/usalice").size() == 1);
+
+    w.clock.advance(user_cache_ttl + std::chrono::minutes{1});
+    api_clock.advance(user_cache_ttl + std::chrono::minutes{1});
+    w.event(webhook_json(channel, "po3", "usalice", "third"));
+    settle();
+    CHECK(fake.requests_to("/api/v4/users/usalice").size() == 2);
+    CHECK(name_of("usalice") == std::optional<std::string>("Ali"));
+    CHECK(name_of("@alice") == std::optional<std::string>("Ali"));
+}
+
+TEST_CASE("live events: a WebSocket post is recorded, counted and its author's name resolved") {
+    FakeMattermost fake("fake-bot-token-0000000000", "usbot");
+    fake.add_channel(channel.channel, channel.team, "P");
+    fake.add_user({"usbob", "bob", "Bob", "Builder", "", false});
+    Api api(fake.url(), "fake-bot-token-0000000000");
+    outbound::Worker worker("mattermost-live");
+    World w(&api, &worker);
+    w.command(channel, "open Checkout errors");
+
+    ChatMessage m;
+    m.where = channel;
+    m.message_id = "po1";
+    m.user_id = "usbob";
+    m.user_name = "bob";
+    m.text = "restarting the checkout pods";
+    m.at = w.clock.now();
+    w.endpoints->live_event(m);
+
+    auto reader = w.db.open_reader();
+    CHECK(hindsight::test::wait_until(
+        [&] { return reader->user_name(channel, "usbob") == std::optional<std::string>("Bob Builder"); },
+        std::chrono::seconds(10)));
+    auto messages = w.messages(channel);
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0].text == "restarting the checkout pods");
+    std::lock_guard lock(w.outcomes_mutex);
+    CHECK(std::count(w.outcomes.begin(), w.outcomes.end(), EventOutcome::stored) == 1);
 }

@@ -141,7 +141,7 @@ TEST_CASE("sender: a wrong bot token is 401 → failed") {
     Sender sender{api, "https://h.example.com", "s"};
     OutboundMessage m;
     m.channel = "ch1";
-    m.text = "x";
+    m.text = std::string("x");  // assigning the literal: GCC 12 -Wrestrict false positive
     auto result = sender.send(m);
     CHECK(result.status == SendResult::Status::failed);
     CHECK(result.error.find("401 api.context.session_expired.app_error") != std::string::npos);
@@ -158,7 +158,7 @@ TEST_CASE("sender: transport failure → retry") {
     Sender sender{api, "", "s"};
     OutboundMessage m;
     m.channel = "ch1";
-    m.text = "x";
+    m.text = std::string("x");  // assigning the literal: GCC 12 -Wrestrict false positive
     auto result = sender.send(m);
     CHECK(result.status == SendResult::Status::retry);
     CHECK_FALSE(result.error.empty());

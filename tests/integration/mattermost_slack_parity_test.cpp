@@ -1,0 +1,370 @@
+// One neutral incident script played through the real binary on Slack
+// (signed /slack/commands and /slack/events) and on Mattermost (slash
+// commands, outgoing webhooks, edits and deletions over the WebSocket), both
+// at once, step by step. The stored postmortem documents must draft the same
+// timeline: entry by entry the same time, kind, author and text, after
+// normalising only what must differ (permalinks).
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/integration/mattermost_service.hpp"
+#include "tests/support/slack_signing.hpp"
+
+#include <cstdlib>
+#include <ctime>
+
+using namespace hindsight;
+using namespace hindsight::test::mm;
+
+namespace {
+
+constexpr auto slack_secret = "parity-signing-secret";
+constexpr auto slack_team = "T0PARITY";
+constexpr auto slack_channel = "C0PARITY";
+constexpr auto slack_bot = "U0HSBOT";
+
+// The cast: one id per platform, the same person.
+struct Person {
+    std::string slack_id;
+    std::string mattermost_id;
+    std::string username;
+    std::string first, last;
+};
+const std::vector<Person> people = {{"U0ALICE", alice, "alice", "Alice", "Liddell"},
+                                    {"U0BOB", bob, "bob", "Bob", "Builder"},
+                                    {"U0CAROL", carol, "carol", "Carol", "Danvers"}};
+const Person& person(const std::string& username) {
+    for (const auto& p : people)
+        if (p.username == username) return p;
+    throw std::logic_error("no such person " + username);
+}
+
+// The script, in neutral terms. Message times are offsets from a base the
+// test picks, so both platforms report the same instants.
+struct Step {
+    enum class Kind { command, say, edit, remove } kind;
+    std::string who;
+    std::string text;  // command text, message text or the edited text
+    int at_s = 0;      // say/edit/remove: seconds after the base
+    std::string key;   // which message
+    std::string mention;  // say: a person mentioned in the text, written @name in `text`
+};
+
+Step command(const std::string& who, const std::string& text) { return {Step::Kind::command, who, text, 0, {}, {}}; }
+Step say(const std::string& who, const std::string& text, int at_s, const std::string& key,
+         const std::string& mention = {}) {
+    return {Step::Kind::say, who, text, at_s, key, mention};
+}
+Step edit(const std::string& who, const std::string& text, int at_s, const std::string& key) {
+    return {Step::Kind::edit, who, text, at_s, key, {}};
+}
+Step remove(const std::string& who, int at_s, const std::string& key) {
+    return {Step::Kind::remove, who, {}, at_s, key, {}};
+}
+
+const std::vector<Step> script = {
+    command("alice", "open Checkout errors after the 14:20 deploy sev:2"),
+    say("alice", "PagerDuty alert fired: checkout 5xx rate at 18%", 0, "m1"),
+    say("bob", "customers report payment failed on web and mobile", 40, "m2"),
+    say("alice", "looping in @carol from payments", 80, "m3", "carol"),
+    say("carol", "payments-db connections at 500/500, the pool is exhausted", 120, "m4"),
+    say("bob", "rolling back checkout-api to v2024.11.2", 160, "m5"),
+    say("carol", "decided: revert the fraud-service timeout to 1s", 200, "m6"),
+    say("alice", "ignore that, wrong dashboard", 240, "m7"),
+    command("carol", "note Payments DB pool exhausted by slow fraud-service calls"),
+    edit("bob", "rolling back checkout-api to v2024.11.3", 250, "m5"),
+    remove("alice", 260, "m7"),
+    say("bob", "error rate back to normal, recovered", 300, "m8"),
+    command("alice", "close Slow fraud-service calls exhausted the payments-db pool"),
+};
+
+long long unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct SlackSide {
+    test::TempDir dir;
+    fakes::FakeSlack slack;
+    std::unique_ptr<test::ChildProcess> process;
+    std::string base;
+    outbound::HttpClient client;
+    int events = 0;
+    std::map<std::string, std::string> ts_of;  // script key → ts
+    std::map<std::string, json> history;       // ts → message as conversations.history shows it
+
+    SlackSide() {
+        for (const auto& p : people)
+            slack.add_user({{"id", p.slack_id},
+                            {"name", p.username},
+                            {"real_name", p.first + " " + p.last},
+                            {"profile", {{"display_name", ""}, {"real_name", p.first + " " + p.last}}}});
+        slack.set_history(slack_channel, {});
+        json config = {{"listen", {{"port", 0}}},
+                       {"storage", {{"path", "slack.db"}}},
+                       {"api", {{"token", api_token}}},
+                       {"slack", {{"signing_secret", slack_secret}, {"bot_token", slack.bot_token()},
+                                  {"api_base_url", slack.api_base_url()}}}};
+        std::ofstream(dir.path() / "config.json") << config.dump();
+        process = std::make_unique<test::ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
+                                                       dir.path());
+        static const std::regex re("hindsight .* listening on 127\\.0\\.0\\.1:([0-9]+)");
+        int port = 0;
+        test::wait_until(
+            [&] {
+                std::smatch m;
+                auto err = process->err();
+                if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
+                return port != 0;
+            },
+            10s);
+        REQUIRE_MESSAGE(port != 0, process->err());
+        base = "http://127.0.0.1:" + std::to_string(port);
+    }
+
+    outbound::ClientResponse command(const Person& who, const std::string& text) {
+        std::string body = "team_id=" + std::string(slack_team) + "&team_domain=parity&channel_id=" + slack_channel +
+                           "&channel_name=inc-checkout&user_id=" + who.slack_id + "&user_name=" + who.username +
+                           "&command=%2Fincident&text=" + http::url_encode(text) +
+                           "&response_url=" + http::url_encode(slack.new_response_url());
+        return client.send({"POST", base + "/slack/commands",
+                            test::slack_headers(slack_secret, unix_now(), body, "application/x-www-form-urlencoded"),
+                            body});
+    }
+
+    outbound::ClientResponse event(json inner) {
+        inner["channel"] = slack_channel;
+        inner["channel_type"] = "channel";
+        json envelope = {{"token", "x"},
+                         {"team_id", slack_team},
+                         {"api_app_id", "A0PARITY"},
+                         {"type", "event_callback"},
+                         {"event_id", "Ev" + std::to_string(++events)},
+                         {"event_time", unix_now()},
+                         {"authorizations", json::array({{{"team_id", slack_team}, {"user_id", slack_bot}, {"is_bot", true}}})},
+                         {"event", inner}};
+        auto body = envelope.dump();
+        return client.send({"POST", base + "/slack/events",
+                            test::slack_headers(slack_secret, unix_now(), body, "application/json"), body});
+    }
+
+    // Slack escapes a mention to <@U…> in the text it delivers.
+    static std::string wire_text(const Step& step) {
+        if (step.mention.empty()) return step.text;
+        auto text = step.text;
+        auto at = text.find("@" + step.mention);
+        text.replace(at, step.mention.size() + 1, "<@" + person(step.mention).slack_id + ">");
+        return text;
+    }
+
+    void play(const Step& step, long long base_s) {
+        const auto& who = person(step.who);
+        auto ts = [&](int at_s) { return std::to_string(base_s + at_s) + ".000100"; };
+        switch (step.kind) {
+            case Step::Kind::command:
+                REQUIRE(command(who, step.text).status == 200);
+                break;
+            case Step::Kind::say: {
+                ts_of[step.key] = ts(step.at_s);
+                json message{{"type", "message"}, {"user", who.slack_id}, {"text", wire_text(step)},
+                             {"ts", ts_of[step.key]}};
+                history[ts_of[step.key]] = message;
+                json inner = message;
+                inner["event_ts"] = ts_of[step.key];
+                REQUIRE(event(inner).status == 200);
+                break;
+            }
+            case Step::Kind::edit: {
+                auto& original = history.at(ts_of.at(step.key));
+                original["text"] = step.text;
+                original["edited"] = {{"user", who.slack_id}, {"ts", ts(step.at_s)}};
+                json inner{{"type", "message"}, {"subtype", "message_changed"}, {"hidden", true},
+                           {"message", original}, {"ts", ts(step.at_s)}, {"event_ts", ts(step.at_s)}};
+                REQUIRE(event(inner).status == 200);
+                break;
+            }
+            case Step::Kind::remove: {
+                auto key_ts = ts_of.at(step.key);
+                history.erase(key_ts);
+                json inner{{"type", "message"}, {"subtype", "message_deleted"}, {"hidden", true},
+                           {"deleted_ts", key_ts}, {"ts", ts(step.at_s)}, {"event_ts", ts(step.at_s)}};
+                REQUIRE(event(inner).status == 200);
+                break;
+            }
+        }
+        // What conversations.history answers at close: the final state.
+        std::vector<json> now;
+        for (const auto& [ts_key, m] : history) now.push_back(m);
+        slack.set_history(slack_channel, now);
+    }
+};
+
+struct MattermostSide {
+    MattermostService svc{Options{.websocket = true}};
+    std::map<std::string, fakes::FakeMattermostPost> posts;  // script key → post
+    std::int64_t seq = 0;
+
+    MattermostSide() { REQUIRE_MESSAGE(svc.front.wait_for_connections(1, 15s), svc.process->err()); }
+
+    void play(const Step& step, long long base_s) {
+        const auto& who = person(step.who);
+        auto ms = [&](int at_s) { return (base_s + at_s) * 1000; };
+        switch (step.kind) {
+            case Step::Kind::command:
+                REQUIRE(svc.command(step.text, who.mattermost_id).status == 200);
+                break;
+            case Step::Kind::say: {
+                auto id = "po" + step.key + std::string(24 - step.key.size(), '0');
+                fakes::FakeMattermostPost post{id, channel_id, who.mattermost_id, "", step.text, "", ms(step.at_s)};
+                posts[step.key] = post;
+                REQUIRE(svc.say(id, who.mattermost_id, step.text, ms(step.at_s)).status == 200);
+                break;
+            }
+            case Step::Kind::edit: {
+                auto& post = posts.at(step.key);
+                post.message = step.text;
+                post.edit_at = post.update_at = ms(step.at_s);
+                REQUIRE(svc.site.edit_post(post.id, step.text, ms(step.at_s)));
+                svc.front.send(fakes::FakeMattermost::post_event("post_edited", post, ++seq));
+                break;
+            }
+            case Step::Kind::remove: {
+                auto& post = posts.at(step.key);
+                post.delete_at = post.update_at = ms(step.at_s);
+                REQUIRE(svc.site.delete_post(post.id, ms(step.at_s)));
+                svc.front.send(fakes::FakeMattermost::post_event("post_deleted", post, ++seq));
+                break;
+            }
+        }
+    }
+};
+
+std::string fetch_postmortem(outbound::HttpClient& client, const std::string& base, const test::ChildProcess& process) {
+    auto auth = std::vector<std::pair<std::string, std::string>>{{"Authorization", std::string("Bearer ") + api_token}};
+    std::string doc;
+    bool ready = test::wait_until(
+        [&] {
+            auto list = client.send({"GET", base + "/incidents", auth, {}});
+            if (list.status != 200) return false;
+            auto incidents = json::parse(list.body)["incidents"];
+            if (incidents.size() != 1 || incidents[0]["state"] != "closed") return false;
+            auto r = client.send({"GET", base + "/incidents/" + std::to_string(incidents[0]["id"].get<long long>()) +
+                                             "/postmortem.md",
+                                  auth, {}});
+            if (r.status != 200) return false;
+            doc = r.body;
+            return true;
+        },
+        20s);
+    REQUIRE_MESSAGE(ready, process.err());
+    return doc;
+}
+
+struct Entry {
+    std::string time, kind, author, text;
+    std::string detail;  // the lines under the entry (review questions)
+};
+
+std::string normalised(std::string text) {
+    // Permalinks point into each platform's own web app.
+    static const std::regex link(R"(\(?\[[^\]]*\]\((https?://[^)]*)\)\)?|https?://\S+)");
+    text = std::regex_replace(text, link, "<link>");
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+}
+
+// "- **14:25 UTC** · detection · maya — text" entries of the ## Timeline section.
+std::vector<Entry> timeline_entries(const std::string& doc) {
+    auto start = doc.find("## Timeline");
+    REQUIRE(start != std::string::npos);
+    auto end = doc.find("\n## ", start + 1);
+    std::istringstream section(doc.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    static const std::regex entry(R"(^- \*\*([^*]+)\*\* · ([^·]+) · (.+?) — (.*)$)");
+    std::vector<Entry> out;
+    std::string line;
+    while (std::getline(section, line)) {
+        std::smatch m;
+        if (std::regex_match(line, m, entry)) {
+            Entry e;
+            e.time = m[1];
+            e.kind = m[2];
+            e.author = m[3];
+            e.text = normalised(m[4]);
+            out.push_back(std::move(e));
+        } else if (!out.empty() && line.starts_with("  ")) {
+            out.back().detail += normalised(line) + "\n";
+        }
+    }
+    return out;
+}
+
+int minutes_of(const std::string& time) {  // "14:25 UTC"
+    return std::stoi(time.substr(0, 2)) * 60 + std::stoi(time.substr(3, 2));
+}
+
+std::vector<std::string> headings(const std::string& doc) {
+    std::vector<std::string> out;
+    std::istringstream in(doc);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with("## ")) out.push_back(line);
+    return out;
+}
+
+std::string line_starting(const std::string& doc, const std::string& prefix) {
+    std::istringstream in(doc);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with(prefix)) return line;
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("parity: the same incident script drafts the same timeline on Slack and on Mattermost") {
+    SlackSide slack;
+    MattermostSide mattermost;
+    // Messages two minutes ahead, on a minute boundary, so no step's own
+    // wall-clock time can land between two of them.
+    const long long base_s = (unix_now() / 60 + 2) * 60;
+    for (const auto& step : script) {
+        slack.play(step, base_s);
+        mattermost.play(step, base_s);
+    }
+
+    auto slack_doc = fetch_postmortem(slack.client, slack.base, *slack.process);
+    auto mattermost_doc = fetch_postmortem(mattermost.svc.client, mattermost.svc.base, *mattermost.svc.process);
+    auto ours = timeline_entries(slack_doc);
+    auto theirs = timeline_entries(mattermost_doc);
+    INFO("Slack document:\n" << slack_doc);
+    INFO("Mattermost document:\n" << mattermost_doc);
+
+    // The script is not trivially drafted: edits, deletions and names show.
+    REQUIRE(ours.size() >= 6);
+    CHECK(slack_doc.find("v2024.11.3") != std::string::npos);
+    CHECK(slack_doc.find("wrong dashboard") == std::string::npos);
+    CHECK(slack_doc.find("Carol Danvers") != std::string::npos);
+
+    REQUIRE(ours.size() == theirs.size());
+    for (std::size_t i = 0; i < ours.size(); ++i) {
+        CAPTURE(i);
+        CHECK(ours[i].kind == theirs[i].kind);
+        CHECK(ours[i].author == theirs[i].author);
+        CHECK(ours[i].text == theirs[i].text);
+        CHECK(ours[i].detail == theirs[i].detail);
+        if (ours[i].kind == "key event") {
+            // The note is stamped when its command arrived: the two runs are
+            // a moment apart, which may cross a minute.
+            auto apart = std::abs(minutes_of(ours[i].time) - minutes_of(theirs[i].time));
+            CHECK(std::min(apart, 24 * 60 - apart) <= 1);
+        } else {
+            CHECK(ours[i].time == theirs[i].time);
+        }
+    }
+    CHECK(headings(slack_doc) == headings(mattermost_doc));
+    CHECK(line_starting(slack_doc, "- **Participants:**").find("Alice Liddell") != std::string::npos);
+    CHECK(line_starting(slack_doc, "- **Participants:**") == line_starting(mattermost_doc, "- **Participants:**"));
+    CHECK(line_starting(slack_doc, "- **Commander:**") == line_starting(mattermost_doc, "- **Commander:**"));
+
+    slack.process->signal(SIGTERM);
+    CHECK(slack.process->wait(15s) == 0);
+    mattermost.svc.stop();
+}

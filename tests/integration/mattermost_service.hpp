@@ -78,19 +78,9 @@ struct MattermostService {
         std::ofstream(dir.path() / "config.json") << config.dump();
         process = std::make_unique<ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
                                                  dir.path());
-        int port = 0;
-        wait_until(
-            [&] {
-                // The service's own line comes after its signal handlers are in place.
-                static const std::regex re("hindsight .* listening on 127\\.0\\.0\\.1:([0-9]+)");
-                std::smatch m;
-                auto err = process->err();
-                if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
-                return port != 0;
-            },
-            10s);
-        REQUIRE_MESSAGE(port != 0, process->err());
-        base = "http://127.0.0.1:" + std::to_string(port);
+        auto port = listening_port(*process);
+        REQUIRE_MESSAGE(port.has_value(), process->err());
+        base = "http://127.0.0.1:" + std::to_string(*port);
         // Until users/me has answered, the bot could not tell its own echoes apart.
         REQUIRE_MESSAGE(wait_for_log("mattermost: the bot's user id is " + site.bot_user_id()), process->err());
     }

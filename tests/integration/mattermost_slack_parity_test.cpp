@@ -106,18 +106,9 @@ struct SlackSide {
         std::ofstream(dir.path() / "config.json") << config.dump();
         process = std::make_unique<test::ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
                                                        dir.path());
-        static const std::regex re("hindsight .* listening on 127\\.0\\.0\\.1:([0-9]+)");
-        int port = 0;
-        test::wait_until(
-            [&] {
-                std::smatch m;
-                auto err = process->err();
-                if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
-                return port != 0;
-            },
-            10s);
-        REQUIRE_MESSAGE(port != 0, process->err());
-        base = "http://127.0.0.1:" + std::to_string(port);
+        auto port = test::listening_port(*process);
+        REQUIRE_MESSAGE(port.has_value(), process->err());
+        base = "http://127.0.0.1:" + std::to_string(*port);
     }
 
     outbound::ClientResponse command(const Person& who, const std::string& text) {

@@ -67,16 +67,7 @@ public:
         std::ofstream(run_dir / "config.json") << config.dump();
         process = std::make_unique<ChildProcess>(HINDSIGHT_BINARY,
                                                  std::vector<std::string>{"serve", "--config", "config.json"}, run_dir);
-        static const std::regex re("hindsight .* listening on 127\\.0\\.0\\.1:([0-9]+)");
-        std::optional<int> port;
-        wait_until(
-            [&] {
-                std::smatch m;
-                auto err = process->err();
-                if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
-                return port.has_value();
-            },
-            std::chrono::seconds{15});
+        auto port = listening_port(*process, std::chrono::seconds{15});
         REQUIRE_MESSAGE(port.has_value(), process->err());
         base = "http://127.0.0.1:" + std::to_string(*port);
     }

@@ -68,18 +68,9 @@ TEST_CASE("tls: serve over HTTPS, SIGHUP swaps in a new certificate, a broken on
     write_file(dir.file("config.json"), config_json(dir));
 
     test::ChildProcess serve(binary, {"serve", "--config", "config.json"}, dir.path());
-    std::optional<int> port;
-    REQUIRE_MESSAGE(test::wait_until(
-                        [&] {
-                            // The service's own line comes after its signal handlers are installed.
-                            static const std::regex re("hindsight .* listening on https://127\\.0\\.0\\.1:([0-9]+)");
-                            std::smatch m;
-                            auto err = serve.err();
-                            if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
-                            return port.has_value();
-                        },
-                        20s),
-                    serve.err());
+    auto port = test::listening_port(serve, 20s);
+    REQUIRE_MESSAGE(port.has_value(), serve.err());
+    CHECK(contains(serve.err(), "listening on https://127.0.0.1:"));
 
     auto ok = healthz(*port, dir.file("first-ca.pem"));
     CHECK_MESSAGE(ok.status == 200, ok.error);

@@ -103,11 +103,13 @@ private:
     std::optional<int> status_;
 };
 
-// Waits for `hindsight serve`'s "listening on [http(s)://]127.0.0.1:PORT" log line and
-// returns the port (the tests configure port 0: an ephemeral one).
+// Waits for `hindsight serve`'s own "hindsight … listening on [http(s)://]127.0.0.1:PORT"
+// line and returns the port (the tests configure port 0: an ephemeral one). That
+// line comes last in startup, after the signal handlers are installed; the http
+// layer's earlier "listening" line would be too soon for tests that signal.
 inline std::optional<int> listening_port(const ChildProcess& serve,
                                          std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
-    static const std::regex re("listening on (?:https?://)?127\\.0\\.0\\.1:([0-9]+)");
+    static const std::regex re("hindsight .* listening on (?:https?://)?127\\.0\\.0\\.1:([0-9]+)");
     std::optional<int> port;
     wait_until(
         [&] {

@@ -166,6 +166,8 @@ TEST_CASE("secrets: a full Slack and Mattermost scenario at debug level logs no 
     // The bot tokens really were sent to the platforms (so they were in reach of a log line).
     REQUIRE_FALSE(slack.calls("chat.postMessage").empty());
     CHECK(slack.calls("chat.postMessage").front().header("Authorization") == "Bearer " + slack_bot_token);
+    // The live stream tried to connect (this fake has no WebSocket) with the bot token.
+    CHECK(mm.server().wait_for_requests("/api/v4/websocket", 1, 30s));
     REQUIRE_FALSE(mm.requests_to("/api/v4/posts").empty());
     CHECK(mm.requests_to("/api/v4/posts").front().header("Authorization") == "Bearer " + mm_bot_token);
 

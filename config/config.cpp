@@ -132,6 +132,22 @@ void read_platforms(const Section& root, Config& out) {
     if (auto f = mm["websocket"]) out.mattermost.websocket = as_bool(*f);
 }
 
+void read_outbound(const Section& root, OutboundConfig& out) {
+    auto s = root.section("outbound", {"max_attempts", "backoff_base_s", "backoff_max_s", "timeout_s"});
+    if (auto f = s["max_attempts"]) out.max_attempts = static_cast<int>(as_integer(*f, 1, 1000));
+    if (auto f = s["backoff_base_s"]) out.backoff_base = seconds_duration(*f);
+    if (auto f = s["backoff_max_s"]) out.backoff_max = seconds_duration(*f);
+    if (auto f = s["timeout_s"]) {
+        out.timeout_s = seconds_field(*f);
+        // The HTTP client counts in milliseconds: less would mean no time at all.
+        if (out.timeout_s < 0.001) fail(f->key, "must be at least 0.001 seconds");
+    }
+    if (out.backoff_max < out.backoff_base) {
+        if (s["backoff_max_s"]) fail("outbound.backoff_max_s", "must be at least outbound.backoff_base_s");
+        fail("outbound.backoff_base_s", "must be at most outbound.backoff_max_s (300 when not set)");
+    }
+}
+
 void read_bot(const Section& root, BotSettings& out) {
     if (auto f = root["timezone"]) {
         auto zone = as_nonempty_string(*f);
@@ -229,13 +245,14 @@ Config parse(const std::string& json_text, const Environment& env) {
     }
 
     Section top(root, {"listen", "storage", "timezone", "log", "api", "slack", "mattermost", "reminders",
-                       "postmortem", "patterns", "public_url"});
+                       "postmortem", "patterns", "public_url", "outbound"});
     Config config;
     read_listen(top, config.listen);
     if (auto f = top.section("storage", {"path"})["path"]) config.storage_path = as_nonempty_string(*f);
     read_log(top, config.log);
     if (auto f = top.section("api", {"token"})["token"]) config.api_token = as_string(*f);
     read_platforms(top, config);
+    read_outbound(top, config.outbound);
     read_bot(top, config.bot);
 
     apply_environment(config, env);

@@ -51,6 +51,16 @@ struct MattermostConfig {
     bool enabled() const { return !tokens.empty() || !bot_token.empty(); }
 };
 
+// How the outbox delivers to the platforms (adapters/outbound): a retryable
+// failure (5xx, 429, timeout, reset) is retried after base * 2^(n-1), capped,
+// with jitter, until max_attempts; then the row is dead-lettered (kept).
+struct OutboundConfig {
+    int max_attempts = 8;
+    Duration backoff_base = std::chrono::seconds(1);
+    Duration backoff_max = std::chrono::minutes(5);
+    double timeout_s = 15.0;  // one request's write + read, on every outbound client
+};
+
 struct Config {
     ListenConfig listen;
     std::string storage_path = "hindsight.db";
@@ -58,6 +68,7 @@ struct Config {
     std::string api_token;
     SlackConfig slack;
     MattermostConfig mattermost;
+    OutboundConfig outbound;
     BotSettings bot;  // timezone, reminders, postmortem, patterns
 };
 

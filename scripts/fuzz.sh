@@ -5,10 +5,17 @@
 #   bash scripts/fuzz.sh [seconds-per-target]     (default 30)
 # Options (env): BUILD_DIR (default build-fuzz), TARGETS (space-separated
 # subset, e.g. "form command"), JOBS (parallel builds, default 2).
+# Never waits for input (CI runs it with CI=true and no stdin): packages are
+# installed with apt-get -y as root or with `sudo -n`, which fails instead of
+# asking for a password.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+exec </dev/null
 
 seconds="${1:-30}"
+case "$seconds" in
+    ''|*[!0-9]*|0) echo "usage: bash scripts/fuzz.sh [seconds-per-target, a positive integer]" >&2; exit 2 ;;
+esac
 dir="${BUILD_DIR:-build-fuzz}"
 all_targets=(form slack_inbound mattermost_inbound command when export_reader mrkdwn config)
 read -r -a targets <<< "${TARGETS:-${all_targets[*]}}"
@@ -16,7 +23,7 @@ read -r -a targets <<< "${TARGETS:-${all_targets[*]}}"
 if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
     echo "Installing clang and libFuzzer (clang libclang-rt-14-dev)"
     sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    [ "$(id -u)" -ne 0 ] && sudo="sudo -n"
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -q
     $sudo apt-get install -y -q --no-install-recommends clang libclang-rt-14-dev
@@ -29,12 +36,15 @@ cmake -S . -B "$dir" -G Ninja \
     -DHINDSIGHT_TESTS=OFF -DHINDSIGHT_FUZZ=ON -DHINDSIGHT_SANITIZE=ON \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" \
     -DCMAKE_PROJECT_hindsight_INCLUDE="$PWD/tests/fuzz/standalone.cmake" >/dev/null
+build_start=$(date +%s)
 cmake --build "$dir" -j "${JOBS:-2}"
+echo "== fuzz build took $(( $(date +%s) - build_start )) s"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 failed=()
 summary=()
+total=0
 for t in "${targets[@]}"; do
     bin="$dir/fuzz/fuzz_$t"
     seeds="tests/fuzz/corpus/$t"
@@ -48,10 +58,16 @@ for t in "${targets[@]}"; do
     "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$artifacts" "$work" "$seeds" >"$log" 2>&1 || status=$?
     runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
+    [ "$runs" = "?" ] || total=$((total + runs))
     if [ "$status" -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$log"; then
         failed+=("$t")
         summary+=("$(printf '%-20s %12s executions  FAILED (exit %s, log %s)' "$t" "$runs" "$status" "$log")")
         grep -E 'ERROR|runtime error|SUMMARY|Test unit written' "$log" | head -20 || true
+    elif [ "$runs" = "?" ]; then
+        # No final stats: the target did not run its inputs (a broken build or start-up).
+        failed+=("$t")
+        summary+=("$(printf '%-20s %12s executions  FAILED (no final stats, log %s)' "$t" "$runs" "$log")")
+        tail -20 "$log" || true
     else
         summary+=("$(printf '%-20s %12s executions  ok' "$t" "$runs")")
     fi
@@ -60,6 +76,7 @@ done
 echo
 echo "== fuzzing summary (${seconds}s per target)"
 printf '%s\n' "${summary[@]}"
+printf '%-20s %12s executions\n' "total" "$total"
 if [ ${#failed[@]} -gt 0 ]; then
     echo "failed: ${failed[*]} (reproduce: $dir/fuzz/fuzz_<target> <artifact>)" >&2
     exit 1

@@ -16,6 +16,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <cstdint>
 #include <mutex>
 
 namespace hindsight::service {
@@ -41,6 +43,13 @@ void add_endpoint_routes(http::Router& router, Endpoints& endpoints, const std::
     router.add("POST", prefix + interactions_path, [&endpoints](const http::Request& r, http::Responder respond) {
         endpoints.interactions(r, std::move(respond));
     });
+}
+
+// config.outbound.timeout_s on every client that calls a platform.
+outbound::ClientOptions client_options(const config::OutboundConfig& c) {
+    outbound::ClientOptions options;
+    options.request_timeout = std::chrono::milliseconds{static_cast<std::int64_t>(c.timeout_s * 1000.0)};
+    return options;
 }
 
 }  // namespace
@@ -74,8 +83,8 @@ Platforms::Platforms(const config::Config& config, PlatformDeps deps)
     if (config.slack.enabled()) {
         slack::ApiSettings api_settings{config.slack.api_base_url, config.slack.bot_token};
         if (!config.slack.bot_token.empty()) {
-            p.slack_api = std::make_unique<slack::Api>(api_settings);
-            p.slack_sender = std::make_unique<slack::SlackSender>(api_settings);
+            p.slack_api = std::make_unique<slack::Api>(api_settings, client_options(config.outbound));
+            p.slack_sender = std::make_unique<slack::SlackSender>(api_settings, client_options(config.outbound));
             deps.delivery.add_sender(Platform::slack, *p.slack_sender);
         }
         p.slack = std::make_unique<slack::Endpoints>(config.slack, endpoint_deps(),
@@ -89,7 +98,8 @@ Platforms::Platforms(const config::Config& config, PlatformDeps deps)
                                         ? (config.mattermost.tokens.empty() ? std::string{} : config.mattermost.tokens.front())
                                         : config.mattermost.bot_token;
         if (!config.mattermost.bot_token.empty()) {
-            p.mattermost_api = std::make_unique<mattermost::Api>(config.mattermost.url, config.mattermost.bot_token);
+            p.mattermost_api = std::make_unique<mattermost::Api>(config.mattermost.url, config.mattermost.bot_token,
+                                                                 client_options(config.outbound));
             p.mattermost_sender =
                 std::make_unique<mattermost::Sender>(*p.mattermost_api, config.bot.public_url, action_secret);
             deps.delivery.add_sender(Platform::mattermost, *p.mattermost_sender);

@@ -33,6 +33,15 @@ std::chrono::milliseconds to_ms(double seconds) {
     return std::chrono::milliseconds{static_cast<std::int64_t>(seconds * 1000.0)};
 }
 
+// config.outbound: the retry policy; the poll interval stays the worker's own.
+outbound::Delivery::Options delivery_options(const config::OutboundConfig& c) {
+    outbound::Delivery::Options options;
+    options.max_attempts = c.max_attempts;
+    options.base_backoff = c.backoff_base;
+    options.max_backoff = c.backoff_max;
+    return options;
+}
+
 }  // namespace
 
 // Members are destroyed in reverse order: the server first (no more
@@ -45,7 +54,7 @@ struct Service::Parts {
           db(cfg.storage_path),
           bot(db.store(), db.outbox(), clock, cfg.bot),
           loop(cfg.listen.threads),
-          delivery(db.writes(), db.outbox(), clock, outbound::Delivery::Options{}),
+          delivery(db.writes(), db.outbox(), clock, delivery_options(cfg.outbound)),
           background("background") {}
 
     config::Config cfg;

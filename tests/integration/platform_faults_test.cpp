@@ -4,10 +4,10 @@
 // work later, dead-letters what will not (kept, counted in /metrics), logs
 // both, and ingest is never blocked meanwhile.
 //
-// Delivery runs with the defaults of adapters/outbound/delivery.hpp (first
-// retry after ~1 s, 8 attempts) and the client's 15 s request timeout: there
-// is no config key to shorten them, so a retryable fault that never ends is
-// not driven to its dead letter here (docs/hardening.md).
+// Most cases run with the default retry policy (first retry after ~1 s, 8
+// attempts, 15 s request timeout). The faults that never end run with a short
+// `outbound` policy from the config file, so the row reaches its dead letter
+// within the test: through the binary, the policy keys are what is tested.
 #include "adapters/http/form.hpp"
 #include "adapters/outbound/http_client.hpp"
 #include "tests/fakes/fake_slack.hpp"
@@ -15,11 +15,13 @@
 #include "tests/support/slack_signing.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <regex>
+#include <tuple>
 
 using namespace std::chrono_literals;
 using namespace hindsight;
@@ -42,11 +44,13 @@ struct Faults {
     std::string base;
     outbound::HttpClient client;
 
-    Faults() {
+    // `outbound`: the retry policy section of the config file (none: the defaults).
+    explicit Faults(json outbound = nullptr) {
         json config = {{"listen", {{"port", 0}}},
                        {"storage", {{"path", "faults.db"}}},
                        {"slack", {{"signing_secret", secret}, {"bot_token", slack.bot_token()},
                                   {"api_base_url", slack.api_base_url()}}}};
+        if (!outbound.is_null()) config["outbound"] = outbound;
         std::ofstream(dir.path() / "config.json") << config.dump();
         process = std::make_unique<test::ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
                                                        dir.path());
@@ -66,9 +70,23 @@ struct Faults {
         base = "http://127.0.0.1:" + std::to_string(*port);
     }
 
-    ~Faults() {
+    ~Faults() { stop(); }
+
+    void stop() {
+        if (stopped) return;
+        stopped = true;
         process->signal(SIGTERM);
         CHECK(process->wait(30s) == 0);
+    }
+    bool stopped = false;
+
+    // (state, attempts, last_error) of every outbox row, read once the service stopped.
+    std::vector<std::tuple<std::string, int, std::string>> outbox_rows() {
+        SQLite::Database db((dir.path() / "faults.db").string(), SQLite::OPEN_READONLY);
+        SQLite::Statement q(db, "SELECT state, attempts, coalesce(last_error, '') FROM outbox ORDER BY id");
+        std::vector<std::tuple<std::string, int, std::string>> rows;
+        while (q.executeStep()) rows.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt(), q.getColumn(2).getString());
+        return rows;
     }
 
     outbound::ClientResponse command(const std::string& channel, const std::string& text) {
@@ -179,4 +197,54 @@ TEST_CASE("platform faults: while Slack hangs past the client timeout, events ke
     // The timed-out call is retried and the draft goes out once.
     CHECK(test::wait_until([&] { return f.drafts_posted("Hanging slack") == 1; }, 40s));
     CHECK(f.logged("timeout"));
+}
+
+TEST_CASE("platform faults: a Slack that answers 500 forever dead-letters the post after outbound.max_attempts") {
+    Faults f({{"max_attempts", 3}, {"backoff_base_s", 0.05}, {"backoff_max_s", 0.2}});
+    f.slack.server().route("POST", post_path, [](const fakes::RecordedRequest&) {
+        return fakes::FakeResponse::json(500, R"({"ok":false})");
+    });
+    f.incident_with_draft("C0DOWN", "Slack down for good");
+    REQUIRE(f.slack.server().wait_for_requests(post_path, 1, 10s));
+    // Inbound acks go on while delivery retries.
+    for (int i = 2; i < 12; ++i) CHECK(f.message("C0DOWN", i).status == 200);
+    CHECK(test::wait_until([&] { return f.metric("hindsight_outbox_dead") == 1; }, 30s));
+    CHECK(f.metric("hindsight_outbox_failed") == 1);
+    CHECK(f.metric("hindsight_outbox_pending") == 0);
+    CHECK(f.logged("chat.postMessage: HTTP 500 (gave up after 3 attempts)"));
+    CHECK(f.logged("dead-lettered"));
+    // Exactly max_attempts calls, none after the dead letter.
+    CHECK(f.slack.calls("chat.postMessage").size() == 3);
+    CHECK(f.command("C0DOWN", "reopen").status == 200);  // commands are answered after the dead letter too
+    f.stop();
+    CHECK(f.slack.calls("chat.postMessage").size() == 3);
+    auto rows = f.outbox_rows();
+    REQUIRE(rows.size() == 1);
+    CHECK(std::get<0>(rows[0]) == "dead");
+    CHECK(std::get<1>(rows[0]) == 3);
+    CHECK(std::get<2>(rows[0]).find("HTTP 500") != std::string::npos);
+}
+
+TEST_CASE("platform faults: a Slack that hangs past outbound.timeout_s on every call dead-letters the post") {
+    // Without the configured timeout (15 s by default) three hanging calls
+    // would take 45 s, past the bounded wait below.
+    Faults f({{"max_attempts", 3}, {"backoff_base_s", 0.05}, {"backoff_max_s", 0.2}, {"timeout_s", 0.5}});
+    f.slack.server().route("POST", post_path, [](const fakes::RecordedRequest&) {
+        auto r = fakes::FakeResponse::json(200, R"({"ok":true,"channel":"C0HUNG","ts":"1.000001"})");
+        r.delay = 60s;
+        return r;
+    });
+    f.incident_with_draft("C0HUNG", "Slack hangs for good");
+    REQUIRE(f.slack.server().wait_for_requests(post_path, 1, 10s));
+    for (int i = 2; i < 12; ++i) CHECK(f.message("C0HUNG", i).status == 200);
+    CHECK(test::wait_until([&] { return f.metric("hindsight_outbox_dead") == 1; }, 30s));
+    CHECK(f.metric("hindsight_outbox_failed") == 1);
+    CHECK(f.logged("chat.postMessage: read: timeout (gave up after 3 attempts)"));
+    CHECK(f.slack.calls("chat.postMessage").size() == 3);
+    f.stop();
+    auto rows = f.outbox_rows();
+    REQUIRE(rows.size() == 1);
+    CHECK(std::get<0>(rows[0]) == "dead");
+    CHECK(std::get<1>(rows[0]) == 3);
+    CHECK(std::get<2>(rows[0]).find("timeout") != std::string::npos);
 }

@@ -54,18 +54,7 @@ struct Faults {
         std::ofstream(dir.path() / "config.json") << config.dump();
         process = std::make_unique<test::ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
                                                        dir.path());
-        std::optional<int> port;
-        test::wait_until(
-            [&] {
-                std::smatch m;
-                auto err = process->err();
-                // The service's own line comes last in startup, after the signal
-                // handlers: the http layer's earlier "listening" line is too soon.
-                static const std::regex re("hindsight .* listening on (?:https?://)?127\\.0\\.0\\.1:([0-9]+)");
-                if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
-                return port.has_value();
-            },
-            10s);
+        auto port = test::listening_port(*process);
         REQUIRE_MESSAGE(port.has_value(), process->err());
         base = "http://127.0.0.1:" + std::to_string(*port);
     }

@@ -65,16 +65,7 @@ TEST_CASE("secrets: a full Slack and Mattermost scenario at debug level logs no 
 
     auto process = std::make_unique<test::ChildProcess>(
         binary, std::vector<std::string>{"serve", "--config", "config.json"}, dir.path(), env);
-    std::optional<int> port;
-    test::wait_until(
-        [&] {
-            static const std::regex re("hindsight .* listening on 127\\.0\\.0\\.1:([0-9]+)");
-            std::smatch m;
-            auto err = process->err();
-            if (std::regex_search(err, m, re)) port = std::stoi(m[1]);
-            return port.has_value();
-        },
-        10s);
+    auto port = test::listening_port(*process);
     REQUIRE_MESSAGE(port.has_value(), process->err());
     const std::string base = "http://127.0.0.1:" + std::to_string(*port);
     outbound::HttpClient client;

@@ -268,12 +268,16 @@ std::vector<std::string> split_words(std::string_view phrase) {
 // Rules indexed by their first word; prefix rules of one word are checked
 // against every token. Built once.
 struct RuleIndex {
+    struct Bucket {
+        std::vector<std::size_t> rules;    // into `compiled`
+        std::vector<std::size_t> markers;  // into `marker_phrases`
+    };
     std::vector<CompiledRule> compiled;
-    std::unordered_map<std::string_view, std::vector<std::size_t>> by_first_word;  // views into `compiled`
-    std::vector<std::size_t> single_prefix;
     std::vector<CompiledRule> marker_phrases;  // kind unused; `marker_of` says which
     std::vector<Marker> marker_of;
-    std::unordered_map<std::string_view, std::vector<std::size_t>> markers_by_first_word;
+    // One look-up per token finds both: keys are views into the rows' words.
+    std::unordered_map<std::string_view, Bucket> by_first_word;
+    std::vector<std::size_t> single_prefix;
 
     RuleIndex() {
         for (const auto& row : markers) {
@@ -282,7 +286,7 @@ struct RuleIndex {
             marker_of.push_back(row.marker);
         }
         for (std::size_t i = 0; i < marker_phrases.size(); ++i)
-            markers_by_first_word[marker_phrases[i].words.front()].push_back(i);
+            by_first_word[marker_phrases[i].words.front()].markers.push_back(i);
         for (const auto& row : rules) {
             CompiledRule rule{row.kind, precedence_rank(row.kind), {}, false, row.guess};
             std::string_view phrase = row.phrase;
@@ -299,7 +303,7 @@ struct RuleIndex {
                 const auto& rule = compiled[i];
                 if ((rule.kind == K::message) != (neutral == 1)) continue;
                 if (rule.prefix && rule.words.size() == 1 && !neutral) single_prefix.push_back(i);
-                else by_first_word[rule.words.front()].push_back(i);
+                else by_first_word[rule.words.front()].rules.push_back(i);
             }
     }
 };
@@ -467,15 +471,12 @@ EntryKind classify_text(std::string_view text) {
         }
     };
     for (std::size_t i = 0; i < tokens.size(); ++i) {
-        if (auto it = index.markers_by_first_word.find(tokens[i]); it != index.markers_by_first_word.end())
-            for (auto m : it->second)
-                if (matches_at(tokens, i, index.marker_phrases[m])) {
-                    (index.marker_of[m] == Marker::recap ? recap : plan) = true;
-                }
-        if (best_rank == 0) continue;
         if (auto it = index.by_first_word.find(tokens[i]); it != index.by_first_word.end()) {
+            for (auto m : it->second.markers)
+                if (matches_at(tokens, i, index.marker_phrases[m]))
+                    (index.marker_of[m] == Marker::recap ? recap : plan) = true;
             std::size_t neutral = 0;
-            for (auto r : it->second) {
+            for (auto r : it->second.rules) {
                 const auto& rule = index.compiled[r];
                 if (rule.kind != K::message) {
                     consider(i, rule);
@@ -489,7 +490,8 @@ EntryKind classify_text(std::string_view text) {
                 continue;
             }
         }
-        for (auto r : index.single_prefix) consider(i, index.compiled[r]);
+        if (best_rank > 0)
+            for (auto r : index.single_prefix) consider(i, index.compiled[r]);
     }
     // A summary after the fact repeats entries the timeline already has.
     if (recap) return K::message;

@@ -448,7 +448,9 @@ std::span<const MarkerRule> marker_rules() { return markers; }
 std::span<const EntryKind> kind_precedence() { return precedence; }
 std::span<const std::string_view> acknowledgement_phrases() { return acknowledgements; }
 
-EntryKind classify_text(std::string_view text) {
+EntryKind classify_text(std::string_view text) { return classify(text).kind; }
+
+Classification classify(std::string_view text) {
     const auto& index = rule_index();
     std::string neutral = has_markup(text) ? neutralise_markup(text) : std::string{};
     LowerTokens tokens(neutral.empty() ? text : std::string_view(neutral));
@@ -494,7 +496,7 @@ EntryKind classify_text(std::string_view text) {
             for (auto r : index.single_prefix) consider(i, index.compiled[r]);
     }
     // A summary after the fact repeats entries the timeline already has.
-    if (recap) return K::message;
+    if (recap) return {K::message, true};
     // A choice not to act, or an order to a person, is a decision.
     if (best_rank > precedence_rank(K::decision) &&
         (chose_not_to || is_order(neutral.empty() ? text : std::string_view(neutral), tokens))) {
@@ -505,12 +507,12 @@ EntryKind classify_text(std::string_view text) {
     if (plan && best == K::detection) best = K::message;
     // A guess about an action or a symptom ("I think it might be the deploy")
     // is a hypothesis: the deploy is what was suspected, not what was done.
-    if (hedged && (best == K::action || best == K::detection)) return K::hypothesis;
+    if (hedged && (best == K::action || best == K::detection)) return {K::hypothesis};
     // A question about an act or an outcome ("restart pgbouncer?", "can I
     // close them as resolved?") proposes or asks; nothing was done yet.
     if ((best == K::action || best == K::mitigation || best == K::resolution) && ends_with_question(text))
-        return K::message;
-    return best;
+        return {K::message};
+    return {best};
 }
 
 int kind_value(EntryKind kind) {

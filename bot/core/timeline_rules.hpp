@@ -53,6 +53,14 @@ std::span<const EntryKind> kind_precedence();
 // restart") is a decision, and so is an order to a person ("Greg fix the token").
 EntryKind classify_text(std::string_view text);
 
+// classify_text() and whether a recap marker was found: a burst with a recap
+// in it is a summary as a whole ("quick recap for the doc:" then the lines).
+struct Classification {
+    EntryKind kind = EntryKind::message;
+    bool recap = false;
+};
+Classification classify(std::string_view text);
+
 // How much an entry is worth keeping when the draft is capped (higher = kept
 // first). Key events are always kept regardless of this value.
 int kind_value(EntryKind kind);

@@ -328,6 +328,23 @@ TEST_CASE("draft: bursts by one author within 60 s merge — other authors, gaps
     CHECK(t.entries[3].kind == K::detection);
 }
 
+TEST_CASE("draft: a recap sent line by line is one message entry, whichever line says recap") {
+    auto in = base_input();
+    in.messages = {
+        message("1", "U1", "quick recap for the doc:", utc(0, 1, 0)),
+        message("2", "U1", "23:57 manual failover, 00:03 pgbouncer reconnect", utc(0, 1, 20)),
+        message("3", "U2", "grafana annotations: 13:57 deploy, 14:27 rollback start", utc(0, 5, 0)),
+        message("4", "U2", "for the timeline", utc(0, 5, 30)),
+        message("5", "U2", "restarting the pods", utc(0, 9, 0)),
+    };
+    auto t = draft_timeline(in);
+    REQUIRE(keys(t) == std::vector<std::string>{"m:1", "m:3", "m:5"});
+    CHECK(t.entries[0].kind == K::message);
+    CHECK(t.entries[1].kind == K::message);
+    CHECK(t.entries[1].text == "grafana annotations: 13:57 deploy, 14:27 rollback start / for the timeline");
+    CHECK(t.entries[2].kind == K::action);  // a later act by the same author is its own entry
+}
+
 TEST_CASE("draft: a burst window is measured between consecutive messages") {
     auto in = base_input();
     in.messages = {message("1", "U1", "step one", utc(14, 0, 0)), message("2", "U1", "step two", utc(14, 0, 50)),

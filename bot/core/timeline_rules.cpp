@@ -110,8 +110,9 @@ constexpr std::array rules{
     KindRule{K::mitigation, "about baseline"},
     KindRule{K::mitigation, "back to baseline"},
     KindRule{K::mitigation, "error rate normal"},
-    KindRule{K::mitigation, "looks normal"},
-    KindRule{K::mitigation, "volume dropping"},
+    KindRule{K::mitigation, "everything looks normal"},
+    KindRule{K::mitigation, "ticket volume dropping"},
+    KindRule{K::mitigation, "tickets slowing down"},
     // resolution: impact over
     KindRule{K::resolution, "resolved"},
     KindRule{K::resolution, "fully recovered"},

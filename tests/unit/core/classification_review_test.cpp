@@ -86,6 +86,11 @@ TEST_CASE("regression: error rate normal is a mitigation, back to normal a resol
     CHECK(classify_text("error rate back to normal, 0.3%") == K::resolution);
     CHECK(classify_text("everything looks normal. error rate 0.1%, latency normal, replica lag 0") == K::mitigation);
     CHECK(classify_text("api-gateway dashboards look totally normal") == K::message);
+    // While investigating, a part that looks normal is ruled out, not recovered.
+    CHECK(classify_text("redis looks normal, evictions 0") == K::message);
+    // Support's queue easing is a recovery; traffic dropping is a symptom.
+    CHECK(classify_text("ticket volume dropping, all solved by restarting the app") == K::mitigation);
+    CHECK(classify_text("request volume dropping on mobile") == K::message);
 }
 
 TEST_CASE("regression: we'll see is no decision - the guess stays a hypothesis") {

@@ -3,7 +3,8 @@
 namespace hindsight::console {
 
 // A payments outage as a real channel has it: alerts, guesses, chatter,
-// a rollback that doesn't help, the actual fix, then the follow-up.
+// a rollback that doesn't help, the actual fix, the follow-up, and last the
+// postmortem document as it stands after the follow-up.
 const char* demo_script() {
     return R"(# Hindsight demo: checkout errors after a config change.
 :channel inc-checkout-errors
@@ -136,12 +137,14 @@ all clear, resolved
 /incident actions
 :user maya
 /incident timeline hide 2
-/incident postmortem
 :advance 4d
 :user lena
 /incident done A-2
 :advance 4d
 # Eight days later: A-1 is overdue and dev gets a nudge.
+# The document the team leaves with: A-2 done, A-1 still open.
+:user maya
+/incident postmortem
 )";
 }
 

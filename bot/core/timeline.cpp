@@ -34,6 +34,7 @@ struct Draft {
     bool hidden = false;
     bool keep = false;  // key event or curated: survives the cap
     bool from_message = false;
+    bool recap = false;  // a message of it is a summary after the fact
 };
 
 int rank(EntryKind kind) {
@@ -154,12 +155,17 @@ Timeline draft_timeline(const DraftInput& input) {
             ++timeline.dropped_noise;
             continue;
         }
-        EntryKind said = classify_text(m.text);
+        auto classified = classify(m.text);
+        EntryKind said = classified.kind;
         EntryKind kind = m.key_event ? EntryKind::key_event : said;
-        if (last_message_draft != static_cast<std::size_t>(-1) && mergeable(drafts[last_message_draft], m, kind)) {
+        if (last_message_draft != static_cast<std::size_t>(-1) &&
+            mergeable(drafts[last_message_draft], m, classified.recap ? EntryKind::message : kind)) {
             auto& burst = drafts[last_message_draft];
             burst.parts.push_back(m.text);
-            burst.kind = stronger(burst.kind, kind);
+            burst.recap = burst.recap || classified.recap;
+            // One author's summary, sent line by line ("quick recap for the
+            // doc:" then the times), repeats entries the draft already has.
+            burst.kind = burst.recap ? EntryKind::message : stronger(burst.kind, kind);
             burst.signal = burst.kind;
             burst.last_at = m.at;
             ++timeline.merged;
@@ -177,6 +183,7 @@ Timeline draft_timeline(const DraftInput& input) {
         d.permalink = m.permalink;
         d.keep = m.key_event;
         d.from_message = true;
+        d.recap = classified.recap;
         drafts.push_back(std::move(d));
         last_message_draft = drafts.size() - 1;
     }

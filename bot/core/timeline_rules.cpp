@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -37,6 +38,7 @@ constexpr std::array rules{
     KindRule{K::detection, "cannot log in"},
     KindRule{K::detection, "can't connect"},
     KindRule{K::detection, "cannot connect"},
+    KindRule{K::detection, "exhausted"},
     // escalation: more people or teams brought in
     KindRule{K::escalation, "escalat*"},
     KindRule{K::escalation, "paging"},
@@ -80,11 +82,18 @@ constexpr std::array rules{
     KindRule{K::hypothesis, "could be"},
     KindRule{K::hypothesis, "looks like"},
     KindRule{K::hypothesis, "could it be"},
+    KindRule{K::hypothesis, "unlikely"},
+    KindRule{K::hypothesis, "rule it out"},
+    KindRule{K::hypothesis, "would explain"},
     // a cause someone found: still to be confirmed by the review, but no guess
     KindRule{K::hypothesis, "found it", false},
     KindRule{K::hypothesis, "root cause", false},
     KindRule{K::hypothesis, "culprit", false},
     KindRule{K::hypothesis, "there it is", false},
+    // a cause ruled out: the check is done, what it showed is no guess
+    KindRule{K::hypothesis, "so it's not", false},
+    KindRule{K::hypothesis, "ruled out", false},
+    KindRule{K::hypothesis, "no change", false},
     // mitigation: impact reduced, not yet over
     KindRule{K::mitigation, "mitigated"},
     KindRule{K::mitigation, "recovering"},
@@ -100,6 +109,10 @@ constexpr std::array rules{
     KindRule{K::mitigation, "at baseline"},
     KindRule{K::mitigation, "about baseline"},
     KindRule{K::mitigation, "back to baseline"},
+    KindRule{K::mitigation, "error rate normal"},
+    KindRule{K::mitigation, "everything looks normal"},
+    KindRule{K::mitigation, "ticket volume dropping"},
+    KindRule{K::mitigation, "tickets slowing down"},
     // resolution: impact over
     KindRule{K::resolution, "resolved"},
     KindRule{K::resolution, "fully recovered"},
@@ -119,7 +132,69 @@ constexpr std::array rules{
     KindRule{K::message, "working to"},
     KindRule{K::message, "stopped working"},
     KindRule{K::message, "going to bed"},
+    KindRule{K::message, "error rate still"},
+    KindRule{K::message, "we'll see"},
+    KindRule{K::message, "the alert was"},
+    KindRule{K::message, "alerts go to"},
 };
+
+// Markers read the message as a whole (see Marker in timeline_rules.hpp).
+constexpr std::array markers{
+    MarkerRule{Marker::recap, "recap"},
+    MarkerRule{Marker::recap, "for the doc"},
+    MarkerRule{Marker::recap, "for the timeline"},
+    MarkerRule{Marker::recap, "for the review"},
+    MarkerRule{Marker::recap, "action items"},
+    MarkerRule{Marker::recap, "follow ups"},
+    MarkerRule{Marker::recap, "follow - ups"},
+    MarkerRule{Marker::recap, "noting"},
+    MarkerRule{Marker::plan, "i'll"},
+    MarkerRule{Marker::plan, "i will"},
+    MarkerRule{Marker::plan, "would've"},
+    MarkerRule{Marker::plan, "would have"},
+    MarkerRule{Marker::plan, "could catch"},
+    MarkerRule{Marker::plan, "i added"},
+    MarkerRule{Marker::plan, "needs"},
+    MarkerRule{Marker::plan, "wondering"},
+};
+
+// A negated act is a choice when the negation opens a clause ("don't
+// restart", "no rollback") or follows "we" ("we're not deploying", "let's
+// not roll back"); "the pods didn't restart" reports a fact.
+constexpr std::array clause_negations{std::string_view{"don't"}};
+constexpr std::array choosing_negations{std::string_view{"not"}, std::string_view{"won't"}};
+constexpr std::array choosing_subjects{std::string_view{"we"}, std::string_view{"we're"}, std::string_view{"we'll"},
+                                       std::string_view{"let's"}, std::string_view{"do"}};
+
+// "Greg fix the token", "@sam roll back the api": a name, an order verb, an
+// object. The object keeps "Pods restart every 5 min" a report.
+constexpr std::array order_verbs{
+    std::string_view{"fix"},     std::string_view{"restart"}, std::string_view{"revert"}, std::string_view{"roll"},
+    std::string_view{"deploy"},  std::string_view{"lock"},    std::string_view{"disable"}, std::string_view{"enable"},
+    std::string_view{"drain"},   std::string_view{"scale"},   std::string_view{"rotate"}, std::string_view{"renew"},
+    std::string_view{"flip"},    std::string_view{"pause"},   std::string_view{"stop"},   std::string_view{"ship"},
+    std::string_view{"take"},    std::string_view{"prepare"}, std::string_view{"fail"},   std::string_view{"upload"}};
+constexpr std::array order_particles{std::string_view{"back"}, std::string_view{"over"}, std::string_view{"up"},
+                                     std::string_view{"out"}, std::string_view{"off"}};
+constexpr std::array order_objects{std::string_view{"the"}, std::string_view{"a"},    std::string_view{"an"},
+                                   std::string_view{"it"},  std::string_view{"that"}, std::string_view{"this"},
+                                   std::string_view{"our"}, std::string_view{"them"}, std::string_view{"both"}};
+// Capitalised first words that are not names.
+constexpr std::array not_names{
+    std::string_view{"also"},  std::string_view{"then"},   std::string_view{"just"},  std::string_view{"maybe"},
+    std::string_view{"please"}, std::string_view{"pls"},   std::string_view{"now"},   std::string_view{"first"},
+    std::string_view{"next"},  std::string_view{"so"},     std::string_view{"and"},   std::string_view{"but"},
+    std::string_view{"or"},    std::string_view{"we"},     std::string_view{"i"},     std::string_view{"you"},
+    std::string_view{"they"},  std::string_view{"someone"}, std::string_view{"anyone"}, std::string_view{"everyone"},
+    std::string_view{"can"},   std::string_view{"could"},  std::string_view{"should"}, std::string_view{"would"},
+    std::string_view{"will"},  std::string_view{"do"},     std::string_view{"ok"},    std::string_view{"okay"},
+    std::string_view{"yes"},   std::string_view{"no"},     std::string_view{"quick"}, std::string_view{"let"},
+    std::string_view{"pods"},  std::string_view{"nodes"},  std::string_view{"workers"}, std::string_view{"jobs"}};
+
+template <std::size_t N>
+bool in(const std::array<std::string_view, N>& table, std::string_view word) {
+    return std::find(table.begin(), table.end(), word) != table.end();
+}
 
 // When a text matches several kinds, the first here wins: the outcome of a
 // message ("rolled back, error rate dropping") says more than the steps, an
@@ -152,6 +227,10 @@ constexpr std::array acknowledgements{
     std::string_view{"yes"}, std::string_view{"yes please"}, std::string_view{"sure"}, std::string_view{"will do"},
     std::string_view{"correct"}, std::string_view{"great"}, std::string_view{"perfect"}, std::string_view{"love it"},
     std::string_view{"fine by me"}, std::string_view{"night"}, std::string_view{"night all"}, std::string_view{"sent"},
+    std::string_view{"go"}, std::string_view{"yeah"}, std::string_view{"yup"}, std::string_view{"good one"},
+    std::string_view{"good point"}, std::string_view{"nice one"}, std::string_view{"great work"},
+    std::string_view{"great work everyone"}, std::string_view{"nice work"}, std::string_view{"good work"},
+    std::string_view{"well done"}, std::string_view{"good job"}, std::string_view{"great job"},
 };
 
 // Notices Slack and Mattermost post when membership changes.
@@ -190,11 +269,25 @@ std::vector<std::string> split_words(std::string_view phrase) {
 // Rules indexed by their first word; prefix rules of one word are checked
 // against every token. Built once.
 struct RuleIndex {
+    struct Bucket {
+        std::vector<std::size_t> rules;    // into `compiled`
+        std::vector<std::size_t> markers;  // into `marker_phrases`
+    };
     std::vector<CompiledRule> compiled;
-    std::unordered_map<std::string_view, std::vector<std::size_t>> by_first_word;  // views into `compiled`
+    std::vector<CompiledRule> marker_phrases;  // kind unused; `marker_of` says which
+    std::vector<Marker> marker_of;
+    // One look-up per token finds both: keys are views into the rows' words.
+    std::unordered_map<std::string_view, Bucket> by_first_word;
     std::vector<std::size_t> single_prefix;
 
     RuleIndex() {
+        for (const auto& row : markers) {
+            CompiledRule rule{K::message, 0, split_words(row.phrase), false, false};
+            marker_phrases.push_back(std::move(rule));
+            marker_of.push_back(row.marker);
+        }
+        for (std::size_t i = 0; i < marker_phrases.size(); ++i)
+            by_first_word[marker_phrases[i].words.front()].markers.push_back(i);
         for (const auto& row : rules) {
             CompiledRule rule{row.kind, precedence_rank(row.kind), {}, false, row.guess};
             std::string_view phrase = row.phrase;
@@ -211,7 +304,7 @@ struct RuleIndex {
                 const auto& rule = compiled[i];
                 if ((rule.kind == K::message) != (neutral == 1)) continue;
                 if (rule.prefix && rule.words.size() == 1 && !neutral) single_prefix.push_back(i);
-                else by_first_word[rule.words.front()].push_back(i);
+                else by_first_word[rule.words.front()].rules.push_back(i);
             }
     }
 };
@@ -237,16 +330,51 @@ bool matches_at(const LowerTokens& tokens, std::size_t at, const CompiledRule& r
     return true;
 }
 
-bool negated(const LowerTokens& tokens, std::size_t at) {
+// The position of the negation one or two words before `at`, if any.
+std::optional<std::size_t> negation_before(const LowerTokens& tokens, std::size_t at) {
     for (std::size_t back = 1; back <= 2 && back <= at; ++back) {
         auto t = tokens[at - back];
-        if (std::find(negations.begin(), negations.end(), t) != negations.end()) return true;
+        if (std::find(negations.begin(), negations.end(), t) != negations.end()) return at - back;
     }
-    return false;
+    return std::nullopt;
 }
+
+bool negated(const LowerTokens& tokens, std::size_t at) { return negation_before(tokens, at).has_value(); }
 
 bool is_punctuation_token(std::string_view t) {
     return t.size() == 1 && !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= '0' && t[0] <= '9'));
+}
+
+bool chooses_not_to(const LowerTokens& tokens, std::size_t negation) {
+    auto word = tokens[negation];
+    bool clause_start = negation == 0 || is_punctuation_token(tokens[negation - 1]);
+    // "no" opens a choice only at the start: "ingress pods healthy, no restarts" reports.
+    if (word == "no") return negation == 0;
+    if (in(clause_negations, word)) return clause_start;
+    return in(choosing_negations, word) && negation > 0 &&
+           (in(choosing_subjects, tokens[negation - 1]) ||
+            (tokens[negation - 1] == "are" && negation > 1 && tokens[negation - 2] == "we"));
+}
+
+bool is_plain_word(std::string_view t) {
+    return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+// "Greg fix the token. Raj prepare a fallback": see `order_verbs`.
+bool is_order(std::string_view text, const LowerTokens& tokens) {
+    auto start = text.find_first_not_of(" \t\r\n");
+    if (start == std::string_view::npos) return false;
+    std::size_t verb = 0;
+    if (tokens.size() >= 2 && tokens[0] == "@" && tokens[1] == "user") verb = 2;
+    else if (text[start] >= 'A' && text[start] <= 'Z' && !tokens.empty() && is_plain_word(tokens[0]) &&
+             !in(not_names, tokens[0]))
+        verb = 1;
+    else return false;
+    if (verb < tokens.size() && (tokens[verb] == "please" || tokens[verb] == "pls")) ++verb;
+    if (verb >= tokens.size() || !in(order_verbs, tokens[verb])) return false;
+    auto object = verb + 1;
+    if (object < tokens.size() && in(order_particles, tokens[object])) ++object;
+    return object < tokens.size() && in(order_objects, tokens[object]);
 }
 
 bool ends_with_question(std::string_view text) {
@@ -260,6 +388,31 @@ bool has_markup(std::string_view text) { return text.find_first_of("<&@") != std
 std::string_view trim_left(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\t')) text.remove_prefix(1);
     return text;
+}
+
+bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// From token `i` on, only a name and punctuation: a mention, or one word
+// that is capitalised in the text and is no keyword ("thanks Tom", not
+// "thanks, rollback").
+bool addressed_to_name(std::string_view text, const LowerTokens& tokens, std::size_t i) {
+    std::size_t end = i;
+    // The '@' of a mention was skipped as punctuation.
+    if (end > 0 && tokens[end - 1] == "@" && tokens[end] == "user") {
+        end += 1;
+    } else {
+        if (!is_plain_word(tokens[end])) return false;
+        auto last = text.size();
+        while (last > 0 && !is_ascii_letter(text[last - 1])) --last;
+        auto first = last;
+        while (first > 0 && is_ascii_letter(text[first - 1])) --first;
+        if (first == last || !(text[first] >= 'A' && text[first] <= 'Z')) return false;
+        if (classify_text(tokens[end]) != K::message) return false;
+        ++end;
+    }
+    for (; end < tokens.size(); ++end)
+        if (!is_punctuation_token(tokens[end]) || tokens[end] == "+") return false;
+    return true;
 }
 
 // The longest acknowledgement, with room for punctuation and emoji.
@@ -292,28 +445,41 @@ std::string_view to_string(EntryKind kind) {
 }
 
 std::span<const KindRule> kind_rules() { return rules; }
+std::span<const MarkerRule> marker_rules() { return markers; }
 std::span<const EntryKind> kind_precedence() { return precedence; }
 std::span<const std::string_view> acknowledgement_phrases() { return acknowledgements; }
 
-EntryKind classify_text(std::string_view text) {
+EntryKind classify_text(std::string_view text) { return classify(text).kind; }
+
+Classification classify(std::string_view text) {
     const auto& index = rule_index();
     std::string neutral = has_markup(text) ? neutralise_markup(text) : std::string{};
     LowerTokens tokens(neutral.empty() ? text : std::string_view(neutral));
     EntryKind best = K::message;
     int best_rank = precedence_rank(best);
     bool hedged = false;  // a hypothesis phrase anywhere in the message
+    bool recap = false, plan = false, chose_not_to = false;
     auto consider = [&](std::size_t at, const CompiledRule& rule) {
         if (rule.kind == K::hypothesis && rule.guess && !hedged && matches_at(tokens, at, rule) && !negated(tokens, at))
             hedged = true;
-        if (rule.rank < best_rank && matches_at(tokens, at, rule) && !negated(tokens, at)) {
+        if (rule.rank >= best_rank && !(rule.kind == K::action && !chose_not_to)) return;
+        if (!matches_at(tokens, at, rule)) return;
+        if (auto negation = negation_before(tokens, at)) {
+            if (rule.kind == K::action && chooses_not_to(tokens, *negation)) chose_not_to = true;
+            return;
+        }
+        if (rule.rank < best_rank) {
             best = rule.kind;
             best_rank = rule.rank;
         }
     };
-    for (std::size_t i = 0; i < tokens.size() && best_rank > 0; ++i) {
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
         if (auto it = index.by_first_word.find(tokens[i]); it != index.by_first_word.end()) {
+            for (auto m : it->second.markers)
+                if (matches_at(tokens, i, index.marker_phrases[m]))
+                    (index.marker_of[m] == Marker::recap ? recap : plan) = true;
             std::size_t neutral = 0;
-            for (auto r : it->second) {
+            for (auto r : it->second.rules) {
                 const auto& rule = index.compiled[r];
                 if (rule.kind != K::message) {
                     consider(i, rule);
@@ -327,16 +493,27 @@ EntryKind classify_text(std::string_view text) {
                 continue;
             }
         }
-        for (auto r : index.single_prefix) consider(i, index.compiled[r]);
+        if (best_rank > 0)
+            for (auto r : index.single_prefix) consider(i, index.compiled[r]);
     }
+    // A summary after the fact repeats entries the timeline already has.
+    if (recap) return {K::message, true};
+    // A choice not to act, or an order to a person, is a decision.
+    if (best_rank > precedence_rank(K::decision) &&
+        (chose_not_to || is_order(neutral.empty() ? text : std::string_view(neutral), tokens))) {
+        best = K::decision;
+        best_rank = precedence_rank(K::decision);
+    }
+    // Planning what to add later names alerts and symptoms; nothing was noticed.
+    if (plan && best == K::detection) best = K::message;
     // A guess about an action or a symptom ("I think it might be the deploy")
     // is a hypothesis: the deploy is what was suspected, not what was done.
-    if (hedged && (best == K::action || best == K::detection)) return K::hypothesis;
+    if (hedged && (best == K::action || best == K::detection)) return {K::hypothesis};
     // A question about an act or an outcome ("restart pgbouncer?", "can I
     // close them as resolved?") proposes or asks; nothing was done yet.
     if ((best == K::action || best == K::mitigation || best == K::resolution) && ends_with_question(text))
-        return K::message;
-    return best;
+        return {K::message};
+    return {best};
 }
 
 int kind_value(EntryKind kind) {
@@ -376,7 +553,11 @@ bool is_acknowledgement(std::string_view text) {
                 break;
             }
         }
-        if (!matched) return false;
+        if (!matched) {
+            // "thanks Tom", "ok <@U1>": an acknowledgement addressed to someone.
+            if (!had_content || !addressed_to_name(stripped, tokens, i)) return false;
+            break;
+        }
     }
     // Only punctuation ("!!!", "?") says no more than an emoji.
     return had_content || (!text.empty() && (only_emoji(text) || !tokens.empty()));

@@ -28,14 +28,38 @@ struct KindRule {
 };
 std::span<const KindRule> kind_rules();
 
+// Words that change what the kind rows mean for the whole message.
+enum class Marker {
+    // A summary or review note written after the fact ("recap", "for the
+    // doc"): it repeats what the timeline already has, so it is a message.
+    recap,
+    // Talk about what to build or fix later ("I'll", "would've caught it",
+    // "needs"): the symptoms and alerts it names are not a detection.
+    plan,
+};
+struct MarkerRule {
+    Marker marker;
+    std::string_view phrase;  // same syntax as KindRule::phrase
+};
+std::span<const MarkerRule> marker_rules();
+
 // Kinds from most to least specific: when a text matches rows of several
 // kinds, the earliest kind in this list wins.
 std::span<const EntryKind> kind_precedence();
 
 // The kind a message's text suggests (never key_event): `message` when no row
-// matches. A match right after a negation ("not resolved yet", "don't
-// deploy") does not count.
+// matches. A match right after a negation ("not resolved yet") does not
+// count; a negated act that is a choice ("we're not deploying", "don't
+// restart") is a decision, and so is an order to a person ("Greg fix the token").
 EntryKind classify_text(std::string_view text);
+
+// classify_text() and whether a recap marker was found: a burst with a recap
+// in it is a summary as a whole ("quick recap for the doc:" then the lines).
+struct Classification {
+    EntryKind kind = EntryKind::message;
+    bool recap = false;
+};
+Classification classify(std::string_view text);
 
 // How much an entry is worth keeping when the draft is capped (higher = kept
 // first). Key events are always kept regardless of this value.

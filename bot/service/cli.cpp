@@ -15,12 +15,14 @@
 #include <date/date.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hindsight::service {
@@ -35,8 +37,9 @@ Usage:
   hindsight serve [--config FILE]                 run the HTTP service (defaults: 127.0.0.1:8080, ./hindsight.db)
   hindsight check-config --config FILE            validate and print the effective config, secrets redacted
   hindsight export <incident-id> [--config FILE]  print the postmortem Markdown of an incident
-  hindsight draft --slack-export DIR --channel NAME [--from T] [--to T] [--config FILE]
-                                                  draft a postmortem from a Slack workspace export
+  hindsight draft --slack-export DIR --channel NAME [--from T] [--to T] [--workspace-url URL] [--config FILE]
+                                                  draft a postmortem from a Slack workspace export;
+                                                  --workspace-url https://acme.slack.com links entries to their messages
   hindsight backup <file> [--config FILE]         online, integrity-checked copy of the database
   hindsight restore <file> [--config FILE]        replace the database with a backup (service stopped)
   hindsight --version | --help
@@ -213,12 +216,31 @@ int cmd_export(int argc, char** argv) {
     return 0;
 }
 
+// An export carries no workspace address, so permalinks need it from the
+// user: "https://acme.slack.com" (a trailing '/' is fine), nothing else.
+bool is_workspace_url(std::string_view url) {
+    constexpr std::string_view scheme = "https://";
+    if (!url.starts_with(scheme)) return false;
+    auto host = url.substr(scheme.size());
+    if (host.ends_with('/')) host.remove_suffix(1);
+    if (host.empty() || host.front() == '.' || host.front() == '-' || host.back() == '.' ||
+        host.find("..") != std::string_view::npos || host.find('.') == std::string_view::npos)
+        return false;
+    return std::all_of(host.begin(), host.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    });
+}
+
 int cmd_draft(int argc, char** argv) {
-    auto args = parse_args(argc, argv, 2, {"slack-export", "channel", "from", "to", "config"});
+    auto args = parse_args(argc, argv, 2, {"slack-export", "channel", "from", "to", "workspace-url", "config"});
     if (!args.error.empty()) return usage_error(args.error);
     auto dir = args.flag("slack-export");
     auto channel = args.flag("channel");
     if (!dir || !channel) return usage_error("draft needs --slack-export DIR and --channel NAME");
+    auto workspace_url = args.flag("workspace-url");
+    if (workspace_url && !is_workspace_url(*workspace_url))
+        return usage_error("--workspace-url: expected the workspace's https address, e.g. https://acme.slack.com (got '" +
+                           *workspace_url + "')");
     auto cfg = load_config(args.flag("config"));
     if (!cfg) return 2;
     configure_logging("warn", "text");
@@ -236,6 +258,7 @@ int cmd_draft(int argc, char** argv) {
         slack::ExportOptions options;
         options.from = from;
         options.to = to;
+        if (workspace_url) options.workspace_url = *workspace_url;
         auto exported = slack::read_slack_export(*dir, *channel, options);
         ScratchDatabase scratch;
         storage::Database db(scratch.path());

@@ -36,6 +36,38 @@ TEST_CASE("cli: demo prints the incident, its drafted timeline and the reminder,
     CHECK(contains(out, "DM @dev"));
 }
 
+TEST_CASE("cli: demo ends with the postmortem document, after the follow-up, with A-2 done") {
+    test::TempDir dir;
+    test::ChildProcess demo(binary, {"demo"}, dir.path());
+    auto rc = demo.wait(60s);
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 0);
+    auto out = demo.out();
+    auto document = out.rfind("# Postmortem: Checkout API returning 5xx");
+    REQUIRE(document != std::string::npos);
+    auto tail = out.substr(document);
+    // Nothing the channel sees comes after it: no reminder, no other bot post, no command.
+    CHECK(out.rfind("DM @dev") < document);
+    CHECK(out.rfind("/incident done A-2") < document);
+    CHECK_FALSE(contains(tail, "hindsight:"));
+    CHECK_FALSE(contains(tail, "hindsight →"));
+    CHECK_FALSE(contains(tail, "\n-- "));
+    // The whole document, with the follow-up's outcome in it.
+    for (auto section : {"## Summary", "## Timeline", "## Root cause", "## Action items", "## Lessons learned",
+                         "## Blameless check"})
+        CHECK_MESSAGE(contains(tail, section), section);
+    std::smatch row;
+    REQUIRE(std::regex_search(tail, row, std::regex(R"(\| A-2 \|[^\n]*\| (\w+) \|\n)")));
+    CHECK(row[1] == "done");
+    REQUIRE(std::regex_search(tail, row, std::regex(R"(\| A-1 \|[^\n]*\| (\w+) \|\n)")));
+    CHECK(row[1] != "done");
+    // Only the demo's closing line follows the document.
+    auto blameless = tail.find("## Blameless check");
+    auto closing = tail.find("That was the demo.");
+    REQUIRE(closing != std::string::npos);
+    CHECK(blameless < closing);
+}
+
 TEST_CASE("cli: check-config names an unknown key and exits 2") {
     test::TempDir dir;
     std::ofstream(dir.path() / "bad.json") << R"({"listen": {"prot": 8080}})";

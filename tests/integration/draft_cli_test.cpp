@@ -7,6 +7,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 using namespace hindsight;
@@ -63,4 +66,62 @@ TEST_CASE("cli: draft --slack-export names the missing channel and exits 1") {
     CHECK(*rc == 1);
     CHECK(contains(draft.err(), "no channel named #inc-nope"));
     CHECK(draft.out().empty());
+}
+
+TEST_CASE("cli: draft --workspace-url links every entry to its Slack message, thread replies with their thread") {
+    test::TempDir dir;
+    auto run = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args{"draft", "--slack-export", (transcripts() / "bad_deploy").string(), "--channel",
+                                      "inc-cart-502s"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        test::ChildProcess draft(binary, args, dir.path());
+        auto rc = draft.wait(60s);
+        REQUIRE(rc.has_value());
+        CHECK(*rc == 0);
+        return draft.out();
+    };
+    // Channel C0CART502 and the message ts values come from the export's JSON
+    // (channels.json, inc-cart-502s/2026-11-26.json).
+    auto out = run({"--workspace-url", "https://acme.slack.com"});
+    CHECK(contains(out, "anyone else getting spinners on the cart page? prod, not staging / like 1 in 3 loads just "
+                        "hangs and then 502 ([link](https://acme.slack.com/archives/C0CART502/p1795701725000111))"));
+    CHECK(contains(out, "the 502s come back from cart-api itself, I see them in the app logs too ([link]("
+                        "https://acme.slack.com/archives/C0CART502/p1795702323000135?thread_ts=1795702258.000133"
+                        "&cid=C0CART502))"));
+    std::size_t entries = 0, linked = 0;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);)
+        if (line.starts_with("- **") && line.find(" UTC** · ") != std::string::npos) {
+            ++entries;
+            linked += contains(line, "([link](https://acme.slack.com/archives/C0CART502/p");
+        }
+    CHECK(entries > 20);
+    CHECK(linked == entries);
+    // A trailing slash is the same workspace; without the option there is nothing to link to.
+    CHECK(run({"--workspace-url", "https://acme.slack.com/"}) == out);
+    CHECK_FALSE(contains(run({}), "[link]("));
+}
+
+TEST_CASE("cli: draft --workspace-url that is not an https workspace address is a usage error") {
+    test::TempDir dir;
+    for (std::string bad : {"http://acme.slack.com", "acme.slack.com", "https://", "https://acme.slack.com/archives",
+                            "https://acme slack.com", "https://localhost", "ftp://acme.slack.com", ""}) {
+        CAPTURE(bad);
+        test::ChildProcess draft(binary,
+                                 {"draft", "--slack-export", (transcripts() / "bad_deploy").string(), "--channel",
+                                  "inc-cart-502s", "--workspace-url", bad},
+                                 dir.path());
+        auto rc = draft.wait(30s);
+        REQUIRE(rc.has_value());
+        CHECK(*rc == 2);
+        CHECK(contains(draft.err(), "--workspace-url: expected the workspace's https address"));
+        CHECK(draft.out().empty());
+    }
+}
+
+TEST_CASE("cli: --help shows the draft's --workspace-url") {
+    test::TempDir dir;
+    test::ChildProcess help(binary, {"--help"}, dir.path());
+    REQUIRE(help.wait(10s) == 0);
+    CHECK(contains(help.out(), "[--workspace-url URL]"));
 }

@@ -41,6 +41,7 @@ const Example examples[] = {
     {"cannot log in", "partners cannot log in to the portal", K::detection},
     {"can't connect", "the workers can't connect to redis", K::detection},
     {"cannot connect", "app says cannot connect to server", K::detection},
+    {"exhausted", "db connections on payments-db are at 500/500, pool is exhausted", K::detection},
     {"escalat*", "escalating to the database team", K::escalation},
     {"paging", "paging the DBA on call", K::escalation},
     {"looping in", "looping in payments", K::escalation},
@@ -80,10 +81,16 @@ const Example examples[] = {
     {"could be", "could be DNS", K::hypothesis},
     {"looks like", "looks like DNS", K::hypothesis},
     {"could it be", "could it be the batch export job?", K::hypothesis},
+    {"unlikely", "that deploy only touched the receipt template, seems unlikely", K::hypothesis},
+    {"rule it out", "can't rule it out yet", K::hypothesis},
+    {"would explain", "that would explain it, requests pile up behind the slow fraud calls", K::hypothesis},
     {"found it", "found it: SessionDecodeError at offset 0, we raise instead of falling back", K::hypothesis},
     {"root cause", "root cause is the replication slot nobody dropped", K::hypothesis},
     {"culprit", "the culprit is the new serializer", K::hypothesis},
     {"there it is", "there it is: slot debezium_orders inactive for 3 days", K::hypothesis},
+    {"so it's not", "so it's not the deploy", K::hypothesis},
+    {"ruled out", "DNS ruled out, resolvers answer fine", K::hypothesis},
+    {"no change", "no change, p99 still 9s", K::hypothesis},
     {"mitigated", "impact mitigated for EU", K::mitigation},
     {"recovering", "checkout recovering", K::mitigation},
     {"recovered", "checkout recovered in EU", K::mitigation},
@@ -98,6 +105,10 @@ const Example examples[] = {
     {"at baseline", "5xx still at baseline, 0.3%", K::mitigation},
     {"about baseline", "5xx at 0.4%, that's about baseline", K::mitigation},
     {"back to baseline", "queue depth back to baseline", K::mitigation},
+    {"error rate normal", "100% of normal mobile traffic, error rate normal", K::mitigation},
+    {"everything looks normal", "everything looks normal, replica lag 0", K::mitigation},
+    {"ticket volume dropping", "ticket volume dropping, 3 in the last 15 min", K::mitigation},
+    {"tickets slowing down", "tickets slowing down, 2 new in the last 5 minutes", K::mitigation},
     {"resolved", "issue resolved", K::resolution},
     {"fully recovered", "checkout fully recovered", K::resolution},
     {"all clear", "all clear from payments", K::resolution},
@@ -114,6 +125,10 @@ const Example examples[] = {
     {"working to", "we are working to find the cause", K::message},
     {"stopped working", "search stopped working for some users", K::message},
     {"going to bed", "going to bed unless someone needs me", K::message},
+    {"error rate still", "error rate still 17%", K::message},
+    {"we'll see", "some clients cache the failure, we'll see", K::message},
+    {"the alert was", "nah the alert was fine, leo beat it by a minute only", K::message},
+    {"alerts go to", "grabbing a coffee, back in 2, alerts go to my phone", K::message},
 };
 
 const TimelineEntry& by_key(const Timeline& t, const std::string& key) {
@@ -174,7 +189,7 @@ TEST_CASE("classification precedence: resolution > mitigation > decision > actio
 
 TEST_CASE("classification: a negation cancels the match right after it") {
     CHECK(classify_text("not resolved yet") == K::message);
-    CHECK(classify_text("don't deploy anything") == K::message);
+    CHECK(classify_text("the pods didn't restart") == K::message);
     CHECK(classify_text("hasn't recovered") == K::message);
     CHECK(classify_text("let's not roll back") == K::decision);
     CHECK(classify_text("no alert fired, we noticed it by chance") == K::detection);
@@ -312,6 +327,23 @@ TEST_CASE("draft: bursts by one author within 60 s merge — other authors, gaps
     CHECK(t.entries[0].at == utc(14, 10, 0));
     CHECK(t.entries[2].kind == K::action);
     CHECK(t.entries[3].kind == K::detection);
+}
+
+TEST_CASE("draft: a recap sent line by line is one message entry, whichever line says recap") {
+    auto in = base_input();
+    in.messages = {
+        message("1", "U1", "quick recap for the doc:", utc(0, 1, 0)),
+        message("2", "U1", "23:57 manual failover, 00:03 pgbouncer reconnect", utc(0, 1, 20)),
+        message("3", "U2", "grafana annotations: 13:57 deploy, 14:27 rollback start", utc(0, 5, 0)),
+        message("4", "U2", "for the timeline", utc(0, 5, 30)),
+        message("5", "U2", "restarting the pods", utc(0, 9, 0)),
+    };
+    auto t = draft_timeline(in);
+    REQUIRE(keys(t) == std::vector<std::string>{"m:1", "m:3", "m:5"});
+    CHECK(t.entries[0].kind == K::message);
+    CHECK(t.entries[1].kind == K::message);
+    CHECK(t.entries[1].text == "grafana annotations: 13:57 deploy, 14:27 rollback start / for the timeline");
+    CHECK(t.entries[2].kind == K::action);  // a later act by the same author is its own entry
 }
 
 TEST_CASE("draft: a burst window is measured between consecutive messages") {

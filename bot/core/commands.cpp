@@ -368,7 +368,7 @@ ParsedCommand parse_command(std::string_view text) {
 }
 
 std::string help_text() {
-    std::string out = "*Hindsight* — blameless postmortems in this channel.\n";
+    std::string out = "**Hindsight** — blameless postmortems in this channel.\n";
     for (const auto& u : usages) {
         out += "• `";
         out += u.syntax;

@@ -102,7 +102,7 @@ bool chain_complete(const Incident& incident, const std::vector<WhyStep>& whys) 
 }
 
 std::string render_chain(const Incident& incident, const std::vector<WhyStep>& whys) {
-    std::string out = "*Five whys* — " + incident.title;
+    std::string out = "**Five whys** — " + incident.title;
     for (const auto& w : whys)
         out += "\n" + std::to_string(w.n) + ". " + question_for(incident, whys, w.n) + "\n    → " + w.answer;
     return out;
@@ -110,13 +110,13 @@ std::string render_chain(const Incident& incident, const std::vector<WhyStep>& w
 
 std::string next_step_prompt(const Incident& incident, const std::vector<WhyStep>& whys) {
     if (chain_complete(incident, whys)) {
-        std::string out = "\n🎯 *Root cause:* " + (incident.root_cause.empty() ? whys.back().answer : incident.root_cause);
+        std::string out = "\n🎯 **Root cause:** " + (incident.root_cause.empty() ? whys.back().answer : incident.root_cause);
         out += "\nNext: turn it into an action item that changes the system — "
                "`/incident action @owner <what will change> due:<when>`. Fix a step with `/incident why edit <n> <text>`.";
         return out;
     }
     int n = static_cast<int>(whys.size()) + 1;
-    std::string out = "\n*" + std::to_string(n) + ". " + question_for(incident, whys, n) + "*";
+    std::string out = "\n**" + std::to_string(n) + ". " + question_for(incident, whys, n) + "**";
     out += "\nAnswer with `/incident why <answer>`";
     out += whys.empty() ? " — describe what the system allowed, not who did what."
                         : "; `/incident rootcause <text>` ends the chain early.";
@@ -124,7 +124,7 @@ std::string next_step_prompt(const Incident& incident, const std::vector<WhyStep
 }
 
 std::string root_cause_recorded(const std::string& root_cause) {
-    return "\n🎯 *Root cause recorded:* " + root_cause +
+    return "\n🎯 **Root cause recorded:** " + root_cause +
            "\nNext: turn it into an action item that changes the system — "
            "`/incident action @owner <what will change> due:<when>`.";
 }
@@ -167,7 +167,7 @@ std::string status_text(IncidentStore& store, const Incident& incident, const Ac
 
 std::string action_line(IncidentStore& store, const Incident& incident, const ActionItem& a, Timestamp now,
                         const std::string& tz) {
-    return "• *" + action_ref(a.id) + "* " + a.text + " — " + owner_label(store, incident, a) + ", due " +
+    return "• **" + action_ref(a.id) + "** " + a.text + " — " + owner_label(store, incident, a) + ", due " +
            format_local(a.due_at, tz) + " — " + status_text(store, incident, a, now, tz);
 }
 
@@ -333,7 +333,7 @@ CommandReply cmd_rootcause(CommandContext& ctx, const Command& c) {
     incident.root_cause = c.text;
     ctx.store.update_incident(incident);
     auto whys = ctx.store.whys(incident.id);
-    std::string out = whys.empty() ? std::string("*Five whys* — " + incident.title) : render_chain(incident, whys);
+    std::string out = whys.empty() ? std::string("**Five whys** — " + incident.title) : render_chain(incident, whys);
     out += root_cause_recorded(c.text);
     if (!previous.empty() && previous != c.text) out += "\n_(Replaces the earlier root cause: " + previous + ")_";
     return reply_in_channel(out + blameless_hint(c.text, BlameContext::why_answer));
@@ -380,7 +380,7 @@ CommandReply cmd_action(CommandContext& ctx, const Command& c) {
     item.id = ctx.store.add_action(item);
 
     const std::string ref = action_ref(item.id);
-    std::string out = "📋 Action item *" + ref + "* for " + mention(ctx.command.where.platform, owner->id, owner->name) +
+    std::string out = "📋 Action item **" + ref + "** for " + mention(ctx.command.where.platform, owner->id, owner->name) +
                       ", due " + format_local(due, ctx.settings.timezone) + (defaulted ? " (the default)" : "") +
                       ": " + item.text;
     if (due < ctx.now)
@@ -426,18 +426,18 @@ CommandReply cmd_actions(CommandContext& ctx, const Command& c) {
     std::string heading;
     std::string empty;
     if (c.filter == "all") {
-        heading = "*All action items* in this workspace, newest incident first";
+        heading = "**All action items** in this workspace, newest incident first";
         empty = "No action items in this workspace yet. Add one in an incident channel: `/incident action @owner <text> due:<when>`.";
     } else if (c.filter == "mine") {
-        heading = "*Your open action items*";
+        heading = "**Your open action items**";
         empty = "You have no open action items. 🎉";
     } else if (c.filter == "overdue") {
-        heading = "*Overdue action items* — " + ctx.incident->title;
-        empty = "Nothing overdue for *" + ctx.incident->title + "*.";
+        heading = "**Overdue action items** — " + ctx.incident->title;
+        empty = "Nothing overdue for **" + ctx.incident->title + "**.";
     } else {
-        heading = "*Open action items* — " + ctx.incident->title;
-        empty = "No open action items for *" + ctx.incident->title +
-                "*. Add one: `/incident action @owner <what will change> due:<when>`.";
+        heading = "**Open action items** — " + ctx.incident->title;
+        empty = "No open action items for **" + ctx.incident->title +
+                "**. Add one: `/incident action @owner <what will change> due:<when>`.";
     }
     if (rows.empty()) return reply_ephemeral(empty);
 
@@ -474,11 +474,11 @@ CommandReply cmd_done(CommandContext& ctx, const Command& c) {
     std::size_t still_open = 0;
     for (const auto& a : ctx.store.actions(incident.id))
         if (a.state == ActionState::open) ++still_open;
-    std::string out = "✅ *" + ref + "* done: " + item.text + " — completed by " +
+    std::string out = "✅ **" + ref + "** done: " + item.text + " — completed by " +
                       display_name(ctx.store, ctx.command.where, ctx.command.user_id) + ". Reminders stop.";
-    out += still_open == 0 ? "\nThat was the last open action item of *" + incident.title + "*. 🎉"
-                           : "\n" + std::to_string(still_open) + " open action item(s) left for *" + incident.title +
-                                 "*: `/incident actions`.";
+    out += still_open == 0 ? "\nThat was the last open action item of **" + incident.title + "**. 🎉"
+                           : "\n" + std::to_string(still_open) + " open action item(s) left for **" + incident.title +
+                                 "**: `/incident actions`.";
     // Done from a DM or another channel: the incident channel still hears it.
     if (ctx.command.where != incident.where) announce(ctx, incident.where, out);
     return reply_in_channel(out);
@@ -499,7 +499,7 @@ CommandReply cmd_snooze(CommandContext& ctx, const Command& c) {
 
     auto next = std::max(item.due_at, *item.snoozed_until);
     if (item.last_nudged_at) next = std::max(next, *item.last_nudged_at + ctx.settings.reminders.repeat_every);
-    return reply_in_channel("⏰ *" + ref + "* snoozed for " + format_duration(*d) + ": no reminder before " +
+    return reply_in_channel("⏰ **" + ref + "** snoozed for " + format_duration(*d) + ": no reminder before " +
                             format_local(next, ctx.settings.timezone) + ". `/incident done " + ref +
                             "` when it's finished.");
 }
@@ -519,7 +519,7 @@ CommandReply cmd_facilitator(CommandContext& ctx, const Command& c) {
     incident.facilitator_id = person->id;
     ctx.store.update_incident(incident);
     std::string out = "🧭 " + mention(ctx.command.where.platform, person->id, person->name) +
-                      " will facilitate the review of *" + incident.title + "*.";
+                      " will facilitate the review of **" + incident.title + "**.";
     auto people = participants(ctx.store, incident);
     if (people.count(to_lower_ascii(person->id)) || people.count(to_lower_ascii(person->name)))
         out += "\nHeads-up: they took part in the incident — a facilitator who wasn't involved keeps the review neutral.";
@@ -529,7 +529,7 @@ CommandReply cmd_facilitator(CommandContext& ctx, const Command& c) {
 
 std::string after_close_prompts(CommandContext& ctx, const Incident& incident) {
     auto whys = ctx.store.whys(incident.id);
-    std::string out = "*Five whys* — how did the system allow this?";
+    std::string out = "**Five whys** — how did the system allow this?";
     if (!whys.empty()) out += "\n" + render_chain(incident, whys);
     out += next_step_prompt(incident, whys);
     out += "\n\n" + facilitator_prompt(ctx, incident);
@@ -562,15 +562,15 @@ CommandReply cmd_patterns(CommandContext& ctx, const Command&) {
     auto report = find_patterns(factors);
 
     const auto n = std::to_string(report.postmortems);
-    std::string out = "*Patterns* across the last " + n + " closed postmortem(s)";
+    std::string out = "**Patterns** across the last " + n + " closed postmortem(s)";
     if (report.recurring.empty()) {
         out += "\nNo contributing factor appears in two or more of them. Tag factors with `/incident factor <tag>`.";
         return reply_ephemeral(out);
     }
-    out += "\n*Recurring contributing factors:*";
+    out += "\n**Recurring contributing factors:**";
     for (const auto& f : report.recurring) out += "\n• " + f.tag + " — " + std::to_string(f.count) + " of " + n;
     if (!report.streaks.empty()) {
-        out += "\n*Streaks:*";
+        out += "\n**Streaks:**";
         for (const auto& s : report.streaks)
             out += "\n• " + std::to_string(s.length) + " in a row: " + s.tag + (s.ongoing ? " (ongoing)" : "");
     }
@@ -592,7 +592,7 @@ CommandReply cmd_stats(CommandContext& ctx, const Command&) {
         if (ids.count(a.incident_id)) actions.push_back(std::move(a));
     auto s = compute_stats(incidents, actions, ctx.now);
 
-    std::string out = "*Incident stats* for this workspace";
+    std::string out = "**Incident stats** for this workspace";
     out += "\nIncidents: " + std::to_string(s.incidents) + " (" + std::to_string(s.open) + " open, " +
            std::to_string(s.closed) + " closed)";
     out += "\nMedian time to close: " +

@@ -36,7 +36,7 @@ std::string postmortem_link(const BotSettings& settings, const Incident& inciden
 
 CommandReply cmd_open(CommandContext& ctx, const Command& c) {
     if (ctx.incident && ctx.incident->state == IncidentState::open) {
-        return reply_ephemeral("This channel already has an open incident: *" + ctx.incident->title + "* (opened " +
+        return reply_ephemeral("This channel already has an open incident: **" + ctx.incident->title + "** (opened " +
                                format_local(ctx.incident->opened_at, ctx.settings.timezone) +
                                "). Close it first with `/incident close [summary]`, or use a new channel.");
     }
@@ -51,7 +51,7 @@ CommandReply cmd_open(CommandContext& ctx, const Command& c) {
     incident.state = IncidentState::open;
     incident.opened_at = ctx.now;
     incident.id = ctx.store.create_incident(incident);
-    return reply_in_channel("🚨 *Incident opened:* " + incident.title + " (" + severity_label(incident.severity) +
+    return reply_in_channel("🚨 **Incident opened:** " + incident.title + " (" + severity_label(incident.severity) +
                             ")\nCommander: " + incident.commander_name +
                             ". I'm recording this channel from now on.\n"
                             "Mark key moments with `/incident note <text>`; when it's over, `/incident close [summary]` "
@@ -78,7 +78,7 @@ CommandReply cmd_status(CommandContext& ctx, const Command&) {
     std::int64_t open_actions = 0;
     for (const auto& a : ctx.store.actions(i.id))
         if (a.state == ActionState::open) ++open_actions;
-    std::string out = "*" + i.title + "* — " + severity_label(i.severity) + ", " + std::string(to_string(i.state)) + "\n";
+    std::string out = "**" + i.title + "** — " + severity_label(i.severity) + ", " + std::string(to_string(i.state)) + "\n";
     out += "Commander: " + (i.commander_name.empty() ? i.commander_id : i.commander_name) + "\n";
     out += "Opened: " + format_local(i.opened_at, ctx.settings.timezone);
     out += i.state == IncidentState::open ? " (" + format_duration(end - i.opened_at) + " ago)\n"
@@ -164,7 +164,7 @@ CommandReply cmd_started(CommandContext& ctx, const Command& c) {
 CommandReply cmd_close(CommandContext& ctx, const Command& c) {
     Incident incident = *ctx.incident;
     if (incident.state == IncidentState::closed)
-        return reply_ephemeral("*" + incident.title + "* is already closed. `/incident reopen` resumes recording; "
+        return reply_ephemeral("**" + incident.title + "** is already closed. `/incident reopen` resumes recording; "
                                "`/incident postmortem` shows the draft.");
     incident.state = IncidentState::closed;
     incident.closed_at = ctx.now;
@@ -178,7 +178,7 @@ CommandReply cmd_close(CommandContext& ctx, const Command& c) {
 
     // The draft goes out through the outbox: it can be long, and the
     // command's own reply must stay quick.
-    std::string post = "📝 *Draft timeline* for " + incident.title + "\n" + render_timeline(timeline, input);
+    std::string post = "📝 **Draft timeline** for " + incident.title + "\n" + render_timeline(timeline, input);
     if (auto link = postmortem_link(ctx.settings, incident); !link.empty())
         post += "\nFull postmortem draft: " + link;
     else
@@ -187,7 +187,7 @@ CommandReply cmd_close(CommandContext& ctx, const Command& c) {
     announce(ctx, incident.where, std::move(post));
 
     auto start = incident.started_at.value_or(incident.opened_at);
-    return reply_in_channel("✅ *Incident closed:* " + incident.title + " after " +
+    return reply_in_channel("✅ **Incident closed:** " + incident.title + " after " +
                             format_duration(ctx.now - start) + ". " + std::to_string(ctx.store.count_messages(incident.id)) +
                             " messages recorded — the draft timeline follows.");
 }
@@ -195,11 +195,11 @@ CommandReply cmd_close(CommandContext& ctx, const Command& c) {
 CommandReply cmd_reopen(CommandContext& ctx, const Command&) {
     Incident incident = *ctx.incident;
     if (incident.state == IncidentState::open)
-        return reply_ephemeral("*" + incident.title + "* is still open.");
+        return reply_ephemeral("**" + incident.title + "** is still open.");
     incident.state = IncidentState::open;
     incident.closed_at.reset();
     ctx.store.update_incident(incident);
-    return reply_in_channel("🔁 *Incident reopened:* " + incident.title +
+    return reply_in_channel("🔁 **Incident reopened:** " + incident.title +
                             ". Recording resumes; `/incident close` drafts again.");
 }
 

@@ -58,8 +58,8 @@ std::size_t nudge(IncidentStore& store, Outbox& outbox, const BotSettings& setti
 
     // The first check after the due time usually lands within a minute of it.
     const std::string lateness = now - item.due_at < std::chrono::minutes{1} ? "is due now" : "is overdue by " + overdue;
-    std::string text = "⏰ Action item *" + ref + "* " + lateness + ": " + item.text +
-                       "\nFrom incident *" + incident.title + "*, due " + format_local(item.due_at, settings.timezone) +
+    std::string text = "⏰ Action item **" + ref + "** " + lateness + ": " + item.text +
+                       "\nFrom incident **" + incident.title + "**, due " + format_local(item.due_at, settings.timezone) +
                        ".\nFinished? `/incident done " + ref + "` · Need more time? `/incident snooze " + ref + " 1d`";
     if (escalate)
         text += "\nThis is reminder " + std::to_string(item.nudges) +
@@ -75,7 +75,7 @@ std::size_t nudge(IncidentStore& store, Outbox& outbox, const BotSettings& setti
                                                       : item.owner_name;
     if (!incident.commander_id.empty() && incident.commander_id != item.owner_id) {
         outbox.enqueue(direct_message(incident, incident.commander_id,
-                                      "⚠️ Action item *" + ref + "* from *" + incident.title + "* (owner: " + owner +
+                                      "⚠️ Action item **" + ref + "** from **" + incident.title + "** (owner: " + owner +
                                           ") is overdue by " + overdue + " after " + std::to_string(item.nudges) +
                                           " reminders: " + item.text +
                                           "\nDoes it need another owner, more time, or help? Reassign with a new "
@@ -83,7 +83,7 @@ std::size_t nudge(IncidentStore& store, Outbox& outbox, const BotSettings& setti
                        now);
         ++sent;
     }
-    outbox.enqueue(channel_post(incident, "⚠️ Action item *" + ref + "* for " +
+    outbox.enqueue(channel_post(incident, "⚠️ Action item **" + ref + "** for " +
                                               mention(incident.where.platform, item.owner_id, item.owner_name) +
                                               " is still open, overdue by " + overdue + " after " +
                                               std::to_string(item.nudges) + " reminders: " + item.text +
@@ -99,7 +99,7 @@ std::size_t remind_meetings(IncidentStore& store, Outbox& outbox, const BotSetti
     for (auto& incident : store.incidents_awaiting_meeting_reminder(now - half)) {
         incident.meeting_reminded_at = now;
         store.update_incident(incident);
-        std::string text = "📅 No postmortem review is scheduled for *" + incident.title + "* yet (closed " +
+        std::string text = "📅 No postmortem review is scheduled for **" + incident.title + "** yet (closed " +
                            format_duration(now - *incident.closed_at) + " ago). Hold it within " +
                            format_duration(settings.postmortem.schedule_within) +
                            " of close, while memories are fresh: `/incident meeting <when>`.";

@@ -129,6 +129,16 @@ TEST_CASE("endpoints: commands reply with JSON, ephemeral or in_channel") {
     CHECK(incident->severity == 2);
 }
 
+TEST_CASE("endpoints: the bot's headings reach Slack bold, not italic") {
+    Rig rig;
+    auto opened = reply_json(rig.command("open Checkout latency sev:2"));
+    auto text = opened["text"].get<std::string>();
+    CHECK(text.find("*Incident opened:*") != std::string::npos);
+    CHECK(text.find("_Incident opened:_") == std::string::npos);
+    auto whys = reply_json(rig.command("why"));
+    CHECK(whys["text"].get<std::string>().find("*Five whys*") != std::string::npos);
+}
+
 TEST_CASE("endpoints: ssl_check, bad signature, wrong media type, malformed body") {
     Rig rig;
     auto ssl = rig.call(&Endpoints::commands, rig.request("ssl_check=1&token=vtok", "application/x-www-form-urlencoded"));

@@ -64,8 +64,10 @@ void bind_incident(SQLite::Statement& s, const Incident& i) {
     s.bind(18, i.postmortem_md);
 }
 
-Incident read_incident(const SQLite::Statement& s) {
-    Incident i;
+// Columns 0-10, the same in every incident query: Incident and
+// IncidentSummary share these members.
+template <class Row>
+void read_incident_head(const SQLite::Statement& s, Row& i) {
     i.id = int_at(s, 0);
     i.where.platform = platform_from_string(text_at(s, 1));
     i.where.team = text_at(s, 2);
@@ -77,6 +79,11 @@ Incident read_incident(const SQLite::Statement& s) {
     i.state = text_at(s, 8) == "open" ? IncidentState::open : IncidentState::closed;
     i.opened_at = time_at(s, 9);
     i.closed_at = optional_time_at(s, 10);
+}
+
+Incident read_incident(const SQLite::Statement& s) {
+    Incident i;
+    read_incident_head(s, i);
     i.started_at = optional_time_at(s, 11);
     i.meeting_at = optional_time_at(s, 12);
     i.meeting_reminded_at = optional_time_at(s, 13);
@@ -90,17 +97,7 @@ Incident read_incident(const SQLite::Statement& s) {
 
 IncidentSummary read_summary(const SQLite::Statement& s) {
     IncidentSummary i;
-    i.id = int_at(s, 0);
-    i.where.platform = platform_from_string(text_at(s, 1));
-    i.where.team = text_at(s, 2);
-    i.where.channel = text_at(s, 3);
-    i.title = text_at(s, 4);
-    i.severity = s.getColumn(5).getInt();
-    i.commander_id = text_at(s, 6);
-    i.commander_name = text_at(s, 7);
-    i.state = text_at(s, 8) == "open" ? IncidentState::open : IncidentState::closed;
-    i.opened_at = time_at(s, 9);
-    i.closed_at = optional_time_at(s, 10);
+    read_incident_head(s, i);
     i.open_actions = int_at(s, 11);
     return i;
 }

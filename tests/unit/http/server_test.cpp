@@ -1,6 +1,7 @@
 #include "adapters/http/server.hpp"
 
 #include "tests/unit/http/raw_client.hpp"
+#include "tests/unit/http/test_server.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,30 +16,6 @@ using namespace hindsight::http::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A real server on 127.0.0.1 with an ephemeral port, its loop on two threads.
-struct TestServer {
-    explicit TestServer(std::function<void(Router&)> routes, ServerOptions options = {}) : loop(2) {
-        options.address = "127.0.0.1";
-        options.port = 0;
-        routes(router);
-        server = std::make_unique<Server>(loop, options, router, metrics);
-        port = server->start();
-        thread = std::thread([this] { loop.run(); });
-    }
-    ~TestServer() {
-        loop.stop();
-        thread.join();
-        server.reset();
-    }
-
-    EventLoop loop;
-    Router router;
-    Metrics metrics;
-    std::unique_ptr<Server> server;
-    std::uint16_t port = 0;
-    std::thread thread;
-};
 
 void hello(Router& router) {
     router.add("GET", "/hello", [](const Request&, Responder respond) { respond(Response::text(200, "hello")); });

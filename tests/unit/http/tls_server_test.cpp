@@ -4,6 +4,7 @@
 #include "tests/support/test_certificate.hpp"
 #include "tests/unit/http/raw_client.hpp"
 #include "tests/unit/http/tls_client.hpp"
+#include "tests/unit/http/test_server.hpp"
 
 #include <doctest/doctest.h>
 
@@ -52,28 +53,15 @@ void hello(Router& router) {
 }
 
 // A real HTTPS server on 127.0.0.1 with an ephemeral port, its loop on two threads.
-struct TlsTestServer {
-    TlsTestServer(const TlsFiles& files, std::function<void(Router&)> routes, ServerOptions options = {}) : loop(2) {
-        options.address = "127.0.0.1";
-        options.port = 0;
-        options.tls = files;
-        routes(router);
-        server = std::make_unique<Server>(loop, options, router, metrics);
-        port = server->start();
-        thread = std::thread([this] { loop.run(); });
-    }
-    ~TlsTestServer() {
-        loop.stop();
-        thread.join();
-        server.reset();
-    }
+// TestServer with the given certificate and key.
+struct TlsTestServer : TestServer {
+    TlsTestServer(const TlsFiles& files, std::function<void(Router&)> routes, ServerOptions options = {})
+        : TestServer(std::move(routes), with_tls(std::move(options), files)) {}
 
-    EventLoop loop;
-    Router router;
-    Metrics metrics;
-    std::unique_ptr<Server> server;
-    std::uint16_t port = 0;
-    std::thread thread;
+    static ServerOptions with_tls(ServerOptions options, const TlsFiles& files) {
+        options.tls = files;
+        return options;
+    }
 };
 
 TlsClientOptions trusting(const TestCertificate& ca) {

@@ -336,9 +336,11 @@ std::vector<std::string> split(std::string_view text, std::size_t limit) {
         if (current.size() + sep + line.size() + fence_cost() > limit) flush();
         sep = current.empty() || current == "```\n" ? 0 : 1;
         // A line that alone exceeds the limit: cut it, preferring spaces and
-        // never inside a UTF-8 sequence.
+        // never inside a UTF-8 sequence. Each cut piece is flushed before the
+        // line's own fence takes effect, so it needs room for a closing fence
+        // exactly when the chunk is inside one now.
         while (current.size() + sep + line.size() + fence_cost() > limit) {
-            std::size_t room = limit - current.size() - sep - fence_cost();
+            std::size_t room = limit - current.size() - sep - (in_fence ? 4 : 0);
             std::size_t cut = room;
             auto space = line.substr(0, room).rfind(' ');
             if (space != std::string_view::npos && space > room / 2) cut = space + 1;

@@ -24,3 +24,16 @@ TEST_CASE("mrkdwn split: every chunk of a cut code block fits, closing fence inc
         for (const auto& p : parts) CHECK(p.size() <= limit);
     }
 }
+
+TEST_CASE("mrkdwn split: a long line that closes a code block is cut with room for the fence") {
+    // The second line closes the block the first opened, but its cut pieces
+    // are flushed while the block is still open, each closed with "\n```".
+    // Found from a table row whose first cell starts with backticks.
+    for (std::size_t limit = 16; limit < 40; ++limit) {
+        auto parts = split("```\n```" + std::string(60, 'x') + "\nend", limit);
+        REQUIRE(parts.size() > 1);
+        for (const auto& p : parts) CHECK(p.size() <= limit);
+    }
+    auto rendered = to_mrkdwn("```\n| ```" + std::string(40, 'y') + " |");
+    for (const auto& p : split(rendered, 16)) CHECK(p.size() <= 16);
+}

@@ -133,7 +133,8 @@ void read_platforms(const Section& root, Config& out) {
 }
 
 void read_outbound(const Section& root, OutboundConfig& out) {
-    auto s = root.section("outbound", {"max_attempts", "backoff_base_s", "backoff_max_s", "timeout_s"});
+    auto s = root.section("outbound",
+                          {"max_attempts", "backoff_base_s", "backoff_max_s", "timeout_s", "keep_delivered_days"});
     if (auto f = s["max_attempts"]) out.max_attempts = static_cast<int>(as_integer(*f, 1, 1000));
     if (auto f = s["backoff_base_s"]) out.backoff_base = seconds_duration(*f);
     if (auto f = s["backoff_max_s"]) out.backoff_max = seconds_duration(*f);
@@ -142,6 +143,7 @@ void read_outbound(const Section& root, OutboundConfig& out) {
         // The HTTP client counts in milliseconds: less would mean no time at all.
         if (out.timeout_s < 0.001) fail(f->key, "must be at least 0.001 seconds");
     }
+    if (auto f = s["keep_delivered_days"]) out.keep_delivered = std::chrono::hours(24 * as_integer(*f, 0, 3650));
     if (out.backoff_max < out.backoff_base) {
         if (s["backoff_max_s"]) fail("outbound.backoff_max_s", "must be at least outbound.backoff_base_s");
         fail("outbound.backoff_base_s", "must be at most outbound.backoff_max_s (300 when not set)");

@@ -59,6 +59,8 @@ struct OutboundConfig {
     Duration backoff_base = std::chrono::seconds(1);
     Duration backoff_max = std::chrono::minutes(5);
     double timeout_s = 15.0;  // one request's write + read, on every outbound client
+    // Delivered rows are deleted this long after delivery; zero keeps them.
+    Duration keep_delivered = std::chrono::hours(24 * 30);
 };
 
 struct Config {

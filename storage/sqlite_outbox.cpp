@@ -22,6 +22,9 @@ constexpr const char* kRetry =
     "UPDATE outbox SET next_attempt_at=?, last_error=?, attempts=attempts+1 WHERE id=? AND state='pending'";
 constexpr const char* kDead =
     "UPDATE outbox SET state='dead', last_error=?, attempts=attempts+1 WHERE id=? AND state='pending'";
+constexpr const char* kForgetDelivered =
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'delivered' "
+    "AND delivered_at < ? ORDER BY id LIMIT ?)";
 constexpr const char* kPendingCount = "SELECT count(*) FROM outbox WHERE state = 'pending'";
 constexpr const char* kDeadCount = "SELECT count(*) FROM outbox WHERE state = 'dead'";
 
@@ -108,6 +111,13 @@ void SqliteOutboxStore::mark_dead(std::int64_t id, const std::string& error) {
     s->bind(1, error);
     s->bind(2, static_cast<std::int64_t>(id));
     s->exec();
+}
+
+std::int64_t SqliteOutboxStore::forget_delivered(Timestamp before, std::size_t limit) {
+    auto s = statements_.get(kForgetDelivered);
+    bind_time(*s, 1, before);
+    s->bind(2, static_cast<std::int64_t>(limit));
+    return s->exec();
 }
 
 std::int64_t SqliteOutboxStore::pending_count() { return count(statements_, kPendingCount); }

@@ -20,6 +20,7 @@ public:
     void mark_delivered(std::int64_t id, Timestamp at) override;
     void mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) override;
     void mark_dead(std::int64_t id, const std::string& error) override;
+    std::int64_t forget_delivered(Timestamp before, std::size_t limit) override;
     std::int64_t pending_count() override;
     std::int64_t dead_count() override;
 

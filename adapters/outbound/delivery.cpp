@@ -25,6 +25,10 @@ std::string order_key(const OutboundMessage& m) {
 // retry (they hold back the later rows of their channel).
 constexpr auto kEveryPending = Timestamp::max();
 
+// Delivered rows deleted per write, so forgetting a backlog never holds the
+// writer for long.
+constexpr std::size_t kForgetBatch = 1000;
+
 }  // namespace
 
 struct Delivery::Impl {
@@ -38,6 +42,7 @@ struct Delivery::Impl {
     std::mutex pass_mutex;  // one pass at a time; guards the members below
     std::map<Platform, Timestamp> paused_until;
     std::set<Platform> warned_no_sender;
+    Timestamp next_forget{};  // the first pass forgets at once
     std::mt19937_64 random{std::random_device{}()};
 
     std::atomic<std::uint64_t> delivered{0};
@@ -107,9 +112,32 @@ struct Delivery::Impl {
         return false;
     }
 
+    // Housekeeping, not delivery: a failure is logged and the pass goes on.
+    void forget_old_deliveries(const std::atomic<bool>* cancel) {
+        if (options.keep_delivered <= Duration::zero()) return;
+        const Timestamp now = clock.now();
+        if (now < next_forget) return;
+        next_forget = now + options.forget_every;
+        const Timestamp before = now - options.keep_delivered;
+        std::int64_t total = 0;
+        std::int64_t gone = 0;
+        try {
+            do {
+                writes.run([&] { gone = outbox.forget_delivered(before, kForgetBatch); });
+                total += gone;
+            } while (gone == static_cast<std::int64_t>(kForgetBatch) && !(cancel && *cancel));
+        } catch (const std::exception& e) {
+            spdlog::warn("outbox: forgetting old delivered messages failed: {}", e.what());
+        }
+        if (total > 0)
+            spdlog::info("outbox: forgot {} messages delivered more than {} ago", total,
+                         format_duration(options.keep_delivered));
+    }
+
     // `cancel`: the background thread's stop flag; a direct pass runs to the end.
     std::size_t pass(const std::atomic<bool>* cancel) {
         std::lock_guard lock(pass_mutex);
+        forget_old_deliveries(cancel);
         std::vector<OutboxItem> items;
         writes.run([&] { items = outbox.due_messages(kEveryPending, options.batch); });
 

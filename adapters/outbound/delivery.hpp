@@ -3,7 +3,7 @@
 // exponential backoff and jitter (or after the platform's Retry-After), or
 // dead-lettered. A 429 pauses that platform's queue only (DESIGN.md habit 10).
 // Rows of one channel go out in order: a later row waits while an earlier one
-// waits for its retry.
+// waits for its retry. Delivered rows are forgotten after Options::keep_delivered.
 #pragma once
 
 #include "bot/core/ports.hpp"
@@ -26,6 +26,11 @@ public:
         // Pending rows read per pass, oldest first. Rows that cannot go now
         // (paused platform, no sender, waiting channel) take room in it too.
         std::size_t batch = 1000;
+        // Delivered rows are deleted once they are this old (zero: kept for
+        // good); pending and dead-lettered rows are always kept. A pass looks
+        // for them at most once per `forget_every`, the first pass at once.
+        Duration keep_delivered{0};
+        Duration forget_every = std::chrono::hours(1);
     };
 
     // All references must outlive the Delivery.

@@ -147,6 +147,9 @@ public:
     virtual void mark_delivered(std::int64_t id, Timestamp at) = 0;
     virtual void mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) = 0;
     virtual void mark_dead(std::int64_t id, const std::string& error) = 0;  // dead letter, kept
+    // Deletes up to `limit` delivered rows delivered before `before`, oldest
+    // first; pending and dead rows are never touched. Returns how many went.
+    virtual std::int64_t forget_delivered(Timestamp before, std::size_t limit) = 0;
     virtual std::int64_t pending_count() = 0;
     virtual std::int64_t dead_count() = 0;
 };

@@ -39,6 +39,7 @@ outbound::Delivery::Options delivery_options(const config::OutboundConfig& c) {
     options.max_attempts = c.max_attempts;
     options.base_backoff = c.backoff_base;
     options.max_backoff = c.backoff_max;
+    options.keep_delivered = c.keep_delivered;
     return options;
 }
 

@@ -62,3 +62,17 @@ TEST_CASE("outbound: check-config shows the policy in the file's units and it pa
     CHECK(again.outbound.backoff_base == c.outbound.backoff_base);
     CHECK(again.outbound.backoff_max == c.outbound.backoff_max);
 }
+
+TEST_CASE("outbound: delivered rows are kept 30 days unless keep_delivered_days says otherwise") {
+    CHECK(parse("{}", {}).outbound.keep_delivered == hours{24 * 30});
+    CHECK(parse(R"({"outbound": {"keep_delivered_days": 7}})", {}).outbound.keep_delivered == hours{24 * 7});
+    CHECK(parse(R"({"outbound": {"keep_delivered_days": 0}})", {}).outbound.keep_delivered == hours{0});
+    CHECK(error_of(R"({"outbound": {"keep_delivered_days": -1}})").starts_with("outbound.keep_delivered_days: "));
+    CHECK(error_of(R"({"outbound": {"keep_delivered_days": 3651}})").starts_with("outbound.keep_delivered_days: "));
+    CHECK(error_of(R"({"outbound": {"keep_delivered_days": 1.5}})").starts_with("outbound.keep_delivered_days: "));
+
+    auto c = parse(R"({"outbound": {"keep_delivered_days": 90}})", {});
+    auto j = nlohmann::json::parse(redacted_json(c));
+    CHECK(j["outbound"]["keep_delivered_days"] == 90);
+    CHECK(parse(redacted_json(c), {}).outbound.keep_delivered == hours{24 * 90});
+}

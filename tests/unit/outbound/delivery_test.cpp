@@ -2,6 +2,7 @@
 #include "storage/database.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -88,6 +89,12 @@ struct World {
         std::int64_t n = 0;
         db.writes().run([&] { n = db.outbox().dead_count(); });
         return n;
+    }
+
+    // Rows in the outbox table, whatever their state, read through a connection of its own.
+    std::int64_t rows() {
+        SQLite::Database file(dir.file("hindsight.db"), SQLite::OPEN_READONLY);
+        return file.execAndGet("SELECT count(*) FROM outbox").getInt64();
     }
 
     test::TempDir dir;
@@ -232,6 +239,45 @@ TEST_CASE("after max_attempts retries the message is dead-lettered") {
     w.clock.advance(options.max_backoff);
     CHECK(w.delivery.deliver_due() == 0);
     CHECK(w.slack.calls().size() == 3);
+}
+
+TEST_CASE("delivered messages are forgotten once older than keep_delivered, dead and pending ones stay") {
+    auto options = test_options();
+    options.keep_delivered = 24h * 30;
+    options.forget_every = 1h;
+    World w(options);
+    w.slack.then(S::failed, "channel_not_found");
+    w.enqueue("dead letter");
+    w.enqueue("delivered");
+    w.enqueue("no sender yet", "M1", Platform::mattermost);
+    CHECK(w.delivery.deliver_due() == 1);
+    CHECK(w.rows() == 3);
+
+    w.clock.advance(24h * 30 - 1min);
+    w.delivery.deliver_due();
+    CHECK(w.rows() == 3);
+
+    // Past the cut-off, but the last look was less than forget_every ago.
+    w.clock.advance(30min);
+    w.delivery.deliver_due();
+    CHECK(w.rows() == 3);
+
+    w.clock.advance(31min);
+    w.delivery.deliver_due();
+    CHECK(w.rows() == 2);
+    CHECK(w.dead() == 1);
+    CHECK(w.pending() == 1);
+}
+
+TEST_CASE("with keep_delivered zero, delivered messages are kept for good") {
+    auto options = test_options();
+    options.keep_delivered = Duration::zero();
+    World w(options);
+    w.enqueue("kept");
+    CHECK(w.delivery.deliver_due() == 1);
+    w.clock.advance(24h * 3650);
+    w.delivery.deliver_due();
+    CHECK(w.rows() == 1);
 }
 
 TEST_CASE("messages for a platform without a sender stay pending") {

@@ -2,7 +2,10 @@
 #include "storage/database.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <SQLiteCpp/Database.h>
 #include <doctest/doctest.h>
+
+#include <vector>
 
 using namespace hindsight;
 using namespace hindsight::storage_test;
@@ -31,6 +34,15 @@ OutboundMessage channel_post(const std::string& text) {
     m.response_url = "https://hooks.slack.com/commands/T1/1/abc";
     m.ephemeral = true;
     return m;
+}
+
+// Every outbox row id, read through a connection of its own.
+std::vector<std::int64_t> row_ids(const std::string& file) {
+    SQLite::Database db(file, SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT id FROM outbox ORDER BY id");
+    std::vector<std::int64_t> ids;
+    while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+    return ids;
 }
 
 }  // namespace
@@ -160,4 +172,30 @@ TEST_CASE("outbox: buttons with quotes, backslashes, control characters and UTF-
         CHECK(back[i].action == m.buttons[i].action);
         CHECK(back[i].value == m.buttons[i].value);
     }
+}
+
+TEST_CASE("outbox: forgetting deletes delivered rows from before the cut-off, oldest first, never pending or dead ones") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& outbox = db.outbox();
+    const auto old1 = outbox.enqueue(channel_post("old 1"), kT0);
+    const auto old2 = outbox.enqueue(channel_post("old 2"), kT0);
+    const auto recent = outbox.enqueue(channel_post("recent"), kT0);
+    const auto pending = outbox.enqueue(channel_post("still pending"), kT0);
+    const auto dead = outbox.enqueue(reminder_dm(), kT0);
+    outbox.mark_delivered(old1, kT0 + 1s);
+    outbox.mark_delivered(old2, kT0 + 2s);
+    outbox.mark_delivered(recent, kT0 + 10s);
+    outbox.mark_dead(dead, "channel_not_found");
+
+    CHECK(outbox.forget_delivered(kT0 + 10s, 1) == 1);
+    CHECK(row_ids(dir.file("h.db")) == std::vector<std::int64_t>{old2, recent, pending, dead});
+    // Delivered exactly at the cut-off is not before it.
+    CHECK(outbox.forget_delivered(kT0 + 10s, 10) == 1);
+    CHECK(row_ids(dir.file("h.db")) == std::vector<std::int64_t>{recent, pending, dead});
+    CHECK(outbox.forget_delivered(kT0 + 24h, 10) == 1);
+    CHECK(row_ids(dir.file("h.db")) == std::vector<std::int64_t>{pending, dead});
+    CHECK(outbox.forget_delivered(kT0 + 24h, 10) == 0);
+    CHECK(outbox.pending_count() == 1);
+    CHECK(outbox.dead_count() == 1);
 }

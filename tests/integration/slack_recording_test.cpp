@@ -16,13 +16,10 @@ using namespace std::chrono_literals;
 using namespace hindsight;
 using hindsight::test::SlackService;
 using hindsight::test::unix_now;
+using hindsight::test::user_message;
 using nlohmann::json;
 
 namespace {
-
-json user_message(const std::string& ts, const std::string& user, const std::string& text) {
-    return {{"type", "message"}, {"user", user}, {"text", text}, {"ts", ts}, {"event_ts", ts}};
-}
 
 // The chat.postMessage bodies to `channel` that carry `needle`.
 std::vector<json> posts_with(const fakes::FakeSlack& slack, const std::string& channel, const std::string& needle) {

@@ -28,6 +28,11 @@ inline long long unix_now() {
         .count();
 }
 
+// A person's plain message event, as the Events API delivers it.
+inline nlohmann::json user_message(const std::string& ts, const std::string& user, const std::string& text) {
+    return {{"type", "message"}, {"user", user}, {"text", text}, {"ts", ts}, {"event_ts", ts}};
+}
+
 class SlackService {
 public:
     static constexpr const char* secret = "slack-e2e-signing-secret";

@@ -8,70 +8,30 @@
 // attempts, 15 s request timeout). The faults that never end run with a short
 // `outbound` policy from the config file, so the row reaches its dead letter
 // within the test: through the binary, the policy keys are what is tested.
-#include "adapters/http/form.hpp"
-#include "adapters/outbound/http_client.hpp"
-#include "tests/fakes/fake_slack.hpp"
-#include "tests/support/process.hpp"
-#include "tests/support/slack_signing.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/integration/slack_service.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 
-#include <chrono>
-#include <regex>
 #include <tuple>
 
 using namespace std::chrono_literals;
 using namespace hindsight;
+using hindsight::test::SlackService;
+using hindsight::test::unix_now;
 using nlohmann::json;
 
 namespace {
 
-const std::string binary = HINDSIGHT_BINARY;
-constexpr auto secret = "faults-signing-secret";
 const std::string post_path = "/api/chat.postMessage";
 
-long long unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-struct Faults {
-    test::TempDir dir;
-    fakes::FakeSlack slack;
-    std::unique_ptr<test::ChildProcess> process;
-    std::string base;
-    outbound::HttpClient client;
-
+struct Faults : SlackService {
     // `outbound`: the retry policy section of the config file (none: the defaults).
-    explicit Faults(json outbound = nullptr) {
-        json config = {{"listen", {{"port", 0}}},
-                       {"storage", {{"path", "faults.db"}}},
-                       {"slack", {{"signing_secret", secret}, {"bot_token", slack.bot_token()},
-                                  {"api_base_url", slack.api_base_url()}}}};
-        if (!outbound.is_null()) config["outbound"] = outbound;
-        std::ofstream(dir.path() / "config.json") << config.dump();
-        process = std::make_unique<test::ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
-                                                       dir.path());
-        auto port = test::listening_port(*process);
-        REQUIRE_MESSAGE(port.has_value(), process->err());
-        base = "http://127.0.0.1:" + std::to_string(*port);
-    }
-
-    ~Faults() { stop(); }
-
-    void stop() {
-        if (stopped) return;
-        stopped = true;
-        process->signal(SIGTERM);
-        CHECK(process->wait(30s) == 0);
-    }
-    bool stopped = false;
+    explicit Faults(json outbound = nullptr)
+        : SlackService(outbound.is_null() ? json::object() : json{{"outbound", outbound}}) {}
 
     // (state, attempts, last_error) of every outbox row, read once the service stopped.
     std::vector<std::tuple<std::string, int, std::string>> outbox_rows() {
-        SQLite::Database db((dir.path() / "faults.db").string(), SQLite::OPEN_READONLY);
+        SQLite::Database db(database(), SQLite::OPEN_READONLY);
         SQLite::Statement q(db, "SELECT state, attempts, coalesce(last_error, '') FROM outbox ORDER BY id");
         std::vector<std::tuple<std::string, int, std::string>> rows;
         while (q.executeStep()) rows.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt(), q.getColumn(2).getString());
@@ -79,21 +39,14 @@ struct Faults {
     }
 
     outbound::ClientResponse command(const std::string& channel, const std::string& text) {
-        std::string body = "team_id=T0F&team_domain=f&channel_id=" + channel + "&channel_name=inc&user_id=U0ALICE"
-                           "&user_name=alice&command=%2Fincident&text=" + http::url_encode(text) +
-                           "&response_url=" + http::url_encode(slack.new_response_url());
-        return client.send({"POST", base + "/slack/commands",
-                            test::slack_headers(secret, unix_now(), body, "application/x-www-form-urlencoded"), body});
+        return SlackService::command(text, "U0ALICE", channel);
     }
 
     outbound::ClientResponse message(const std::string& channel, int n) {
-        auto ts = std::to_string(unix_now()) + "." + std::to_string(100000 + n);
-        auto body = json{{"type", "event_callback"}, {"team_id", "T0F"}, {"event_id", "Ev" + channel + std::to_string(n)},
-                         {"event", {{"type", "message"}, {"channel", channel}, {"user", "U0BOB"},
-                                    {"text", "message " + std::to_string(n)}, {"ts", ts}}}}
-                        .dump();
-        return client.send({"POST", base + "/slack/events", test::slack_headers(secret, unix_now(), body, "application/json"),
-                            body});
+        auto said = test::user_message(std::to_string(unix_now()) + "." + std::to_string(100000 + n), "U0BOB",
+                                       "message " + std::to_string(n));
+        said["channel"] = channel;
+        return event("Ev" + channel + std::to_string(n), said);
     }
 
     // Opens and closes an incident: the close posts the draft through the outbox.
@@ -108,17 +61,6 @@ struct Faults {
         for (const auto& p : slack.posted())
             if (p.dump().find("Draft timeline") != std::string::npos && p.dump().find(title) != std::string::npos) ++n;
         return n;
-    }
-
-    long metric(const std::string& name) {
-        auto text = client.send({"GET", base + "/metrics", {}, {}}).body;
-        std::smatch m;
-        std::regex re("\n" + name + " ([0-9]+)");
-        return std::regex_search(text, m, re) ? std::stol(m[1]) : -1;
-    }
-
-    bool logged(const std::string& needle, std::chrono::milliseconds timeout = 10s) {
-        return test::wait_until([&] { return process->err().find(needle) != std::string::npos; }, timeout);
     }
 };
 

@@ -53,10 +53,22 @@ public:
         start();
     }
 
-    ~SlackService() {
+    ~SlackService() { stop(); }
+
+    // SIGTERM and wait for a clean exit (again: nothing).
+    void stop() {
         if (!process) return;
         process->signal(SIGTERM);
         CHECK_MESSAGE(process->wait(std::chrono::seconds{30}) == 0, process->err());
+        process.reset();
+    }
+
+    // The one database every run uses (read it once the service stopped).
+    std::string database() const { return (dir.path() / "slack-e2e.db").string(); }
+
+    // Whether the running service's log has `needle` within `timeout`.
+    bool logged(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
+        return wait_until([&] { return process && process->err().find(needle) != std::string::npos; }, timeout);
     }
 
     // Starts `hindsight serve` and waits for the service's own "listening"
@@ -68,7 +80,7 @@ public:
         nlohmann::json config;
         std::ifstream(dir.path() / "config.json") >> config;
         // Every run uses the one database in the test's directory.
-        config["storage"]["path"] = (dir.path() / "slack-e2e.db").string();
+        config["storage"]["path"] = database();
         std::ofstream(run_dir / "config.json") << config.dump();
         process = std::make_unique<ChildProcess>(HINDSIGHT_BINARY,
                                                  std::vector<std::string>{"serve", "--config", "config.json"}, run_dir);
@@ -92,20 +104,23 @@ public:
         return client.send({"POST", base + path, std::move(headers), body});
     }
 
-    std::string command_body(const std::string& text, const std::string& user) {
-        return std::string("team_id=") + team + "&team_domain=e2e&channel_id=" + channel +
+    std::string command_body(const std::string& text, const std::string& user,
+                             const std::string& in_channel = channel) {
+        return std::string("team_id=") + team + "&team_domain=e2e&channel_id=" + in_channel +
                "&channel_name=inc-checkout&user_id=" + user + "&user_name=" + user +
                "&command=%2Fincident&text=" + http::url_encode(text) +
                "&response_url=" + http::url_encode(slack.new_response_url()) + "&trigger_id=1.2.3";
     }
 
-    outbound::ClientResponse command(const std::string& text, const std::string& user = "U0ALICE") {
-        return post("/slack/commands", command_body(text, user), "application/x-www-form-urlencoded");
+    outbound::ClientResponse command(const std::string& text, const std::string& user = "U0ALICE",
+                                     const std::string& in_channel = channel) {
+        return post("/slack/commands", command_body(text, user, in_channel), "application/x-www-form-urlencoded");
     }
 
-    // An Events API envelope around `event` (PLATFORMS.md 1.3).
+    // An Events API envelope around `event` (PLATFORMS.md 1.3), in the
+    // incident channel unless the event names another.
     static std::string envelope(const std::string& event_id, nlohmann::json event) {
-        event["channel"] = channel;
+        event.emplace("channel", channel);
         event.emplace("channel_type", "channel");
         return nlohmann::json{{"token", "vtok"},
                               {"team_id", team},

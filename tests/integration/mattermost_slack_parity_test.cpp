@@ -4,9 +4,8 @@
 // at once, step by step. The stored postmortem documents must draft the same
 // timeline: entry by entry the same time, kind, author and text, after
 // normalising only what must differ (permalinks).
-#include "tests/fakes/fake_slack.hpp"
 #include "tests/integration/mattermost_service.hpp"
-#include "tests/support/slack_signing.hpp"
+#include "tests/integration/slack_service.hpp"
 
 #include <cstdlib>
 #include <ctime>
@@ -15,11 +14,6 @@ using namespace hindsight;
 using namespace hindsight::test::mm;
 
 namespace {
-
-constexpr auto slack_secret = "parity-signing-secret";
-constexpr auto slack_team = "T0PARITY";
-constexpr auto slack_channel = "C0PARITY";
-constexpr auto slack_bot = "U0HSBOT";
 
 // The cast: one id per platform, the same person.
 struct Person {
@@ -76,66 +70,24 @@ const std::vector<Step> script = {
     command("alice", "close Slow fraud-service calls exhausted the payments-db pool"),
 };
 
-long long unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-struct SlackSide {
-    test::TempDir dir;
-    fakes::FakeSlack slack;
-    std::unique_ptr<test::ChildProcess> process;
-    std::string base;
-    outbound::HttpClient client;
+// The Slack run: the service on a fake Slack that knows the cast and answers
+// conversations.history with the channel as it stands after each step.
+struct SlackSide : test::SlackService {
     int events = 0;
     std::map<std::string, std::string> ts_of;  // script key → ts
     std::map<std::string, json> history;       // ts → message as conversations.history shows it
 
-    SlackSide() {
+    // Both runs are read back with the same API token.
+    SlackSide() : SlackService(json{{"api", {{"token", test::mm::api_token}}}}) {
         for (const auto& p : people)
             slack.add_user({{"id", p.slack_id},
                             {"name", p.username},
                             {"real_name", p.first + " " + p.last},
                             {"profile", {{"display_name", ""}, {"real_name", p.first + " " + p.last}}}});
-        slack.set_history(slack_channel, {});
-        json config = {{"listen", {{"port", 0}}},
-                       {"storage", {{"path", "slack.db"}}},
-                       {"api", {{"token", api_token}}},
-                       {"slack", {{"signing_secret", slack_secret}, {"bot_token", slack.bot_token()},
-                                  {"api_base_url", slack.api_base_url()}}}};
-        std::ofstream(dir.path() / "config.json") << config.dump();
-        process = std::make_unique<test::ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
-                                                       dir.path());
-        auto port = test::listening_port(*process);
-        REQUIRE_MESSAGE(port.has_value(), process->err());
-        base = "http://127.0.0.1:" + std::to_string(*port);
+        slack.set_history(channel, {});
     }
 
-    outbound::ClientResponse command(const Person& who, const std::string& text) {
-        std::string body = "team_id=" + std::string(slack_team) + "&team_domain=parity&channel_id=" + slack_channel +
-                           "&channel_name=inc-checkout&user_id=" + who.slack_id + "&user_name=" + who.username +
-                           "&command=%2Fincident&text=" + http::url_encode(text) +
-                           "&response_url=" + http::url_encode(slack.new_response_url());
-        return client.send({"POST", base + "/slack/commands",
-                            test::slack_headers(slack_secret, unix_now(), body, "application/x-www-form-urlencoded"),
-                            body});
-    }
-
-    outbound::ClientResponse event(json inner) {
-        inner["channel"] = slack_channel;
-        inner["channel_type"] = "channel";
-        json envelope = {{"token", "x"},
-                         {"team_id", slack_team},
-                         {"api_app_id", "A0PARITY"},
-                         {"type", "event_callback"},
-                         {"event_id", "Ev" + std::to_string(++events)},
-                         {"event_time", unix_now()},
-                         {"authorizations", json::array({{{"team_id", slack_team}, {"user_id", slack_bot}, {"is_bot", true}}})},
-                         {"event", inner}};
-        auto body = envelope.dump();
-        return client.send({"POST", base + "/slack/events",
-                            test::slack_headers(slack_secret, unix_now(), body, "application/json"), body});
-    }
+    outbound::ClientResponse next_event(json inner) { return event("Ev" + std::to_string(++events), std::move(inner)); }
 
     // Slack escapes a mention to <@U…> in the text it delivers.
     static std::string wire_text(const Step& step) {
@@ -151,7 +103,7 @@ struct SlackSide {
         auto ts = [&](int at_s) { return std::to_string(base_s + at_s) + ".000100"; };
         switch (step.kind) {
             case Step::Kind::command:
-                REQUIRE(command(who, step.text).status == 200);
+                REQUIRE(command(step.text, who.slack_id).status == 200);
                 break;
             case Step::Kind::say: {
                 ts_of[step.key] = ts(step.at_s);
@@ -160,7 +112,7 @@ struct SlackSide {
                 history[ts_of[step.key]] = message;
                 json inner = message;
                 inner["event_ts"] = ts_of[step.key];
-                REQUIRE(event(inner).status == 200);
+                REQUIRE(next_event(inner).status == 200);
                 break;
             }
             case Step::Kind::edit: {
@@ -169,7 +121,7 @@ struct SlackSide {
                 original["edited"] = {{"user", who.slack_id}, {"ts", ts(step.at_s)}};
                 json inner{{"type", "message"}, {"subtype", "message_changed"}, {"hidden", true},
                            {"message", original}, {"ts", ts(step.at_s)}, {"event_ts", ts(step.at_s)}};
-                REQUIRE(event(inner).status == 200);
+                REQUIRE(next_event(inner).status == 200);
                 break;
             }
             case Step::Kind::remove: {
@@ -177,14 +129,14 @@ struct SlackSide {
                 history.erase(key_ts);
                 json inner{{"type", "message"}, {"subtype", "message_deleted"}, {"hidden", true},
                            {"deleted_ts", key_ts}, {"ts", ts(step.at_s)}, {"event_ts", ts(step.at_s)}};
-                REQUIRE(event(inner).status == 200);
+                REQUIRE(next_event(inner).status == 200);
                 break;
             }
         }
         // What conversations.history answers at close: the final state.
         std::vector<json> now;
         for (const auto& [ts_key, m] : history) now.push_back(m);
-        slack.set_history(slack_channel, now);
+        slack.set_history(channel, now);
     }
 };
 
@@ -315,7 +267,7 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
     MattermostSide mattermost;
     // Messages two minutes ahead, on a minute boundary, so no step's own
     // wall-clock time can land between two of them.
-    const long long base_s = (unix_now() / 60 + 2) * 60;
+    const long long base_s = (test::unix_now() / 60 + 2) * 60;
     for (const auto& step : script) {
         slack.play(step, base_s);
         mattermost.play(step, base_s);
@@ -355,7 +307,6 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
     CHECK(line_starting(slack_doc, "- **Participants:**") == line_starting(mattermost_doc, "- **Participants:**"));
     CHECK(line_starting(slack_doc, "- **Commander:**") == line_starting(mattermost_doc, "- **Commander:**"));
 
-    slack.process->signal(SIGTERM);
-    CHECK(slack.process->wait(15s) == 0);
+    slack.stop();
     mattermost.svc.stop();
 }

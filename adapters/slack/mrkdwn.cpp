@@ -338,9 +338,11 @@ std::vector<std::string> split(std::string_view text, std::size_t limit) {
         // A line that alone exceeds the limit: cut it, preferring spaces and
         // never inside a UTF-8 sequence. Each cut piece is flushed before the
         // line's own fence takes effect, so it needs room for a closing fence
-        // exactly when the chunk is inside one now.
+        // when the chunk is inside one now; a line that opens a fence keeps
+        // that room too, so a piece is always shorter than the line and the
+        // rest (with the opening) fits next to its closing fence.
         while (current.size() + sep + line.size() + fence_cost() > limit) {
-            std::size_t room = limit - current.size() - sep - (in_fence ? 4 : 0);
+            std::size_t room = limit - current.size() - sep - (in_fence || fence ? 4 : 0);
             std::size_t cut = room;
             auto space = line.substr(0, room).rfind(' ');
             if (space != std::string_view::npos && space > room / 2) cut = space + 1;

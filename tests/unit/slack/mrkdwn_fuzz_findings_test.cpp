@@ -37,3 +37,24 @@ TEST_CASE("mrkdwn split: a long line that closes a code block is cut with room f
     auto rendered = to_mrkdwn("```\n| ```" + std::string(40, 'y') + " |");
     for (const auto& p : split(rendered, 16)) CHECK(p.size() <= 16);
 }
+
+TEST_CASE("mrkdwn split: a line that opens a code block and fits only without its closing fence is cut, not overrun") {
+    // The line needs "\n```" of room after it; a line within 4 bytes of the
+    // limit was "cut" at the limit, past its own end. Found by fuzz_mrkdwn.
+    for (std::size_t limit = 16; limit < 24; ++limit) {
+        for (std::size_t size = limit - 3; size <= limit; ++size) {
+            CAPTURE(limit);
+            CAPTURE(size);
+            const std::string opening = "```" + std::string(size - 3, 'z');
+            std::vector<std::string> parts;
+            REQUIRE_NOTHROW(parts = split("intro\n" + opening + "\ncode\n```", limit));
+            std::string zs;
+            for (const auto& p : parts) {
+                CHECK(p.size() <= limit);
+                for (char c : p)
+                    if (c == 'z') zs += c;
+            }
+            CHECK(zs.size() == size - 3);  // nothing of the line lost or repeated
+        }
+    }
+}

@@ -231,12 +231,19 @@ ALTER TABLE outbox_v5 RENAME TO outbox;
 CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
 )sql";
 
+// Version 6: how many people reacted to a message (a salience feature of
+// the timeline draft; a Slack export carries it).
+constexpr const char* kMessageReactions = R"sql(
+ALTER TABLE messages ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
     {3, kMessageCounts},
     {4, kAwaitingIndexes},
     {5, kOutboxCheckAsComparisons},
+    {6, kMessageReactions},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

@@ -106,10 +106,10 @@ IncidentSummary read_summary(const SQLite::Statement& s) {
 
 #define MESSAGE_COLUMNS                                                                                \
     "incident_id, message_id, user_id, user_name, text, original_text, thread_parent, at_us, "         \
-    "edited_at, deleted, deleted_at, key_event, permalink"
+    "edited_at, deleted, deleted_at, key_event, permalink, reactions"
 
 constexpr const char* kInsertMessage =
-    "INSERT OR IGNORE INTO messages (" MESSAGE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "INSERT OR IGNORE INTO messages (" MESSAGE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 constexpr const char* kEditMessage =
     "UPDATE messages SET text=?, edited_at=? WHERE incident_id=? AND message_id=?";
 constexpr const char* kDeleteMessage =
@@ -135,6 +135,7 @@ RecordedMessage read_message(const SQLite::Statement& s) {
     m.deleted_at = optional_time_at(s, 10);
     m.key_event = int_at(s, 11) != 0;
     m.permalink = text_at(s, 12);
+    m.reactions = static_cast<int>(int_at(s, 13));
     return m;
 }
 
@@ -336,6 +337,7 @@ bool SqliteIncidentStore::insert_message(const RecordedMessage& m) {
     bind_time(*s, 11, m.deleted_at);
     s->bind(12, m.key_event ? 1 : 0);
     s->bind(13, m.permalink);
+    s->bind(14, m.reactions);
     return s->exec() == 1;
 }
 

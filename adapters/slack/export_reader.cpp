@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 #include <fstream>
 #include <stdexcept>
 
@@ -62,6 +63,19 @@ bool is_key_event(const json& message) {
         for (const auto& r : *reactions)
             if (r.is_object() && string_at(r, "name") == "pushpin") return true;
     return false;
+}
+
+// People other than the author who reacted (any emoji).
+int reactors(const json& message, const std::string& author) {
+    std::set<std::string> people;
+    if (auto reactions = message.find("reactions"); reactions != message.end() && reactions->is_array())
+        for (const auto& r : *reactions) {
+            if (!r.is_object()) continue;
+            if (auto users = r.find("users"); users != r.end() && users->is_array())
+                for (const auto& u : *users)
+                    if (u.is_string() && u.get<std::string>() != author) people.insert(u.get<std::string>());
+        }
+    return static_cast<int>(std::min<std::size_t>(people.size(), 1000));
 }
 
 std::string permalink(const std::string& workspace_url, const std::string& channel_id, const std::string& ts,
@@ -189,6 +203,7 @@ ExportedChannel read_slack_export(const fs::path& dir, std::string_view channel,
             if (thread_ts != ts) r.thread_parent = thread_ts;
             r.at = *at;
             r.key_event = is_key_event(m);
+            r.reactions = reactors(m, user);
             r.permalink = permalink(options.workspace_url, channel_id, ts, r.thread_parent);
             if (team.empty()) team = string_at(m, "team");
             out.messages.push_back(std::move(r));

@@ -225,6 +225,13 @@ std::string draft_postmortem_document(IncidentStore& store, const BotSettings& s
     return render_postmortem(input, draft_timeline(input));
 }
 
+std::string explain_draft(IncidentStore& store, const BotSettings& settings, const Incident& incident, Timestamp now,
+                          bool as_json) {
+    auto input = gather_draft_input(store, settings, incident, now);
+    input.explain = true;
+    return render_explanation(draft_timeline(input), input, as_json);
+}
+
 std::string blameless_hint(std::string_view text, BlameContext context) {
     auto findings = check_blameless(text, context);
     if (findings.empty()) return {};

@@ -54,5 +54,8 @@ private:
 // stored now: `GET /incidents/{id}/postmortem.md` and `hindsight export`.
 std::string draft_postmortem_document(IncidentStore& store, const BotSettings& settings,
                                       const Incident& incident, Timestamp now);
+// The same draft explained message by message (`hindsight draft --explain`).
+std::string explain_draft(IncidentStore& store, const BotSettings& settings, const Incident& incident, Timestamp now,
+                          bool as_json);
 
 }  // namespace hindsight

@@ -50,6 +50,7 @@ struct RecordedMessage {
     std::optional<Timestamp> deleted_at;
     bool key_event = false;  // pinned / pushpin-reacted
     std::string permalink;
+    int reactions = 0;       // people who reacted (where the source reports it; 0 when unknown)
 };
 
 // A key event added with `/incident note` (or any command result worth keeping).

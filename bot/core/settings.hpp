@@ -20,7 +20,7 @@ struct ReminderSettings {
 struct PostmortemSettings {
     Duration schedule_within = std::chrono::hours{48};
     std::vector<std::string> facilitators;
-    int max_timeline_entries = 60;
+    int max_timeline_entries = 100;
 };
 
 struct BotSettings {

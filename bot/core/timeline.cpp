@@ -1,14 +1,19 @@
 #include "bot/core/timeline.hpp"
 
+#include "bot/core/salience.hpp"
 #include "bot/core/text.hpp"
 #include "bot/core/zone.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <charconv>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace hindsight {
 
@@ -35,6 +40,8 @@ struct Draft {
     bool keep = false;  // key event or curated: survives the cap
     bool from_message = false;
     bool recap = false;  // a message of it is a summary after the fact
+    double score = 0;    // salience: the highest of its messages
+    std::vector<std::size_t> sources;  // indexes into input.messages
 };
 
 int rank(EntryKind kind) {
@@ -90,9 +97,9 @@ std::string render_parts(const std::vector<std::string_view>& parts, NameCache& 
 }
 
 // Keeps at most `cap` visible entries: first, last, key events and curated
-// entries always; then whole value classes from the highest down; the class
-// that does not fit is sampled evenly so the draft still covers the incident.
-std::size_t apply_cap(std::vector<Draft>& drafts, int cap) {
+// entries always; then the highest salience scores. Returns how many it removed.
+template <typename OnRemoved>
+std::size_t apply_cap(std::vector<Draft>& drafts, int cap, OnRemoved on_removed) {
     std::vector<std::size_t> visible;
     for (std::size_t i = 0; i < drafts.size(); ++i)
         if (!drafts[i].hidden) visible.push_back(i);
@@ -105,36 +112,126 @@ std::size_t apply_cap(std::vector<Draft>& drafts, int cap) {
     std::size_t used = 0;
     for (auto i : visible) used += kept[i];
 
-    std::unordered_map<int, std::vector<std::size_t>> by_value;
+    std::vector<std::size_t> rest;
     for (auto i : visible)
-        if (!kept[i]) by_value[kind_value(drafts[i].kind)].push_back(i);
-    std::vector<int> values;
-    for (const auto& [value, _] : by_value) values.push_back(value);
-    std::sort(values.rbegin(), values.rend());
-
-    auto room = [&] { return used >= static_cast<std::size_t>(cap) ? 0 : static_cast<std::size_t>(cap) - used; };
-    for (int value : values) {
-        auto& members = by_value[value];
-        auto free = room();
-        if (free == 0) break;
-        if (members.size() <= free) {
-            for (auto i : members) kept[i] = 1;
-            used += members.size();
-            continue;
-        }
-        for (std::size_t k = 0; k < free; ++k) kept[members[k * members.size() / free]] = 1;
-        used += free;
+        if (!kept[i]) rest.push_back(i);
+    std::stable_sort(rest.begin(), rest.end(), [&](auto a, auto b) { return drafts[a].score > drafts[b].score; });
+    for (auto i : rest) {
+        if (used >= static_cast<std::size_t>(cap)) break;
+        kept[i] = 1;
+        ++used;
     }
 
     std::size_t removed = 0;
     std::vector<Draft> out;
     out.reserve(used + 8);
     for (std::size_t i = 0; i < drafts.size(); ++i) {
-        if (kept[i]) out.push_back(std::move(drafts[i]));
-        else ++removed;
+        if (kept[i]) {
+            out.push_back(std::move(drafts[i]));
+        } else {
+            on_removed(drafts[i]);
+            ++removed;
+        }
     }
     drafts = std::move(out);
     return removed;
+}
+
+// Fallback kinds for a message no kind row names: what its features say.
+EntryKind kind_from_features(const FeatureVector& v) {
+    auto has = [&](Feature f) { return v[static_cast<std::size_t>(f)] > 0; };
+    if (has(Feature::act_past)) return EntryKind::action;
+    if (has(Feature::recover_metric)) return EntryKind::mitigation;
+    if (has(Feature::problem_metric)) return EntryKind::detection;
+    return EntryKind::message;
+}
+
+// Salience inputs per recorded message (index-aligned with input.messages).
+struct Scored {
+    double score = 0;
+    FeatureVector features{};
+    std::vector<std::string> evidence;
+    bool noise = false;
+};
+
+std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) {
+    const auto& ms = input.messages;
+    std::vector<Scored> out(ms.size());
+    std::vector<char> shortish(ms.size(), 0);
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+        const auto& m = ms[i];
+        if (m.deleted) continue;
+        bool blank = std::all_of(m.text.begin(), m.text.end(), [](unsigned char c) { return std::isspace(c); });
+        out[i].noise = !m.key_event && (blank || is_noise(m.text));
+        auto f = text_features(m.text);
+        out[i].features = f.values;
+        if (keep_evidence) out[i].evidence = std::move(f.evidence);
+        shortish[i] = out[i].noise || out[i].features[static_cast<std::size_t>(Feature::short_text)] > 0;
+    }
+    // Thread replies each message drew, and the commander: whoever first
+    // declared or escalated (the kind table says escalation).
+    std::unordered_map<std::string_view, int> replies;
+    std::string_view commander;
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+        const auto& m = ms[i];
+        if (m.deleted) continue;
+        if (!m.thread_parent.empty()) ++replies[m.thread_parent];
+        if (commander.empty() && !out[i].noise && classify_text(m.text) == EntryKind::escalation) commander = m.user_id;
+    }
+    std::vector<std::vector<std::string>> stems(ms.size());
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+        if (ms[i].deleted) continue;
+        stems[i] = content_stems(ms[i].text);
+        std::sort(stems[i].begin(), stems[i].end());
+        stems[i].erase(std::unique(stems[i].begin(), stems[i].end()), stems[i].end());
+    }
+    auto shares_word = [&](std::size_t a, std::size_t b) {
+        for (const auto& w : stems[b])
+            if (std::binary_search(stems[a].begin(), stems[a].end(), w)) return true;
+        return false;
+    };
+    std::unordered_set<std::string> seen;
+    bool opened = false;
+    bool first_seen[7] = {};
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+        const auto& m = ms[i];
+        if (m.deleted) continue;
+        MessageContext c;
+        c.reply = !m.thread_parent.empty() && m.thread_parent != m.message_id;
+        if (auto it = replies.find(m.message_id); it != replies.end()) c.replies = it->second;
+        c.commander = !commander.empty() && m.user_id == commander;
+        if (!out[i].noise) {
+            // The first of each kind: the incident changes state (the durations
+            // are measured to some of these), the first guess opens the investigation.
+            auto kind = classify_text(m.text);
+            auto slot = kind == EntryKind::detection    ? 0
+                        : kind == EntryKind::escalation ? 1
+                        : kind == EntryKind::mitigation ? 2
+                        : kind == EntryKind::resolution ? 3
+                        : kind == EntryKind::hypothesis ? 4
+                        : kind == EntryKind::decision   ? 5
+                        : kind == EntryKind::action     ? 6
+                                                        : -1;
+            if (slot >= 0 && !first_seen[slot]) c.first_of_kind = first_seen[slot] = true;
+        }
+        c.opening = !opened && !out[i].noise;
+        opened = opened || c.opening;
+        c.reactions = m.reactions;
+        c.pinned = m.key_event;
+        // Short answers by others among the next five messages: an announcement people acknowledge.
+        int looked = 0;
+        for (std::size_t j = i + 1; j < ms.size() && looked < 5; ++j) {
+            if (ms[j].deleted) continue;
+            ++looked;
+            if (ms[j].user_id != m.user_id && shortish[j]) ++c.drew_acks;
+            if (ms[j].user_id != m.user_id && shares_word(i, j)) ++c.echoed;
+        }
+        for (const auto& stem : stems[i])
+            if (seen.insert(stem).second) ++c.new_words;
+        add_context(out[i].features, c);
+        out[i].score = salience(out[i].features);
+    }
+    return out;
 }
 
 }  // namespace
@@ -148,16 +245,21 @@ Timeline draft_timeline(const DraftInput& input) {
     drafts.reserve(input.messages.size() / 2 + input.key_events.size() + input.curations.size());
     std::size_t last_message_draft = static_cast<std::size_t>(-1);
 
-    for (const auto& m : input.messages) {
+    auto scored = score_messages(input, input.explain);
+    std::vector<std::string_view> outcome(input.explain ? input.messages.size() : 0);
+    for (std::size_t i = 0; i < input.messages.size(); ++i) {
+        const auto& m = input.messages[i];
         if (m.deleted) continue;
-        bool blank = std::all_of(m.text.begin(), m.text.end(), [](unsigned char c) { return std::isspace(c); });
-        if (!m.key_event && (blank || is_noise(m.text))) {
+        if (scored[i].noise) {
             ++timeline.dropped_noise;
+            if (input.explain) outcome[i] = "noise";
             continue;
         }
         auto classified = classify(m.text);
-        EntryKind said = classified.kind;
-        EntryKind kind = m.key_event ? EntryKind::key_event : said;
+        EntryKind said = classified.kind;  // the rule table's word: durations use it
+        EntryKind kind = m.key_event ? EntryKind::key_event
+                         : said == EntryKind::message && !classified.recap ? kind_from_features(scored[i].features)
+                                                                           : said;
         if (last_message_draft != static_cast<std::size_t>(-1) &&
             mergeable(drafts[last_message_draft], m, classified.recap ? EntryKind::message : kind)) {
             auto& burst = drafts[last_message_draft];
@@ -166,8 +268,10 @@ Timeline draft_timeline(const DraftInput& input) {
             // One author's summary, sent line by line ("quick recap for the
             // doc:" then the times), repeats entries the draft already has.
             burst.kind = burst.recap ? EntryKind::message : stronger(burst.kind, kind);
-            burst.signal = burst.kind;
+            burst.signal = burst.recap ? EntryKind::message : stronger(burst.signal, said);
             burst.last_at = m.at;
+            burst.score = std::max(burst.score, scored[i].score);
+            burst.sources.push_back(i);
             ++timeline.merged;
             continue;
         }
@@ -184,6 +288,8 @@ Timeline draft_timeline(const DraftInput& input) {
         d.keep = m.key_event;
         d.from_message = true;
         d.recap = classified.recap;
+        d.score = scored[i].score;
+        d.sources.push_back(i);
         drafts.push_back(std::move(d));
         last_message_draft = drafts.size() - 1;
     }
@@ -284,12 +390,61 @@ Timeline draft_timeline(const DraftInput& input) {
     }
     dur.to_close = since_start(input.incident.closed_at.value_or(input.now));
 
-    timeline.capped = apply_cap(drafts, input.settings.postmortem.max_timeline_entries);
+    // Salience: messages below the threshold leave the draft; then at most
+    // the density budget of what is left, the highest scores first. Key
+    // events, curated and hidden entries are not touched.
+    auto mark = [&](const Draft& d, std::string_view why) {
+        if (input.explain)
+            for (auto i : d.sources) outcome[i] = why;
+    };
+    {
+        std::size_t messages = 0;
+        for (const auto& m : input.messages) messages += !m.deleted;
+        auto budget = std::max(min_budget, static_cast<std::size_t>(density_budget * static_cast<double>(messages)));
+        std::vector<std::size_t> candidates;
+        std::size_t fixed = 0;
+        std::vector<char> drop(drafts.size(), 0);
+        for (std::size_t i = 0; i < drafts.size(); ++i) {
+            const auto& d = drafts[i];
+            if (d.hidden) continue;
+            if (d.keep || !d.from_message) {
+                ++fixed;
+                continue;
+            }
+            // A short channel is its own summary: only noise leaves it.
+            if (messages > small_channel && d.score < salience_threshold()) {
+                drop[i] = 1;
+                mark(d, "low salience");
+                ++timeline.dropped_low;
+            } else {
+                candidates.push_back(i);
+            }
+        }
+        auto room = budget > fixed ? budget - fixed : 0;
+        if (candidates.size() > room) {
+            std::stable_sort(candidates.begin(), candidates.end(),
+                             [&](auto a, auto b) { return drafts[a].score > drafts[b].score; });
+            for (std::size_t k = room; k < candidates.size(); ++k) {
+                drop[candidates[k]] = 1;
+                mark(drafts[candidates[k]], "over budget");
+                ++timeline.dropped_low;
+            }
+        }
+        std::vector<Draft> kept;
+        kept.reserve(drafts.size());
+        for (std::size_t i = 0; i < drafts.size(); ++i)
+            if (!drop[i]) kept.push_back(std::move(drafts[i]));
+        drafts = std::move(kept);
+    }
+
+    timeline.capped = apply_cap(drafts, input.settings.postmortem.max_timeline_entries,
+                                [&](const Draft& d) { mark(d, "capped"); });
 
     Timestamp first = input.incident.opened_at, last = input.incident.closed_at.value_or(first);
     if (input.incident.started_at) first = std::min(first, *input.incident.started_at);
     if (last < first) last = first;
     timeline.entries.reserve(drafts.size());
+    std::vector<int> entry_of(input.explain ? input.messages.size() : 0, 0);
     int number = 0;
     for (auto& d : drafts) {
         TimelineEntry e;
@@ -302,6 +457,11 @@ Timeline draft_timeline(const DraftInput& input) {
         e.permalink = std::string(d.permalink);
         e.hidden = d.hidden;
         e.number = ++number;
+        if (input.explain)
+            for (std::size_t k = 0; k < d.sources.size(); ++k) {
+                outcome[d.sources[k]] = d.hidden ? "hidden" : k == 0 ? "kept" : "merged";
+                entry_of[d.sources[k]] = e.number;
+            }
         if (!e.hidden) {
             first = std::min(first, e.at);
             last = std::max(last, e.at);
@@ -309,6 +469,30 @@ Timeline draft_timeline(const DraftInput& input) {
         timeline.entries.push_back(std::move(e));
     }
     timeline.spans_days = !zone.same_day(first, last);
+    if (input.explain) {
+        NameResolver resolve = [&](const std::string& id) { return names(id); };
+        for (std::size_t i = 0; i < input.messages.size(); ++i) {
+            const auto& m = input.messages[i];
+            if (m.deleted) continue;
+            MessageExplanation x;
+            x.message_id = m.message_id;
+            x.at = m.at;
+            x.author = names.author(m.user_id, m.user_name);
+            x.text = shorten(collapse_whitespace(render_chat_markup(m.text, resolve)), 120);
+            auto classified = classify(m.text);
+            x.kind = m.key_event ? EntryKind::key_event
+                     : classified.kind == EntryKind::message && !classified.recap ? kind_from_features(scored[i].features)
+                                                                                   : classified.kind;
+            x.score = scored[i].score;
+            x.outcome = outcome[i].empty() ? "kept" : std::string(outcome[i]);
+            x.entry = entry_of[i];
+            x.evidence = std::move(scored[i].evidence);
+            x.contributions = contributions(scored[i].features);
+            for (std::size_t f = 0; f < feature_count; ++f)
+                x.features.emplace_back(std::string(feature_name(static_cast<Feature>(f))), scored[i].features[f]);
+            timeline.explanations.push_back(std::move(x));
+        }
+    }
     return timeline;
 }
 
@@ -357,6 +541,91 @@ std::string render_timeline(const Timeline& timeline, const DraftInput& input) {
     out += "Curate: `/incident timeline hide <n>` · `show <n>` · `edit <n> <text>` · `time <n> <when>` · "
            "`add <when> <text>`";
     return out;
+}
+
+}  // namespace hindsight
+
+namespace hindsight {
+
+namespace {
+
+std::string fixed2(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%+.2f", v);
+    return buf;
+}
+
+std::string explain_line(const MessageExplanation& x, const ZoneFormatter& zone, bool spans_days) {
+    std::string out = zone.time(x.at, spans_days) + " · " + x.author + " · ";
+    if (x.outcome == "kept") out += "KEPT as entry " + std::to_string(x.entry);
+    else if (x.outcome == "merged") out += "merged into entry " + std::to_string(x.entry);
+    else if (x.outcome == "hidden") out += "hidden (entry " + std::to_string(x.entry) + ")";
+    else out += "dropped: " + x.outcome;
+    out += " · " + std::string(to_string(x.kind)) + " · score " + fixed2(x.score) + "\n    “" + x.text + "”\n";
+    if (!x.evidence.empty()) {
+        out += "    words:";
+        for (const auto& e : x.evidence) out += " " + e;
+        out += "\n";
+    }
+    if (!x.contributions.empty()) {
+        out += "    weighed:";
+        for (std::size_t i = 0; i < x.contributions.size() && i < 6; ++i) out += (i ? ", " : " ") + x.contributions[i];
+        out += "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_explanation(const Timeline& timeline, const DraftInput& input, bool as_json) {
+    std::string out;
+    if (as_json) {
+        for (const auto& x : timeline.explanations) {
+            nlohmann::json j{{"message_id", x.message_id},
+                             {"at_us", std::chrono::duration_cast<std::chrono::microseconds>(x.at.time_since_epoch()).count()},
+                             {"author", x.author},
+                             {"text", x.text},
+                             {"kind", std::string(to_string(x.kind))},
+                             {"score", x.score},
+                             {"outcome", x.outcome},
+                             {"entry", x.entry},
+                             {"evidence", x.evidence}};
+            auto& f = j["features"] = nlohmann::json::object();
+            for (const auto& [name, value] : x.features) f[name] = value;
+            out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        }
+        return out;
+    }
+    ZoneFormatter zone(input.settings.timezone);
+    std::size_t kept = 0;
+    for (const auto& x : timeline.explanations) kept += x.outcome == "kept" || x.outcome == "merged";
+    out += "Why each message is or is not in the draft of " + input.incident.title + " (threshold " +
+           fixed2(salience_threshold()) + "; " + std::to_string(kept) + " of " +
+           std::to_string(timeline.explanations.size()) + " messages in " +
+           std::to_string(timeline.entries.size()) + " entries; times in " + zone.legend() + ")\n\n";
+    for (const auto& x : timeline.explanations) out += explain_line(x, zone, timeline.spans_days);
+    return out;
+}
+
+std::string render_entry_explanation(const Timeline& timeline, const DraftInput& input, int n) {
+    ZoneFormatter zone(input.settings.timezone);
+    std::string out;
+    if (n == 0) {
+        std::vector<const MessageExplanation*> left;
+        for (const auto& x : timeline.explanations)
+            if (x.outcome == "low salience" || x.outcome == "over budget" || x.outcome == "capped") left.push_back(&x);
+        std::stable_sort(left.begin(), left.end(), [](auto* a, auto* b) { return a->score > b->score; });
+        if (left.empty()) return "Every message that is not noise is in the draft.";
+        out = "**Left out of the draft** (highest scores first; threshold " + fixed2(salience_threshold()) +
+              "). Bring one back with `/incident timeline add <when> <text>`.\n```\n";
+        for (std::size_t i = 0; i < left.size() && i < 10; ++i) out += explain_line(*left[i], zone, timeline.spans_days);
+        return out + "```";
+    }
+    for (const auto& x : timeline.explanations)
+        if (x.entry == n && (x.outcome == "kept" || x.outcome == "merged" || x.outcome == "hidden"))
+            out += explain_line(x, zone, timeline.spans_days);
+    if (out.empty()) return "Entry " + std::to_string(n) + " comes from no chat message (a note or an added entry), or there is no such entry.";
+    return "**Why entry " + std::to_string(n) + "**\n```\n" + out + "```";
 }
 
 }  // namespace hindsight

@@ -32,11 +32,31 @@ struct Durations {
     Timestamp start{};  // incident.started_at, else opened_at
 };
 
+// Why one recorded message is, or is not, in the draft (`--explain`,
+// `/incident timeline why`).
+struct MessageExplanation {
+    std::string message_id;
+    Timestamp at{};
+    std::string author;      // display name
+    std::string text;        // one line, shortened
+    EntryKind kind = EntryKind::message;
+    double score = 0;        // salience
+    // "kept" (entry `entry`), "merged" (into entry `entry`), "noise",
+    // "low salience", "over budget", "capped", "hidden".
+    std::string outcome;
+    int entry = 0;
+    std::vector<std::string> evidence;       // word classes that fired: "act:killed"
+    std::vector<std::string> contributions;  // "reactions +1.08", largest first
+    std::vector<std::pair<std::string, double>> features;  // every feature's value
+};
+
 struct Timeline {
     std::vector<TimelineEntry> entries;  // chronological, numbered 1..N
     Durations durations;
     bool spans_days = false;   // entries (or open/close) fall on more than one day
     std::size_t dropped_noise = 0, merged = 0, capped = 0;
+    std::size_t dropped_low = 0;  // below the salience threshold, or over the density budget
+    std::vector<MessageExplanation> explanations;  // filled when DraftInput::explain
 };
 
 // Everything the drafting needs, gathered by the caller from the store.
@@ -54,7 +74,17 @@ struct DraftInput {
     std::function<std::string(const std::string& user_id)> display_name;
     BotSettings settings;  // timezone, postmortem.max_timeline_entries, public_url
     Timestamp now{};
+    bool explain = false;  // fill Timeline::explanations
 };
+
+// The draft keeps at most this share of the channel's messages (key events and
+// curated entries aside), the highest-scoring first, however many score above
+// the threshold: a timeline is a summary. Never fewer than `min_budget`.
+inline constexpr double density_budget = 0.30;
+inline constexpr std::size_t min_budget = 20;
+// A channel of at most this many messages is its own summary: every message
+// but noise is kept, whatever its score.
+inline constexpr std::size_t small_channel = 30;
 
 // Bursts by one author closer than this are merged into one entry.
 inline constexpr Duration burst_window = std::chrono::seconds{60};
@@ -67,6 +97,16 @@ Timeline draft_timeline(const DraftInput& input);
 // `/incident timeline`: numbered entries, hidden ones marked, Markdown, short
 // enough for chat, with a line on how to curate.
 std::string render_timeline(const Timeline& timeline, const DraftInput& input);
+
+// `--explain`: one line per recorded message — kept or dropped and why, its
+// kind, salience score, the word classes that fired and the features that
+// weighed most. `as_json`: one JSON object per line instead, with every
+// feature's value (what scripts/fit_salience.py reads).
+std::string render_explanation(const Timeline& timeline, const DraftInput& input, bool as_json);
+
+// `/incident timeline why <n>`: the same for the messages of entry n; n = 0
+// lists the highest-scoring messages the draft left out.
+std::string render_entry_explanation(const Timeline& timeline, const DraftInput& input, int n);
 
 // The entry's time as shown: date included when the timeline spans days.
 std::string entry_time(const TimelineEntry& entry, const Timeline& timeline, const DraftInput& input);

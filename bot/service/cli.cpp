@@ -38,8 +38,11 @@ Usage:
   hindsight check-config --config FILE            validate and print the effective config, secrets redacted
   hindsight export <incident-id> [--config FILE]  print the postmortem Markdown of an incident
   hindsight draft --slack-export DIR --channel NAME [--from T] [--to T] [--workspace-url URL] [--config FILE]
+                  [--explain | --explain-json]
                                                   draft a postmortem from a Slack workspace export;
-                                                  --workspace-url https://acme.slack.com links entries to their messages
+                                                  --workspace-url https://acme.slack.com links entries to their messages;
+                                                  --explain shows why each message is kept or left out
+                                                  (--explain-json: one JSON object per message, every feature)
   hindsight backup <file> [--config FILE]         online, integrity-checked copy of the database
   hindsight restore <file> [--config FILE]        replace the database with a backup (service stopped)
   hindsight --version | --help
@@ -232,7 +235,8 @@ bool is_workspace_url(std::string_view url) {
 }
 
 int cmd_draft(int argc, char** argv) {
-    auto args = parse_args(argc, argv, 2, {"slack-export", "channel", "from", "to", "workspace-url", "config"});
+    auto args = parse_args(argc, argv, 2, {"slack-export", "channel", "from", "to", "workspace-url", "config"},
+                           {"explain", "explain-json"});
     if (!args.error.empty()) return usage_error(args.error);
     auto dir = args.flag("slack-export");
     auto channel = args.flag("channel");
@@ -272,7 +276,10 @@ int cmd_draft(int argc, char** argv) {
                 m.incident_id = incident.id;
                 store.insert_message(m);
             }
-            document = draft_postmortem_document(store, cfg->bot, incident, now);
+            if (args.flag("explain") || args.flag("explain-json"))
+                document = explain_draft(store, cfg->bot, incident, now, args.flag("explain-json").has_value());
+            else
+                document = draft_postmortem_document(store, cfg->bot, incident, now);
         });
         std::cout << document;
     } catch (const std::exception& e) {

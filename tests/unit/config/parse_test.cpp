@@ -37,7 +37,7 @@ TEST_CASE("an empty object gives the documented defaults") {
     CHECK(c.bot.reminders.default_due == "+7d");
     CHECK(c.bot.postmortem.schedule_within == hours{48});
     CHECK(c.bot.postmortem.facilitators.empty());
-    CHECK(c.bot.postmortem.max_timeline_entries == 60);
+    CHECK(c.bot.postmortem.max_timeline_entries == 100);
     CHECK(c.bot.patterns_window == 10);
 }
 

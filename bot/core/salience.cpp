@@ -1,0 +1,448 @@
+#include "bot/core/salience.hpp"
+
+#include "bot/core/text.hpp"
+
+#include <libstemmer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace hindsight {
+
+namespace {
+
+using F = Feature;
+
+constexpr std::array<std::string_view, feature_count> names{
+    "length",   "short",    "mid_length", "act",         "problem",  "recover",        "escalate",
+    "decide",   "resolve",  "hedge",      "cause",       "chatter",  "past",           "progressive",
+    "act_past", "act_progressive", "number", "metric",   "problem_metric", "recover_metric", "question",
+    "asks",     "label",    "negation",   "first_person", "scope",   "anchor",         "rule_kind",
+    "rule_hypothesis", "code", "link", "addressed", "reactions", "pinned", "drew_acks", "novelty", "reply",
+    "drew_replies", "commander", "opening", "first_of_kind", "echoed"};
+
+// The word classes. Base forms of general incident-response vocabulary; a
+// token matches a row when its Snowball stem (or the token itself) equals the
+// row's. Add a row here and a sentence for it in tests/unit/core/salience_test.cpp.
+constexpr std::string_view act_words[] = {
+    // what operators do to a system
+    "restart", "reboot", "bounce", "recycle", "deploy", "redeploy", "rollback", "revert", "failover", "drain",
+    "disable", "enable", "kill", "suspend", "freeze", "unfreeze", "pause", "resume", "block", "unblock", "purge",
+    "flush", "delete", "remove", "revoke", "rotate", "swap", "replace", "patch", "hotfix", "push", "apply", "ship",
+    "release", "migrate", "reroute", "isolate", "cordon", "evacuate", "promote", "demote", "throttle", "shed",
+    "bump", "raise", "increase", "lower", "reduce", "cap", "flip", "toggle", "switch", "shut", "stop", "start",
+    "kick", "trigger", "rerun", "redrive", "replay", "backfill", "restore", "rebuild", "reindex", "resize",
+    "provision", "override", "upgrade", "downgrade", "publish", "post", "announce", "mute", "silence", "wipe",
+    "reset", "reissue", "renew", "invalidate", "lock", "unlock", "quarantine", "submit", "merge", "pull", "add",
+    "withdraw", "deactivate", "activate", "detach", "attach", "rollout", "ramp", "scale", "roll", "cut", "update",
+    "clear", "spin"};
+constexpr std::string_view problem_words[] = {
+    // symptoms: something is wrong
+    "error", "fail", "failure", "down", "outage", "broken", "dead", "timeout", "latency", "slow", "5xx", "500s",
+    "502", "503", "504", "spike", "saturate", "loss", "lost", "degrade", "unavailable", "unreachable", "crash",
+    "oom", "hang", "stuck", "alert", "alarm", "page", "pager", "fire", "critical", "exhaust", "leak", "overload",
+    "refuse", "reject", "retransmit", "flap", "drop", "erroring", "wall", "corrupt", "unhealthy", "breach",
+    "elevated", "impact", "affected", "red", "missing", "dark",
+    // security incidents
+    "compromise", "breach", "unauthorized", "attacker", "attack", "exfiltrate", "stolen", "malicious",
+    "suspicious", "phish", "intrusion", "exposed", "clone", "hit"};
+constexpr std::string_view recover_words[] = {
+    // things getting better
+    "recover", "back", "baseline", "normal", "green", "healthy", "stable", "clean", "restore", "mitigate", "fix",
+    "work", "clear", "catch", "caught", "flat", "zero", "operational", "serving", "land", "calm", "settle",
+    "improve", "sane"};
+constexpr std::string_view escalate_words[] = {
+    // more people, more severity
+    "sev", "sev0", "sev1", "sev2", "sev3", "p0", "p1", "p2", "severity", "declare", "incident", "commander", "ic",
+    "escalate", "page", "paging", "loop", "bring", "exec", "vendor", "case", "bridge", "war", "major", "mim",
+    "upgrade", "oncall", "on-call"};
+constexpr std::string_view decide_words[] = {
+    // a course chosen
+    "decision", "decide", "call", "plan", "agree", "stay", "nobody", "until", "freeze", "hold", "rule", "go",
+    "let's", "we'll"};
+constexpr std::string_view resolve_words[] = {
+    // the end of impact or of the incident
+    "resolve", "resolution", "close", "done", "complete", "standing", "finish", "over"};
+constexpr std::string_view hedge_words[] = {
+    // a guess, not a fact
+    "maybe", "might", "could", "think", "suspect", "guess", "probably", "wonder", "possibly", "perhaps", "seem"};
+constexpr std::string_view cause_words[] = {
+    // a cause found
+    "found", "cause", "culprit", "turns", "because", "reason", "root"};
+constexpr std::string_view chatter_words[] = {
+    // side talk
+    "lol", "haha", "ofc", "brb", "lunch", "omg", "wtf", "lmao", "heh", "ugh", "hah", "coffee"};
+
+// Past participles and particles that report a state reached.
+constexpr std::string_view done_words[] = {"done", "gone", "out", "off", "live", "up", "shut", "set", "put", "cut",
+                                           "frozen", "taken", "sent", "begun", "built", "spun", "held", "ran"};
+constexpr std::string_view particles[] = {"off", "out", "over", "back", "down", "up"};
+constexpr std::string_view negation_words[] = {"no", "not", "don't", "dont", "nobody", "never", "won't", "nothing"};
+constexpr std::string_view first_person_words[] = {"we", "we're", "we'll", "i'm", "i've", "we've"};
+constexpr std::string_view scope_words[] = {"all", "every", "everywhere", "everyone", "global", "globally", "whole",
+                                            "entire", "fleetwide", "fleet-wide", "100%", "half", "most", "any"};
+// First words of a question or a musing, also without '?'.
+constexpr std::string_view ask_words[] = {"so", "wait", "hm", "hmm", "any", "anyone", "what", "how", "why",
+                                          "can", "could", "should", "do", "does", "did", "is", "are", "was",
+                                          "where", "who", "when", "which", "ok", "also"};
+constexpr std::string_view anchor_words[] = {"since", "now", "again"};
+constexpr std::string_view units[] = {"%", "ms", "s", "m", "h", "k", "x", "gb", "mb", "rps", "qps"};
+
+// Weights fitted by scripts/fit_salience.py (logistic regression over the
+// features of every message of the development channels, leave-one-out
+// checked); the bias and threshold come from the same fit.
+struct Weight {
+    std::string_view feature;  // as in feature_name()
+    double weight;
+};
+constexpr Weight weights[] = {
+    {"act", 0.50},
+    {"act_past", 0.56},
+    {"act_progressive", 0.13},
+    {"addressed", -0.26},
+    {"anchor", 0.44},
+    {"asks", 0.01},
+    {"cause", 0.29},
+    {"chatter", -0.29},
+    {"code", -0.24},
+    {"commander", 0.07},
+    {"decide", 0.32},
+    {"drew_acks", 0.57},
+    {"drew_replies", 0.02},
+    {"echoed", 0.05},
+    {"escalate", 0.66},
+    {"first_of_kind", 1.02},
+    {"first_person", -0.05},
+    {"hedge", -0.02},
+    {"label", 0.22},
+    {"length", -0.49},
+    {"link", 0.08},
+    {"metric", 0.20},
+    {"mid_length", 0.71},
+    {"negation", -0.10},
+    {"novelty", 0.31},
+    {"number", 0.16},
+    {"opening", 0.97},
+    {"past", 0.67},
+    {"pinned", 0.84},
+    {"problem", -0.09},
+    {"problem_metric", 0.23},
+    {"progressive", -0.10},
+    {"question", -0.76},
+    {"reactions", 0.87},
+    {"recover", 0.65},
+    {"recover_metric", 0.11},
+    {"reply", -1.05},
+    {"resolve", 0.39},
+    {"rule_hypothesis", 1.18},
+    {"rule_kind", 1.00},
+    {"scope", 0.76},
+    {"short", -0.98},
+};
+constexpr double bias = -1.74;
+constexpr double threshold = 0.0;
+
+template <std::size_t N>
+bool in(const std::string_view (&table)[N], std::string_view word) {
+    return std::find(std::begin(table), std::end(table), word) != std::end(table);
+}
+
+struct Stemmer {
+    sb_stemmer* handle;
+    std::unordered_map<std::string, std::string> cache;
+    Stemmer() : handle(sb_stemmer_new("english", "UTF_8")) {
+        if (!handle) throw std::runtime_error("libstemmer: no English stemmer");
+    }
+    ~Stemmer() { sb_stemmer_delete(handle); }
+    Stemmer(const Stemmer&) = delete;
+    Stemmer& operator=(const Stemmer&) = delete;
+
+    const std::string& stem(std::string_view word) {
+        auto [it, inserted] = cache.try_emplace(std::string(word));
+        if (inserted) {
+            // The cache holds a drafting's vocabulary; bound it for long-lived threads.
+            if (cache.size() > 200000) {
+                std::string key(word);
+                cache.clear();
+                it = cache.try_emplace(std::move(key)).first;
+            }
+            auto* out = sb_stemmer_stem(handle, reinterpret_cast<const sb_symbol*>(word.data()),
+                                        static_cast<int>(word.size()));
+            it->second = out ? std::string(reinterpret_cast<const char*>(out),
+                                           static_cast<std::size_t>(sb_stemmer_length(handle)))
+                             : std::string(word);
+        }
+        return it->second;
+    }
+};
+
+Stemmer& stemmer() {
+    thread_local Stemmer s;
+    return s;
+}
+
+// Each class as a set of stems and raw words.
+struct Lexicon {
+    std::unordered_map<std::string, std::vector<F>> classes;
+    Lexicon() {
+        auto add = [&](F f, std::string_view word) {
+            for (auto key : {std::string(word), stem_word(word)}) {
+                auto& list = classes[key];
+                if (std::find(list.begin(), list.end(), f) == list.end()) list.push_back(f);
+            }
+        };
+        for (const auto& row : lexicon_rows()) add(row.feature, row.word);
+    }
+};
+
+const Lexicon& lexicon() {
+    static const Lexicon l;
+    return l;
+}
+
+bool token_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'' || c == '_' || c == '.' || c == '%' ||
+           c == '/' || c == '-';
+}
+bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// Lower-cased words: runs of letters, digits and ' _ . % / -, trimmed to start
+// with a letter or digit and end with one or '%'.
+std::vector<std::string> words_of(std::string_view text) {
+    std::string neutral = text.find_first_of("<&@") != std::string_view::npos ? neutralise_markup(text) : std::string(text);
+    for (auto& c : neutral)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    for (auto& c : neutral)
+        if (static_cast<unsigned char>(c) == 0xE2) c = ' ';  // ’ … — start bytes: word breaks
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < neutral.size()) {
+        while (i < neutral.size() && !token_char(neutral[i])) ++i;
+        std::size_t j = i;
+        while (j < neutral.size() && token_char(neutral[j])) ++j;
+        std::size_t a = i, b = j;
+        while (a < b && !alnum(neutral[a])) ++a;
+        while (b > a && !(alnum(neutral[b - 1]) || neutral[b - 1] == '%')) --b;
+        if (b > a) out.emplace_back(neutral.substr(a, b - a));
+        i = j;
+    }
+    return out;
+}
+
+bool has_digit(std::string_view w) { return std::any_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; }); }
+
+bool is_metric(std::string_view w) {
+    if (w.empty() || !(w[0] >= '0' && w[0] <= '9')) return false;
+    std::size_t k = 0;
+    while (k < w.size() && ((w[k] >= '0' && w[k] <= '9') || w[k] == '.' || w[k] == ',')) ++k;
+    auto unit = w.substr(k);
+    return !unit.empty() && in(units, unit);
+}
+
+bool is_past(std::string_view w) { return (w.size() > 4 && w.ends_with("ed")) || in(done_words, w); }
+bool is_progressive(std::string_view w) { return w.size() > 5 && w.ends_with("ing"); }
+
+// "hh:mm" anywhere in the text.
+bool has_clock(std::string_view text) {
+    for (std::size_t i = 1; i + 2 < text.size(); ++i)
+        if (text[i] == ':' && std::isdigit(static_cast<unsigned char>(text[i - 1])) &&
+            std::isdigit(static_cast<unsigned char>(text[i + 1])) && std::isdigit(static_cast<unsigned char>(text[i + 2])))
+            return true;
+    return false;
+}
+
+// "decision: …", "update: …": a short label and a colon open the message.
+bool has_label(std::string_view text) {
+    auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon > 21) return false;
+    for (std::size_t i = 0; i < colon; ++i) {
+        char c = text[i];
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '_')) return false;
+    }
+    return std::isalpha(static_cast<unsigned char>(text[0]));
+}
+
+bool ends_with_question(std::string_view text) {
+    auto end = text.find_last_not_of(" \t\r\n");
+    return end != std::string_view::npos && text[end] == '?';
+}
+
+void set(FeatureVector& v, F f, double x) { v[static_cast<std::size_t>(f)] = static_cast<float>(x); }
+float get(const FeatureVector& v, F f) { return v[static_cast<std::size_t>(f)]; }
+
+}  // namespace
+
+std::string_view feature_name(Feature f) { return names[static_cast<std::size_t>(f)]; }
+
+std::string stem_word(std::string_view word) { return stemmer().stem(word); }
+
+std::vector<LexiconRow> lexicon_rows() {
+    std::vector<LexiconRow> rows;
+    auto add = [&](F f, const auto& table) {
+        for (auto w : table) rows.push_back({f, w});
+    };
+    add(F::act, act_words);
+    add(F::problem, problem_words);
+    add(F::recover, recover_words);
+    add(F::escalate, escalate_words);
+    add(F::decide, decide_words);
+    add(F::resolve, resolve_words);
+    add(F::hedge, hedge_words);
+    add(F::cause, cause_words);
+    add(F::chatter, chatter_words);
+    return rows;
+}
+
+TextFeatures text_features(std::string_view text) {
+    TextFeatures out;
+    auto& v = out.values;
+    auto words = words_of(text);
+    const auto& lex = lexicon();
+    auto n = words.size();
+    set(v, F::length, static_cast<double>(std::min<std::size_t>(n, 30)) / 30.0);
+    set(v, F::short_text, n <= 4);
+    set(v, F::mid_length, n >= 8 && n <= 30);
+    int past = 0;
+    bool progressive = false, number = false, metric = false, negation = false, first_person = false, scope = false,
+         anchor = false;
+    auto note = [&](F f, const std::string& word) {
+        if (get(v, f) > 0) return;
+        set(v, f, 1);
+        out.evidence.push_back(std::string(feature_name(f)) + ":" + word);
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& w = words[i];
+        bool act = false;
+        auto look = [&](const std::string& key) {
+            auto it = lex.classes.find(key);
+            if (it == lex.classes.end()) return;
+            for (auto f : it->second) {
+                note(f, w);
+                act = act || f == F::act;
+            }
+        };
+        look(w);
+        look(stemmer().stem(w));
+        if (w.find_first_of("-/") != std::string::npos) {
+            std::size_t a = 0;
+            while (a < w.size()) {
+                auto b = w.find_first_of("-/", a);
+                if (b == std::string::npos) b = w.size();
+                if (b > a) {
+                    auto part = w.substr(a, b - a);
+                    look(part);
+                    look(stemmer().stem(part));
+                }
+                a = b + 1;
+            }
+        }
+        bool was = is_past(w);
+        past += was;
+        progressive = progressive || is_progressive(w);
+        if (act) {
+            bool then_particle = i + 1 < n && in(particles, words[i + 1]);
+            if (was || (then_particle && was)) note(F::act_past, w);
+            if (is_progressive(w)) note(F::act_progressive, w);
+        }
+        number = number || has_digit(w);
+        metric = metric || is_metric(w);
+        negation = negation || in(negation_words, w);
+        first_person = first_person || in(first_person_words, w);
+        scope = scope || in(scope_words, w);
+        anchor = anchor || in(anchor_words, w) || (w == "as" && i + 1 < n && words[i + 1] == "of");
+    }
+    set(v, F::past, std::min(past, 3) / 3.0);
+    set(v, F::progressive, progressive);
+    set(v, F::number, number);
+    set(v, F::metric, metric);
+    set(v, F::problem_metric, get(v, F::problem) * number);
+    set(v, F::recover_metric, get(v, F::recover) * number);
+    set(v, F::question, ends_with_question(text));
+    set(v, F::asks, n > 0 && in(ask_words, words[0]));
+    set(v, F::label, has_label(text));
+    set(v, F::negation, negation);
+    set(v, F::first_person, first_person);
+    set(v, F::scope, scope);
+    set(v, F::anchor, anchor || has_clock(text));
+    // The kind table (timeline_rules.cpp): a named kind is a strong signal.
+    auto kind = classify_text(text);
+    set(v, F::rule_kind, kind != EntryKind::message && kind != EntryKind::hypothesis);
+    set(v, F::rule_hypothesis, kind == EntryKind::hypothesis);
+    set(v, F::code, text.find('`') != std::string_view::npos);
+    set(v, F::link, text.find("http://") != std::string_view::npos || text.find("https://") != std::string_view::npos);
+    auto first = text.find_first_not_of(" \t\n");
+    set(v, F::addressed, first != std::string_view::npos && (text[first] == '@' || text.substr(first).starts_with("<@")));
+    return out;
+}
+
+void add_context(FeatureVector& values, const MessageContext& context) {
+    set(values, F::reactions, std::min(context.reactions, 4) / 4.0);
+    set(values, F::pinned, context.pinned);
+    set(values, F::drew_acks, std::min(context.drew_acks, 3) / 3.0);
+    set(values, F::novelty, std::min(context.new_words, 6) / 6.0);
+    set(values, F::reply, context.reply);
+    set(values, F::drew_replies, std::min(context.replies, 3) / 3.0);
+    set(values, F::commander, context.commander);
+    set(values, F::opening, context.opening);
+    set(values, F::first_of_kind, context.first_of_kind);
+    set(values, F::echoed, std::min(context.echoed, 3) / 3.0);
+}
+
+namespace {
+
+// The weight table as a vector in feature order; a name no feature has is a
+// programming error caught by the first draft (and salience_test).
+const FeatureVector& weight_vector() {
+    static const FeatureVector v = [] {
+        FeatureVector out{};
+        for (const auto& w : weights) {
+            auto it = std::find(names.begin(), names.end(), w.feature);
+            if (it == names.end()) throw std::logic_error("salience weight for unknown feature " + std::string(w.feature));
+            out[static_cast<std::size_t>(it - names.begin())] = static_cast<float>(w.weight);
+        }
+        return out;
+    }();
+    return v;
+}
+
+}  // namespace
+
+double salience(const FeatureVector& values) {
+    const auto& w = weight_vector();
+    double s = bias;
+    for (std::size_t i = 0; i < feature_count; ++i) s += static_cast<double>(w[i]) * values[i];
+    return s;
+}
+
+double salience_threshold() { return threshold; }
+
+std::vector<std::string> contributions(const FeatureVector& values) {
+    std::vector<std::pair<double, F>> parts;
+    const auto& w = weight_vector();
+    for (std::size_t i = 0; i < feature_count; ++i) {
+        double c = static_cast<double>(w[i]) * values[i];
+        if (std::abs(c) >= 0.005) parts.emplace_back(c, static_cast<F>(i));
+    }
+    std::stable_sort(parts.begin(), parts.end(), [](auto& a, auto& b) { return std::abs(a.first) > std::abs(b.first); });
+    std::vector<std::string> out;
+    for (auto [c, f] : parts) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, " %+.2f", c);
+        out.push_back(std::string(feature_name(f)) + buf);
+    }
+    return out;
+}
+
+std::vector<std::string> content_stems(std::string_view text) {
+    std::vector<std::string> out;
+    for (const auto& w : words_of(text))
+        if (w.size() >= 4 && !has_digit(w)) out.push_back(stemmer().stem(w));
+    return out;
+}
+
+}  // namespace hindsight

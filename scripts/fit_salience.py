@@ -110,8 +110,8 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--drafteval", required=True, help="directory with make_exports.py and transcripts/")
     ap.add_argument("--extra", help="directory of the project's own transcripts (always trained on)")
-    ap.add_argument("--keep", type=float, default=0.27, help="share of training messages at the threshold")
-    ap.add_argument("--budget", type=float, default=0.30, help="density budget (as in the product)")
+    ap.add_argument("--keep", type=float, default=0.35, help="share of training messages at the threshold")
+    ap.add_argument("--budget", type=float, default=0.33, help="density budget (as in the product)")
     ap.add_argument("--table", action="store_true", help="print the C++ weight table")
     args = ap.parse_args()
 

@@ -132,19 +132,27 @@ void timeline_section(std::string& out, const DraftInput& in, const Timeline& ti
     if (shown == 0)
         out += prompt("No timeline entries yet — `/incident note <text>` adds a key event, "
                       "`/incident timeline add <when> <text>` a moment nobody typed.");
-    if (timeline.capped > 0 || timeline.dropped_noise > 0 || timeline.merged > 0) {
+    if (timeline.capped > 0 || timeline.dropped_noise > 0 || timeline.merged > 0 || timeline.dropped_low > 0) {
         out += "\n_Draft: ";
         std::vector<std::string> notes;
         if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) +
                         (timeline.dropped_noise == 1 ? " noise message dropped" : " noise messages dropped"));
         if (timeline.merged > 0) notes.push_back(std::to_string(timeline.merged) + " messages merged into bursts");
+        if (timeline.dropped_low > 0)
+            notes.push_back(std::to_string(timeline.dropped_low) +
+                            (timeline.dropped_low == 1 ? " less salient message left out" : " less salient messages left out"));
         if (timeline.capped > 0)
             notes.push_back(std::to_string(timeline.capped) + " lower-value entries left out (limit " +
                             std::to_string(in.settings.postmortem.max_timeline_entries) + ")");
         for (std::size_t i = 0; i < notes.size(); ++i) out += (i ? ", " : "") + notes[i];
+        if (timeline.dropped_low > 0) out += " (`/incident timeline why` lists them)";
         out += "._\n";
     }
+}
 
+// How long it took, under Impact: from the start (or the open) to the first
+// detection, the first mitigation and the close.
+void durations_block(std::string& out, const DraftInput& in, const Timeline& timeline, const ZoneFormatter& zone) {
     const auto& d = timeline.durations;
     auto or_not = [](const std::optional<Duration>& v) { return v ? format_duration(*v) : std::string("not reached"); };
     out += "\n**Durations** (from " + std::string(in.incident.started_at ? "impact start" : "open") + ", " +
@@ -325,6 +333,7 @@ std::string render_postmortem(const DraftInput& in, const Timeline& timeline) {
         out += prompt("No impact recorded yet — `/incident impact <text>`: who was affected, how, for how long.");
     else
         out += paragraph(in.incident.impact, names) + "\n";
+    durations_block(out, in, timeline, zone);
 
     out += '\n';
     timeline_section(out, in, timeline, zone);

@@ -144,7 +144,7 @@ constexpr Weight weights[] = {
     {"scope", 0.76},
     {"short", -0.98},
 };
-constexpr double bias = -1.74;
+constexpr double bias = -1.60;
 constexpr double threshold = 0.0;
 
 template <std::size_t N>

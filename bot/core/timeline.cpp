@@ -140,6 +140,7 @@ std::size_t apply_cap(std::vector<Draft>& drafts, int cap, OnRemoved on_removed)
 // Fallback kinds for a message no kind row names: what its features say.
 EntryKind kind_from_features(const FeatureVector& v) {
     auto has = [&](Feature f) { return v[static_cast<std::size_t>(f)] > 0; };
+    if (has(Feature::hedge) || has(Feature::question)) return EntryKind::message;  // a guess or a question reports nothing
     if (has(Feature::act_past)) return EntryKind::action;
     if (has(Feature::recover_metric)) return EntryKind::mitigation;
     if (has(Feature::problem_metric)) return EntryKind::detection;
@@ -258,8 +259,9 @@ Timeline draft_timeline(const DraftInput& input) {
         auto classified = classify(m.text);
         EntryKind said = classified.kind;  // the rule table's word: durations use it
         EntryKind kind = m.key_event ? EntryKind::key_event
-                         : said == EntryKind::message && !classified.recap ? kind_from_features(scored[i].features)
-                                                                           : said;
+                         : said == EntryKind::message && !classified.recap && !classified.plan
+                             ? kind_from_features(scored[i].features)
+                             : said;
         if (last_message_draft != static_cast<std::size_t>(-1) &&
             mergeable(drafts[last_message_draft], m, classified.recap ? EntryKind::message : kind)) {
             auto& burst = drafts[last_message_draft];
@@ -481,8 +483,9 @@ Timeline draft_timeline(const DraftInput& input) {
             x.text = shorten(collapse_whitespace(render_chat_markup(m.text, resolve)), 120);
             auto classified = classify(m.text);
             x.kind = m.key_event ? EntryKind::key_event
-                     : classified.kind == EntryKind::message && !classified.recap ? kind_from_features(scored[i].features)
-                                                                                   : classified.kind;
+                     : classified.kind == EntryKind::message && !classified.recap && !classified.plan
+                         ? kind_from_features(scored[i].features)
+                         : classified.kind;
             x.score = scored[i].score;
             x.outcome = outcome[i].empty() ? "kept" : std::string(outcome[i]);
             x.entry = entry_of[i];

@@ -497,7 +497,7 @@ Classification classify(std::string_view text) {
             for (auto r : index.single_prefix) consider(i, index.compiled[r]);
     }
     // A summary after the fact repeats entries the timeline already has.
-    if (recap) return {K::message, true};
+    if (recap) return {K::message, true, plan};
     // A choice not to act, or an order to a person, is a decision.
     if (best_rank > precedence_rank(K::decision) &&
         (chose_not_to || is_order(neutral.empty() ? text : std::string_view(neutral), tokens))) {
@@ -508,12 +508,12 @@ Classification classify(std::string_view text) {
     if (plan && best == K::detection) best = K::message;
     // A guess about an action or a symptom ("I think it might be the deploy")
     // is a hypothesis: the deploy is what was suspected, not what was done.
-    if (hedged && (best == K::action || best == K::detection)) return {K::hypothesis};
+    if (hedged && (best == K::action || best == K::detection)) return {K::hypothesis, false, plan};
     // A question about an act or an outcome ("restart pgbouncer?", "can I
     // close them as resolved?") proposes or asks; nothing was done yet.
     if ((best == K::action || best == K::mitigation || best == K::resolution) && ends_with_question(text))
-        return {K::message};
-    return {best};
+        return {K::message, false, plan};
+    return {best, false, plan};
 }
 
 int kind_value(EntryKind kind) {

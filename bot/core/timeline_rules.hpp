@@ -58,6 +58,7 @@ EntryKind classify_text(std::string_view text);
 struct Classification {
     EntryKind kind = EntryKind::message;
     bool recap = false;
+    bool plan = false;  // a plan marker was found (talk about later, not what happened)
 };
 Classification classify(std::string_view text);
 

@@ -113,7 +113,8 @@ CommandReply Bot::handle_command(const SlashCommand& command) {
         case K::timeline_hide:
         case K::timeline_show:
         case K::timeline_edit:
-        case K::timeline_time: return cmd_timeline(ctx, c);
+        case K::timeline_time:
+        case K::timeline_why: return cmd_timeline(ctx, c);
         case K::started: return cmd_started(ctx, c);
         case K::close: return cmd_close(ctx, c);
         case K::reopen: return cmd_reopen(ctx, c);

@@ -20,8 +20,9 @@ constexpr std::array usages{
     Usage{"open", "/incident open <title> [sev:1-4]", "declare an incident in this channel and start recording (alias: start)"},
     Usage{"note", "/incident note <text>", "add a key event to the timeline"},
     Usage{"status", "/incident status", "title, severity, commander, age, what was recorded"},
-    Usage{"timeline", "/incident timeline [add <when> <text> | hide <n> | show <n> | edit <n> <text> | time <n> <when>]",
-          "show or curate the draft timeline"},
+    Usage{"timeline",
+          "/incident timeline [add <when> <text> | hide <n> | show <n> | edit <n> <text> | time <n> <when> | why [<n>]]",
+          "show or curate the draft timeline; `why` explains an entry, or lists what was left out"},
     Usage{"started", "/incident started <when>", "record when impact actually began"},
     Usage{"close", "/incident close [summary]", "close the incident and draft the postmortem"},
     Usage{"reopen", "/incident reopen", "reopen a closed incident; recording resumes"},
@@ -155,6 +156,16 @@ ParsedCommand parse_timeline(std::string_view rest) {
         c.kind = Command::Kind::timeline_add;
         c.when = std::move(when_text);
         c.text = std::string(text);
+        return ok(std::move(c));
+    }
+    if (v == "why") {
+        // `why` alone: what the draft left out; `why <n>`: why entry n is in it.
+        c.kind = Command::Kind::timeline_why;
+        auto [num, arg] = first_word(tail);
+        if (num.empty()) return ok(std::move(c));
+        auto n = parse_positive(num);
+        if (!n || !arg.empty()) return fail("timeline", "`timeline why` takes an entry number, or nothing.");
+        c.number = *n;
         return ok(std::move(c));
     }
     if (v == "hide" || v == "show" || v == "edit" || v == "time") {

@@ -13,7 +13,7 @@ namespace hindsight {
 struct Command {
     enum class Kind {
         open, note, status, timeline, timeline_add, timeline_hide, timeline_show, timeline_edit,
-        timeline_time, started, close, reopen, impact, why, why_edit, rootcause, factor, action,
+        timeline_time, timeline_why, started, close, reopen, impact, why, why_edit, rootcause, factor, action,
         actions, done, snooze, facilitator, meeting, postmortem, patterns, stats, help
     };
     Kind kind = Kind::help;

@@ -94,8 +94,10 @@ CommandReply cmd_status(CommandContext& ctx, const Command&) {
 CommandReply cmd_timeline(CommandContext& ctx, const Command& c) {
     const Incident& incident = *ctx.incident;
     auto input = gather_draft_input(ctx.store, ctx.settings, incident, ctx.now);
-    auto timeline = draft_timeline(input);
     using K = Command::Kind;
+    input.explain = c.kind == K::timeline_why;
+    auto timeline = draft_timeline(input);
+    if (c.kind == K::timeline_why) return reply_ephemeral(render_entry_explanation(timeline, input, c.number));
     if (c.kind == K::timeline) {
         return reply_ephemeral(render_timeline(timeline, input));
     }

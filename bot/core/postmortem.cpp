@@ -137,7 +137,9 @@ void timeline_section(std::string& out, const DraftInput& in, const Timeline& ti
         std::vector<std::string> notes;
         if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) +
                         (timeline.dropped_noise == 1 ? " noise message dropped" : " noise messages dropped"));
-        if (timeline.merged > 0) notes.push_back(std::to_string(timeline.merged) + " messages merged into bursts");
+        if (timeline.merged > 0)
+            notes.push_back(std::to_string(timeline.merged) +
+                            (timeline.merged == 1 ? " message merged into a burst" : " messages merged into bursts"));
         if (timeline.dropped_low > 0)
             notes.push_back(std::to_string(timeline.dropped_low) +
                             (timeline.dropped_low == 1 ? " less salient message left out" : " less salient messages left out"));

@@ -49,7 +49,7 @@ constexpr std::string_view problem_words[] = {
     "refuse", "reject", "retransmit", "flap", "drop", "erroring", "wall", "corrupt", "unhealthy", "breach",
     "elevated", "impact", "affected", "red", "missing", "dark",
     // security incidents
-    "compromise", "breach", "unauthorized", "attacker", "attack", "exfiltrate", "stolen", "malicious",
+    "compromise", "unauthorized", "attacker", "attack", "exfiltrate", "stolen", "malicious",
     "suspicious", "phish", "intrusion", "exposed", "clone", "hit"};
 constexpr std::string_view recover_words[] = {
     // things getting better
@@ -256,13 +256,13 @@ bool has_clock(std::string_view text) {
     return false;
 }
 
-// "decision: …", "update: …": a short label and a colon open the message.
+// "decision: …", "update: …": a short label of words and a colon open the message.
 bool has_label(std::string_view text) {
     auto colon = text.find(':');
     if (colon == std::string_view::npos || colon == 0 || colon > 21) return false;
     for (std::size_t i = 0; i < colon; ++i) {
         char c = text[i];
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '_')) return false;
+        if (!(std::isalpha(static_cast<unsigned char>(c)) || c == ' ' || c == '_')) return false;
     }
     return std::isalpha(static_cast<unsigned char>(text[0]));
 }

@@ -423,7 +423,7 @@ Timeline draft_timeline(const DraftInput& input) {
             }
         }
         auto room = budget > fixed ? budget - fixed : 0;
-        if (candidates.size() > room) {
+        if (messages > small_channel && candidates.size() > room) {
             std::stable_sort(candidates.begin(), candidates.end(),
                              [&](auto a, auto b) { return drafts[a].score > drafts[b].score; });
             for (std::size_t k = room; k < candidates.size(); ++k) {
@@ -532,7 +532,12 @@ std::string render_timeline(const Timeline& timeline, const DraftInput& input) {
     std::vector<std::string> notes;
     if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) +
                         (timeline.dropped_noise == 1 ? " noise message dropped" : " noise messages dropped"));
-    if (timeline.merged > 0) notes.push_back(std::to_string(timeline.merged) + " messages merged into bursts");
+    if (timeline.merged > 0)
+        notes.push_back(std::to_string(timeline.merged) +
+                        (timeline.merged == 1 ? " message merged into a burst" : " messages merged into bursts"));
+    if (timeline.dropped_low > 0)
+        notes.push_back(std::to_string(timeline.dropped_low) +
+                        (timeline.dropped_low == 1 ? " less salient message left out" : " less salient messages left out"));
     if (timeline.capped > 0)
         notes.push_back(std::to_string(timeline.capped) + " lower-value entries left out (limit " +
                         std::to_string(input.settings.postmortem.max_timeline_entries) + ")");
@@ -542,7 +547,7 @@ std::string render_timeline(const Timeline& timeline, const DraftInput& input) {
         out += "._\n";
     }
     out += "Curate: `/incident timeline hide <n>` · `show <n>` · `edit <n> <text>` · `time <n> <when>` · "
-           "`add <when> <text>`";
+           "`add <when> <text>` · `why [<n>]` (why an entry is there, or what was left out)";
     return out;
 }
 

@@ -562,7 +562,7 @@ TEST_CASE("render_timeline: numbered lines, hidden marked, zone legend, curation
           "2. _(hidden)_ 14:06 UTC (15:06 CET) · message · Bob — chatter\n"
           "_1 noise message dropped._\n"
           "Curate: `/incident timeline hide <n>` · `show <n>` · `edit <n> <text>` · `time <n> <when>` · "
-          "`add <when> <text>`");
+          "`add <when> <text>` · `why [<n>]` (why an entry is there, or what was left out)");
 }
 
 TEST_CASE("render_timeline: an empty draft says how to fill it") {

@@ -1,0 +1,287 @@
+// The salience features (bot/core/salience.cpp) one by one, every word-class
+// row, and how the draft uses the score: threshold, density budget, small
+// channels, and the explanation of each message.
+#include "bot/core/salience.hpp"
+#include "bot/core/timeline.hpp"
+#include "tests/support/draft_fixture.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+using namespace hindsight;
+using namespace hindsight::testing;
+
+namespace {
+
+float value(const FeatureVector& v, Feature f) { return v[static_cast<std::size_t>(f)]; }
+float value(std::string_view text, Feature f) { return value(text_features(text).values, f); }
+bool fires(std::string_view text, Feature f) { return value(text, f) > 0; }
+
+// `count` messages from alternating people, two minutes apart, each from `make(i)`.
+template <typename Make>
+DraftInput channel(int count, Make make) {
+    auto in = base_input();
+    in.explain = true;
+    for (int i = 0; i < count; ++i)
+        in.messages.push_back(message(std::to_string(i), i % 2 ? "U1" : "U2", make(i), utc(14, 0) + std::chrono::minutes{i}));
+    in.incident.closed_at = utc(18, 0);
+    return in;
+}
+
+const MessageExplanation& explained(const Timeline& t, const std::string& id) {
+    for (const auto& x : t.explanations)
+        if (x.message_id == id) return x;
+    FAIL("no explanation for message " << id);
+    throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("stemming: inflections of a word are one word") {
+    CHECK(stem_word("blocked") == stem_word("block"));
+    CHECK(stem_word("blocking") == stem_word("block"));
+    CHECK(stem_word("restarted") == stem_word("restarts"));
+    CHECK(stem_word("degraded") == stem_word("degrading"));
+    CHECK(stem_word("recovered") == stem_word("recovering"));
+}
+
+TEST_CASE("every word-class row fires its feature for the word and its inflections") {
+    std::set<std::string> seen;
+    for (const auto& row : lexicon_rows()) {
+        CAPTURE(row.word);
+        CAPTURE(feature_name(row.feature));
+        CHECK(seen.insert(std::string(feature_name(row.feature)) + ":" + std::string(row.word)).second);  // no duplicates
+        CHECK(fires("look: " + std::string(row.word) + " here", row.feature));
+    }
+    // Inflected forms reach the row through the stemmer.
+    CHECK(fires("uploads killed in web + desktop", Feature::act));
+    CHECK(fires("web + api asgs suspended", Feature::act));
+    CHECK(fires("writes are failing", Feature::problem));
+    CHECK(fires("hit rate recovering", Feature::recover));
+    CHECK(fires("escalated to the vendor", Feature::escalate));
+    CHECK(fires("we decided to wait", Feature::decide));
+    CHECK(fires("restore completed", Feature::resolve));
+    CHECK(fires("I suspected the cache", Feature::hedge));
+    CHECK(fires("found the culprit", Feature::cause));
+    CHECK(fires("tail-dropping on ae11", Feature::problem));  // parts of a hyphenated word
+}
+
+TEST_CASE("what a word class does not fire on") {
+    CHECK_FALSE(fires("the meeting notes are in the doc", Feature::act));
+    CHECK_FALSE(fires("the meeting notes are in the doc", Feature::problem));
+    CHECK_FALSE(fires("the meeting notes are in the doc", Feature::hedge));
+    CHECK_FALSE(fires("lunch in ten", Feature::escalate));
+}
+
+TEST_CASE("tense: a state reached, an act done, an act under way") {
+    CHECK(fires("uploads killed in web", Feature::act_past));
+    CHECK(fires("the banner is live", Feature::past));
+    CHECK(fires("kicked off the bugfix deploy", Feature::act_past));
+    CHECK_FALSE(fires("kill the uploads", Feature::act_past));
+    CHECK(fires("redeploying the cache tier from zero", Feature::act_progressive));
+    CHECK_FALSE(fires("redeploying the cache tier from zero", Feature::act_past));
+    CHECK(fires("we are investigating", Feature::progressive));
+}
+
+TEST_CASE("numbers and metrics, alone and with a symptom or a recovery") {
+    CHECK(fires("p99 at 290ms", Feature::metric));
+    CHECK(fires("about 85% of pops", Feature::metric));
+    CHECK(fires("2x the usual", Feature::metric));
+    CHECK(fires("batch 3 of 7", Feature::number));
+    CHECK_FALSE(fires("batch 3 of 7", Feature::metric));
+    CHECK(fires("errors at 40% on the api", Feature::problem_metric));
+    CHECK_FALSE(fires("errors on the api", Feature::problem_metric));
+    CHECK(fires("back to baseline, 0.02% errors", Feature::recover_metric));
+}
+
+TEST_CASE("questions, proposals and labels") {
+    CHECK(fires("should we restart the pods?", Feature::question));
+    CHECK(fires("should we restart the pods", Feature::asks));
+    CHECK_FALSE(fires("we restarted the pods", Feature::asks));
+    CHECK(fires("decision: roll back to v41", Feature::label));
+    CHECK_FALSE(fires("a very long preamble of many words here: x", Feature::label));
+    CHECK_FALSE(fires("at 14:05 we rolled back", Feature::label));
+    CHECK(fires("maybe the cache", Feature::hedge));
+}
+
+TEST_CASE("negation, first person, scope, anchors") {
+    CHECK(fires("no rollback", Feature::negation));
+    CHECK(fires("we're holding", Feature::first_person));
+    CHECK(fires("503s out of every pop", Feature::scope));
+    CHECK(fires("dark since 20:25", Feature::anchor));
+    CHECK(fires("mitigated as of now", Feature::anchor));
+    CHECK(fires("restarted at 21:12:01", Feature::anchor));
+    CHECK_FALSE(fires("restarted the pods", Feature::anchor));
+}
+
+TEST_CASE("the kind table, code, links and addressing someone") {
+    CHECK(fires("rolled back cart-api", Feature::rule_kind));
+    CHECK(fires("maybe the new nodes", Feature::rule_hypothesis));
+    CHECK_FALSE(fires("lunch in ten", Feature::rule_kind));
+    CHECK(fires("`kubectl get pods`", Feature::code));
+    CHECK(fires("graph: https://grafana.example/d/1", Feature::link));
+    CHECK(fires("@bob can you look", Feature::addressed));
+    CHECK(fires("<@U2> can you look", Feature::addressed));
+}
+
+TEST_CASE("length: short, mid-length and the length itself") {
+    CHECK(fires("ok then", Feature::short_text));
+    CHECK(fires("web and api groups suspended, the fleet frozen at six boxes", Feature::mid_length));
+    CHECK(value("one two three", Feature::length) < value("one two three four five six", Feature::length));
+}
+
+TEST_CASE("context features: reactions, pins, acknowledgements, novelty, threads, commander, firsts, echoes") {
+    FeatureVector v{};
+    MessageContext c;
+    c.reactions = 9;
+    c.pinned = true;
+    c.drew_acks = 2;
+    c.new_words = 3;
+    c.reply = true;
+    c.replies = 1;
+    c.commander = true;
+    c.opening = true;
+    c.first_of_kind = true;
+    c.echoed = 1;
+    add_context(v, c);
+    CHECK(value(v, Feature::reactions) == doctest::Approx(1.0));  // capped at four people
+    CHECK(value(v, Feature::pinned) == 1);
+    CHECK(value(v, Feature::drew_acks) == doctest::Approx(2.0 / 3));
+    CHECK(value(v, Feature::novelty) == doctest::Approx(0.5));
+    CHECK(value(v, Feature::reply) == 1);
+    CHECK(value(v, Feature::drew_replies) == doctest::Approx(1.0 / 3));
+    CHECK(value(v, Feature::commander) == 1);
+    CHECK(value(v, Feature::opening) == 1);
+    CHECK(value(v, Feature::first_of_kind) == 1);
+    CHECK(value(v, Feature::echoed) == doctest::Approx(1.0 / 3));
+}
+
+TEST_CASE("salience: every weight names a feature, reactions and pins raise the score, questions lower it") {
+    auto base = text_features("restarted the api pods in every region").values;
+    auto plain = salience(base);
+    auto reacted = base;
+    add_context(reacted, MessageContext{.reactions = 3});
+    CHECK(salience(reacted) > plain);
+    auto question = text_features("restarted the api pods in every region?").values;
+    CHECK(salience(question) < plain);
+    CHECK(salience(text_features("uploads killed in web + desktop, banner is live").values) >
+          salience(text_features("lol").values));
+    auto parts = contributions(reacted);
+    CHECK(std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.starts_with("reactions +"); }));
+    CHECK(std::none_of(parts.begin(), parts.end(), [](const std::string& p) { return p.starts_with("question"); }));
+}
+
+TEST_CASE("draft: the channel's context reaches the score") {
+    auto in = channel(40, [](int i) { return "checking the graphs for region " + std::to_string(i); });
+    in.messages[5].text = "api pods restarted in every region, errors at 40%";
+    in.messages[6].text = "+1";
+    in.messages[7].text = "ty";
+    auto with_acks = draft_timeline(in);
+    auto x = explained(with_acks, "5");
+    bool drew = std::any_of(x.contributions.begin(), x.contributions.end(),
+                            [](const std::string& c) { return c.starts_with("drew_acks +"); });
+    CHECK(drew);
+    in.messages[6].text = "checking the graphs for region x";
+    in.messages[7].text = "checking the graphs for region y";
+    auto without = draft_timeline(in);
+    CHECK(explained(without, "5").score < x.score);
+    // Reactions recorded with the message count too.
+    in.messages[5].reactions = 4;
+    CHECK(explained(draft_timeline(in), "5").score > explained(without, "5").score);
+}
+
+TEST_CASE("draft: below the threshold a message is left out, and the draft says how many") {
+    auto in = channel(40, [](int i) { return "looking at dashboard " + std::to_string(i) + " now"; });
+    in.messages[20].text = "rolled back cart-api to v41 in every region, error rate down to 0.2% since 14:20";
+    auto t = draft_timeline(in);
+    CHECK(explained(t, "20").outcome == "kept");
+    CHECK(explained(t, "20").score >= salience_threshold());
+    std::size_t low = 0;
+    for (const auto& x : t.explanations) {
+        if (x.outcome == "low salience") {
+            ++low;
+            CHECK(x.score < salience_threshold());
+        }
+    }
+    CHECK(low == t.dropped_low);
+    CHECK(low > 20);
+    CHECK(render_timeline(t, in).find(std::to_string(low) + " less salient messages left out") != std::string::npos);
+}
+
+TEST_CASE("draft: at most a third of a long channel, the highest scores first; key events on top") {
+    auto in = channel(90, [](int i) {
+        return "restarted worker-" + std::to_string(i) + " in every region, error rate down to " + std::to_string(i) + "%";
+    });
+    in.key_events = {note(1, "U3", "customer support escalation opened", utc(15, 1))};
+    auto t = draft_timeline(in);
+    std::size_t visible = 0;
+    for (const auto& e : t.entries) visible += !e.hidden;
+    CHECK(visible <= static_cast<std::size_t>(density_budget * 90));
+    CHECK(visible >= static_cast<std::size_t>(density_budget * 90) - 1);
+    double lowest_kept = 1e9, highest_over = -1e9;
+    for (const auto& x : t.explanations) {
+        if (x.outcome == "kept") lowest_kept = std::min(lowest_kept, x.score);
+        if (x.outcome == "over budget") highest_over = std::max(highest_over, x.score);
+    }
+    CHECK(highest_over <= lowest_kept);
+    auto k = t.entries;
+    CHECK(std::any_of(k.begin(), k.end(), [](const TimelineEntry& e) { return e.key == "k:1"; }));
+}
+
+TEST_CASE("draft: a short channel keeps every message that is not noise") {
+    auto in = channel(static_cast<int>(small_channel), [](int i) { return "hmm " + std::to_string(i); });
+    in.messages[3].text = "thanks!";
+    auto t = draft_timeline(in);
+    CHECK(t.entries.size() == small_channel - 1);
+    CHECK(t.dropped_low == 0);
+    CHECK(explained(t, "3").outcome == "noise");
+}
+
+TEST_CASE("draft: a curated entry survives salience, a pinned message too") {
+    auto in = channel(60, [](int i) { return "hmm " + std::to_string(i); });
+    in.messages[10].key_event = true;
+    auto t = draft_timeline(in);
+    CHECK(explained(t, "10").outcome == "kept");
+    CHECK(explained(t, "11").outcome == "low salience");
+}
+
+TEST_CASE("explanation: one line per message in text, every feature in JSON") {
+    auto in = channel(40, [](int i) { return "looking at dashboard " + std::to_string(i); });
+    in.messages[20].text = "rolled back cart-api to v41 in every region, error rate down to 0.2%";
+    auto t = draft_timeline(in);
+    auto text = render_explanation(t, in, false);
+    CHECK(text.find("KEPT as entry") != std::string::npos);
+    CHECK(text.find("dropped: low salience") != std::string::npos);
+    CHECK(text.find("“rolled back cart-api to v41 in every region, error rate down to 0.2%”") != std::string::npos);
+    CHECK(text.find("words: act:rolled") != std::string::npos);
+    auto json_lines = render_explanation(t, in, true);
+    std::istringstream lines(json_lines);
+    std::size_t n = 0;
+    for (std::string line; std::getline(lines, line); ++n) {
+        auto j = nlohmann::json::parse(line);
+        CHECK(j["features"].size() == feature_count);
+        CHECK(j.contains("score"));
+        CHECK(j.contains("outcome"));
+    }
+    CHECK(n == in.messages.size());
+}
+
+TEST_CASE("explanation of one entry, and of what was left out") {
+    auto in = channel(40, [](int i) { return "looking at dashboard " + std::to_string(i); });
+    in.messages[20].text = "rolled back cart-api to v41 in every region, error rate down to 0.2%";
+    auto t = draft_timeline(in);
+    int entry = explained(t, "20").entry;
+    REQUIRE(entry > 0);
+    auto why = render_entry_explanation(t, in, entry);
+    CHECK(why.starts_with("**Why entry " + std::to_string(entry) + "**"));
+    CHECK(why.find("rolled back cart-api") != std::string::npos);
+    auto left = render_entry_explanation(t, in, 0);
+    CHECK(left.starts_with("**Left out of the draft**"));
+    CHECK(left.find("looking at dashboard") != std::string::npos);
+    CHECK(render_entry_explanation(t, in, 999).find("no such entry") != std::string::npos);
+}

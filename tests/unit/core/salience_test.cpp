@@ -213,7 +213,7 @@ TEST_CASE("draft: below the threshold a message is left out, and the draft says 
     CHECK(render_timeline(t, in).find(std::to_string(low) + " less salient messages left out") != std::string::npos);
 }
 
-TEST_CASE("draft: at most a third of a long channel, the highest scores first; key events on top") {
+TEST_CASE("draft: at most a third of a long channel, the highest scores first, key events on top") {
     auto in = channel(90, [](int i) {
         return "restarted worker-" + std::to_string(i) + " in every region, error rate down to " + std::to_string(i) + "%";
     });

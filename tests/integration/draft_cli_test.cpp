@@ -125,3 +125,39 @@ TEST_CASE("cli: --help shows the draft's --workspace-url") {
     REQUIRE(help.wait(10s) == 0);
     CHECK(contains(help.out(), "[--workspace-url URL]"));
 }
+
+TEST_CASE("cli: draft --explain says for every message whether it is kept and why, --explain-json as data") {
+    test::TempDir dir;
+    test::ChildProcess draft(binary,
+                             {"draft", "--slack-export", (transcripts() / "db_failover").string(), "--channel",
+                              "#inc-orders-db", "--explain"},
+                             dir.path());
+    REQUIRE(draft.wait(60s) == 0);
+    auto out = draft.out();
+    CHECK(out.starts_with("Why each message is or is not in the draft of #inc-orders-db"));
+    CHECK(contains(out, "Noor · KEPT as entry "));
+    CHECK(contains(out, "“ok. Decision: we fail over to orders-db-2 now"));
+    CHECK(contains(out, "dropped: noise"));
+    CHECK(contains(out, "dropped: low salience"));
+    CHECK(contains(out, "    weighed: "));
+    CHECK_FALSE(contains(out, "## Timeline"));
+
+    test::ChildProcess json(binary,
+                            {"draft", "--slack-export", (transcripts() / "db_failover").string(), "--channel",
+                             "#inc-orders-db", "--explain-json"},
+                            dir.path());
+    REQUIRE(json.wait(60s) == 0);
+    std::istringstream lines(json.out());
+    std::size_t n = 0, kept = 0;
+    for (std::string line; std::getline(lines, line); ++n) {
+        CHECK(line.starts_with("{\""));
+        kept += contains(line, "\"outcome\":\"kept\"");
+    }
+    CHECK(n > 150);
+    CHECK(kept > 10);
+    CHECK(kept * 2 < n);
+
+    test::ChildProcess help(binary, {"--help"}, dir.path());
+    REQUIRE(help.wait(10s) == 0);
+    CHECK(contains(help.out(), "[--explain | --explain-json]"));
+}

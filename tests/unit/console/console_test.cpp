@@ -106,3 +106,28 @@ TEST_CASE("console: the bundled demo runs end to end and shows the timeline, fiv
     CHECK(contains(output, "DM @dev"));  // the overdue nudge for A-1
     CHECK(contains(output, "[Done]"));
 }
+
+TEST_CASE("console: /incident timeline why explains an entry, or lists what the draft left out") {
+    ConsoleRig rig;
+    std::string script = "/incident open Checkout errors sev:2\n";
+    // A long channel: a few moments that matter among routine chatter.
+    for (int i = 0; i < 40; ++i)
+        script += std::string(i % 2 ? ":user carol\n" : ":user alice\n") + "looking at dashboard " + std::to_string(i) +
+                  "\n:advance 1m\n";
+    script += ":user bob\nrolled back cart-api to v41 in every region, error rate down to 0.2% since 14:20\n";
+    rig.play(script);
+    auto left = rig.play("/incident timeline why\n");
+    CHECK(contains(left, "Left out of the draft"));
+    CHECK(contains(left, "looking at dashboard"));
+    CHECK(contains(left, "low salience"));
+    auto timeline = rig.play("/incident timeline\n");
+    CHECK(contains(timeline, "less salient messages left out"));
+    auto n = timeline.find("· bob — rolled back cart-api");
+    REQUIRE(n != std::string::npos);
+    auto line_start = timeline.find_first_not_of(' ', timeline.rfind('\n', n) + 1);
+    auto number = timeline.substr(line_start, timeline.find('.', line_start) - line_start);
+    auto why = rig.play("/incident timeline why " + number + "\n");
+    CHECK(contains(why, "Why entry " + number));
+    CHECK(contains(why, "act:rolled"));
+    CHECK(contains(rig.play("/incident timeline why soon\n"), "`timeline why` takes an entry number, or nothing."));
+}

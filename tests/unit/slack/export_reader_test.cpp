@@ -87,6 +87,18 @@ TEST_CASE("export: display names from users.json with Slack's preference order")
     CHECK(by_text(e, "connection pool").user_name == "carol.dba");
 }
 
+TEST_CASE("export: reactions count the people who reacted, not the author") {
+    auto e = read_slack_export(export_dir(), "inc-checkout-500s");
+    auto find = [&](std::string_view text) -> const RecordedMessage& {
+        for (const auto& m : e.messages)
+            if (m.text.find(text) != std::string::npos) return m;
+        FAIL("no message " << text);
+        throw std::logic_error("unreachable");
+    };
+    CHECK(find("checkout back to normal for 20 min").reactions == 1);  // Bob's white_check_mark
+    CHECK(find("payments here. db looks healthy").reactions == 0);
+}
+
 TEST_CASE("export: edits, threads, pins and pushpins, ts as id") {
     ExportOptions options;
     options.workspace_url = "https://acme.slack.com/";

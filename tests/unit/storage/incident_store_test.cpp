@@ -161,6 +161,21 @@ TEST_CASE("messages: duplicates are refused, edits keep the original, deletes le
     CHECK_FALSE(db.open_reader()->messages(id)[0].key_event);
 }
 
+TEST_CASE("messages: the number of people who reacted is kept with the message") {
+    TempDir dir;
+    Database db(dir.file("h.db"));
+    auto& store = db.store();
+    const auto id = store.create_incident(incident());
+    auto m = message(id, "1700.000100", kT0 + 1s, "uploads killed, banner live");
+    m.reactions = 4;
+    CHECK(store.insert_message(m));
+    CHECK(store.insert_message(message(id, "1700.000200", kT0 + 2s, "ty")));
+    auto all = db.open_reader()->messages(id);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].reactions == 4);
+    CHECK(all[1].reactions == 0);
+}
+
 TEST_CASE("messages: the same message id in two incidents is two messages, ordered by time then arrival") {
     TempDir dir;
     Database db(dir.file("h.db"));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <unordered_map>
@@ -152,9 +153,9 @@ bool in(const std::string_view (&table)[N], std::string_view word) {
     return std::find(std::begin(table), std::end(table), word) != std::end(table);
 }
 
+// One Snowball English stemmer per thread (a stemmer is not thread-safe).
 struct Stemmer {
     sb_stemmer* handle;
-    std::unordered_map<std::string, std::string> cache;
     Stemmer() : handle(sb_stemmer_new("english", "UTF_8")) {
         if (!handle) throw std::runtime_error("libstemmer: no English stemmer");
     }
@@ -162,22 +163,10 @@ struct Stemmer {
     Stemmer(const Stemmer&) = delete;
     Stemmer& operator=(const Stemmer&) = delete;
 
-    const std::string& stem(std::string_view word) {
-        auto [it, inserted] = cache.try_emplace(std::string(word));
-        if (inserted) {
-            // The cache holds a drafting's vocabulary; bound it for long-lived threads.
-            if (cache.size() > 200000) {
-                std::string key(word);
-                cache.clear();
-                it = cache.try_emplace(std::move(key)).first;
-            }
-            auto* out = sb_stemmer_stem(handle, reinterpret_cast<const sb_symbol*>(word.data()),
-                                        static_cast<int>(word.size()));
-            it->second = out ? std::string(reinterpret_cast<const char*>(out),
-                                           static_cast<std::size_t>(sb_stemmer_length(handle)))
-                             : std::string(word);
-        }
-        return it->second;
+    std::string stem(std::string_view word) {
+        auto* out = sb_stemmer_stem(handle, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+        return out ? std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(sb_stemmer_length(handle)))
+                   : std::string(word);
     }
 };
 
@@ -186,17 +175,27 @@ Stemmer& stemmer() {
     return s;
 }
 
-// Each class as a set of stems and raw words.
+// Hash look-ups by string_view without building a std::string.
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+using ClassBits = std::uint32_t;
+ClassBits bit(F f) { return ClassBits{1} << static_cast<unsigned>(f); }
+
+// Each word class as stems and raw words → the classes they belong to.
 struct Lexicon {
-    std::unordered_map<std::string, std::vector<F>> classes;
+    StringMap<ClassBits> classes;
     Lexicon() {
-        auto add = [&](F f, std::string_view word) {
-            for (auto key : {std::string(word), stem_word(word)}) {
-                auto& list = classes[key];
-                if (std::find(list.begin(), list.end(), f) == list.end()) list.push_back(f);
-            }
-        };
-        for (const auto& row : lexicon_rows()) add(row.feature, row.word);
+        for (const auto& row : lexicon_rows())
+            for (const auto& key : {std::string(row.word), stemmer().stem(row.word)}) classes[key] |= bit(row.feature);
+    }
+    ClassBits of(std::string_view key) const {
+        auto it = classes.find(key);
+        return it == classes.end() ? 0 : it->second;
     }
 };
 
@@ -212,26 +211,27 @@ bool token_char(char c) {
 bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 // Lower-cased words: runs of letters, digits and ' _ . % / -, trimmed to start
-// with a letter or digit and end with one or '%'.
-std::vector<std::string> words_of(std::string_view text) {
-    std::string neutral = text.find_first_of("<&@") != std::string_view::npos ? neutralise_markup(text) : std::string(text);
-    for (auto& c : neutral)
+// with a letter or digit and end with one or '%'. Views into `buffer`.
+void split_words(std::string_view text, std::string& buffer, std::vector<std::string_view>& out) {
+    out.clear();
+    if (text.find_first_of("<&@") != std::string_view::npos) buffer = neutralise_markup(text);
+    else buffer.assign(text);
+    for (auto& c : buffer) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    for (auto& c : neutral)
-        if (static_cast<unsigned char>(c) == 0xE2) c = ' ';  // ’ … — start bytes: word breaks
-    std::vector<std::string> out;
+        else if (static_cast<unsigned char>(c) == 0xE2) c = ' ';  // ’ … — start bytes: word breaks
+    }
+    std::string_view b = buffer;
     std::size_t i = 0;
-    while (i < neutral.size()) {
-        while (i < neutral.size() && !token_char(neutral[i])) ++i;
+    while (i < b.size()) {
+        while (i < b.size() && !token_char(b[i])) ++i;
         std::size_t j = i;
-        while (j < neutral.size() && token_char(neutral[j])) ++j;
-        std::size_t a = i, b = j;
-        while (a < b && !alnum(neutral[a])) ++a;
-        while (b > a && !(alnum(neutral[b - 1]) || neutral[b - 1] == '%')) --b;
-        if (b > a) out.emplace_back(neutral.substr(a, b - a));
+        while (j < b.size() && token_char(b[j])) ++j;
+        std::size_t x = i, y = j;
+        while (x < y && !alnum(b[x])) ++x;
+        while (y > x && !(alnum(b[y - 1]) || b[y - 1] == '%')) --y;
+        if (y > x) out.push_back(b.substr(x, y - x));
         i = j;
     }
-    return out;
 }
 
 bool has_digit(std::string_view w) { return std::any_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; }); }
@@ -272,6 +272,15 @@ bool ends_with_question(std::string_view text) {
     return end != std::string_view::npos && text[end] == '?';
 }
 
+// Everything about one distinct word, worked out once per analyzer.
+struct WordInfo {
+    ClassBits classes = 0;
+    std::uint32_t stem = 0;   // id of its stem
+    bool content = false;     // 4+ characters, no digit: counts for novelty and echoes
+    bool past = false, progressive = false, digit = false, metric = false, negation = false, first_person = false,
+         scope = false, anchor = false, particle = false, ask = false;
+};
+
 void set(FeatureVector& v, F f, double x) { v[static_cast<std::size_t>(f)] = static_cast<float>(x); }
 float get(const FeatureVector& v, F f) { return v[static_cast<std::size_t>(f)]; }
 
@@ -298,64 +307,95 @@ std::vector<LexiconRow> lexicon_rows() {
     return rows;
 }
 
-TextFeatures text_features(std::string_view text) {
-    TextFeatures out;
+struct TextAnalyzer::Impl {
+    StringMap<std::uint32_t> word_ids;
+    std::vector<WordInfo> words;
+    StringMap<std::uint32_t> stem_ids;
+    std::string buffer;
+    std::vector<std::string_view> tokens;
+
+    const WordInfo& info(std::string_view w) {
+        if (auto it = word_ids.find(w); it != word_ids.end()) return words[it->second];
+        WordInfo x;
+        const auto& lex = lexicon();
+        auto stem = stemmer().stem(w);
+        x.classes = lex.of(w) | lex.of(stem);
+        if (w.find_first_of("-/") != std::string_view::npos) {
+            std::size_t a = 0;
+            while (a < w.size()) {
+                auto b = w.find_first_of("-/", a);
+                if (b == std::string_view::npos) b = w.size();
+                if (b > a) {
+                    auto part = w.substr(a, b - a);
+                    x.classes |= lex.of(part) | lex.of(stemmer().stem(part));
+                }
+                a = b + 1;
+            }
+        }
+        auto [sid, fresh] = stem_ids.try_emplace(stem, static_cast<std::uint32_t>(stem_ids.size()));
+        (void)fresh;
+        x.stem = sid->second;
+        x.digit = has_digit(w);
+        x.content = w.size() >= 4 && !x.digit;
+        x.past = is_past(w);
+        x.progressive = is_progressive(w);
+        x.metric = is_metric(w);
+        x.negation = in(negation_words, w);
+        x.first_person = in(first_person_words, w);
+        x.scope = in(scope_words, w);
+        x.anchor = in(anchor_words, w);
+        x.particle = in(particles, w);
+        x.ask = in(ask_words, w);
+        word_ids.emplace(std::string(w), static_cast<std::uint32_t>(words.size()));
+        words.push_back(x);
+        return words.back();
+    }
+};
+
+TextAnalyzer::TextAnalyzer() : impl_(std::make_unique<Impl>()) {}
+TextAnalyzer::~TextAnalyzer() = default;
+
+TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule_kind, bool with_evidence) {
+    Result out;
     auto& v = out.values;
-    auto words = words_of(text);
-    const auto& lex = lexicon();
-    auto n = words.size();
+    auto& im = *impl_;
+    split_words(text, im.buffer, im.tokens);
+    const auto& tokens = im.tokens;
+    auto n = tokens.size();
     set(v, F::length, static_cast<double>(std::min<std::size_t>(n, 30)) / 30.0);
     set(v, F::short_text, n <= 4);
     set(v, F::mid_length, n >= 8 && n <= 30);
     int past = 0;
     bool progressive = false, number = false, metric = false, negation = false, first_person = false, scope = false,
          anchor = false;
-    auto note = [&](F f, const std::string& word) {
+    auto note = [&](F f, std::string_view word) {
         if (get(v, f) > 0) return;
         set(v, f, 1);
-        out.evidence.push_back(std::string(feature_name(f)) + ":" + word);
+        if (with_evidence) out.evidence.push_back(std::string(feature_name(f)) + ":" + std::string(word));
     };
     for (std::size_t i = 0; i < n; ++i) {
-        const auto& w = words[i];
-        bool act = false;
-        auto look = [&](const std::string& key) {
-            auto it = lex.classes.find(key);
-            if (it == lex.classes.end()) return;
-            for (auto f : it->second) {
-                note(f, w);
-                act = act || f == F::act;
-            }
-        };
-        look(w);
-        look(stemmer().stem(w));
-        if (w.find_first_of("-/") != std::string::npos) {
-            std::size_t a = 0;
-            while (a < w.size()) {
-                auto b = w.find_first_of("-/", a);
-                if (b == std::string::npos) b = w.size();
-                if (b > a) {
-                    auto part = w.substr(a, b - a);
-                    look(part);
-                    look(stemmer().stem(part));
-                }
-                a = b + 1;
-            }
+        auto w = tokens[i];
+        // Copy: info() may grow the table and move what a reference points to.
+        WordInfo x = im.info(w);
+        if (x.classes)
+            for (auto f : {F::act, F::problem, F::recover, F::escalate, F::decide, F::resolve, F::hedge, F::cause, F::chatter})
+                if (x.classes & bit(f)) note(f, w);
+        past += x.past;
+        progressive = progressive || x.progressive;
+        if (x.classes & bit(F::act)) {
+            if (x.past) note(F::act_past, w);
+            if (x.progressive) note(F::act_progressive, w);
         }
-        bool was = is_past(w);
-        past += was;
-        progressive = progressive || is_progressive(w);
-        if (act) {
-            bool then_particle = i + 1 < n && in(particles, words[i + 1]);
-            if (was || (then_particle && was)) note(F::act_past, w);
-            if (is_progressive(w)) note(F::act_progressive, w);
-        }
-        number = number || has_digit(w);
-        metric = metric || is_metric(w);
-        negation = negation || in(negation_words, w);
-        first_person = first_person || in(first_person_words, w);
-        scope = scope || in(scope_words, w);
-        anchor = anchor || in(anchor_words, w) || (w == "as" && i + 1 < n && words[i + 1] == "of");
+        number = number || x.digit;
+        metric = metric || x.metric;
+        negation = negation || x.negation;
+        first_person = first_person || x.first_person;
+        scope = scope || x.scope;
+        anchor = anchor || x.anchor || (w == "as" && i + 1 < n && tokens[i + 1] == "of");
+        if (x.content) out.content.push_back(x.stem);
     }
+    std::sort(out.content.begin(), out.content.end());
+    out.content.erase(std::unique(out.content.begin(), out.content.end()), out.content.end());
     set(v, F::past, std::min(past, 3) / 3.0);
     set(v, F::progressive, progressive);
     set(v, F::number, number);
@@ -363,21 +403,26 @@ TextFeatures text_features(std::string_view text) {
     set(v, F::problem_metric, get(v, F::problem) * number);
     set(v, F::recover_metric, get(v, F::recover) * number);
     set(v, F::question, ends_with_question(text));
-    set(v, F::asks, n > 0 && in(ask_words, words[0]));
+    set(v, F::asks, n > 0 && im.info(tokens[0]).ask);
     set(v, F::label, has_label(text));
     set(v, F::negation, negation);
     set(v, F::first_person, first_person);
     set(v, F::scope, scope);
     set(v, F::anchor, anchor || has_clock(text));
     // The kind table (timeline_rules.cpp): a named kind is a strong signal.
-    auto kind = classify_text(text);
-    set(v, F::rule_kind, kind != EntryKind::message && kind != EntryKind::hypothesis);
-    set(v, F::rule_hypothesis, kind == EntryKind::hypothesis);
+    set(v, F::rule_kind, rule_kind != EntryKind::message && rule_kind != EntryKind::hypothesis);
+    set(v, F::rule_hypothesis, rule_kind == EntryKind::hypothesis);
     set(v, F::code, text.find('`') != std::string_view::npos);
     set(v, F::link, text.find("http://") != std::string_view::npos || text.find("https://") != std::string_view::npos);
     auto first = text.find_first_not_of(" \t\n");
     set(v, F::addressed, first != std::string_view::npos && (text[first] == '@' || text.substr(first).starts_with("<@")));
     return out;
+}
+
+TextFeatures text_features(std::string_view text) {
+    TextAnalyzer analyzer;
+    auto r = analyzer.analyze(text, classify_text(text), true);
+    return {r.values, std::move(r.evidence)};
 }
 
 void add_context(FeatureVector& values, const MessageContext& context) {
@@ -438,11 +483,5 @@ std::vector<std::string> contributions(const FeatureVector& values) {
     return out;
 }
 
-std::vector<std::string> content_stems(std::string_view text) {
-    std::vector<std::string> out;
-    for (const auto& w : words_of(text))
-        if (w.size() >= 4 && !has_digit(w)) out.push_back(stemmer().stem(w));
-    return out;
-}
 
 }  // namespace hindsight

@@ -13,6 +13,8 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +49,28 @@ struct TextFeatures {
 // Features of the text alone (the context features stay 0).
 TextFeatures text_features(std::string_view text);
 
+// The same for many texts, each distinct word worked out once (stem, word
+// classes, tense…): one per draft. Not thread-safe.
+class TextAnalyzer {
+public:
+    TextAnalyzer();
+    ~TextAnalyzer();
+    TextAnalyzer(const TextAnalyzer&) = delete;
+    TextAnalyzer& operator=(const TextAnalyzer&) = delete;
+
+    struct Result {
+        FeatureVector values{};
+        std::vector<std::uint32_t> content;  // ids of its content-word stems (4+ letters, no digit), sorted, unique
+        std::vector<std::string> evidence;   // only when asked for
+    };
+    // `rule_kind`: what classify_text() says of the text.
+    Result analyze(std::string_view text, EntryKind rule_kind, bool with_evidence);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
 // What the channel around a message says about it.
 struct MessageContext {
     int reactions = 0;   // people who reacted to it
@@ -70,9 +94,6 @@ double salience_threshold();
 // Per-feature contributions, largest first, for `--explain`:
 // "act +0.59", "question -1.00".
 std::vector<std::string> contributions(const FeatureVector& values);
-
-// The content-word stems of a text (novelty; words of 4+ letters, no numbers).
-std::vector<std::string> content_stems(std::string_view text);
 
 // The Snowball English stem of a lower-case ASCII word.
 std::string stem_word(std::string_view word);

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cctype>
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -150,24 +151,36 @@ EntryKind kind_from_features(const FeatureVector& v) {
 // Salience inputs per recorded message (index-aligned with input.messages).
 struct Scored {
     double score = 0;
-    FeatureVector features{};
-    std::vector<std::string> evidence;
+    Classification classified;  // the kind table's reading
+    EntryKind feature_kind = EntryKind::message;  // what the features say (kind_from_features)
     bool noise = false;
+    // Only when explaining: every feature's value and the words that fired.
+    std::unique_ptr<FeatureVector> features;
+    std::vector<std::string> evidence;
 };
 
 std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) {
     const auto& ms = input.messages;
     std::vector<Scored> out(ms.size());
     std::vector<char> shortish(ms.size(), 0);
+    std::vector<std::vector<std::uint32_t>> stems(ms.size());
+    TextAnalyzer analyzer;
     for (std::size_t i = 0; i < ms.size(); ++i) {
         const auto& m = ms[i];
         if (m.deleted) continue;
         bool blank = std::all_of(m.text.begin(), m.text.end(), [](unsigned char c) { return std::isspace(c); });
         out[i].noise = !m.key_event && (blank || is_noise(m.text));
-        auto f = text_features(m.text);
-        out[i].features = f.values;
-        if (keep_evidence) out[i].evidence = std::move(f.evidence);
-        shortish[i] = out[i].noise || out[i].features[static_cast<std::size_t>(Feature::short_text)] > 0;
+        out[i].classified = classify(m.text);
+        auto f = analyzer.analyze(m.text, out[i].classified.kind, keep_evidence);
+        // The score is linear: the text's part now, the context's added below.
+        out[i].score = salience(f.values);
+        out[i].feature_kind = kind_from_features(f.values);
+        shortish[i] = out[i].noise || f.values[static_cast<std::size_t>(Feature::short_text)] > 0;
+        stems[i] = std::move(f.content);
+        if (keep_evidence) {
+            out[i].features = std::make_unique<FeatureVector>(f.values);
+            out[i].evidence = std::move(f.evidence);
+        }
     }
     // Thread replies each message drew, and the commander: whoever first
     // declared or escalated (the kind table says escalation).
@@ -177,21 +190,14 @@ std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) 
         const auto& m = ms[i];
         if (m.deleted) continue;
         if (!m.thread_parent.empty()) ++replies[m.thread_parent];
-        if (commander.empty() && !out[i].noise && classify_text(m.text) == EntryKind::escalation) commander = m.user_id;
-    }
-    std::vector<std::vector<std::string>> stems(ms.size());
-    for (std::size_t i = 0; i < ms.size(); ++i) {
-        if (ms[i].deleted) continue;
-        stems[i] = content_stems(ms[i].text);
-        std::sort(stems[i].begin(), stems[i].end());
-        stems[i].erase(std::unique(stems[i].begin(), stems[i].end()), stems[i].end());
+        if (commander.empty() && !out[i].noise && out[i].classified.kind == EntryKind::escalation) commander = m.user_id;
     }
     auto shares_word = [&](std::size_t a, std::size_t b) {
-        for (const auto& w : stems[b])
+        for (auto w : stems[b])
             if (std::binary_search(stems[a].begin(), stems[a].end(), w)) return true;
         return false;
     };
-    std::unordered_set<std::string> seen;
+    std::vector<char> seen;
     bool opened = false;
     bool first_seen[7] = {};
     for (std::size_t i = 0; i < ms.size(); ++i) {
@@ -204,7 +210,7 @@ std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) 
         if (!out[i].noise) {
             // The first of each kind: the incident changes state (the durations
             // are measured to some of these), the first guess opens the investigation.
-            auto kind = classify_text(m.text);
+            auto kind = out[i].classified.kind;
             auto slot = kind == EntryKind::detection    ? 0
                         : kind == EntryKind::escalation ? 1
                         : kind == EntryKind::mitigation ? 2
@@ -227,10 +233,17 @@ std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) 
             if (ms[j].user_id != m.user_id && shortish[j]) ++c.drew_acks;
             if (ms[j].user_id != m.user_id && shares_word(i, j)) ++c.echoed;
         }
-        for (const auto& stem : stems[i])
-            if (seen.insert(stem).second) ++c.new_words;
-        add_context(out[i].features, c);
-        out[i].score = salience(out[i].features);
+        for (auto stem : stems[i]) {
+            if (stem >= seen.size()) seen.resize(stem + 1024, 0);
+            if (!seen[stem]) {
+                seen[stem] = 1;
+                ++c.new_words;
+            }
+        }
+        FeatureVector context{};
+        add_context(context, c);
+        out[i].score += salience(context) - salience(FeatureVector{});
+        if (out[i].features) add_context(*out[i].features, c);
     }
     return out;
 }
@@ -256,12 +269,11 @@ Timeline draft_timeline(const DraftInput& input) {
             if (input.explain) outcome[i] = "noise";
             continue;
         }
-        auto classified = classify(m.text);
+        const auto& classified = scored[i].classified;
         EntryKind said = classified.kind;  // the rule table's word: durations use it
         EntryKind kind = m.key_event ? EntryKind::key_event
-                         : said == EntryKind::message && !classified.recap && !classified.plan
-                             ? kind_from_features(scored[i].features)
-                             : said;
+                         : said == EntryKind::message && !classified.recap && !classified.plan ? scored[i].feature_kind
+                                                                                                : said;
         if (last_message_draft != static_cast<std::size_t>(-1) &&
             mergeable(drafts[last_message_draft], m, classified.recap ? EntryKind::message : kind)) {
             auto& burst = drafts[last_message_draft];
@@ -481,18 +493,18 @@ Timeline draft_timeline(const DraftInput& input) {
             x.at = m.at;
             x.author = names.author(m.user_id, m.user_name);
             x.text = shorten(collapse_whitespace(render_chat_markup(m.text, resolve)), 120);
-            auto classified = classify(m.text);
+            const auto& classified = scored[i].classified;
             x.kind = m.key_event ? EntryKind::key_event
                      : classified.kind == EntryKind::message && !classified.recap && !classified.plan
-                         ? kind_from_features(scored[i].features)
+                         ? scored[i].feature_kind
                          : classified.kind;
             x.score = scored[i].score;
             x.outcome = outcome[i].empty() ? "kept" : std::string(outcome[i]);
             x.entry = entry_of[i];
             x.evidence = std::move(scored[i].evidence);
-            x.contributions = contributions(scored[i].features);
+            x.contributions = contributions(*scored[i].features);
             for (std::size_t f = 0; f < feature_count; ++f)
-                x.features.emplace_back(std::string(feature_name(static_cast<Feature>(f))), scored[i].features[f]);
+                x.features.emplace_back(std::string(feature_name(static_cast<Feature>(f))), (*scored[i].features)[f]);
             timeline.explanations.push_back(std::move(x));
         }
     }

@@ -233,6 +233,31 @@ constexpr std::array acknowledgements{
     std::string_view{"well done"}, std::string_view{"good job"}, std::string_view{"great job"},
 };
 
+// Thanks and praise, to anyone, in any combination ("thanks to everyone",
+// "nice work team 🎉", "kudos to @dana", "awesome, thanks Dana!"): a message
+// of these words, names and emoji is noise. One core word is needed.
+constexpr std::array gratitude_core{
+    std::string_view{"thanks"}, std::string_view{"thank"},   std::string_view{"thx"},     std::string_view{"ty"},
+    std::string_view{"tysm"},   std::string_view{"kudos"},   std::string_view{"props"},   std::string_view{"cheers"},
+    std::string_view{"appreciate"}, std::string_view{"appreciated"}, std::string_view{"shoutout"},
+    std::string_view{"bravo"},  std::string_view{"congrats"}, std::string_view{"work"},   std::string_view{"job"}};
+constexpr std::array gratitude_filler{
+    std::string_view{"you"},   std::string_view{"so"},      std::string_view{"much"},   std::string_view{"to"},
+    std::string_view{"all"},   std::string_view{"everyone"}, std::string_view{"everybody"}, std::string_view{"folks"},
+    std::string_view{"team"},  std::string_view{"both"},    std::string_view{"y'all"},  std::string_view{"yall"},
+    std::string_view{"guys"},  std::string_view{"people"},  std::string_view{"and"},    std::string_view{"great"},
+    std::string_view{"nice"},  std::string_view{"good"},    std::string_view{"awesome"}, std::string_view{"amazing"},
+    std::string_view{"excellent"}, std::string_view{"well"}, std::string_view{"for"},   std::string_view{"the"},
+    std::string_view{"help"},  std::string_view{"it"},      std::string_view{"again"},  std::string_view{"really"},
+    std::string_view{"huge"},  std::string_view{"big"},     std::string_view{"a"},      std::string_view{"lot"},
+    std::string_view{"many"},  std::string_view{"ok"},      std::string_view{"okay"},   std::string_view{"ack"},
+    std::string_view{"u"},       std::string_view{"super"},  std::string_view{"very"},
+    std::string_view{"out"},   std::string_view{"of"},     std::string_view{"on"},     std::string_view{"this"},
+    std::string_view{"that"},  std::string_view{"one"},     std::string_view{"hero"},   std::string_view{"heroes"},
+    std::string_view{"legend"}, std::string_view{"legends"}, std::string_view{"crew"},  std::string_view{"everyone's"},
+    std::string_view{"your"},  std::string_view{"our"},     std::string_view{"quick"},  std::string_view{"fast"},
+    std::string_view{"done"}};
+
 // Notices Slack and Mattermost post when membership changes.
 constexpr std::array membership_notices{
     std::string_view{"has joined the channel"}, std::string_view{"has left the channel"},
@@ -577,8 +602,48 @@ bool is_join_leave_notice(std::string_view text) {
     return false;
 }
 
+bool is_gratitude(std::string_view text) {
+    if (text.size() > max_acknowledgement_bytes) return false;
+    auto stripped = strip_emoji(text);
+    // Mentions become "@user"; the original text tells which words are capitalised.
+    std::string neutral = has_markup(stripped) ? neutralise_markup(stripped) : stripped;
+    LowerTokens tokens(neutral);
+    std::vector<std::string_view> cased;  // the same words, case kept
+    {
+        std::size_t i = 0;
+        while (i < neutral.size()) {
+            while (i < neutral.size() && !std::isalnum(static_cast<unsigned char>(neutral[i])) && neutral[i] != '\'') ++i;
+            std::size_t j = i;
+            while (j < neutral.size() && (std::isalnum(static_cast<unsigned char>(neutral[j])) || neutral[j] == '\'')) ++j;
+            if (j > i) cased.push_back(std::string_view(neutral).substr(i, j - i));
+            i = j;
+        }
+    }
+    bool core = false;
+    std::size_t word = 0;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        auto t = tokens[i];
+        if (is_punctuation_token(t)) {
+            if (t == "+" || t == "?") return false;
+            continue;
+        }
+        bool capitalised = word < cased.size() && !cased[word].empty() && cased[word][0] >= 'A' && cased[word][0] <= 'Z';
+        ++word;
+        if (in(gratitude_core, t)) {
+            core = true;
+            continue;
+        }
+        if (in(gratitude_filler, t)) continue;
+        if (t == "user" && i > 0 && tokens[i - 1] == "@") continue;  // a mention
+        // A name: capitalised, and no word the kind table reads ("thanks, Rollback").
+        if (capitalised && i > 0 && classify_text(t) == K::message) continue;
+        return false;
+    }
+    return core;
+}
+
 bool is_noise(std::string_view text) {
-    return is_emoji_only(text) || is_acknowledgement(text) || is_join_leave_notice(text);
+    return is_emoji_only(text) || is_acknowledgement(text) || is_gratitude(text) || is_join_leave_notice(text);
 }
 
 }  // namespace hindsight

@@ -71,6 +71,9 @@ int kind_value(EntryKind kind);
 bool is_acknowledgement(std::string_view text);
 bool is_emoji_only(std::string_view text);
 bool is_join_leave_notice(std::string_view text);
+// Thanks and praise only, to anyone: "thanks to everyone", "kudos to @dana",
+// "nice work team 🎉", "awesome, thanks Dana!".
+bool is_gratitude(std::string_view text);
 bool is_noise(std::string_view text);
 
 // The acknowledgement phrases (lower-case, words separated by single spaces).

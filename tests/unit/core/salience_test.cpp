@@ -285,3 +285,22 @@ TEST_CASE("explanation of one entry, and of what was left out") {
     CHECK(left.find("looking at dashboard") != std::string::npos);
     CHECK(render_entry_explanation(t, in, 999).find("no such entry") != std::string::npos);
 }
+
+TEST_CASE("noise: thanks and praise with names, emoji and acknowledgements in any combination") {
+    for (auto text : {"thanks to everyone", "thx team", "ty y'all", "thanks <@U02BOB>", "thanks Bob and Alice",
+                      "great work everyone, thanks!", "nice work team 🎉", "kudos to <@U02BOB>", "thanks folks :pray:",
+                      "thank you so much Bob", "awesome, thanks Dana!", "thanks both", "good job",
+                      "huge thanks to the crew", "cheers all", "appreciate it, Sam"}) {
+        std::string shown(text);
+        CAPTURE(shown);
+        CHECK(is_gratitude(text));
+        CHECK(is_noise(text));
+    }
+    // Something said besides the thanks keeps the message.
+    for (auto text : {"done", "thanks for the quick fix on the cert renewal", "work on the api is done",
+                      "rolled back, thanks Bob", "thanks, Rollback finished", "thanks?", "+1 thanks"}) {
+        std::string shown(text);
+        CAPTURE(shown);
+        CHECK_FALSE(is_gratitude(text));
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Fit the timeline's salience weights and measure them leave-one-incident-out.
 
-    python3 scripts/fit_salience.py --bin build/hindsight --drafteval DIR [--extra tests/data/transcripts] [--table]
+    python3 scripts/fit_salience.py --bin build/hindsight --drafteval DIR [--more tests/data/drafteval]
+                                    [--extra tests/data/transcripts] [--table]
 
 DIR is an evaluation set laid out like drafteval (make_exports.py, transcripts/*.txt with gold
 key moments). For every incident channel the script asks the binary for each message's features
@@ -38,10 +39,14 @@ def run(cmd):
     return p.stdout
 
 
-def load(binary, drafteval):
+def load(binary, drafteval, make_exports=None, transcripts=None):
     out = tempfile.mkdtemp(prefix="hs-fit-")
     export, gold_dir = os.path.join(out, "export"), os.path.join(out, "gold")
-    run([sys.executable, os.path.join(drafteval, "make_exports.py"), "--out", export, "--gold-dir", gold_dir, "-q"])
+    cmd = [sys.executable, make_exports or os.path.join(drafteval, "make_exports.py"), "--out", export,
+           "--gold-dir", gold_dir, "-q"]
+    if transcripts:
+        cmd += ["--transcripts", transcripts]
+    run(cmd)
     meta = json.load(open(os.path.join(gold_dir, "meta.json")))
     channels = {}
     for channel in meta["channels"]:
@@ -109,6 +114,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", required=True)
     ap.add_argument("--drafteval", required=True, help="directory with make_exports.py and transcripts/")
+    ap.add_argument("--more", action="append", default=[],
+                    help="another directory of transcripts in the same format (read with --drafteval's "
+                         "make_exports.py); its channels are held out in turn like the others")
+    ap.add_argument("--held-out", help="a directory of transcripts never trained on: scored with the final fit")
     ap.add_argument("--extra", help="directory of the project's own transcripts (always trained on)")
     ap.add_argument("--keep", type=float, default=0.35, help="share of training messages at the threshold")
     ap.add_argument("--budget", type=float, default=0.33, help="density budget (as in the product)")
@@ -116,6 +125,9 @@ def main():
     args = ap.parse_args()
 
     channels = load(os.path.abspath(args.bin), args.drafteval)
+    for more in args.more:
+        channels.update(load(os.path.abspath(args.bin), args.drafteval,
+                             os.path.join(args.drafteval, "make_exports.py"), os.path.join(more, "transcripts")))
     names = sorted(next(iter(channels.values()))[0][0].keys())
     extra = load_extra(os.path.abspath(args.bin), args.extra) if args.extra else []
 
@@ -152,6 +164,16 @@ def main():
         gold = [i for i, (_, t, _) in enumerate(rows) if t]
         recalls.append(sum(1 for i in gold if i in kept) / len(gold))
     print("in-sample: recall %.3f (worst %.2f)" % (sum(recalls) / len(recalls), min(recalls)))
+    if args.held_out:
+        unseen = load(os.path.abspath(args.bin), args.drafteval, os.path.join(args.drafteval, "make_exports.py"),
+                      os.path.join(args.held_out, "transcripts"))
+        recalls = []
+        for c, rows in unseen.items():
+            kept = select(w, rows, names, 0.0, args.budget)
+            gold = [i for i, (_, t, _) in enumerate(rows) if t]
+            recalls.append(sum(1 for i in gold if i in kept) / len(gold))
+            print("held out %-22s recall %.2f kept %.2f" % (c, recalls[-1], len(kept) / len(rows)))
+        print("held-out set: recall %.3f (worst %.2f)" % (sum(recalls) / len(recalls), min(recalls)))
     if args.table:
         for n, v in zip(names, w):
             print('    {"%s", %.2f},' % (n, v))

@@ -132,20 +132,8 @@ void timeline_section(std::string& out, const DraftInput& in, const Timeline& ti
     if (shown == 0)
         out += prompt("No timeline entries yet — `/incident note <text>` adds a key event, "
                       "`/incident timeline add <when> <text>` a moment nobody typed.");
-    if (timeline.capped > 0 || timeline.dropped_noise > 0 || timeline.merged > 0 || timeline.dropped_low > 0) {
+    if (auto notes = draft_notes(timeline, in.settings.postmortem.max_timeline_entries); !notes.empty()) {
         out += "\n_Draft: ";
-        std::vector<std::string> notes;
-        if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) +
-                        (timeline.dropped_noise == 1 ? " noise message dropped" : " noise messages dropped"));
-        if (timeline.merged > 0)
-            notes.push_back(std::to_string(timeline.merged) +
-                            (timeline.merged == 1 ? " message merged into a burst" : " messages merged into bursts"));
-        if (timeline.dropped_low > 0)
-            notes.push_back(std::to_string(timeline.dropped_low) +
-                            (timeline.dropped_low == 1 ? " less salient message left out" : " less salient messages left out"));
-        if (timeline.capped > 0)
-            notes.push_back(std::to_string(timeline.capped) + " lower-value entries left out (limit " +
-                            std::to_string(in.settings.postmortem.max_timeline_entries) + ")");
         for (std::size_t i = 0; i < notes.size(); ++i) out += (i ? ", " : "") + notes[i];
         if (timeline.dropped_low > 0) out += " (`/incident timeline why` lists them)";
         out += "._\n";

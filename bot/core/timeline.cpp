@@ -511,6 +511,21 @@ Timeline draft_timeline(const DraftInput& input) {
     return timeline;
 }
 
+std::vector<std::string> draft_notes(const Timeline& timeline, int cap) {
+    auto count = [](std::size_t n, const char* one, const char* many) { return std::to_string(n) + (n == 1 ? one : many); };
+    std::vector<std::string> notes;
+    if (timeline.dropped_noise > 0)
+        notes.push_back(count(timeline.dropped_noise, " noise message dropped", " noise messages dropped"));
+    if (timeline.merged > 0)
+        notes.push_back(count(timeline.merged, " message merged into a burst", " messages merged into bursts"));
+    if (timeline.dropped_low > 0)
+        notes.push_back(count(timeline.dropped_low, " less salient message left out", " less salient messages left out"));
+    if (timeline.capped > 0)
+        notes.push_back(count(timeline.capped, " lower-value entry", " lower-value entries") + " left out (limit " +
+                        std::to_string(cap) + ")");
+    return notes;
+}
+
 std::string entry_time(const TimelineEntry& entry, const Timeline& timeline, const DraftInput& input) {
     return ZoneFormatter(input.settings.timezone).time(entry.at, timeline.spans_days);
 }
@@ -541,18 +556,7 @@ std::string render_timeline(const Timeline& timeline, const DraftInput& input) {
         out += shorten(e.text, chat_chars);
         out += '\n';
     }
-    std::vector<std::string> notes;
-    if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) +
-                        (timeline.dropped_noise == 1 ? " noise message dropped" : " noise messages dropped"));
-    if (timeline.merged > 0)
-        notes.push_back(std::to_string(timeline.merged) +
-                        (timeline.merged == 1 ? " message merged into a burst" : " messages merged into bursts"));
-    if (timeline.dropped_low > 0)
-        notes.push_back(std::to_string(timeline.dropped_low) +
-                        (timeline.dropped_low == 1 ? " less salient message left out" : " less salient messages left out"));
-    if (timeline.capped > 0)
-        notes.push_back(std::to_string(timeline.capped) + " lower-value entries left out (limit " +
-                        std::to_string(input.settings.postmortem.max_timeline_entries) + ")");
+    auto notes = draft_notes(timeline, input.settings.postmortem.max_timeline_entries);
     if (!notes.empty()) {
         out += "_";
         for (std::size_t i = 0; i < notes.size(); ++i) out += (i ? ", " : "") + notes[i];

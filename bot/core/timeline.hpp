@@ -108,6 +108,10 @@ std::string render_explanation(const Timeline& timeline, const DraftInput& input
 // lists the highest-scoring messages the draft left out.
 std::string render_entry_explanation(const Timeline& timeline, const DraftInput& input, int n);
 
+// What the draft left out and merged, one phrase each ("12 noise messages
+// dropped", "1 message merged into a burst", …); empty when nothing was.
+std::vector<std::string> draft_notes(const Timeline& timeline, int cap);
+
 // The entry's time as shown: date included when the timeline spans days.
 std::string entry_time(const TimelineEntry& entry, const Timeline& timeline, const DraftInput& input);
 

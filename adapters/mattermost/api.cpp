@@ -47,6 +47,19 @@ std::string ApiResponse::describe() const {
     return out;
 }
 
+SendResult ApiResponse::result(const std::string& what) const {
+    SendResult out;
+    if (ok()) return out;
+    out.error = what + ": " + describe();
+    if (status == 0 || status == 429 || status >= 500) {
+        out.status = SendResult::Status::retry;
+        if (retry_after) out.retry_after = *retry_after;
+    } else {
+        out.status = SendResult::Status::failed;
+    }
+    return out;
+}
+
 namespace {
 const Clock& system_clock() {
     static const SystemClock clock;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "adapters/outbound/http_client.hpp"
+#include "bot/core/ports.hpp"
 #include "bot/core/time.hpp"
 
 #include <map>
@@ -26,6 +27,9 @@ struct ApiResponse {
     // "HTTP 403 api.post.create_post.channel_not_found: Unable to ..." or the
     // transport error: for logs and dead letters (never holds the token).
     std::string describe() const;
+    // As a SendResult: 2xx delivered; 429 (with its wait), 5xx and transport
+    // errors retry; any other status failed. `what` names the call.
+    SendResult result(const std::string& what) const;
 };
 
 // A person as GET /users/{id} describes them.

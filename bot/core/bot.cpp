@@ -76,6 +76,8 @@ EventOutcome Bot::handle_event(const ChatEvent& event, std::string_view delivery
     return std::visit(Recorder{store_}, event);
 }
 
+void Bot::send(const OutboundMessage& message) { outbox_.enqueue(message, clock_.now()); }
+
 bool Bot::wants_history(const SlashCommand& command) {
     auto parsed = parse_command(command.text);
     return parsed.command && parsed.command->kind == Command::Kind::close;

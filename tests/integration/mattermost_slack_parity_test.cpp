@@ -1,7 +1,9 @@
 // One neutral incident script played through the real binary on Slack
 // (signed /slack/commands and /slack/events) and on Mattermost (slash
 // commands, outgoing webhooks, edits and deletions over the WebSocket), both
-// at once, step by step. The stored postmortem documents must draft the same
+// at once, step by step — including an edit and a deletion made while the bot
+// was away (only the channel history shows them) and a 429 on the first
+// history page at close. The stored postmortem documents must draft the same
 // timeline: entry by entry the same time, kind, author and text, after
 // normalising only what must differ (permalinks).
 #include "tests/integration/mattermost_service.hpp"
@@ -34,7 +36,8 @@ const Person& person(const std::string& username) {
 // The script, in neutral terms. Message times are offsets from a base the
 // test picks, so both platforms report the same instants.
 struct Step {
-    enum class Kind { command, say, edit, remove } kind;
+    // edit_away / remove_away: the platform changed, no event reached the bot.
+    enum class Kind { command, say, edit, remove, edit_away, remove_away } kind;
     std::string who;
     std::string text;  // command text, message text or the edited text
     int at_s = 0;      // say/edit/remove: seconds after the base
@@ -53,6 +56,12 @@ Step edit(const std::string& who, const std::string& text, int at_s, const std::
 Step remove(const std::string& who, int at_s, const std::string& key) {
     return {Step::Kind::remove, who, {}, at_s, key, {}};
 }
+Step edit_away(const std::string& who, const std::string& text, int at_s, const std::string& key) {
+    return {Step::Kind::edit_away, who, text, at_s, key, {}};
+}
+Step remove_away(const std::string& who, int at_s, const std::string& key) {
+    return {Step::Kind::remove_away, who, {}, at_s, key, {}};
+}
 
 const std::vector<Step> script = {
     command("alice", "open Checkout errors after the 14:20 deploy sev:2"),
@@ -67,6 +76,11 @@ const std::vector<Step> script = {
     edit("bob", "rolling back checkout-api to v2024.11.3", 250, "m5"),
     remove("alice", 260, "m7"),
     say("bob", "error rate back to normal, recovered", 300, "m8"),
+    say("carol", "restarting the payments-db replica just in case", 310, "m9"),
+    say("alice", "mitigated: fraud-service timeout back to 1s, queue drained", 320, "ma"),
+    // While the bot was away (down, or the events never came).
+    remove_away("carol", 330, "m9"),
+    edit_away("alice", "mitigated: fraud-service timeout back to 1s, payments queue drained", 335, "ma"),
     command("alice", "close Slow fraud-service calls exhausted the payments-db pool"),
 };
 
@@ -115,6 +129,15 @@ struct SlackSide : test::SlackService {
                 REQUIRE(next_event(inner).status == 200);
                 break;
             }
+            case Step::Kind::edit_away: {
+                auto& original = history.at(ts_of.at(step.key));
+                original["text"] = step.text;
+                original["edited"] = {{"user", who.slack_id}, {"ts", ts(step.at_s)}};
+                break;
+            }
+            case Step::Kind::remove_away:
+                history.erase(ts_of.at(step.key));
+                break;
             case Step::Kind::edit: {
                 auto& original = history.at(ts_of.at(step.key));
                 original["text"] = step.text;
@@ -176,6 +199,12 @@ struct MattermostSide {
                 svc.front.send(fakes::FakeMattermost::post_event("post_deleted", post, ++seq));
                 break;
             }
+            case Step::Kind::edit_away:
+                REQUIRE(svc.site.edit_post(posts.at(step.key).id, step.text, ms(step.at_s)));
+                break;
+            case Step::Kind::remove_away:
+                REQUIRE(svc.site.delete_post(posts.at(step.key).id, ms(step.at_s)));
+                break;
         }
     }
 };
@@ -269,6 +298,11 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
     // wall-clock time can land between two of them.
     const long long base_s = (test::unix_now() / 60 + 2) * 60;
     for (const auto& step : script) {
+        if (step.kind == Step::Kind::command && step.text.starts_with("close")) {
+            // Both platforms rate-limit the first history page: the close waits and reads again.
+            slack.slack.rate_limit_next("conversations.history", 1);
+            mattermost.svc.site.rate_limit_next("/api/v4/channels/" + std::string(channel_id) + "/posts", 1, 1);
+        }
         slack.play(step, base_s);
         mattermost.play(step, base_s);
     }
@@ -284,6 +318,14 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
     REQUIRE(ours.size() >= 6);
     CHECK(slack_doc.find("v2024.11.3") != std::string::npos);
     CHECK(slack_doc.find("wrong dashboard") == std::string::npos);
+    // What changed while the bot was away came from the history, on both.
+    for (const auto* doc : {&slack_doc, &mattermost_doc}) {
+        CHECK(doc->find("payments-db replica just in case") == std::string::npos);
+        CHECK(doc->find("payments queue drained") != std::string::npos);
+    }
+    // Each side met the 429 and read the first page again.
+    CHECK(slack.slack.calls("conversations.history").size() >= 2);
+    CHECK(mattermost.svc.site.requests_to("/api/v4/channels/" + std::string(channel_id) + "/posts").size() >= 2);
     CHECK(slack_doc.find("Carol Danvers") != std::string::npos);
 
     REQUIRE(ours.size() == theirs.size());

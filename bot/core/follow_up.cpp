@@ -282,7 +282,8 @@ CommandReply cmd_why(CommandContext& ctx, const Command& c) {
         auto it = std::find_if(whys.begin(), whys.end(), [&](const WhyStep& w) { return w.n == c.number; });
         if (it == whys.end())
             return reply_ephemeral("There is no step " + std::to_string(c.number) + " yet — the chain has " +
-                                   std::to_string(whys.size()) + " answer(s). `/incident why` shows it.");
+                                   count_of(static_cast<long long>(whys.size()), "answer", "answers") +
+                                   ". `/incident why` shows it.");
         std::string previous = it->answer;
         it->answer = c.text;
         it->author_id = ctx.command.user_id;
@@ -477,7 +478,7 @@ CommandReply cmd_done(CommandContext& ctx, const Command& c) {
     std::string out = "✅ **" + ref + "** done: " + item.text + " — completed by " +
                       display_name(ctx.store, ctx.command.where, ctx.command.user_id) + ". Reminders stop.";
     out += still_open == 0 ? "\nThat was the last open action item of **" + incident.title + "**. 🎉"
-                           : "\n" + std::to_string(still_open) + " open action item(s) left for **" + incident.title +
+                           : "\n" + count_of(still_open, "open action item", "open action items") + " left for **" + incident.title +
                                  "**: `/incident actions`.";
     // Done from a DM or another channel: the incident channel still hears it.
     if (ctx.command.where != incident.where) announce(ctx, incident.where, out);
@@ -562,7 +563,9 @@ CommandReply cmd_patterns(CommandContext& ctx, const Command&) {
     auto report = find_patterns(factors);
 
     const auto n = std::to_string(report.postmortems);
-    std::string out = "**Patterns** across the last " + n + " closed postmortem(s)";
+    std::string out = "**Patterns** across the last " +
+                      (report.postmortems == 1 ? std::string("closed postmortem")
+                                               : n + " closed postmortems");
     if (report.recurring.empty()) {
         out += "\nNo contributing factor appears in two or more of them. Tag factors with `/incident factor <tag>`.";
         return reply_ephemeral(out);

@@ -137,9 +137,9 @@ void timeline_section(std::string& out, const DraftInput& in, const Timeline& ti
         std::vector<std::string> notes;
         if (timeline.dropped_noise > 0) notes.push_back(std::to_string(timeline.dropped_noise) +
                         (timeline.dropped_noise == 1 ? " noise message dropped" : " noise messages dropped"));
-        if (timeline.merged > 0) notes.push_back(std::to_string(timeline.merged) + " messages merged into bursts");
+        if (timeline.merged > 0) notes.push_back(count_of(timeline.merged, "message", "messages") + " merged into bursts");
         if (timeline.capped > 0)
-            notes.push_back(std::to_string(timeline.capped) + " lower-value entries left out (limit " +
+            notes.push_back(count_of(timeline.capped, "lower-value entry", "lower-value entries") + " left out (limit " +
                             std::to_string(in.settings.postmortem.max_timeline_entries) + ")");
         for (std::size_t i = 0; i < notes.size(); ++i) out += (i ? ", " : "") + notes[i];
         out += "._\n";

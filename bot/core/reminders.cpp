@@ -4,6 +4,7 @@
 // nudge is recorded in the same transaction that enqueues it: a restart
 // neither re-sends it nor skips it.
 #include "bot/core/handlers.hpp"
+#include "bot/core/text.hpp"
 #include "bot/core/when.hpp"
 
 namespace hindsight {
@@ -86,7 +87,7 @@ std::size_t nudge(IncidentStore& store, Outbox& outbox, const BotSettings& setti
     outbox.enqueue(channel_post(incident, "⚠️ Action item **" + ref + "** for " +
                                               mention(incident.where.platform, item.owner_id, item.owner_name) +
                                               " is still open, overdue by " + overdue + " after " +
-                                              std::to_string(item.nudges) + " reminders: " + item.text +
+                                              count_of(item.nudges, "reminder", "reminders") + ": " + item.text +
                                               "\nWhat would help it land? `/incident done " + ref +
                                               "` when finished, `/incident snooze " + ref + " <duration>` for more time."),
                    now);

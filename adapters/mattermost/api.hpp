@@ -1,4 +1,4 @@
-// Mattermost REST API v4 client (PLATFORMS.md 2.4) on the shared outbound
+// Mattermost REST API v4 client (docs/platforms.md, "Mattermost: REST API v4") on the shared outbound
 // HTTP client: base `<site>/api/v4`, `Authorization: Bearer <bot token>`.
 // Thread-safe: calls are serialised on the one keep-alive connection, so
 // callers on different threads (delivery, backfill, WebSocket) may share it;

@@ -1,4 +1,4 @@
-// The Slack Web API calls the bot makes (PLATFORMS.md 1.5), on the one
+// The Slack Web API calls the bot makes (docs/platforms.md, "Slack: Web API"), on the one
 // outbound HTTP client: Bearer token, JSON bodies with charset for writes,
 // GET + query string for reads, `ok` always checked, 429 → Retry-After.
 // Blocking; one Api per thread that uses it. No Boost or JSON in this header.

@@ -101,7 +101,7 @@ struct World {
 
 }  // namespace
 
-TEST_CASE("commands: open answers JSON with Content-Type application/json (pitfall 12)") {
+TEST_CASE("commands: open answers JSON with Content-Type application/json") {
     World w;
     auto r = w.command(channel, "open Database is down sev:1");
     CHECK(r.status == 200);
@@ -217,7 +217,7 @@ TEST_CASE("events: the bot's own post is ignored") {
     CHECK(w.outcomes == std::vector<EventOutcome>{EventOutcome::ignored});
 }
 
-TEST_CASE("events: bad token → 401, EMPTY body, nothing stored (pitfall 11)") {
+TEST_CASE("events: bad token → 401, EMPTY body, nothing stored") {
     World w;
     w.command(channel, "open Checkout errors");
     auto r = w.event(webhook_json(channel, "po1", "usalice", "hello", "nottherighttoken"));

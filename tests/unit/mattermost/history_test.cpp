@@ -84,7 +84,7 @@ TEST_CASE("history: stops on an empty page — edits come after the messages, de
     CHECK(std::get<MessageEdited>((*history)[2]).new_text == "rolled back (edited)");
 }
 
-TEST_CASE("history: a rate-limited page is read again after the wait; a failing page fails the history") {
+TEST_CASE("history: a rate-limited page is read again after the wait, a failing page fails the history") {
     FakeMattermost fake;
     fake.add_channel("ch1", "tm1");
     for (int i = 0; i < 4; ++i) fake.add_post(post(i, opened_ms + 1000 * (i + 1)));

@@ -66,7 +66,7 @@ TEST_CASE("outgoing webhook JSON: timestamp is milliseconds") {
     CHECK(p.file_ids == std::vector<std::string>{"fi1aaaaaaaaaaaaaaaaaaaaaaa", "fi2bbbbbbbbbbbbbbbbbbbbbbb"});
 }
 
-TEST_CASE("pitfall 9: form webhook timestamp is SECONDS, JSON is milliseconds") {
+TEST_CASE("form webhook timestamp is SECONDS, JSON is milliseconds") {
     auto form = parse_webhook_form(fixture("webhook.form"), context);
     auto json = parse_webhook_json(fixture("webhook.json"), context);
     // Same post: both land in the same second of 2023-11-14, not in 1970 or year 55000.

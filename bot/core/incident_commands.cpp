@@ -2,7 +2,11 @@
 // impact, start, meeting) and the timeline views and curation.
 #include "bot/core/blameless.hpp"
 #include "bot/core/text.hpp"
+#include "bot/core/action_items.hpp"
+#include "bot/core/facilitator.hpp"
+#include "bot/core/five_whys.hpp"
 #include "bot/core/handlers.hpp"
+#include "bot/core/patterns_commands.hpp"
 #include "bot/core/postmortem.hpp"
 #include "bot/core/timeline.hpp"
 #include "bot/core/when.hpp"

@@ -1,9 +1,11 @@
-// The scheduler's side of follow-up (SPEC.md §6): overdue action items get
+// The scheduler's side of follow-up: overdue action items get
 // direct-message nudges, escalate after a few, and closed incidents without a
 // review meeting get one reminder. Runs inside one WriteQueue work item, so a
 // nudge is recorded in the same transaction that enqueues it: a restart
 // neither re-sends it nor skips it.
+#include "bot/core/action_items.hpp"
 #include "bot/core/handlers.hpp"
+#include "bot/core/people.hpp"
 #include "bot/core/text.hpp"
 #include "bot/core/when.hpp"
 
@@ -13,13 +15,6 @@ namespace {
 
 // Nudges per scheduler tick; the rest follow on the next tick.
 constexpr std::size_t max_nudges_per_run = 500;
-
-std::string action_ref(std::int64_t id) { return "A-" + std::to_string(id); }
-
-std::string mention(Platform platform, const std::string& id, const std::string& name) {
-    if (platform == Platform::slack && !id.empty() && id != name) return "<@" + id + ">";
-    return "@" + (name.empty() ? id : name);
-}
 
 // The storage query already selected it; this re-reads the current state,
 // because a click or command may have changed the item since.

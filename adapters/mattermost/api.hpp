@@ -38,16 +38,10 @@ struct User {
     std::string username;      // what "@username" mentions use
 };
 
-// How long a resolved user stays cached: people rename themselves, and an
-// hour-old name in a timeline is fine, a months-old one is not.
-constexpr Duration user_cache_ttl = std::chrono::hours{1};
-
 class Api {
 public:
     // `site_url` like "https://chat.example.com" (a trailing '/' is fine).
-    // `clock` (may be null: the system clock) ages the user cache.
-    Api(std::string site_url, std::string bot_token, outbound::ClientOptions options = {},
-        const Clock* clock = nullptr);
+    Api(std::string site_url, std::string bot_token, outbound::ClientOptions options = {});
     ~Api();
     Api(const Api&) = delete;
     Api& operator=(const Api&) = delete;
@@ -63,7 +57,8 @@ public:
     // GET /users/me → the bot's user id; cached after the first success.
     std::optional<std::string> bot_user_id();
     std::optional<std::string> bot_user_id(ApiResponse& failure);  // failure: why not
-    // GET /users/{id}; cached for user_cache_ttl. nullopt: unknown or failed (not cached).
+    // GET /users/{id}, read every time: chat::NameCache decides how often a
+    // name is worth asking for. nullopt: unknown or failed.
     std::optional<User> user(const std::string& user_id);
     // user(id)->display_name.
     std::optional<std::string> display_name(const std::string& user_id);
@@ -88,8 +83,6 @@ private:
     std::mutex mutex_;  // guards the client and the caches
     std::unique_ptr<outbound::HttpClient> client_;
     std::optional<std::string> bot_user_id_;
-    const Clock& clock_;
-    std::map<std::string, std::pair<User, Timestamp>> users_;  // id → (user, when read)
     std::map<std::string, std::string> channel_teams_;
     std::map<std::string, std::string> direct_channels_;
 };

@@ -145,6 +145,8 @@ Endpoints::~Endpoints() = default;
 
 chat::Flow& Endpoints::flow() { return *state_->flow; }
 
+std::string Endpoints::team_domain(const std::string& team) const { return state_->domains->of(team); }
+
 void Endpoints::commands(const http::Request& request, http::Responder respond) {
     auto& s = *state_;
     if (!s.admit(request, "commands", form_type, respond)) return;

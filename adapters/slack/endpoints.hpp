@@ -32,6 +32,9 @@ public:
     // The flow these endpoints feed; another Slack transport (Socket Mode)
     // hands its parsed commands, events and interactions to the same one.
     chat::Flow& flow();
+    // team id → workspace domain ("acme"), as learned from slash commands:
+    // what parse_events needs to give messages permalinks. "" when unknown.
+    std::string team_domain(const std::string& team) const;
 
     // The ephemeral answer to `/incident close` while the backfill runs.
     static constexpr const char* closing_text = chat::Flow::closing_text;

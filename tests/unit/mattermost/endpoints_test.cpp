@@ -1,3 +1,4 @@
+#include "adapters/chat/name_cache.hpp"
 #include "adapters/mattermost/api.hpp"
 #include "adapters/http/form.hpp"
 #include "adapters/mattermost/endpoints.hpp"
@@ -354,8 +355,7 @@ TEST_CASE("names: resolved on the worker under the id and @username, and read ag
     FakeMattermost fake("fake-bot-token-0000000000", "usbot");
     fake.add_channel(channel.channel, channel.team);
     fake.add_user({"usalice", "alice", "Alice", "Liddell", "", false});
-    ManualClock api_clock{Timestamp{std::chrono::seconds{1800000000}}};
-    Api api(fake.url(), "fake-bot-token-0000000000", {}, &api_clock);
+    Api api(fake.url(), "fake-bot-token-0000000000");
     outbound::Worker worker("mattermost-names");
     World w(&api, &worker);
     auto name_of = [&](const std::string& key) { return w.db.open_reader()->user_name(channel, key); };
@@ -378,8 +378,7 @@ TEST_CASE("names: resolved on the worker under the id and @username, and read ag
     settle();
     CHECK(fake.requests_to("/api/v4/users/usalice").size() == 1);
 
-    w.clock.advance(user_cache_ttl + std::chrono::minutes{1});
-    api_clock.advance(user_cache_ttl + std::chrono::minutes{1});
+    w.clock.advance(chat::NameCache::default_ttl + std::chrono::minutes{1});
     w.event(webhook_json(channel, "po3", "usalice", "third"));
     settle();
     CHECK(fake.requests_to("/api/v4/users/usalice").size() == 2);

@@ -1,4 +1,5 @@
-// One neutral incident script played through the real binary on Slack
+// Two parity tests: the reminders and their buttons (at the end), and first
+// one neutral incident script played through the real binary on Slack
 // (signed /slack/commands and /slack/events) and on Mattermost (slash
 // commands, outgoing webhooks, edits and deletions over the WebSocket), both
 // at once, step by step — including an edit and a deletion made while the bot
@@ -351,4 +352,111 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
 
     slack.stop();
     mattermost.svc.stop();
+}
+
+namespace {
+
+// The action-item row of a postmortem document ("| A-1 | … |"), mentions of
+// the owner written the platform's way replaced by the name.
+std::string action_row(const std::string& doc, const std::string& ref) {
+    return line_starting(doc, "| " + ref + " |");
+}
+
+// Direct-message channel ids as the fakes name them.
+std::string mattermost_dm(const std::string& bot, const std::string& user) {
+    return std::min(bot, user) + "__" + std::max(bot, user);
+}
+
+// The DM texts of one platform without its markup: what a person reads.
+std::string plain(std::string text) {
+    static const std::regex markup(R"(<@[A-Z0-9]+>|@[a-z]+|[*_`]|&[a-z]+;)");
+    return std::regex_replace(text, markup, "");
+}
+
+}  // namespace
+
+TEST_CASE("parity: reminders and their buttons behave the same on Slack and on Mattermost") {
+    const json reminders = {{"check_interval_s", 0.05}, {"repeat_every_s", 30.0}, {"escalate_after", 3}};
+    test::SlackService slack(json{{"api", {{"token", api_token}}}, {"reminders", reminders}});
+    MattermostService mattermost(Options{.reminders = reminders});
+    for (const auto& p : people)
+        slack.slack.add_user({{"id", p.slack_id}, {"name", p.username}, {"real_name", p.first + " " + p.last},
+                              {"profile", {{"display_name", ""}, {"real_name", p.first + " " + p.last}}}});
+
+    const std::string title = "Checkout errors after the 14:20 deploy";
+    const std::string item = "add an alert on payments-db pool saturation";
+    REQUIRE(slack.command("open " + title, "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("open " + title, alice).status == 200);
+    REQUIRE(slack.command("action <@U0BOB|bob> " + item + " due:2020-01-01", "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("action @bob " + item + " due:2020-01-01", alice, command_token, false,
+                               "&user_mentions=bob&user_mentions_ids=" + std::string(bob))
+                .status == 200);
+
+    // The reminder DM: the same words, with Done and Snooze buttons, on both.
+    auto slack_dms = [&] {
+        std::vector<json> out;
+        for (const auto& call : slack.slack.calls("chat.postMessage")) {
+            auto body = json::parse(call.body, nullptr, false);
+            if (body.is_object() && body.value("channel", "") == "DU0BOB") out.push_back(body);
+        }
+        return out;
+    };
+    REQUIRE_MESSAGE(test::wait_until([&] { return !slack_dms().empty(); }, 20s), slack.process->err());
+    const auto bob_dm = mattermost_dm(mattermost.site.bot_user_id(), bob);
+    REQUIRE_MESSAGE(mattermost.wait_for_post(bob_dm, "A-1"), mattermost.process->err());
+    auto slack_dm = slack_dms().front();
+    auto mattermost_post = mattermost.posts_in(bob_dm).front();
+    std::string slack_text;
+    for (const auto& block : slack_dm["blocks"])
+        if (block["type"] == "section") slack_text += block["text"]["text"].get<std::string>();
+    CHECK(plain(slack_text).find(item) != std::string::npos);
+    CHECK(plain(slack_text).find(title) != std::string::npos);
+    CHECK(plain(slack_text) == plain(mattermost_post["message"].get<std::string>()));
+    std::vector<std::string> slack_buttons, mattermost_buttons;
+    for (const auto& e : slack_dm["blocks"].back()["elements"]) slack_buttons.push_back(e["text"]["text"]);
+    for (const auto& a : mattermost_post["props"]["attachments"][0]["actions"]) mattermost_buttons.push_back(a["name"]);
+    CHECK(slack_buttons == std::vector<std::string>{"Done", "Snooze 1 day"});
+    CHECK(slack_buttons == mattermost_buttons);
+
+    // Bob clicks Done on each.
+    json slack_click = {{"type", "block_actions"},
+                        {"user", {{"id", "U0BOB"}, {"username", "bob"}, {"name", "bob"}, {"team_id", test::SlackService::team}}},
+                        {"api_app_id", "A0E2E"},
+                        {"token", "vtok"},
+                        {"container", {{"type", "message"}, {"message_ts", "1700100000.000100"}, {"channel_id", "DU0BOB"}}},
+                        {"trigger_id", "1.2.3"},
+                        {"team", {{"id", test::SlackService::team}, {"domain", "e2e"}}},
+                        {"channel", {{"id", "DU0BOB"}, {"name", "directmessage"}}},
+                        {"response_url", slack.slack.new_response_url()},
+                        {"actions", json::array({{{"action_id", "done"},
+                                                  {"block_id", "reminder"},
+                                                  {"value", "A-1"},
+                                                  {"type", "button"},
+                                                  {"action_ts", std::to_string(test::unix_now()) + ".000100"}}})}};
+    REQUIRE(slack.post("/slack/interactions", "payload=" + http::url_encode(slack_click.dump()),
+                       "application/x-www-form-urlencoded")
+                .status == 200);
+    json done_button;
+    for (const auto& a : mattermost_post["props"]["attachments"][0]["actions"])
+        if (a["name"] == "Done") done_button = a;
+    json mattermost_click{{"user_id", bob},   {"user_name", "bob"}, {"channel_id", bob_dm}, {"channel_name", ""},
+                          {"team_id", ""},    {"team_domain", ""},  {"post_id", "fakepost1"}, {"trigger_id", "trig2"},
+                          {"type", ""},       {"data_source", ""},  {"context", done_button["integration"]["context"]}};
+    auto clicked = mattermost.client.send({"POST", mattermost.base + "/mattermost/actions",
+                                           {{"Content-Type", "application/json"}}, mattermost_click.dump()});
+    REQUIRE(clicked.status == 200);
+
+    // Both items done by Bob: the documents' action rows agree.
+    REQUIRE(slack.command("close", "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("close", alice).status == 200);
+    auto slack_doc = fetch_postmortem(slack.client, slack.base, *slack.process);
+    auto mattermost_doc = fetch_postmortem(mattermost.client, mattermost.base, *mattermost.process);
+    INFO("Slack document:\n" << slack_doc);
+    INFO("Mattermost document:\n" << mattermost_doc);
+    auto slack_row = action_row(slack_doc, "A-1");
+    CHECK(slack_row.find("done") != std::string::npos);
+    CHECK(slack_row.find(item) != std::string::npos);
+    CHECK(plain(slack_row) == plain(action_row(mattermost_doc, "A-1")));
+    slack.stop();
+    mattermost.stop();
 }

@@ -1,5 +1,5 @@
 // The service configuration: one JSON file plus secrets from the environment
-// (SPEC.md §7). Loading validates everything and names the offending key.
+// (config/README.md). Loading validates everything and names the offending key.
 #pragma once
 
 #include "bot/core/settings.hpp"

@@ -26,8 +26,10 @@ install_missing() {
     $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# build [target]: the whole project, or only `target` (and what it needs).
 build() {
-    local dir="${BUILD_DIR:-build}" extra=()
+    local dir="${BUILD_DIR:-build}" extra=() targets=()
+    [ -n "${1:-}" ] && targets=(--target "$1")
     if [ "${SANITIZE:-0}" = 1 ]; then
         dir="${BUILD_DIR:-build-asan}"
         extra+=(-DHINDSIGHT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
@@ -35,14 +37,14 @@ build() {
         extra+=(-DCMAKE_BUILD_TYPE=Release)
     fi
     cmake -S . -B "$dir" -G Ninja "${extra[@]}" >/dev/null
-    cmake --build "$dir"
+    cmake --build "$dir" "${targets[@]}"
     BUILT="$dir"
 }
 
 case "${1:-}" in
     demo)
         install_missing
-        build
+        build hindsight  # the demo needs the binary, not the test suite
         "./$BUILT/hindsight" demo
         ;;
     test)

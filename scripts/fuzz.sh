@@ -34,8 +34,7 @@ fi
 cmake -S . -B "$dir" -G Ninja \
     -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DHINDSIGHT_TESTS=OFF -DHINDSIGHT_FUZZ=ON -DHINDSIGHT_SANITIZE=ON \
-    -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" \
-    -DCMAKE_PROJECT_hindsight_INCLUDE="$PWD/tests/fuzz/standalone.cmake" >/dev/null
+    -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" -UCMAKE_PROJECT_hindsight_INCLUDE >/dev/null
 build_start=$(date +%s)
 cmake --build "$dir" -j "${JOBS:-2}"
 echo "== fuzz build took $(( $(date +%s) - build_start )) s"

@@ -47,18 +47,23 @@ std::string ApiResponse::describe() const {
     return out;
 }
 
-namespace {
-const Clock& system_clock() {
-    static const SystemClock clock;
-    return clock;
+SendResult ApiResponse::result(const std::string& what) const {
+    SendResult out;
+    if (ok()) return out;
+    out.error = what + ": " + describe();
+    if (status == 0 || status == 429 || status >= 500) {
+        out.status = SendResult::Status::retry;
+        if (retry_after) out.retry_after = *retry_after;
+    } else {
+        out.status = SendResult::Status::failed;
+    }
+    return out;
 }
-}  // namespace
 
-Api::Api(std::string site_url, std::string bot_token, outbound::ClientOptions options, const Clock* clock)
+Api::Api(std::string site_url, std::string bot_token, outbound::ClientOptions options)
     : site_url_(std::move(site_url)),
       bot_token_(std::move(bot_token)),
-      client_(std::make_unique<outbound::HttpClient>(std::move(options))),
-      clock_(clock ? *clock : system_clock()) {
+      client_(std::make_unique<outbound::HttpClient>(std::move(options))) {
     while (!site_url_.empty() && site_url_.back() == '/') site_url_.pop_back();
     api_base_ = site_url_ + "/api/v4";
 }
@@ -127,13 +132,6 @@ std::optional<std::string> Api::bot_user_id(ApiResponse& failure) {
 
 std::optional<User> Api::user(const std::string& user_id) {
     if (user_id.empty()) return std::nullopt;
-    {
-        std::lock_guard lock(mutex_);
-        if (auto it = users_.find(user_id); it != users_.end()) {
-            if (clock_.now() - it->second.second < user_cache_ttl) return it->second.first;
-            users_.erase(it);
-        }
-    }
     auto response = call("GET", "/users/" + http::url_encode(user_id));
     if (!response.ok()) return std::nullopt;
     auto object = parse_object(response.body);
@@ -147,8 +145,6 @@ std::optional<User> Api::user(const std::string& user_id) {
     }
     if (user.display_name.empty()) user.display_name = user.username;
     if (user.display_name.empty()) return std::nullopt;
-    std::lock_guard lock(mutex_);
-    users_[user_id] = {user, clock_.now()};
     return user;
 }
 

@@ -1,4 +1,4 @@
-// Mattermost REST API v4 client (PLATFORMS.md 2.4) on the shared outbound
+// Mattermost REST API v4 client (docs/platforms.md, "Mattermost: REST API v4") on the shared outbound
 // HTTP client: base `<site>/api/v4`, `Authorization: Bearer <bot token>`.
 // Thread-safe: calls are serialised on the one keep-alive connection, so
 // callers on different threads (delivery, backfill, WebSocket) may share it;
@@ -6,6 +6,7 @@
 #pragma once
 
 #include "adapters/outbound/http_client.hpp"
+#include "bot/core/ports.hpp"
 #include "bot/core/time.hpp"
 
 #include <map>
@@ -26,6 +27,9 @@ struct ApiResponse {
     // "HTTP 403 api.post.create_post.channel_not_found: Unable to ..." or the
     // transport error: for logs and dead letters (never holds the token).
     std::string describe() const;
+    // As a SendResult: 2xx delivered; 429 (with its wait), 5xx and transport
+    // errors retry; any other status failed. `what` names the call.
+    SendResult result(const std::string& what) const;
 };
 
 // A person as GET /users/{id} describes them.
@@ -34,16 +38,10 @@ struct User {
     std::string username;      // what "@username" mentions use
 };
 
-// How long a resolved user stays cached: people rename themselves, and an
-// hour-old name in a timeline is fine, a months-old one is not.
-constexpr Duration user_cache_ttl = std::chrono::hours{1};
-
 class Api {
 public:
     // `site_url` like "https://chat.example.com" (a trailing '/' is fine).
-    // `clock` (may be null: the system clock) ages the user cache.
-    Api(std::string site_url, std::string bot_token, outbound::ClientOptions options = {},
-        const Clock* clock = nullptr);
+    Api(std::string site_url, std::string bot_token, outbound::ClientOptions options = {});
     ~Api();
     Api(const Api&) = delete;
     Api& operator=(const Api&) = delete;
@@ -59,7 +57,8 @@ public:
     // GET /users/me → the bot's user id; cached after the first success.
     std::optional<std::string> bot_user_id();
     std::optional<std::string> bot_user_id(ApiResponse& failure);  // failure: why not
-    // GET /users/{id}; cached for user_cache_ttl. nullopt: unknown or failed (not cached).
+    // GET /users/{id}, read every time: chat::NameCache decides how often a
+    // name is worth asking for. nullopt: unknown or failed.
     std::optional<User> user(const std::string& user_id);
     // user(id)->display_name.
     std::optional<std::string> display_name(const std::string& user_id);
@@ -84,8 +83,6 @@ private:
     std::mutex mutex_;  // guards the client and the caches
     std::unique_ptr<outbound::HttpClient> client_;
     std::optional<std::string> bot_user_id_;
-    const Clock& clock_;
-    std::map<std::string, std::pair<User, Timestamp>> users_;  // id → (user, when read)
     std::map<std::string, std::string> channel_teams_;
     std::map<std::string, std::string> direct_channels_;
 };

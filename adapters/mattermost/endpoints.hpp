@@ -1,20 +1,15 @@
-// The Mattermost HTTP endpoints (docs/platform contract): slash commands,
-// outgoing webhooks and interactive message actions, verified, parsed and
-// handed to the Bot on the database writer. No Boost in this header.
+// The Mattermost HTTP endpoints (docs/platforms.md, "Mattermost"): slash
+// commands, outgoing webhooks and interactive message actions. They check
+// the token and translate the payload; everything after that is the shared
+// flow (adapters/chat/flow.hpp). No Boost in this header.
 #pragma once
 
+#include "adapters/chat/flow.hpp"
 #include "adapters/http/message.hpp"
-#include "bot/core/bot.hpp"
-#include "bot/core/ports.hpp"
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-namespace hindsight::outbound {
-class Worker;
-}
 
 namespace hindsight::mattermost {
 
@@ -27,15 +22,7 @@ struct Settings {
     std::string site_url;             // Mattermost site URL, for permalinks; may be empty
 };
 
-struct EndpointDeps {
-    WriteQueue& writes;     // all Bot and store calls run inside writes.submit
-    Bot& bot;
-    IncidentStore& store;   // the writer's store; only inside work items
-    const Clock& clock;
-    outbound::Worker* background = nullptr;  // slow work after the ack; may be null
-    std::function<void(EventOutcome)> on_event;  // metrics hook, may be empty
-    std::function<void()> on_outbox;             // after commits that may have enqueued, may be empty
-};
+using EndpointDeps = chat::EndpointDeps;
 
 class Endpoints {
 public:
@@ -58,9 +45,11 @@ public:
     // webhook post, counted, and its author's display name resolved.
     void live_event(const ChatEvent& event);
 
+    chat::Flow& flow();
+
 private:
     struct State;
-    std::unique_ptr<State> state_;
+    std::shared_ptr<State> state_;
 };
 
 }  // namespace hindsight::mattermost

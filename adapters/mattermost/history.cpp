@@ -1,72 +1,49 @@
 #include "adapters/mattermost/history.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 
 namespace hindsight::mattermost {
 
-namespace {
-
-bool read_page(const ApiResponse& response, PostList& into, History& history, std::size_t& added,
-               std::int64_t& oldest) {
-    if (!response.ok()) {
-        history.complete = false;
-        history.error = "channel posts: " + response.describe();
-        return false;
-    }
-    PostList page;
+chat::PageResult history_page(Api& api, const ChannelRef& where, Timestamp since, const std::string& cursor,
+                              const ParseContext& context, const HistoryOptions& options) {
+    int page = 0;
+    if (!cursor.empty()) std::from_chars(cursor.data(), cursor.data() + cursor.size(), page);
+    if (page >= options.max_pages)
+        return {{SendResult::Status::failed, "channel posts: stopped after " + std::to_string(options.max_pages) + " pages", {}},
+                std::nullopt};
+    auto response = api.channel_posts_page(where.channel, page, options.per_page, false);
+    if (!response.ok()) return {response.result("channel posts"), std::nullopt};
+    PostList list;
     try {
-        page = parse_post_list(response.body);
+        list = parse_post_list(response.body);
     } catch (const ParseError& e) {
-        history.complete = false;
-        history.error = e.what();
-        return false;
+        return {{SendResult::Status::failed, std::string("channel posts: ") + e.what(), {}}, std::nullopt};
     }
-    added = page.order.size();
-    oldest = std::numeric_limits<std::int64_t>::max();
-    for (const auto& id : page.order) {
-        const auto& post = page.posts.at(id);
-        oldest = std::min(oldest, post.create_at);
-        // Pages may overlap when posts arrive while we read: keep each post once.
-        if (into.posts.emplace(id, post).second) into.order.push_back(id);
-    }
-    return true;
-}
-
-}  // namespace
-
-History fetch_history(Api& api, const ChannelRef& where, Timestamp since, const ParseContext& context,
-                      const HistoryOptions& options) {
-    History history;
-    PostList all;
-    const auto since_ms = to_millis(since);
-    bool include_deleted = options.include_deleted;
-    for (int page = 0; page < options.max_pages; ++page) {
-        auto response = api.channel_posts_page(where.channel, page, options.per_page, include_deleted);
-        if (include_deleted && response.status == 403) {
-            include_deleted = false;  // not an admin token: live without deleted posts
-            response = api.channel_posts_page(where.channel, page, options.per_page, false);
-        }
-        std::size_t added = 0;
-        std::int64_t oldest = 0;
-        if (!read_page(response, all, history, added, oldest)) break;
-        if (added == 0 || oldest < since_ms) break;
-        if (page + 1 == options.max_pages) {
-            history.complete = false;
-            history.error = "channel posts: stopped after " + std::to_string(options.max_pages) + " pages";
-        }
-    }
-    history.deleted_included = include_deleted;
-    history.events = post_list_events(all, where, context, since);
-    return history;
+    auto oldest = std::numeric_limits<std::int64_t>::max();
+    for (const auto& id : list.order)
+        if (auto it = list.posts.find(id); it != list.posts.end()) oldest = std::min(oldest, it->second.create_at);
+    chat::HistoryPage out;
+    out.events = post_list_events(list, where, context, since);
+    if (!list.order.empty() && oldest >= to_millis(since)) out.next_cursor = std::to_string(page + 1);
+    return {SendResult{}, std::move(out)};
 }
 
 History fetch_changes(Api& api, const ChannelRef& where, std::int64_t since_ms, const ParseContext& context) {
     History history;
-    PostList list;
-    std::size_t added = 0;
-    std::int64_t oldest = 0;
-    if (read_page(api.channel_posts_since(where.channel, since_ms), list, history, added, oldest))
-        history.events = post_list_events(list, where, context, from_millis(since_ms));
+    auto response = api.channel_posts_since(where.channel, since_ms);
+    if (!response.ok()) {
+        history.complete = false;
+        history.error = "channel posts: " + response.describe();
+        return history;
+    }
+    try {
+        history.events = post_list_events(parse_post_list(response.body), where, context, from_millis(since_ms));
+    } catch (const ParseError& e) {
+        history.complete = false;
+        history.error = e.what();
+    }
     return history;
 }
 

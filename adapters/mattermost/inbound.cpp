@@ -167,11 +167,11 @@ CommandRequest parse_slash_command(std::string_view form_text, Timestamp receive
     c.where = ChannelRef{Platform::mattermost, required_form(*form, "team_id", what),
                          required_form(*form, "channel_id", what)};
     c.user_id = required_form(*form, "user_id", what);
+    request.command_word = required_form(*form, "command", what);
     c.user_name = form->value("user_name");
     c.text = form->value("text");
     c.at = received_at;
     c.response_url = form->value("response_url");
-    request.command_word = form->value("command");
     request.team_domain = form->value("team_domain");
     request.channel_name = form->value("channel_name");
     request.trigger_id = form->value("trigger_id");

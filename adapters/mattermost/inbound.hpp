@@ -55,7 +55,7 @@ struct WebhookPost {
 };
 // JSON: `timestamp` is integer milliseconds.
 WebhookPost parse_webhook_json(std::string_view body, const ParseContext& context);
-// Form: `timestamp` is a decimal string of SECONDS (PLATFORMS.md pitfall 9).
+// Form: `timestamp` is a decimal string of SECONDS (docs/platforms.md, "Mattermost: outgoing webhooks").
 WebhookPost parse_webhook_form(std::string_view body, const ParseContext& context);
 
 // --- interactive message buttons (POST /mattermost/actions)

@@ -1,4 +1,4 @@
-// Delivers outbox messages to Mattermost (PLATFORMS.md 2.4): POST /posts
+// Delivers outbox messages to Mattermost (docs/platforms.md, "Mattermost: REST API v4"): POST /posts
 // (201 Created is success), DMs through POST /channels/direct, thread replies
 // with root_id, buttons as interactive message actions, and slash-command
 // response_url replies. Text is Markdown already; nothing to convert.

@@ -1,11 +1,10 @@
 #include "adapters/mattermost/verifier.hpp"
 
+#include "adapters/chat/wire.hpp"
 #include "adapters/http/form.hpp"
 
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cctype>
@@ -81,18 +80,7 @@ std::string action_token(std::string_view secret, std::string_view action, std::
     message.append(action).push_back('\n');
     message.append(value).push_back('\n');
     message.append(team);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        out.push_back(hex[digest[i] >> 4]);
-        out.push_back(hex[digest[i] & 0x0f]);
-    }
-    return out;
+    return chat::hmac_sha256_hex(secret, message);
 }
 
 bool verify_action_token(std::string_view secret, std::string_view action, std::string_view value,

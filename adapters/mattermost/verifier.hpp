@@ -1,6 +1,6 @@
 // Authenticity of Mattermost callbacks. Mattermost does not sign requests: a
 // slash command or outgoing webhook proves itself with its per-integration
-// token (PLATFORMS.md Part 2), and a button click with the token we put into
+// token (docs/platforms.md, "Mattermost: tokens"), and a button click with the token we put into
 // the button's context when posting it.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Live capture from Mattermost's WebSocket event stream (PLATFORMS.md 2.7):
+// Live capture from Mattermost's WebSocket event stream (docs/platforms.md, "Mattermost: WebSocket"):
 // posts, edits, deletions and pushpin reactions in every channel the bot can
 // see, private ones included. Runs on its own thread and io_context; no Boost
 // in this header.

@@ -1,7 +1,7 @@
 // The outbox delivery worker: reads pending outbox rows, sends each through
 // its platform's ChatSender and records the outcome — delivered, retried with
 // exponential backoff and jitter (or after the platform's Retry-After), or
-// dead-lettered. A 429 pauses that platform's queue only (DESIGN.md habit 10).
+// dead-lettered. A 429 pauses that platform's queue only (docs/platforms.md, "Rate limits and retries on the way out").
 // Rows of one channel go out in order: a later row waits while an earlier one
 // waits for its retry. Delivered rows are forgotten after Options::keep_delivered.
 #pragma once

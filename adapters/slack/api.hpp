@@ -1,9 +1,11 @@
-// The Slack Web API calls the bot makes (PLATFORMS.md 1.5), on the one
+// The Slack Web API calls the bot makes (docs/platforms.md, "Slack: Web API"), on the one
 // outbound HTTP client: Bearer token, JSON bodies with charset for writes,
 // GET + query string for reads, `ok` always checked, 429 → Retry-After.
 // Blocking; one Api per thread that uses it. No Boost or JSON in this header.
 #pragma once
 
+#include "adapters/chat/history.hpp"
+#include "adapters/chat/name_cache.hpp"
 #include "adapters/outbound/http_client.hpp"
 #include "bot/core/chat_event.hpp"
 #include "bot/core/ports.hpp"
@@ -37,10 +39,7 @@ struct ApiResult {
 // One page of conversations.history, already translated (newest first, as
 // Slack returns it). Edited messages also yield a MessageEdited; deleted
 // thread parents ("tombstone") a MessageDeleted.
-struct HistoryPage {
-    std::vector<ChatEvent> events;
-    std::string next_cursor;  // empty on the last page
-};
+using HistoryPage = chat::HistoryPage;
 
 class Api {
 public:
@@ -70,29 +69,8 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Which users.info lookups are due. A display name is asked for once per
-// user and then again only after `ttl`: a renamed user shows up under the
-// new name within the hour, and a busy channel costs one call per person
-// per hour, not one per message. Driven by the injected Clock.
-class NameCache {
-public:
-    static constexpr Duration default_ttl = std::chrono::hours{1};
-
-    explicit NameCache(const Clock& clock, Duration ttl = default_ttl);
-
-    // True when (team, user) has not been asked about within the ttl; from
-    // then on it counts as asked (so one message burst makes one call).
-    bool claim(const std::string& team, const std::string& user);
-    // The lookup failed: the next message asks again.
-    void forget(const std::string& team, const std::string& user);
-
-private:
-    const Clock& clock_;
-    Duration ttl_;
-    std::mutex mutex_;
-    std::map<std::pair<std::string, std::string>, Timestamp> asked_;  // (team, user) → when
-    std::size_t prune_at_ = 1024;
-};
+// Which users.info look-ups are due: one cache for every platform.
+using NameCache = chat::NameCache;
 
 // "1700000000.000100" for a Timestamp: the form `oldest`/`latest` take.
 std::string to_ts(Timestamp t);

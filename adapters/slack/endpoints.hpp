@@ -1,39 +1,25 @@
-// The three Slack request URLs (platform_contract.md): verify the signature
-// over the raw body, parse, translate, and hand the neutral event or command
-// to the Bot inside one write-queue item; answer after COMMIT ("acked means
-// stored"). No Boost here.
+// The three Slack request URLs (docs/platforms.md, "Slack"): verify the
+// signature over the raw body, check the media type, parse and translate;
+// everything after that is the shared flow (adapters/chat/flow.hpp): one
+// write-queue item, answered after COMMIT. No Boost here.
 #pragma once
 
+#include "adapters/chat/flow.hpp"
 #include "adapters/http/message.hpp"
-#include "bot/core/bot.hpp"
-#include "bot/core/ports.hpp"
 #include "config/config.hpp"
 
-#include <functional>
 #include <memory>
-
-namespace hindsight::outbound {
-class Worker;
-}
 
 namespace hindsight::slack {
 
 class Api;
-
-struct EndpointDeps {
-    WriteQueue& writes;      // run all Bot calls inside writes.submit(work, done)
-    Bot& bot;                // only inside a write-queue item
-    IncidentStore& store;    // writer-connection store; only inside items
-    const Clock& clock;
-    outbound::Worker* background = nullptr;  // slow work after the ack; may be null
-    std::function<void(EventOutcome)> on_event;  // metrics hook, may be empty
-    std::function<void()> on_outbox;             // after commits that may have enqueued, may be empty
-};
+using EndpointDeps = chat::EndpointDeps;
 
 class Endpoints {
 public:
-    // `api` serves history backfill and users.info on the background worker
-    // (and only there); with no api or no worker those are skipped.
+    // `api` serves history backfill, users.info and interaction replies on
+    // the background worker (and only there); with no api or no worker those
+    // are skipped.
     Endpoints(config::SlackConfig settings, EndpointDeps deps, Api* api = nullptr);
     ~Endpoints();
     Endpoints(const Endpoints&) = delete;
@@ -43,8 +29,15 @@ public:
     void events(const http::Request& request, http::Responder respond);        // POST /slack/events
     void interactions(const http::Request& request, http::Responder respond);  // POST /slack/interactions
 
+    // The flow these endpoints feed; another Slack transport (Socket Mode)
+    // hands its parsed commands, events and interactions to the same one.
+    chat::Flow& flow();
+    // team id → workspace domain ("acme"), as learned from slash commands:
+    // what parse_events needs to give messages permalinks. "" when unknown.
+    std::string team_domain(const std::string& team) const;
+
     // The ephemeral answer to `/incident close` while the backfill runs.
-    static constexpr const char* closing_text = "Closing — collecting the channel history and drafting…";
+    static constexpr const char* closing_text = chat::Flow::closing_text;
 
     struct State;
 

@@ -385,7 +385,7 @@ Parsed<CommandRequest> parse_command(const http::Form& form, Timestamp received_
         r.ssl_check = true;
         return {std::move(r), {}};
     }
-    for (auto key : {"team_id", "channel_id", "user_id"})
+    for (auto key : {"team_id", "channel_id", "user_id", "command"})
         if (form.value(key).empty())
             return Parsed<CommandRequest>::fail(std::string("slash command without ") + key);
     r.team_domain = form.value("team_domain");

@@ -1,4 +1,4 @@
-// Slack's inbound payloads (PLATFORMS.md 1.2–1.4) translated into the neutral
+// Slack's inbound payloads (docs/platforms.md, "Slack: slash commands", "Slack: Events API", "Slack: interactivity") translated into the neutral
 // vocabulary of bot/core/chat_event.hpp. Pure functions: no I/O, no logging;
 // the endpoints verify the signature first and log what these report.
 #pragma once

@@ -1,6 +1,6 @@
 // The core speaks Markdown (CommonMark-ish: **bold**, _italic_, `code`,
 // fences, [label](url), # headings, - lists, tables); Slack speaks mrkdwn
-// (PLATFORMS.md 1.6). This converts one to the other and splits long texts.
+// (docs/platforms.md, "Slack: formatting"). This converts one to the other and splits long texts.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,6 @@
 #include "adapters/slack/sender.hpp"
 
+#include "adapters/chat/wire.hpp"
 #include "adapters/slack/mrkdwn.hpp"
 
 #include <nlohmann/json.hpp>
@@ -9,15 +10,18 @@
 
 namespace hindsight::slack {
 
+using chat::dump;
 using nlohmann::json;
 
 namespace {
+
+// The notification line of a timeline post.
+constexpr std::size_t max_fallback_chars = 150;
 
 // Slack caps a message at 50 blocks; keep one for the buttons.
 constexpr std::size_t max_blocks = 50;
 constexpr std::size_t max_sections = max_blocks - 1;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 json section(const std::string& text) {
     return {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", text}}}};
@@ -130,8 +134,10 @@ std::string message_payload(const OutboundMessage& message) {
     json timeline = message.buttons.empty() ? timeline_blocks(message.text) : json();
     if (timeline.is_array()) {
         payload["blocks"] = std::move(timeline);
-        // Notifications and clients without blocks show `text`.
-        payload["text"] = text.size() <= max_text_chars ? text : split(text, max_text_chars).front();
+        // Notifications and clients without blocks show `text`: one line
+        // that says what the post is, not the whole document again.
+        auto first_line = text.substr(0, text.find('\n'));
+        payload["text"] = first_line.substr(0, chat::utf8_prefix(first_line, max_fallback_chars));
     } else if (text.size() <= max_text_chars && message.buttons.empty()) {
         payload["text"] = text;
     } else {

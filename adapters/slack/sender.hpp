@@ -22,7 +22,7 @@ inline constexpr std::size_t max_section_chars = 3000;
 // or blocks (sections + an actions block of buttons) with text as the
 // notification fallback; thread_ts when threaded. A drafted timeline post
 // is laid out as blocks (heading, entries, notes as context, prompts),
-// keeping the whole text as the fallback. JSON text.
+// with its first line as the notification fallback. JSON text.
 std::string message_payload(const OutboundMessage& message);
 
 class SlackSender final : public ChatSender {

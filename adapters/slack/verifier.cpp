@@ -1,8 +1,8 @@
 #include "adapters/slack/verifier.hpp"
 
+#include "adapters/chat/wire.hpp"
+
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <charconv>
 #include <cstdint>
@@ -26,19 +26,7 @@ std::string sign(std::string_view signing_secret, std::string_view timestamp,
     base.reserve(raw_body.size() + timestamp.size() + 4);
     base.append("v0:").append(timestamp).append(":").append(raw_body);
 
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), signing_secret.data(), static_cast<int>(signing_secret.size()),
-         reinterpret_cast<const unsigned char*>(base.data()), base.size(), digest, &length);
-
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out = "v0=";
-    out.reserve(3 + 2 * length);
-    for (unsigned int i = 0; i < length; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 0x0f];
-    }
-    return out;
+    return "v0=" + chat::hmac_sha256_hex(signing_secret, base);
 }
 
 Verdict verify(std::string_view signing_secret, std::string_view timestamp_header,

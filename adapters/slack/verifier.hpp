@@ -1,4 +1,4 @@
-// Slack request signing (PLATFORMS.md 1.1): HMAC-SHA256 over
+// Slack request signing (docs/platforms.md, "Slack: request signing"): HMAC-SHA256 over
 // "v0:<timestamp>:<raw body>", compared in constant time, with a ±300 s
 // replay window. Pure function: the caller passes the raw body and "now".
 #pragma once

@@ -1,4 +1,4 @@
-// Blameless-language check (SPEC.md §5) and action-item quality. Rules are
+// Blameless-language check (docs/rules.md) and action-item quality. Rules are
 // one table each (blameless.cpp); every row is tested. Findings are advice:
 // the text is kept as written.
 #pragma once

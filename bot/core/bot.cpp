@@ -1,7 +1,11 @@
 #include "bot/core/bot.hpp"
 
 #include "bot/core/blameless.hpp"
+#include "bot/core/action_items.hpp"
+#include "bot/core/facilitator.hpp"
+#include "bot/core/five_whys.hpp"
 #include "bot/core/handlers.hpp"
+#include "bot/core/patterns_commands.hpp"
 #include "bot/core/postmortem.hpp"
 #include "bot/core/text.hpp"
 #include "bot/core/timeline.hpp"
@@ -75,6 +79,8 @@ EventOutcome Bot::handle_event(const ChatEvent& event, std::string_view delivery
         return EventOutcome::duplicate;
     return std::visit(Recorder{store_}, event);
 }
+
+void Bot::send(const OutboundMessage& message) { outbox_.enqueue(message, clock_.now()); }
 
 bool Bot::wants_history(const SlashCommand& command) {
     auto parsed = parse_command(command.text);
@@ -189,21 +195,19 @@ DraftInput gather_draft_input(IncidentStore& store, const BotSettings& settings,
     for (const auto& id : ids)
         if (auto cached = store.user_name(incident.where, id)) names[id] = *cached;
     if (!incident.commander_name.empty()) names.emplace(incident.commander_id, incident.commander_name);
-    // Mattermost mentions are "@username", not ids; its adapter caches each
-    // display name under "@username" too, so mentions read as names there as
-    // they do on Slack.
-    if (incident.where.platform == Platform::mattermost) {
-        std::set<std::string> mentioned;
-        NameResolver collect = [&](const std::string& username) {
-            mentioned.insert(username);
-            return std::string{};
-        };
-        for (const auto& m : input.messages)
-            if (m.text.find('@') != std::string::npos) render_chat_markup(m.text, collect);
-        for (const auto& username : mentioned)
-            if (!names.contains(username))
-                if (auto cached = store.user_name(incident.where, "@" + username)) names[username] = *cached;
-    }
+    // A mention written "@username" (how Mattermost and the console write
+    // them) reads as the display name an adapter cached under "@username";
+    // mentions that carry an id (Slack's) resolve through the ids above.
+    std::set<std::string> mentioned;
+    NameResolver collect = [&](const std::string& username) {
+        mentioned.insert(username);
+        return std::string{};
+    };
+    for (const auto& m : input.messages)
+        if (m.text.find('@') != std::string::npos) render_chat_markup(m.text, collect);
+    for (const auto& username : mentioned)
+        if (!names.contains(username))
+            if (auto cached = store.user_name(incident.where, "@" + username)) names[username] = *cached;
     input.display_name = [names = std::move(names)](const std::string& id) {
         auto it = names.find(id);
         return it == names.end() ? id : it->second;

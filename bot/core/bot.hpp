@@ -37,6 +37,10 @@ public:
     // Interactive button clicks (reminder Done / Snooze).
     CommandReply handle_action(const ButtonAction& action);
 
+    // Puts a message in the outbox, in the caller's transaction: a reply the
+    // adapter could not give at once (the reply to `close` after the history).
+    void send(const OutboundMessage& message);
+
     // Sends what is due now: overdue action-item nudges and review-meeting
     // reminders. Returns how many messages were enqueued.
     std::size_t run_reminders();

@@ -1,4 +1,4 @@
-// `/incident <sub-command> ...`: the grammar of SPEC.md §1, parsed into a
+// `/incident <sub-command> ...`: the grammar `/incident help` lists, parsed into a
 // plain Command. Unknown sub-commands and malformed arguments become a usage
 // message; nothing here touches state.
 #pragma once

@@ -55,21 +55,9 @@ CommandReply cmd_impact(CommandContext& ctx, const Command& c);
 CommandReply cmd_meeting(CommandContext& ctx, const Command& c);
 CommandReply cmd_postmortem(CommandContext& ctx, const Command& c);
 
-// follow_up.cpp: five whys, contributing factors, action items, facilitator,
-// patterns and stats (SPEC.md §4, §6).
-CommandReply cmd_why(CommandContext& ctx, const Command& c);        // why [answer] and why edit
-CommandReply cmd_rootcause(CommandContext& ctx, const Command& c);
-CommandReply cmd_factor(CommandContext& ctx, const Command& c);
-CommandReply cmd_action(CommandContext& ctx, const Command& c);
-CommandReply cmd_actions(CommandContext& ctx, const Command& c);
-CommandReply cmd_done(CommandContext& ctx, const Command& c);
-CommandReply cmd_snooze(CommandContext& ctx, const Command& c);
-CommandReply cmd_facilitator(CommandContext& ctx, const Command& c);
-CommandReply cmd_patterns(CommandContext& ctx, const Command& c);
-CommandReply cmd_stats(CommandContext& ctx, const Command& c);
-// What close adds to the channel post after the draft: the first five-whys
-// question, a facilitator suggestion, the review-meeting deadline.
-std::string after_close_prompts(CommandContext& ctx, const Incident& incident);
+// Five whys and factors, action items, the facilitator, patterns and stats
+// are declared in five_whys.hpp, action_items.hpp, facilitator.hpp and
+// patterns_commands.hpp.
 
 // reminders.cpp: overdue action-item nudges, escalation and the
 // review-meeting reminder; button clicks from reminder DMs.

@@ -1,7 +1,12 @@
 // The incident lifecycle (open, close, reopen), what it records (notes,
 // impact, start, meeting) and the timeline views and curation.
 #include "bot/core/blameless.hpp"
+#include "bot/core/text.hpp"
+#include "bot/core/action_items.hpp"
+#include "bot/core/facilitator.hpp"
+#include "bot/core/five_whys.hpp"
 #include "bot/core/handlers.hpp"
+#include "bot/core/patterns_commands.hpp"
 #include "bot/core/postmortem.hpp"
 #include "bot/core/timeline.hpp"
 #include "bot/core/when.hpp"
@@ -84,9 +89,9 @@ CommandReply cmd_status(CommandContext& ctx, const Command&) {
     out += i.state == IncidentState::open ? " (" + format_duration(end - i.opened_at) + " ago)\n"
                                           : ", closed after " + format_duration(end - i.opened_at) + "\n";
     if (i.started_at) out += "Impact began: " + format_local(*i.started_at, ctx.settings.timezone) + "\n";
-    out += "Recorded: " + std::to_string(ctx.store.count_messages(i.id)) + " messages, " +
-           std::to_string(ctx.store.key_events(i.id).size()) + " key events, " + std::to_string(open_actions) +
-           " open action items.";
+    out += "Recorded: " + count_of(ctx.store.count_messages(i.id), "message", "messages") + ", " +
+           count_of(static_cast<long long>(ctx.store.key_events(i.id).size()), "key event", "key events") + ", " +
+           count_of(open_actions, "open action item", "open action items") + ".";
     if (i.state == IncidentState::open) out += "\nNext: `/incident note <text>` for key moments, `/incident close [summary]` when it's over.";
     return reply_ephemeral(out);
 }
@@ -190,8 +195,9 @@ CommandReply cmd_close(CommandContext& ctx, const Command& c) {
 
     auto start = incident.started_at.value_or(incident.opened_at);
     return reply_in_channel("✅ **Incident closed:** " + incident.title + " after " +
-                            format_duration(ctx.now - start) + ". " + std::to_string(ctx.store.count_messages(incident.id)) +
-                            " messages recorded — the draft timeline follows.");
+                            format_duration(ctx.now - start) + ". " +
+                            count_of(ctx.store.count_messages(incident.id), "message", "messages") +
+                            " recorded — the draft timeline follows.");
 }
 
 CommandReply cmd_reopen(CommandContext& ctx, const Command&) {

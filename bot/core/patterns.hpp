@@ -1,5 +1,5 @@
 // What recurs across postmortems and how a team is doing with follow-up
-// (SPEC.md §6): plain computations over incidents and their factors and
+// (`/incident patterns`, `/incident stats`): plain computations over incidents and their factors and
 // action items, so the numbers are tested apart from their wording.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The postmortem document (SPEC.md §3): one Markdown page from the incident,
+// The postmortem document: one Markdown page from the incident,
 // its drafted timeline, five whys, factors and action items.
 #pragma once
 

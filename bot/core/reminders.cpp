@@ -1,9 +1,12 @@
-// The scheduler's side of follow-up (SPEC.md §6): overdue action items get
+// The scheduler's side of follow-up: overdue action items get
 // direct-message nudges, escalate after a few, and closed incidents without a
 // review meeting get one reminder. Runs inside one WriteQueue work item, so a
 // nudge is recorded in the same transaction that enqueues it: a restart
 // neither re-sends it nor skips it.
+#include "bot/core/action_items.hpp"
 #include "bot/core/handlers.hpp"
+#include "bot/core/people.hpp"
+#include "bot/core/text.hpp"
 #include "bot/core/when.hpp"
 
 namespace hindsight {
@@ -12,13 +15,6 @@ namespace {
 
 // Nudges per scheduler tick; the rest follow on the next tick.
 constexpr std::size_t max_nudges_per_run = 500;
-
-std::string action_ref(std::int64_t id) { return "A-" + std::to_string(id); }
-
-std::string mention(Platform platform, const std::string& id, const std::string& name) {
-    if (platform == Platform::slack && !id.empty() && id != name) return "<@" + id + ">";
-    return "@" + (name.empty() ? id : name);
-}
 
 // The storage query already selected it; this re-reads the current state,
 // because a click or command may have changed the item since.
@@ -86,7 +82,7 @@ std::size_t nudge(IncidentStore& store, Outbox& outbox, const BotSettings& setti
     outbox.enqueue(channel_post(incident, "⚠️ Action item **" + ref + "** for " +
                                               mention(incident.where.platform, item.owner_id, item.owner_name) +
                                               " is still open, overdue by " + overdue + " after " +
-                                              std::to_string(item.nudges) + " reminders: " + item.text +
+                                              count_of(item.nudges, "reminder", "reminders") + ": " + item.text +
                                               "\nWhat would help it land? `/incident done " + ref +
                                               "` when finished, `/incident snooze " + ref + " <duration>` for more time."),
                    now);

@@ -1,5 +1,5 @@
 // The parts of the configuration the domain uses. config/ fills them from the
-// JSON file; the defaults here are the documented defaults (SPEC.md §7).
+// JSON file; the defaults here are the documented defaults (config/README.md).
 #pragma once
 
 #include "bot/core/time.hpp"

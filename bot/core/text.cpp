@@ -156,6 +156,10 @@ std::string render(std::string_view s, Mention&& mention, bool mattermost_mentio
 
 }  // namespace
 
+std::string count_of(long long n, std::string_view singular, std::string_view plural) {
+    return std::to_string(n) + " " + std::string(n == 1 ? singular : plural);
+}
+
 std::string to_lower_ascii(std::string_view text) {
     std::string out(text);
     for (auto& c : out) c = lower(c);

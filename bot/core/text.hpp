@@ -17,6 +17,9 @@ using NameResolver = std::function<std::string(const std::string&)>;
 // ASCII lower-casing (non-ASCII bytes unchanged).
 std::string to_lower_ascii(std::string_view text);
 
+// "1 message", "3 messages": a count with the word in the right number.
+std::string count_of(long long n, std::string_view singular, std::string_view plural);
+
 // Runs of whitespace (including newlines) become one space; trimmed.
 std::string collapse_whitespace(std::string_view text);
 

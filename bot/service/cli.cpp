@@ -50,6 +50,26 @@ Usage:
 Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
 )";
 
+// One sub-command's part of usage_text: its line and the indented lines
+// under it. Empty for a name usage_text does not list.
+std::string sub_command_usage(const std::string& name) {
+    std::istringstream in(usage_text);
+    std::string line, out;
+    bool inside = false;
+    const std::string head = "  hindsight " + name;
+    while (std::getline(in, line)) {
+        if (line.rfind(head + " ", 0) == 0 || line == head) {
+            inside = true;
+            out += "Usage:\n" + line + "\n";
+        } else if (inside && line.rfind("      ", 0) == 0) {
+            out += line + "\n";
+        } else {
+            inside = false;
+        }
+    }
+    return out;
+}
+
 // argv after the sub-command: positional words and --flag value pairs.
 struct Args {
     std::vector<std::string> positional;
@@ -323,6 +343,15 @@ int run_cli(int argc, char** argv) {
         }
         if (command == "--version" || command == "version") {
             std::cout << "hindsight " << version_string() << "\n";
+            return 0;
+        }
+        // `hindsight <command> --help`: that command's usage, exit 0.
+        for (int i = 2; i < argc; ++i) {
+            std::string_view a = argv[i];
+            if (a != "--help" && a != "-h") continue;
+            auto usage = sub_command_usage(command);
+            if (usage.empty()) break;
+            std::cout << usage;
             return 0;
         }
         if (command == "demo") return cmd_demo(argc, argv);

@@ -1,4 +1,4 @@
-// Shared pieces of the benchmarks (SPEC.md §9): flag parsing, percentiles,
+// Shared pieces of the benchmarks (docs/performance.md): flag parsing, percentiles,
 // memory figures from /proc, Slack request signing, and the real `hindsight
 // serve` run as a child process with a temporary config and database.
 #pragma once
@@ -110,7 +110,7 @@ inline double self_cpu_seconds() {
     return secs(usage.ru_utime) + secs(usage.ru_stime);
 }
 
-// Slack's request signature (PLATFORMS.md 1.1): "v0=" + hex HMAC-SHA256 of
+// Slack's request signature (docs/platforms.md, "Slack: request signing"): "v0=" + hex HMAC-SHA256 of
 // "v0:{timestamp}:{body}" keyed with the signing secret.
 inline std::string slack_signature(const std::string& secret, const std::string& timestamp, std::string_view body) {
     std::string base;

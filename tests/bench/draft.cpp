@@ -1,4 +1,4 @@
-// Draft benchmark (SPEC.md §9): timeline + postmortem of a 100,000-message
+// Draft benchmark (docs/performance.md): timeline + postmortem of a 100,000-message
 // incident. A child process builds the incident in a temporary database
 // through the real store (so this process's peak RSS is only the draft's);
 // then draft_postmortem_document is timed end to end on a read connection,

@@ -1,4 +1,4 @@
-// Ingest benchmark (SPEC.md §9): signed Slack message events against a real
+// Ingest benchmark (docs/performance.md): signed Slack message events against a real
 // `hindsight serve`, over N keep-alive connections, either open-loop at a
 // fixed rate (latency counted from the intended send time, so a stalled
 // server is not hidden by the client waiting for it) or as fast as the
@@ -80,7 +80,7 @@ std::string message_ts(long long us) {
     return buf;
 }
 
-// A ~600-byte event_callback as Slack sends it (PLATFORMS.md 1.3).
+// A ~600-byte event_callback as Slack sends it (docs/platforms.md, "Slack: Events API").
 std::string event_body(const Plan& plan, std::uint64_t index) {
     auto ts = message_ts(plan.base_us + static_cast<long long>(index));
     char buf[2048];

@@ -1,4 +1,4 @@
-// Reminder-scan benchmark (SPEC.md §9): 100,000 action items over many
+// Reminder-scan benchmark (docs/performance.md): 100,000 action items over many
 // closed incidents, a few hundred of them overdue. Times one
 // Bot::run_reminders() inside a write-queue work item (the scheduler's
 // tick: query, nudges, outbox rows, commit) and the bare

@@ -1,4 +1,4 @@
-// Startup and idle benchmark (SPEC.md §9): time from fork/exec of
+// Startup and idle benchmark (docs/performance.md): time from fork/exec of
 // `hindsight serve` to the first /readyz 200, repeated, with a new empty
 // database each time and with the database of the previous run; and the
 // server's resident memory once it is up and idle.

@@ -186,7 +186,7 @@ std::string FakeMattermost::new_response_url() {
         std::lock_guard lock(mutex_);
         path = "/hooks/commands/fakehook" + std::to_string(next_response_url_++);
     }
-    // No bearer token: the URL is the credential (PLATFORMS.md 2.1).
+    // No bearer token: the URL is the credential (docs/platforms.md, "Mattermost: slash commands").
     server_.route("POST", path, [this](const RecordedRequest& r) {
         if (!json::accept(r.body)) return FakeResponse::json(400, error_json(400, "web.command_webhook.parse.app_error", "Unable to parse incoming data."));
         std::lock_guard lock(mutex_);

@@ -1,5 +1,5 @@
 // A fake Mattermost server for tests, speaking the REST v4 subset the bot uses
-// (PLATFORMS.md 2.4) on a FakeServer: users/me, users/{id}, channels/{id},
+// (docs/platforms.md, "Mattermost: REST API v4") on a FakeServer: users/me, users/{id}, channels/{id},
 // posts (201 + Post), channels/direct, channels/{id}/posts (PostList, paging,
 // since, include_deleted), Bearer checks with the JSON error shape, and
 // scriptable 429s with Mattermost's plain-text body. Records every call.

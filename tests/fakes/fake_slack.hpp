@@ -1,4 +1,4 @@
-// A fake Slack Web API on FakeServer, speaking PLATFORMS.md 1.5: Bearer
+// A fake Slack Web API on FakeServer, speaking the Web API (docs/platforms.md, "Slack: Web API"): Bearer
 // auth (not_authed / invalid_auth), JSON writes with the charset warning
 // Slack gives (missing_charset), GET reads with query strings, `ok` in every
 // answer. It records calls and can be told to answer 429 or ok:false.

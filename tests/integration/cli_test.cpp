@@ -24,6 +24,24 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 }  // namespace
 
+TEST_CASE("cli: every sub-command answers --help with its own usage and exit 0") {
+    test::TempDir dir;
+    for (std::string command : {"demo", "console", "serve", "check-config", "export", "draft", "backup", "restore"}) {
+        CAPTURE(command);
+        test::ChildProcess help(binary, {command, "--help"}, dir.path());
+        auto rc = help.wait(20s);
+        REQUIRE(rc.has_value());
+        CHECK(*rc == 0);
+        CHECK(contains(help.out(), "Usage:\n  hindsight " + command));
+        CHECK_FALSE(contains(help.out(), "unknown option"));
+        // Its own usage, not the whole list.
+        CHECK_FALSE(contains(help.out(), command == "demo" ? "hindsight serve" : "hindsight demo"));
+    }
+    test::ChildProcess draft(binary, {"draft", "-h"}, dir.path());
+    REQUIRE(draft.wait(20s) == std::optional<int>(0));
+    CHECK(contains(draft.out(), "--slack-export DIR"));
+}
+
 TEST_CASE("cli: demo prints the incident, its drafted timeline and the reminder, and exits 0") {
     test::TempDir dir;
     test::ChildProcess demo(binary, {"demo"}, dir.path());

@@ -1,4 +1,4 @@
-// Hostile and broken clients against the real binary (SPEC.md §8): slow
+// Hostile and broken clients against the real binary: slow
 // senders, too many connections, oversized and malformed requests, forged or
 // replayed signatures, foreign tokens and workspaces. Each gets the right
 // status and a log line, the service keeps serving others, and nothing changes.

@@ -1,7 +1,10 @@
-// One neutral incident script played through the real binary on Slack
+// Two parity tests: the reminders and their buttons (at the end), and first
+// one neutral incident script played through the real binary on Slack
 // (signed /slack/commands and /slack/events) and on Mattermost (slash
 // commands, outgoing webhooks, edits and deletions over the WebSocket), both
-// at once, step by step. The stored postmortem documents must draft the same
+// at once, step by step — including an edit and a deletion made while the bot
+// was away (only the channel history shows them) and a 429 on the first
+// history page at close. The stored postmortem documents must draft the same
 // timeline: entry by entry the same time, kind, author and text, after
 // normalising only what must differ (permalinks).
 #include "tests/integration/mattermost_service.hpp"
@@ -34,7 +37,8 @@ const Person& person(const std::string& username) {
 // The script, in neutral terms. Message times are offsets from a base the
 // test picks, so both platforms report the same instants.
 struct Step {
-    enum class Kind { command, say, edit, remove } kind;
+    // edit_away / remove_away: the platform changed, no event reached the bot.
+    enum class Kind { command, say, edit, remove, edit_away, remove_away } kind;
     std::string who;
     std::string text;  // command text, message text or the edited text
     int at_s = 0;      // say/edit/remove: seconds after the base
@@ -53,6 +57,12 @@ Step edit(const std::string& who, const std::string& text, int at_s, const std::
 Step remove(const std::string& who, int at_s, const std::string& key) {
     return {Step::Kind::remove, who, {}, at_s, key, {}};
 }
+Step edit_away(const std::string& who, const std::string& text, int at_s, const std::string& key) {
+    return {Step::Kind::edit_away, who, text, at_s, key, {}};
+}
+Step remove_away(const std::string& who, int at_s, const std::string& key) {
+    return {Step::Kind::remove_away, who, {}, at_s, key, {}};
+}
 
 const std::vector<Step> script = {
     command("alice", "open Checkout errors after the 14:20 deploy sev:2"),
@@ -67,6 +77,11 @@ const std::vector<Step> script = {
     edit("bob", "rolling back checkout-api to v2024.11.3", 250, "m5"),
     remove("alice", 260, "m7"),
     say("bob", "error rate back to normal, recovered", 300, "m8"),
+    say("carol", "restarting the payments-db replica just in case", 310, "m9"),
+    say("alice", "mitigated: fraud-service timeout back to 1s, queue drained", 320, "ma"),
+    // While the bot was away (down, or the events never came).
+    remove_away("carol", 330, "m9"),
+    edit_away("alice", "mitigated: fraud-service timeout back to 1s, payments queue drained", 335, "ma"),
     command("alice", "close Slow fraud-service calls exhausted the payments-db pool"),
 };
 
@@ -115,6 +130,15 @@ struct SlackSide : test::SlackService {
                 REQUIRE(next_event(inner).status == 200);
                 break;
             }
+            case Step::Kind::edit_away: {
+                auto& original = history.at(ts_of.at(step.key));
+                original["text"] = step.text;
+                original["edited"] = {{"user", who.slack_id}, {"ts", ts(step.at_s)}};
+                break;
+            }
+            case Step::Kind::remove_away:
+                history.erase(ts_of.at(step.key));
+                break;
             case Step::Kind::edit: {
                 auto& original = history.at(ts_of.at(step.key));
                 original["text"] = step.text;
@@ -176,6 +200,12 @@ struct MattermostSide {
                 svc.front.send(fakes::FakeMattermost::post_event("post_deleted", post, ++seq));
                 break;
             }
+            case Step::Kind::edit_away:
+                REQUIRE(svc.site.edit_post(posts.at(step.key).id, step.text, ms(step.at_s)));
+                break;
+            case Step::Kind::remove_away:
+                REQUIRE(svc.site.delete_post(posts.at(step.key).id, ms(step.at_s)));
+                break;
         }
     }
 };
@@ -269,6 +299,11 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
     // wall-clock time can land between two of them.
     const long long base_s = (test::unix_now() / 60 + 2) * 60;
     for (const auto& step : script) {
+        if (step.kind == Step::Kind::command && step.text.starts_with("close")) {
+            // Both platforms rate-limit the first history page: the close waits and reads again.
+            slack.slack.rate_limit_next("conversations.history", 1);
+            mattermost.svc.site.rate_limit_next("/api/v4/channels/" + std::string(channel_id) + "/posts", 1, 1);
+        }
         slack.play(step, base_s);
         mattermost.play(step, base_s);
     }
@@ -284,6 +319,14 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
     REQUIRE(ours.size() >= 6);
     CHECK(slack_doc.find("v2024.11.3") != std::string::npos);
     CHECK(slack_doc.find("wrong dashboard") == std::string::npos);
+    // What changed while the bot was away came from the history, on both.
+    for (const auto* doc : {&slack_doc, &mattermost_doc}) {
+        CHECK(doc->find("payments-db replica just in case") == std::string::npos);
+        CHECK(doc->find("payments queue drained") != std::string::npos);
+    }
+    // Each side met the 429 and read the first page again.
+    CHECK(slack.slack.calls("conversations.history").size() >= 2);
+    CHECK(mattermost.svc.site.requests_to("/api/v4/channels/" + std::string(channel_id) + "/posts").size() >= 2);
     CHECK(slack_doc.find("Carol Danvers") != std::string::npos);
 
     REQUIRE(ours.size() == theirs.size());
@@ -309,4 +352,111 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
 
     slack.stop();
     mattermost.svc.stop();
+}
+
+namespace {
+
+// The action-item row of a postmortem document ("| A-1 | … |"), mentions of
+// the owner written the platform's way replaced by the name.
+std::string action_row(const std::string& doc, const std::string& ref) {
+    return line_starting(doc, "| " + ref + " |");
+}
+
+// Direct-message channel ids as the fakes name them.
+std::string mattermost_dm(const std::string& bot, const std::string& user) {
+    return std::min(bot, user) + "__" + std::max(bot, user);
+}
+
+// The DM texts of one platform without its markup: what a person reads.
+std::string plain(std::string text) {
+    static const std::regex markup(R"(<@[A-Z0-9]+>|@[a-z]+|[*_`]|&[a-z]+;)");
+    return std::regex_replace(text, markup, "");
+}
+
+}  // namespace
+
+TEST_CASE("parity: reminders and their buttons behave the same on Slack and on Mattermost") {
+    const json reminders = {{"check_interval_s", 0.05}, {"repeat_every_s", 30.0}, {"escalate_after", 3}};
+    test::SlackService slack(json{{"api", {{"token", api_token}}}, {"reminders", reminders}});
+    MattermostService mattermost(Options{.reminders = reminders});
+    for (const auto& p : people)
+        slack.slack.add_user({{"id", p.slack_id}, {"name", p.username}, {"real_name", p.first + " " + p.last},
+                              {"profile", {{"display_name", ""}, {"real_name", p.first + " " + p.last}}}});
+
+    const std::string title = "Checkout errors after the 14:20 deploy";
+    const std::string item = "add an alert on payments-db pool saturation";
+    REQUIRE(slack.command("open " + title, "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("open " + title, alice).status == 200);
+    REQUIRE(slack.command("action <@U0BOB|bob> " + item + " due:2020-01-01", "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("action @bob " + item + " due:2020-01-01", alice, command_token, false,
+                               "&user_mentions=bob&user_mentions_ids=" + std::string(bob))
+                .status == 200);
+
+    // The reminder DM: the same words, with Done and Snooze buttons, on both.
+    auto slack_dms = [&] {
+        std::vector<json> out;
+        for (const auto& call : slack.slack.calls("chat.postMessage")) {
+            auto body = json::parse(call.body, nullptr, false);
+            if (body.is_object() && body.value("channel", "") == "DU0BOB") out.push_back(body);
+        }
+        return out;
+    };
+    REQUIRE_MESSAGE(test::wait_until([&] { return !slack_dms().empty(); }, 20s), slack.process->err());
+    const auto bob_dm = mattermost_dm(mattermost.site.bot_user_id(), bob);
+    REQUIRE_MESSAGE(mattermost.wait_for_post(bob_dm, "A-1"), mattermost.process->err());
+    auto slack_dm = slack_dms().front();
+    auto mattermost_post = mattermost.posts_in(bob_dm).front();
+    std::string slack_text;
+    for (const auto& block : slack_dm["blocks"])
+        if (block["type"] == "section") slack_text += block["text"]["text"].get<std::string>();
+    CHECK(plain(slack_text).find(item) != std::string::npos);
+    CHECK(plain(slack_text).find(title) != std::string::npos);
+    CHECK(plain(slack_text) == plain(mattermost_post["message"].get<std::string>()));
+    std::vector<std::string> slack_buttons, mattermost_buttons;
+    for (const auto& e : slack_dm["blocks"].back()["elements"]) slack_buttons.push_back(e["text"]["text"]);
+    for (const auto& a : mattermost_post["props"]["attachments"][0]["actions"]) mattermost_buttons.push_back(a["name"]);
+    CHECK(slack_buttons == std::vector<std::string>{"Done", "Snooze 1 day"});
+    CHECK(slack_buttons == mattermost_buttons);
+
+    // Bob clicks Done on each.
+    json slack_click = {{"type", "block_actions"},
+                        {"user", {{"id", "U0BOB"}, {"username", "bob"}, {"name", "bob"}, {"team_id", test::SlackService::team}}},
+                        {"api_app_id", "A0E2E"},
+                        {"token", "vtok"},
+                        {"container", {{"type", "message"}, {"message_ts", "1700100000.000100"}, {"channel_id", "DU0BOB"}}},
+                        {"trigger_id", "1.2.3"},
+                        {"team", {{"id", test::SlackService::team}, {"domain", "e2e"}}},
+                        {"channel", {{"id", "DU0BOB"}, {"name", "directmessage"}}},
+                        {"response_url", slack.slack.new_response_url()},
+                        {"actions", json::array({{{"action_id", "done"},
+                                                  {"block_id", "reminder"},
+                                                  {"value", "A-1"},
+                                                  {"type", "button"},
+                                                  {"action_ts", std::to_string(test::unix_now()) + ".000100"}}})}};
+    REQUIRE(slack.post("/slack/interactions", "payload=" + http::url_encode(slack_click.dump()),
+                       "application/x-www-form-urlencoded")
+                .status == 200);
+    json done_button;
+    for (const auto& a : mattermost_post["props"]["attachments"][0]["actions"])
+        if (a["name"] == "Done") done_button = a;
+    json mattermost_click{{"user_id", bob},   {"user_name", "bob"}, {"channel_id", bob_dm}, {"channel_name", ""},
+                          {"team_id", ""},    {"team_domain", ""},  {"post_id", "fakepost1"}, {"trigger_id", "trig2"},
+                          {"type", ""},       {"data_source", ""},  {"context", done_button["integration"]["context"]}};
+    auto clicked = mattermost.client.send({"POST", mattermost.base + "/mattermost/actions",
+                                           {{"Content-Type", "application/json"}}, mattermost_click.dump()});
+    REQUIRE(clicked.status == 200);
+
+    // Both items done by Bob: the documents' action rows agree.
+    REQUIRE(slack.command("close", "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("close", alice).status == 200);
+    auto slack_doc = fetch_postmortem(slack.client, slack.base, *slack.process);
+    auto mattermost_doc = fetch_postmortem(mattermost.client, mattermost.base, *mattermost.process);
+    INFO("Slack document:\n" << slack_doc);
+    INFO("Mattermost document:\n" << mattermost_doc);
+    auto slack_row = action_row(slack_doc, "A-1");
+    CHECK(slack_row.find("done") != std::string::npos);
+    CHECK(slack_row.find(item) != std::string::npos);
+    CHECK(plain(slack_row) == plain(action_row(mattermost_doc, "A-1")));
+    slack.stop();
+    mattermost.stop();
 }

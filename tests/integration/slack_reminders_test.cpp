@@ -55,7 +55,7 @@ std::string add_action(SlackService& svc, const std::string& owner, const std::s
 }
 
 // The form Slack POSTs to the interactivity URL when `user` clicks `action`
-// on the reminder DM (PLATFORMS.md 1.4).
+// on the reminder DM (docs/platforms.md, "Slack: interactivity").
 std::string button_click(const std::string& user, const std::string& action, const std::string& value,
                          const std::string& response_url) {
     json payload = {{"type", "block_actions"},

@@ -117,7 +117,7 @@ public:
         return post("/slack/commands", command_body(text, user, in_channel), "application/x-www-form-urlencoded");
     }
 
-    // An Events API envelope around `event` (PLATFORMS.md 1.3), in the
+    // An Events API envelope around `event` (docs/platforms.md, "Slack: Events API"), in the
     // incident channel unless the event names another.
     static std::string envelope(const std::string& event_id, nlohmann::json event) {
         event.emplace("channel", channel);

@@ -1,4 +1,4 @@
-// Signs requests the way Slack does (PLATFORMS.md 1.1), written here
+// Signs requests the way Slack does (docs/platforms.md, "Slack: request signing"), written here
 // independently of the product's verifier so the two check each other.
 #pragma once
 

@@ -60,7 +60,7 @@ TEST_CASE("names: a command's login name does not replace a display name the ada
     CHECK(w.name(where, "U2") == std::optional<std::string>("bob"));
 }
 
-TEST_CASE("names: a Mattermost @username mention reads as the display name cached under @username") {
+TEST_CASE("names: an @username mention reads as the display name cached under @username, on any platform") {
     Names w;
     ChannelRef where{Platform::mattermost, "tm1", "ch1"};
     w.remember(where, "uscarol", "Carol Danvers");
@@ -75,4 +75,18 @@ TEST_CASE("names: a Mattermost @username mention reads as the display name cache
     REQUIRE(incident);
     INFO(incident->postmortem_md);
     CHECK(incident->postmortem_md.find("looping in Carol Danvers and @dave from payments") != std::string::npos);
+
+    // The core does not ask which platform it is on: the console reads the same.
+    Names c;
+    ChannelRef console{Platform::console, "console", "incident"};
+    c.remember(console, "@carol", "Carol Danvers");
+    c.command(console, "you", "you", "open Checkout errors");
+    c.clock.advance(std::chrono::minutes{1});
+    c.say(console, "you", "looping in @carol from payments");
+    c.clock.advance(std::chrono::minutes{1});
+    c.command(console, "you", "you", "close Pool exhausted");
+    std::optional<Incident> closed;
+    c.db.writes().run([&] { closed = c.db.store().latest_incident(console); });
+    REQUIRE(closed);
+    CHECK(closed->postmortem_md.find("looping in Carol Danvers from payments") != std::string::npos);
 }

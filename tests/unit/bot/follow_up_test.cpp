@@ -573,3 +573,16 @@ TEST_CASE("stats: incidents, median time to close, completion rate, overdue") {
     CHECK(contains(reply.text, "1 of 4 done (25%)"));
     CHECK(contains(reply.text, "2 overdue"));
 }
+
+TEST_CASE("counts: one of a thing is singular wherever a count is shown") {
+    FollowUpWorld w;
+    w.command(chan, "U1", "open Checkout errors");
+    w.say(chan, "U1", "alice", "the only message");
+    auto status = w.command(chan, "U1", "status");
+    CHECK(contains(status.text, "Recorded: 1 message, 0 key events, 0 open action items."));
+    w.command(chan, "U1", "action <@U2> add an alert on replica lag due:+3d");
+    CHECK(contains(w.command(chan, "U1", "status").text, "1 open action item."));
+    auto closed = w.command(chan, "U1", "close");
+    CHECK(contains(closed.text, " 1 message recorded — "));
+    CHECK_FALSE(contains(closed.text, "messages recorded"));
+}

@@ -144,3 +144,9 @@ TEST_CASE("unknown time zones are refused by name") {
     CHECK_FALSE(is_valid_time_zone(""));
     CHECK_THROWS_WITH_AS(ZoneFormatter("Mars/Olympus"), "unknown time zone 'Mars/Olympus'", std::invalid_argument);
 }
+
+TEST_CASE("count_of: singular for one, plural otherwise") {
+    CHECK(count_of(0, "message", "messages") == "0 messages");
+    CHECK(count_of(1, "message", "messages") == "1 message");
+    CHECK(count_of(2, "entry", "entries") == "2 entries");
+}

@@ -1,8 +1,11 @@
+#include "adapters/chat/name_cache.hpp"
 #include "adapters/mattermost/api.hpp"
 #include "adapters/http/form.hpp"
 #include "adapters/mattermost/endpoints.hpp"
 #include "adapters/mattermost/inbound.hpp"
+#include "adapters/mattermost/sender.hpp"
 #include "adapters/mattermost/verifier.hpp"
+#include "adapters/outbound/delivery.hpp"
 #include "adapters/outbound/worker.hpp"
 #include "storage/database.hpp"
 #include "tests/fakes/fake_mattermost.hpp"
@@ -99,7 +102,7 @@ struct World {
 
 }  // namespace
 
-TEST_CASE("commands: open answers JSON with Content-Type application/json (pitfall 12)") {
+TEST_CASE("commands: open answers JSON with Content-Type application/json") {
     World w;
     auto r = w.command(channel, "open Database is down sev:1");
     CHECK(r.status == 200);
@@ -120,6 +123,20 @@ TEST_CASE("commands: bad token → 401 with an empty body and nothing stored") {
                                                   command_form(channel, "open Outage", "wrongtoken")));
     CHECK(r.status == 401);
     CHECK(r.body.empty());
+    CHECK_FALSE(w.incident(channel));
+}
+
+TEST_CASE("commands: a form without command, team_id, channel_id or user_id is 400 and changes nothing") {
+    World w;
+    for (std::string field : {"command", "team_id", "channel_id", "user_id"}) {
+        CAPTURE(field);
+        auto full = command_form(channel, "open Outage");
+        auto at = full.find(field + "=");
+        auto end = full.find('&', at);
+        auto body = full.substr(0, at) + (end == std::string::npos ? "" : full.substr(end + 1));
+        auto r = w.call(&Endpoints::commands, request("/mattermost/commands", "application/x-www-form-urlencoded", body));
+        CHECK(r.status == 400);
+    }
     CHECK_FALSE(w.incident(channel));
 }
 
@@ -201,7 +218,7 @@ TEST_CASE("events: the bot's own post is ignored") {
     CHECK(w.outcomes == std::vector<EventOutcome>{EventOutcome::ignored});
 }
 
-TEST_CASE("events: bad token → 401, EMPTY body, nothing stored (pitfall 11)") {
+TEST_CASE("events: bad token → 401, EMPTY body, nothing stored") {
     World w;
     w.command(channel, "open Checkout errors");
     auto r = w.event(webhook_json(channel, "po1", "usalice", "hello", "nottherighttoken"));
@@ -269,7 +286,7 @@ TEST_CASE("actions: Done on a real item updates the post and completes the item"
     CHECK(body["update"]["message"].get<std::string>().find(value) != std::string::npos);
 }
 
-TEST_CASE("close: acks at once, backfills the incident window from REST, then answers via response_url") {
+TEST_CASE("close: acks at once, backfills the incident window from REST in one go, then answers via response_url through the outbox") {
     FakeMattermost fake("fake-bot-token-0000000000", "usbot");
     fake.add_channel(channel.channel, channel.team);
     fake.add_user({"usalice", "alice", "Alice", "Liddell", "", false});
@@ -292,6 +309,10 @@ TEST_CASE("close: acks at once, backfills the incident window from REST, then an
                        opened_ms + 9000, opened_ms + 9000});
         // The bot's own announcement.
         fake.add_post({"po3", channel.channel, "usbot", "", "Recording.", "", opened_ms + 6000});
+        // Seen live, deleted while the bot was away: absent from the history
+        // (an ordinary bot token never sees deleted posts).
+        w.event(webhook_json(channel, "po4", "usalice", "deleted while away"));
+        w.clock.advance(std::chrono::minutes(1));
 
         auto r = w.call(&Endpoints::commands,
                         request("/mattermost/commands", "application/x-www-form-urlencoded",
@@ -300,16 +321,29 @@ TEST_CASE("close: acks at once, backfills the incident window from REST, then an
         CHECK(json::parse(r.body)["response_type"] == "ephemeral");
         CHECK(json::parse(r.body)["text"].get<std::string>().starts_with("Closing"));
 
-        REQUIRE(fake.server().wait_for_requests("/hooks/commands/close1", 1, std::chrono::seconds(10)));
+        // The worker has run; the reply waits in the outbox, sent by the delivery worker.
+        std::promise<void> done;
+        worker.post([&] { done.set_value(); });
+        REQUIRE(done.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+        w.db.writes().run([] {});
+        CHECK(fake.requests_to("/hooks/commands/close1").empty());
+        Sender sender(api, "", "action-secret");
+        outbound::Delivery delivery(w.db.writes(), w.db.outbox(), w.clock, {});
+        delivery.add_sender(Platform::mattermost, sender);
+        delivery.deliver_due();
+        REQUIRE(fake.requests_to("/hooks/commands/close1").size() == 1);
         auto reply = json::parse(fake.requests_to("/hooks/commands/close1").at(0).body);
         CHECK(reply["response_type"] == "in_channel");
         CHECK(reply["text"].get<std::string>().find("closed") != std::string::npos);
 
         auto messages = w.messages(channel);
-        REQUIRE(messages.size() == 2);
+        REQUIRE(messages.size() == 3);
         CHECK(messages[0].message_id == "po1");
-        CHECK(messages[1].message_id == "po2");
-        CHECK(messages[1].text == "rolled back v2 (edited)");
+        CHECK_FALSE(messages[0].deleted);
+        CHECK(messages[1].message_id == "po4");
+        CHECK(messages[1].deleted);
+        CHECK(messages[2].message_id == "po2");
+        CHECK(messages[2].text == "rolled back v2 (edited)");
         CHECK(w.incident(channel)->state == IncidentState::closed);
         auto pages = fake.requests_to("/api/v4/channels/" + channel.channel + "/posts");
         REQUIRE_FALSE(pages.empty());
@@ -321,8 +355,7 @@ TEST_CASE("names: resolved on the worker under the id and @username, and read ag
     FakeMattermost fake("fake-bot-token-0000000000", "usbot");
     fake.add_channel(channel.channel, channel.team);
     fake.add_user({"usalice", "alice", "Alice", "Liddell", "", false});
-    ManualClock api_clock{Timestamp{std::chrono::seconds{1800000000}}};
-    Api api(fake.url(), "fake-bot-token-0000000000", {}, &api_clock);
+    Api api(fake.url(), "fake-bot-token-0000000000");
     outbound::Worker worker("mattermost-names");
     World w(&api, &worker);
     auto name_of = [&](const std::string& key) { return w.db.open_reader()->user_name(channel, key); };
@@ -345,8 +378,7 @@ TEST_CASE("names: resolved on the worker under the id and @username, and read ag
     settle();
     CHECK(fake.requests_to("/api/v4/users/usalice").size() == 1);
 
-    w.clock.advance(user_cache_ttl + std::chrono::minutes{1});
-    api_clock.advance(user_cache_ttl + std::chrono::minutes{1});
+    w.clock.advance(chat::NameCache::default_ttl + std::chrono::minutes{1});
     w.event(webhook_json(channel, "po3", "usalice", "third"));
     settle();
     CHECK(fake.requests_to("/api/v4/users/usalice").size() == 2);

@@ -31,6 +31,17 @@ std::vector<std::string> message_ids(const std::vector<ChatEvent>& events) {
     return ids;
 }
 
+// The whole history as the close reads it: every page, in order.
+std::optional<std::vector<ChatEvent>> read_all(Api& api, const HistoryOptions& options = {}) {
+    chat::HistoryOptions reading;
+    reading.wait = [](Duration) {};
+    return chat::read_history(
+        [&](const ChannelRef& w, Timestamp since, const std::string& cursor) {
+            return history_page(api, w, since, cursor, context, options);
+        },
+        where, from_millis(opened_ms), reading, "test");
+}
+
 }  // namespace
 
 TEST_CASE("history: pages newest first until it reaches back past the window, oldest first out") {
@@ -41,20 +52,19 @@ TEST_CASE("history: pages newest first until it reaches back past the window, ol
     Api api{fake.url(), FakeMattermost::default_bot_token};
     HistoryOptions options;
     options.per_page = 3;
-    auto history = fetch_history(api, where, from_millis(opened_ms), context, options);
-    CHECK(history.complete);
-    CHECK(history.deleted_included);
-    CHECK(message_ids(history.events) ==
-          std::vector<std::string>{"po5", "po6", "po7", "po8", "po9", "po10", "po11"});
+    auto history = read_all(api, options);
+    REQUIRE(history);
+    CHECK(message_ids(*history) == std::vector<std::string>{"po5", "po6", "po7", "po8", "po9", "po10", "po11"});
     // 7 posts in the window at 3 per page: the third page reaches back past it; no fourth request.
+    // include_deleted is never asked for: it needs a system admin.
     auto calls = fake.requests_to("/api/v4/channels/ch1/posts");
     REQUIRE(calls.size() == 3);
-    CHECK(calls[0].target == "/api/v4/channels/ch1/posts?page=0&per_page=3&include_deleted=true");
-    CHECK(calls[2].target == "/api/v4/channels/ch1/posts?page=2&per_page=3&include_deleted=true");
-    CHECK(std::get<ChatMessage>(history.events[0]).where == where);
+    CHECK(calls[0].target == "/api/v4/channels/ch1/posts?page=0&per_page=3");
+    CHECK(calls[2].target == "/api/v4/channels/ch1/posts?page=2&per_page=3");
+    CHECK(std::get<ChatMessage>((*history)[0]).where == where);
 }
 
-TEST_CASE("history: stops on an empty page — edits and deletions reconciled") {
+TEST_CASE("history: stops on an empty page — edits come after the messages, deleted posts are absent") {
     FakeMattermost fake;
     fake.add_channel("ch1", "tm1");
     auto edited = post(1, opened_ms + 1000);
@@ -64,44 +74,35 @@ TEST_CASE("history: stops on an empty page — edits and deletions reconciled") 
     auto deleted = post(2, opened_ms + 2000);
     deleted.delete_at = deleted.update_at = opened_ms + 8000;
     fake.add_post(deleted);
+    fake.add_post(post(3, opened_ms + 3000));
     Api api{fake.url(), FakeMattermost::default_bot_token};
-    auto history = fetch_history(api, where, from_millis(opened_ms), context);
-    CHECK(history.complete);
+    auto history = read_all(api);
+    REQUIRE(history);
     CHECK(fake.requests_to("/api/v4/channels/ch1/posts").size() == 2);  // the second page is empty
-    REQUIRE(history.events.size() == 4);
-    CHECK(std::get<MessageEdited>(history.events[1]).new_text == "rolled back (edited)");
-    CHECK(std::get<MessageDeleted>(history.events[3]).message_id == "po2");
+    REQUIRE(history->size() == 3);
+    CHECK(message_ids(*history) == std::vector<std::string>{"po1", "po3"});
+    CHECK(std::get<MessageEdited>((*history)[2]).new_text == "rolled back (edited)");
 }
 
-TEST_CASE("history: without the include_deleted permission (403) it pages on without deleted posts") {
-    FakeMattermost fake;
-    fake.add_channel("ch1", "tm1");
-    fake.forbid_include_deleted(true);
-    fake.add_post(post(1, opened_ms + 1000));
-    auto deleted = post(2, opened_ms + 2000);
-    deleted.delete_at = opened_ms + 3000;
-    fake.add_post(deleted);
-    Api api{fake.url(), FakeMattermost::default_bot_token};
-    auto history = fetch_history(api, where, from_millis(opened_ms), context);
-    CHECK(history.complete);
-    CHECK_FALSE(history.deleted_included);
-    CHECK(message_ids(history.events) == std::vector<std::string>{"po1"});
-}
-
-TEST_CASE("history: a failing page leaves what was read and says why") {
+TEST_CASE("history: a rate-limited page is read again after the wait, a failing page fails the history") {
     FakeMattermost fake;
     fake.add_channel("ch1", "tm1");
     for (int i = 0; i < 4; ++i) fake.add_post(post(i, opened_ms + 1000 * (i + 1)));
-    fake.server().fail_next("/api/v4/channels/ch1/posts",
-                            {fakes::FakeResponse::json(200, R"({"order":["po3","po2"],"posts":{"po3":{"id":"po3","channel_id":"ch1","user_id":"u","create_at":1700000004000},"po2":{"id":"po2","channel_id":"ch1","user_id":"u","create_at":1700000003000}}})"),
-                             fakes::FakeResponse::json(500, FakeMattermost::error_json(500, "app.x", "boom"))});
+    fake.rate_limit_next("/api/v4/channels/ch1/posts", 1, 2);
     Api api{fake.url(), FakeMattermost::default_bot_token};
-    HistoryOptions options;
-    options.per_page = 2;
-    auto history = fetch_history(api, where, from_millis(opened_ms), context, options);
-    CHECK_FALSE(history.complete);
-    CHECK(history.error == "channel posts: HTTP 500 app.x: boom");
-    CHECK(message_ids(history.events) == std::vector<std::string>{"po2", "po3"});
+    std::vector<Duration> waits;
+    chat::HistoryOptions reading;
+    reading.wait = [&](Duration d) { waits.push_back(d); };
+    auto fetch = [&](const ChannelRef& w, Timestamp since, const std::string& cursor) {
+        return history_page(api, w, since, cursor, context);
+    };
+    auto history = chat::read_history(fetch, where, from_millis(opened_ms), reading, "test");
+    REQUIRE(history);
+    CHECK(message_ids(*history).size() == 4);
+    CHECK(waits == std::vector<Duration>{std::chrono::seconds{2}});
+
+    fake.fail_next("/api/v4/channels/ch1/posts", 403, "api.context.permissions", "no");
+    CHECK_FALSE(chat::read_history(fetch, where, from_millis(opened_ms), reading, "test"));
 }
 
 TEST_CASE("history: changes since a time (WebSocket gap) use since= and include edits of older posts") {

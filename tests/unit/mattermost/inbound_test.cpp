@@ -37,14 +37,17 @@ TEST_CASE("slash command form → SlashCommand with resolved mentions") {
 }
 
 TEST_CASE("slash command without mentions, and malformed ones") {
-    auto r = parse_slash_command("team_id=t&channel_id=c&user_id=u&text=status", received);
+    auto r = parse_slash_command("team_id=t&channel_id=c&user_id=u&command=%2Fincident&text=status", received);
     CHECK(r.command.text == "status");
     CHECK(r.command.mentions.empty());
     CHECK_THROWS_WITH_AS(parse_slash_command("channel_id=c&user_id=u", received),
                          "slash command: missing team_id", ParseError);
     CHECK_THROWS_AS(parse_slash_command("team_id=t&channel_id=c", received), ParseError);
-    CHECK_THROWS_AS(parse_slash_command("team_id=%zz&channel_id=c&user_id=u", received), ParseError);
-    CHECK_THROWS_AS(parse_slash_command("team_id=t&channel_id=c&user_id=u&user_mentions=a", received),
+    // Without the command word it is not our command: 400, nothing run.
+    CHECK_THROWS_WITH_AS(parse_slash_command("team_id=t&channel_id=c&user_id=u&text=status", received),
+                         "slash command: missing command", ParseError);
+    CHECK_THROWS_AS(parse_slash_command("team_id=%zz&channel_id=c&user_id=u&command=%2Fincident", received), ParseError);
+    CHECK_THROWS_AS(parse_slash_command("team_id=t&channel_id=c&user_id=u&command=%2Fincident&user_mentions=a", received),
                     ParseError);
 }
 
@@ -63,7 +66,7 @@ TEST_CASE("outgoing webhook JSON: timestamp is milliseconds") {
     CHECK(p.file_ids == std::vector<std::string>{"fi1aaaaaaaaaaaaaaaaaaaaaaa", "fi2bbbbbbbbbbbbbbbbbbbbbbb"});
 }
 
-TEST_CASE("pitfall 9: form webhook timestamp is SECONDS, JSON is milliseconds") {
+TEST_CASE("form webhook timestamp is SECONDS, JSON is milliseconds") {
     auto form = parse_webhook_form(fixture("webhook.form"), context);
     auto json = parse_webhook_json(fixture("webhook.json"), context);
     // Same post: both land in the same second of 2023-11-14, not in 1970 or year 55000.

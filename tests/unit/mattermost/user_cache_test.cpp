@@ -1,4 +1,5 @@
-// GET /users/{id} results are cached for an hour of the injected clock.
+// GET /users/{id}: the name and the username. How often it is asked is
+// chat::NameCache's business (tests/unit/mattermost/endpoints_test.cpp).
 #include "adapters/mattermost/api.hpp"
 #include "tests/fakes/fake_mattermost.hpp"
 
@@ -7,25 +8,6 @@
 using namespace hindsight;
 using namespace hindsight::mattermost;
 using hindsight::fakes::FakeMattermost;
-
-TEST_CASE("user cache: a name is reused for an hour of the injected clock, then read again") {
-    FakeMattermost fake;
-    fake.add_user({"u1", "alice", "Alice", "Liddell", "", false});
-    ManualClock clock{Timestamp{std::chrono::seconds{1800000000}}};
-    Api api(fake.url(), FakeMattermost::default_bot_token, {}, &clock);
-
-    CHECK(api.display_name("u1") == std::optional<std::string>("Alice Liddell"));
-    fake.add_user({"u1", "alice", "Alice", "Liddell", "Ali", false});  // renamed in Mattermost
-    clock.advance(std::chrono::minutes{59});
-    CHECK(api.display_name("u1") == std::optional<std::string>("Alice Liddell"));
-    CHECK(fake.requests_to("/api/v4/users/u1").size() == 1);
-
-    clock.advance(std::chrono::minutes{2});
-    CHECK(api.display_name("u1") == std::optional<std::string>("Ali"));
-    CHECK(fake.requests_to("/api/v4/users/u1").size() == 2);
-    CHECK(api.display_name("u1") == std::optional<std::string>("Ali"));
-    CHECK(fake.requests_to("/api/v4/users/u1").size() == 2);
-}
 
 TEST_CASE("user cache: the user carries the username that @mentions use") {
     FakeMattermost fake;

@@ -1,7 +1,9 @@
 // End to end through the Slack endpoints with the real database and Bot:
 // signed requests in, rows and Slack API calls (FakeSlack) out.
 #include "adapters/http/form.hpp"
+#include "adapters/outbound/delivery.hpp"
 #include "adapters/outbound/worker.hpp"
+#include "adapters/slack/sender.hpp"
 #include "adapters/slack/api.hpp"
 #include "adapters/slack/endpoints.hpp"
 #include "adapters/slack/verifier.hpp"
@@ -46,6 +48,11 @@ struct Rig {
                                      },
                                      [this] { ++outbox_wakeups; }},
                         &api};
+    // Late replies (the answer to `close`) go out through the outbox.
+    SlackSender sender{ApiSettings{slack.api_base_url(), slack.bot_token()}};
+    outbound::Delivery delivery{db.writes(), db.outbox(), clock, {}};
+
+    Rig() { delivery.add_sender(Platform::slack, sender); }
 
     http::Request request(std::string body, std::string content_type, bool good_signature = true) {
         auto ts = std::to_string(
@@ -92,6 +99,9 @@ struct Rig {
         REQUIRE(future.wait_for(20s) == std::future_status::ready);
         db.writes().run([] {});
     }
+
+    // Sends what the outbox holds now.
+    void deliver() { delivery.deliver_due(); }
 
     std::vector<RecordedMessage> messages() {
         auto reader = db.open_reader();
@@ -333,6 +343,21 @@ TEST_CASE("endpoints: another workspace never sees the channel's incident") {
     CHECK(rig.messages().empty());
 }
 
+TEST_CASE("endpoints: a command form without command, team_id, channel_id or user_id is 400 and changes nothing") {
+    Rig rig;
+    const std::string full = "token=vtok&team_id=T0TEST0001&channel_id=C0TEST0001&user_id=U0TEST0002"
+                             "&command=%2Fincident&text=open+Checkout";
+    for (std::string field : {"command", "team_id", "channel_id", "user_id"}) {
+        CAPTURE(field);
+        auto at = full.find(field + "=");
+        auto end = full.find('&', at);
+        auto body = full.substr(0, at) + full.substr(end + 1);
+        auto r = rig.call(&Endpoints::commands, rig.request(body, "application/x-www-form-urlencoded"));
+        CHECK(r.status == 400);
+    }
+    CHECK_FALSE(rig.db.open_reader()->latest_incident(incident_channel).has_value());
+}
+
 TEST_CASE("endpoints: close backfills the channel history, then replies through response_url") {
     Rig rig;
     rig.command("open Checkout latency");
@@ -399,6 +424,8 @@ TEST_CASE("endpoints: close backfills the channel history, then replies through 
     auto incident = rig.db.open_reader()->latest_incident(incident_channel);
     REQUIRE(incident.has_value());
     CHECK(incident->state == IncidentState::closed);
+    CHECK(rig.slack.responses().empty());  // the reply waits in the outbox
+    rig.deliver();
     auto replies = rig.slack.responses();
     REQUIRE(replies.size() == 1);
     CHECK(replies[0]["response_type"] == "in_channel");
@@ -415,6 +442,7 @@ TEST_CASE("endpoints: close still happens when the history cannot be read") {
     auto incident = rig.db.open_reader()->latest_incident(incident_channel);
     REQUIRE(incident.has_value());
     CHECK(incident->state == IncidentState::closed);
+    rig.deliver();
     CHECK(rig.slack.responses().size() == 1);
 }
 

@@ -242,8 +242,13 @@ TEST_CASE("inbound: ssl_check and incomplete commands") {
     auto missing = parse_command(*http::Form::parse("team_id=T1&user_id=U1&text=status"), ts(1, 0));
     CHECK_FALSE(missing);
     CHECK(missing.error.find("channel_id") != std::string::npos);
+    // Without the command word it is not our command.
+    auto nameless = parse_command(*http::Form::parse("team_id=T1&channel_id=C1&user_id=U1&text=open+X"), ts(1, 0));
+    CHECK_FALSE(nameless);
+    CHECK(nameless.error == "slash command without command");
     auto escaped = parse_command(
-        *http::Form::parse("team_id=T1&channel_id=C1&user_id=U1&text=note+p99+%26gt%3B+4s+%26amp%3B+rising"),
+        *http::Form::parse(
+            "team_id=T1&channel_id=C1&user_id=U1&command=%2Fincident&text=note+p99+%26gt%3B+4s+%26amp%3B+rising"),
         ts(1, 0));
     REQUIRE(escaped);
     CHECK(escaped.value->command.text == "note p99 > 4s & rising");

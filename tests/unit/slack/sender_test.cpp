@@ -268,8 +268,8 @@ TEST_CASE("sender: a timeline post is heading, entries, context notes and prompt
     CHECK(blocks[5]["text"]["text"] == "Full postmortem draft: `/incident postmortem`");
     CHECK(blocks[7]["text"]["text"] == "🔍 _Five whys_ — Why did \"Checkout 500s\" happen?");
     CHECK(blocks[8]["text"]["text"] == "👥 Facilitator suggestion: Carol");
-    // The whole text stays as the fallback.
-    CHECK(posted[0]["text"] == to_mrkdwn(timeline_post(12)));
+    // The notification fallback is one line saying what the post is, not the document again.
+    CHECK(posted[0]["text"] == "📝 _Draft timeline_ for Checkout 500s");
 }
 
 TEST_CASE("sender: a long timeline stays within 50 blocks and 3,000 characters a section") {

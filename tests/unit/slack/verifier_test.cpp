@@ -8,7 +8,7 @@ using namespace hindsight;
 using namespace hindsight::slack;
 
 namespace {
-// Slack's documented test vector (PLATFORMS.md 1.1).
+// Slack's documented test vector (docs/platforms.md, "Slack: request signing").
 constexpr std::string_view secret = "8f742231b10e8888abcd99yyyzzz85a5";
 constexpr std::string_view timestamp = "1531420618";
 constexpr std::string_view body =

@@ -23,7 +23,7 @@ constexpr std::array<std::string_view, feature_count> names{
     "length",   "short",    "mid_length", "act",         "problem",  "recover",        "escalate",
     "decide",   "resolve",  "hedge",      "cause",       "chatter",  "past",           "progressive",
     "act_past", "act_progressive", "number", "metric",   "problem_metric", "recover_metric", "question",
-    "asks",     "label",    "negation",   "first_person", "scope",   "anchor",         "rule_kind",
+    "asks",     "label",    "negation",   "first_person", "scope",   "anchor",         "we_act",         "rule_kind",
     "rule_hypothesis", "code", "link", "addressed", "reactions", "pinned", "drew_acks", "novelty", "reply",
     "drew_replies", "commander", "opening", "first_of_kind", "echoed"};
 
@@ -92,6 +92,8 @@ constexpr std::string_view ask_words[] = {"so", "wait", "hm", "hmm", "any", "any
                                           "can", "could", "should", "do", "does", "did", "is", "are", "was",
                                           "where", "who", "when", "which", "ok", "also"};
 constexpr std::string_view anchor_words[] = {"since", "now", "again"};
+// "we re-enable with…", "let's drain", "we'll ramp": the team states its course.
+constexpr std::string_view we_words[] = {"we", "we'll", "let's", "lets", "we're", "we've"};
 constexpr std::string_view units[] = {"%", "ms", "s", "m", "h", "k", "x", "gb", "mb", "rps", "qps"};
 
 // Weights fitted by scripts/fit_salience.py (logistic regression over the
@@ -102,50 +104,51 @@ struct Weight {
     double weight;
 };
 constexpr Weight weights[] = {
-    {"act", 0.50},
-    {"act_past", 0.56},
-    {"act_progressive", 0.13},
-    {"addressed", -0.26},
-    {"anchor", 0.44},
-    {"asks", 0.01},
-    {"cause", 0.29},
-    {"chatter", -0.29},
-    {"code", -0.24},
-    {"commander", 0.07},
-    {"decide", 0.32},
-    {"drew_acks", 0.57},
-    {"drew_replies", 0.02},
-    {"echoed", 0.05},
-    {"escalate", 0.66},
-    {"first_of_kind", 1.02},
+    {"act", 0.44},
+    {"act_past", 0.61},
+    {"act_progressive", 0.17},
+    {"addressed", -0.25},
+    {"anchor", 0.48},
+    {"asks", -0.14},
+    {"cause", 0.23},
+    {"chatter", -0.01},
+    {"code", -0.20},
+    {"commander", 0.01},
+    {"decide", 0.28},
+    {"drew_acks", 0.47},
+    {"drew_replies", 0.01},
+    {"echoed", 0.10},
+    {"escalate", 0.65},
+    {"first_of_kind", 0.95},
     {"first_person", -0.05},
-    {"hedge", -0.02},
-    {"label", 0.22},
-    {"length", -0.49},
-    {"link", 0.08},
-    {"metric", 0.20},
-    {"mid_length", 0.71},
-    {"negation", -0.10},
-    {"novelty", 0.31},
-    {"number", 0.16},
-    {"opening", 0.97},
-    {"past", 0.67},
-    {"pinned", 0.84},
-    {"problem", -0.09},
-    {"problem_metric", 0.23},
-    {"progressive", -0.10},
-    {"question", -0.76},
-    {"reactions", 0.87},
-    {"recover", 0.65},
-    {"recover_metric", 0.11},
-    {"reply", -1.05},
-    {"resolve", 0.39},
-    {"rule_hypothesis", 1.18},
-    {"rule_kind", 1.00},
-    {"scope", 0.76},
-    {"short", -0.98},
+    {"hedge", -0.14},
+    {"label", 0.07},
+    {"length", -0.69},
+    {"link", 0.06},
+    {"metric", 0.08},
+    {"mid_length", 0.91},
+    {"negation", -0.14},
+    {"novelty", 0.19},
+    {"number", 0.24},
+    {"opening", 1.02},
+    {"past", 0.69},
+    {"pinned", 0.92},
+    {"problem", 0.03},
+    {"problem_metric", 0.10},
+    {"progressive", 0.01},
+    {"question", -0.81},
+    {"reactions", 0.73},
+    {"recover", 0.56},
+    {"recover_metric", 0.13},
+    {"reply", -0.74},
+    {"resolve", 0.29},
+    {"rule_hypothesis", 1.00},
+    {"rule_kind", 0.85},
+    {"scope", 0.71},
+    {"short", -0.96},
+    {"we_act", 0.23},
 };
-constexpr double bias = -1.60;
+constexpr double bias = -1.62;
 constexpr double threshold = 0.0;
 
 template <std::size_t N>
@@ -277,6 +280,7 @@ struct WordInfo {
     ClassBits classes = 0;
     std::uint32_t stem = 0;   // id of its stem
     bool content = false;     // 4+ characters, no digit: counts for novelty and echoes
+    bool we = false;
     bool past = false, progressive = false, digit = false, metric = false, negation = false, first_person = false,
          scope = false, anchor = false, particle = false, ask = false;
 };
@@ -346,6 +350,7 @@ struct TextAnalyzer::Impl {
         x.anchor = in(anchor_words, w);
         x.particle = in(particles, w);
         x.ask = in(ask_words, w);
+        x.we = in(we_words, w);
         word_ids.emplace(std::string(w), static_cast<std::uint32_t>(words.size()));
         words.push_back(x);
         return words.back();
@@ -368,6 +373,7 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
     int past = 0;
     bool progressive = false, number = false, metric = false, negation = false, first_person = false, scope = false,
          anchor = false;
+    std::size_t we_at = n;  // where the last "we" was
     auto note = [&](F f, std::string_view word) {
         if (get(v, f) > 0) return;
         set(v, f, 1);
@@ -386,6 +392,9 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
             if (x.past) note(F::act_past, w);
             if (x.progressive) note(F::act_progressive, w);
         }
+        if (x.we) we_at = i;
+        // An act or a decision word one to three words after "we" / "let's".
+        if ((x.classes & (bit(F::act) | bit(F::decide))) && we_at < i && i - we_at <= 3 && !x.past) note(F::we_act, w);
         number = number || x.digit;
         metric = metric || x.metric;
         negation = negation || x.negation;

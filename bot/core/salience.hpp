@@ -27,7 +27,7 @@ enum class Feature : std::size_t {
     act, problem, recover, escalate, decide, resolve, hedge, cause, chatter,
     past, progressive, act_past, act_progressive,
     number, metric, problem_metric, recover_metric,
-    question, asks, label, negation, first_person, scope, anchor,
+    question, asks, label, negation, first_person, scope, anchor, we_act,
     rule_kind, rule_hypothesis, code, link, addressed,
     reactions, pinned, drew_acks, novelty, reply, drew_replies, commander, opening,
     first_of_kind, echoed,

@@ -41,6 +41,7 @@ struct Draft {
     bool keep = false;  // key event or curated: survives the cap
     bool from_message = false;
     bool recap = false;  // a message of it is a summary after the fact
+    bool milestone = false;  // holds a message a duration is measured to
     double score = 0;    // salience: the highest of its messages
     std::vector<std::size_t> sources;  // indexes into input.messages
 };
@@ -154,6 +155,9 @@ struct Scored {
     Classification classified;  // the kind table's reading
     EntryKind feature_kind = EntryKind::message;  // what the features say (kind_from_features)
     bool noise = false;
+    // The first detection, mitigation or resolution: a duration in the document is
+    // measured to it, so the timeline always shows it.
+    bool milestone = false;
     // Only when explaining: every feature's value and the words that fired.
     std::unique_ptr<FeatureVector> features;
     std::vector<std::string> evidence;
@@ -219,7 +223,10 @@ std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) 
                         : kind == EntryKind::decision   ? 5
                         : kind == EntryKind::action     ? 6
                                                         : -1;
-            if (slot >= 0 && !first_seen[slot]) c.first_of_kind = first_seen[slot] = true;
+            if (slot >= 0 && !first_seen[slot]) {
+                c.first_of_kind = first_seen[slot] = true;
+                out[i].milestone = slot == 0 || slot == 2 || slot == 3;
+            }
         }
         c.opening = !opened && !out[i].noise;
         opened = opened || c.opening;
@@ -285,6 +292,7 @@ Timeline draft_timeline(const DraftInput& input) {
             burst.signal = burst.recap ? EntryKind::message : stronger(burst.signal, said);
             burst.last_at = m.at;
             burst.score = std::max(burst.score, scored[i].score);
+            burst.milestone = burst.milestone || scored[i].milestone;
             burst.sources.push_back(i);
             ++timeline.merged;
             continue;
@@ -303,6 +311,7 @@ Timeline draft_timeline(const DraftInput& input) {
         d.from_message = true;
         d.recap = classified.recap;
         d.score = scored[i].score;
+        d.milestone = scored[i].milestone;
         d.sources.push_back(i);
         drafts.push_back(std::move(d));
         last_message_draft = drafts.size() - 1;
@@ -421,7 +430,7 @@ Timeline draft_timeline(const DraftInput& input) {
         for (std::size_t i = 0; i < drafts.size(); ++i) {
             const auto& d = drafts[i];
             if (d.hidden) continue;
-            if (d.keep || !d.from_message) {
+            if (d.keep || !d.from_message || d.milestone) {
                 ++fixed;
                 continue;
             }

@@ -119,6 +119,14 @@ TEST_CASE("negation, first person, scope, anchors") {
     CHECK_FALSE(fires("restarted the pods", Feature::anchor));
 }
 
+TEST_CASE("we and an act: the team states its course") {
+    CHECK(fires("We re-enable with the corrected ruleset, globally", Feature::we_act));
+    CHECK(fires("ok we ramp, no big-bang flip", Feature::we_act));
+    CHECK(fires("let's drain the node", Feature::we_act));
+    CHECK_FALSE(fires("we restarted it an hour ago", Feature::we_act));  // done, not chosen
+    CHECK_FALSE(fires("we should look at the graphs", Feature::we_act));
+}
+
 TEST_CASE("the kind table, code, links and addressing someone") {
     CHECK(fires("rolled back cart-api", Feature::rule_kind));
     CHECK(fires("maybe the new nodes", Feature::rule_hypothesis));

@@ -1,5 +1,7 @@
 #include "adapters/console/console.hpp"
 
+#include "bot/core/text.hpp"
+
 #include <date/date.h>
 
 #include <istream>
@@ -17,8 +19,16 @@ std::string trim(const std::string& s) {
     return s.substr(b, e - b + 1);
 }
 
+// The console shows people as "@name", like Mattermost.
+std::string with_console_mentions(const std::string& text) {
+    return render_mentions(text, [](const std::string& id, const std::string& name) {
+        return "@" + (name.empty() ? id : name);
+    });
+}
+
 // Indents continuation lines so multi-line bot posts read as one block.
-std::string indent(const std::string& text) {
+std::string indent(const std::string& raw) {
+    const std::string text = with_console_mentions(raw);
     std::string out;
     for (char c : text) {
         out += c;

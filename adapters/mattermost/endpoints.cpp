@@ -4,6 +4,7 @@
 #include "adapters/mattermost/api.hpp"
 #include "adapters/mattermost/history.hpp"
 #include "adapters/mattermost/inbound.hpp"
+#include "adapters/mattermost/sender.hpp"
 #include "adapters/mattermost/verifier.hpp"
 #include "adapters/outbound/worker.hpp"
 
@@ -70,7 +71,8 @@ struct Endpoints::State {
         h.name = "mattermost";
         h.command_answer = [](const CommandReply& reply) {
             return http::Response::json(
-                200, dump(json{{"response_type", reply.in_channel ? "in_channel" : "ephemeral"}, {"text", reply.text}}));
+                200, dump(json{{"response_type", reply.in_channel ? "in_channel" : "ephemeral"},
+                               {"text", with_mattermost_mentions(reply.text)}}));
         };
         h.command_failed = [] { return ephemeral(500, "Something went wrong; nothing was changed."); };
         h.closing = [] { return ephemeral(200, chat::Flow::closing_text); };
@@ -81,8 +83,9 @@ struct Endpoints::State {
         // A state change replaces the post (and its buttons, so a second
         // click can't repeat it); anything else is ephemeral.
         h.action_answer = [](const ButtonAction&, const CommandReply& reply) {
-            json body = reply.in_channel ? json{{"update", {{"message", reply.text}, {"props", json::object()}}}}
-                                         : json{{"ephemeral_text", reply.text}};
+            auto text = with_mattermost_mentions(reply.text);
+            json body = reply.in_channel ? json{{"update", {{"message", text}, {"props", json::object()}}}}
+                                         : json{{"ephemeral_text", text}};
             return http::Response::json(200, dump(body));
         };
         if (api && background) {

@@ -2,6 +2,7 @@
 
 #include "adapters/chat/wire.hpp"
 #include "adapters/mattermost/verifier.hpp"
+#include "bot/core/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,12 @@ std::string action_id(const std::string& action, std::size_t index) {
 }
 
 }  // namespace
+
+std::string with_mattermost_mentions(std::string_view markdown) {
+    return render_mentions(markdown, [](const std::string& id, const std::string& name) {
+        return "@" + (name.empty() ? id : name);
+    });
+}
 
 std::vector<std::string> split_message(std::string_view text, std::size_t max_runes) {
     return chat::split_text(text, max_runes);
@@ -56,7 +63,7 @@ Sender::Sender(Api& api, std::string public_url, std::string action_secret)
     : api_(api), public_url_(std::move(public_url)), action_secret_(std::move(action_secret)) {}
 
 SendResult Sender::send(const OutboundMessage& message) {
-    auto parts = split_message(message.text);
+    auto parts = split_message(with_mattermost_mentions(message.text));
 
     if (!message.response_url.empty()) {
         for (const auto& part : parts) {

@@ -26,6 +26,10 @@ std::vector<std::string> split_message(std::string_view text, std::size_t max_ru
 std::string button_props_json(const std::vector<OutboundButton>& buttons, const std::string& public_url,
                               const std::string& action_secret, const std::string& team);
 
+// The bot's Markdown as Mattermost shows it: mention tokens
+// (bot/core/text.hpp) as "@username".
+std::string with_mattermost_mentions(std::string_view markdown);
+
 class Sender final : public ChatSender {
 public:
     // `public_url`: where Mattermost reaches this service (for button callbacks).

@@ -2,9 +2,11 @@
 
 #include "adapters/chat/wire.hpp"
 #include "adapters/slack/mrkdwn.hpp"
+#include "bot/core/text.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <string_view>
 
@@ -14,6 +16,12 @@ using chat::dump;
 using nlohmann::json;
 
 namespace {
+
+// A Slack member id ("U0123", "W9AB"): configured facilitators may be ids.
+bool looks_like_member_id(std::string_view s) {
+    if (s.size() < 2 || (s[0] != 'U' && s[0] != 'W')) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+}
 
 // The notification line of a timeline post.
 constexpr std::size_t max_fallback_chars = 150;
@@ -128,7 +136,16 @@ json timeline_blocks(std::string_view markdown) {
 
 }  // namespace
 
-std::string message_payload(const OutboundMessage& message) {
+std::string with_slack_mentions(std::string_view markdown) {
+    return render_mentions(markdown, [](const std::string& id, const std::string& name) {
+        if (!id.empty() && (id != name || looks_like_member_id(id))) return "<@" + id + ">";
+        return "@" + (name.empty() ? id : name);
+    });
+}
+
+std::string message_payload(const OutboundMessage& original) {
+    OutboundMessage message = original;
+    message.text = with_slack_mentions(original.text);
     auto text = to_mrkdwn(message.text);
     json payload = json::object();
     json timeline = message.buttons.empty() ? timeline_blocks(message.text) : json();

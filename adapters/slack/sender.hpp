@@ -25,6 +25,10 @@ inline constexpr std::size_t max_section_chars = 3000;
 // with its first line as the notification fallback. JSON text.
 std::string message_payload(const OutboundMessage& message);
 
+// The bot's Markdown with its mention tokens (bot/core/text.hpp) as Slack
+// mentions: <@U…> for a member id, "@name" otherwise.
+std::string with_slack_mentions(std::string_view markdown);
+
 class SlackSender final : public ChatSender {
 public:
     SlackSender(ApiSettings settings, outbound::ClientOptions options = {});

@@ -97,7 +97,7 @@ CommandReply cmd_action(CommandContext& ctx, const Command& c) {
     item.id = ctx.store.add_action(item);
 
     const std::string ref = action_ref(item.id);
-    std::string out = "📋 Action item **" + ref + "** for " + mention(ctx.command.where.platform, owner->id, owner->name) +
+    std::string out = "📋 Action item **" + ref + "** for " + mention(owner->id, owner->name) +
                       ", due " + format_local(due, ctx.settings.timezone) + (defaulted ? " (the default)" : "") +
                       ": " + item.text;
     if (due < ctx.now)

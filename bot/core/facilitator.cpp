@@ -90,10 +90,10 @@ std::optional<std::string> suggest_facilitator(IncidentStore& store, const BotSe
     return best;
 }
 
+// A configured candidate is a user id or a username: the adapter renders
+// the token its platform's way (an id as a mention, a name as "@name").
 std::string candidate_mention(IncidentStore& store, const ChannelRef& where, const std::string& candidate) {
-    if (where.platform == Platform::slack && looks_like_slack_id(candidate)) return "<@" + candidate + ">";
-    if (where.platform == Platform::slack) return "@" + display_name(store, where, candidate);
-    return "@" + candidate;
+    return mention(candidate, display_name(store, where, candidate));
 }
 
 std::string facilitator_prompt(CommandContext& ctx, const Incident& incident) {
@@ -124,7 +124,7 @@ CommandReply cmd_facilitator(CommandContext& ctx, const Command& c) {
     if (!person) return reply_ephemeral("Mention the facilitator, e.g. `/incident facilitator @alice`.");
     incident.facilitator_id = person->id;
     ctx.store.update_incident(incident);
-    std::string out = "🧭 " + mention(ctx.command.where.platform, person->id, person->name) +
+    std::string out = "🧭 " + mention(person->id, person->name) +
                       " will facilitate the review of **" + incident.title + "**.";
     auto people = participants(ctx.store, incident);
     if (people.count(to_lower_ascii(person->id)) || people.count(to_lower_ascii(person->name)))

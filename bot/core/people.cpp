@@ -10,16 +10,7 @@ bool same_team(const ChannelRef& a, const ChannelRef& b) { return a.platform == 
 
 bool iequals(std::string_view a, std::string_view b) { return to_lower_ascii(a) == to_lower_ascii(b); }
 
-// Slack needs the user id, Mattermost and the console the username.
-std::string mention(Platform platform, const std::string& id, const std::string& name) {
-    if (platform == Platform::slack && !id.empty() && id != name) return "<@" + id + ">";
-    return "@" + (name.empty() ? id : name);
-}
-
-bool looks_like_slack_id(std::string_view s) {
-    if (s.size() < 2 || (s[0] != 'U' && s[0] != 'W')) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
-}
+std::string mention(const std::string& id, const std::string& name) { return mention_token(id, name); }
 
 // An owner or facilitator as typed. Slack escapes mentions to "<@U1|bob>";
 // Mattermost and the console send "@bob", and Mattermost also tells us the id.

@@ -19,10 +19,9 @@ struct Person {
 // Same platform and workspace: what an action item or a stat is scoped to.
 bool same_team(const ChannelRef& a, const ChannelRef& b);
 bool iequals(std::string_view a, std::string_view b);
-// How to address a person in a post so the platform notifies them.
-std::string mention(Platform platform, const std::string& id, const std::string& name);
-// A Slack member id as listed in `postmortem.facilitators` ("U0123", "W9AB").
-bool looks_like_slack_id(std::string_view s);
+// How to address a person in a post so the platform notifies them: the
+// neutral mention token (text.hpp), rendered by each adapter.
+std::string mention(const std::string& id, const std::string& name);
 // An owner or facilitator as typed in a command; nullopt when it is no mention.
 std::optional<Person> resolve_person(CommandContext& ctx, const std::string& typed);
 

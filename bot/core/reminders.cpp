@@ -80,7 +80,7 @@ std::size_t nudge(IncidentStore& store, Outbox& outbox, const BotSettings& setti
         ++sent;
     }
     outbox.enqueue(channel_post(incident, "⚠️ Action item **" + ref + "** for " +
-                                              mention(incident.where.platform, item.owner_id, item.owner_name) +
+                                              mention(item.owner_id, item.owner_name) +
                                               " is still open, overdue by " + overdue + " after " +
                                               count_of(item.nudges, "reminder", "reminders") + ": " + item.text +
                                               "\nWhat would help it land? `/incident done " + ref +

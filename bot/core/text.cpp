@@ -156,6 +156,34 @@ std::string render(std::string_view s, Mention&& mention, bool mattermost_mentio
 
 }  // namespace
 
+std::string mention_token(std::string_view id, std::string_view name) {
+    return "@{" + std::string(id) + "|" + std::string(name) + "}";
+}
+
+std::string render_mentions(std::string_view text,
+                            const std::function<std::string(const std::string& id, const std::string& name)>& render) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto start = text.find("@{", i);
+        if (start == std::string_view::npos) break;
+        auto bar = text.find('|', start + 2);
+        auto end = bar == std::string_view::npos ? bar : text.find('}', bar + 1);
+        auto newline = text.find('\n', start);
+        if (end == std::string_view::npos || (newline != std::string_view::npos && newline < end)) {
+            out.append(text.substr(i, start + 2 - i));
+            i = start + 2;
+            continue;
+        }
+        out.append(text.substr(i, start - i));
+        out += render(std::string(text.substr(start + 2, bar - start - 2)), std::string(text.substr(bar + 1, end - bar - 1)));
+        i = end + 1;
+    }
+    out.append(text.substr(i));
+    return out;
+}
+
 std::string count_of(long long n, std::string_view singular, std::string_view plural) {
     return std::to_string(n) + " " + std::string(n == 1 ? singular : plural);
 }

@@ -17,6 +17,15 @@ using NameResolver = std::function<std::string(const std::string&)>;
 // ASCII lower-casing (non-ASCII bytes unchanged).
 std::string to_lower_ascii(std::string_view text);
 
+// A person in the bot's own text, in the neutral form "@{<user id>|<name>}"
+// (either part may be empty). The core never writes a platform's mention
+// syntax; each adapter renders the token the way its platform notifies
+// (Slack <@U…>, Mattermost and the console @username).
+std::string mention_token(std::string_view id, std::string_view name);
+// `text` with every mention token replaced by render(id, name).
+std::string render_mentions(std::string_view text,
+                            const std::function<std::string(const std::string& id, const std::string& name)>& render);
+
 // "1 message", "3 messages": a count with the word in the right number.
 std::string count_of(long long n, std::string_view singular, std::string_view plural);
 

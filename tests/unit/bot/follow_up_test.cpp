@@ -1,6 +1,7 @@
 // Five whys, contributing factors, action items, facilitator, patterns and
 // stats, driven through the real Bot on a real SQLite file.
 #include "bot/core/patterns.hpp"
+#include "bot/core/text.hpp"
 #include "bot/core/when.hpp"
 #include "tests/support/follow_up_world.hpp"
 
@@ -241,7 +242,7 @@ TEST_CASE("action: owners from Slack, Mattermost and the console") {
     const ChannelRef mm{Platform::mattermost, "team1", "chan1"};
     w.command(mm, "uid1", "open Search slow");
     auto reply = w.command(mm, "uid1", "action @alice add a slow-query alert", {{"alice", "mmuser7"}});
-    CHECK(contains(reply.text, "@alice"));
+    CHECK(contains(reply.text, mention_token("mmuser7", "alice")));
     auto mm_item = w.actions(mm).back();
     CHECK(mm_item.owner_id == "mmuser7");
     CHECK(mm_item.owner_name == "alice");
@@ -404,9 +405,9 @@ TEST_CASE("facilitator: suggests someone who did not take part, rotating fairly"
 
     auto first = w.command(chan, "U5", "facilitator");
     CHECK(first.in_channel);
-    CHECK(contains(first.text, "<@U3>"));
-    CHECK_FALSE(contains(first.text, "<@U1>"));
-    CHECK_FALSE(contains(first.text, "<@U2>"));
+    CHECK(contains(first.text, "@{U3|"));
+    CHECK_FALSE(contains(first.text, "@{U1|"));
+    CHECK_FALSE(contains(first.text, "@{U2|"));
     CHECK(w.incident(chan)->facilitator_id.empty());  // only a suggestion
 
     w.command(chan, "U5", "facilitator <@U3>");
@@ -419,7 +420,7 @@ TEST_CASE("facilitator: suggests someone who did not take part, rotating fairly"
     w.command(next, "U1", "open Search slow");
     w.say(next, "U2", "bob", "search p99 is 4s");
     auto second = w.command(next, "U5", "facilitator");
-    CHECK(contains(second.text, "<@U4>"));
+    CHECK(contains(second.text, "@{U4|"));
     w.command(next, "U5", "facilitator <@U4>");
     w.command(next, "U1", "close");
 
@@ -429,7 +430,7 @@ TEST_CASE("facilitator: suggests someone who did not take part, rotating fairly"
     w.command(third, "U1", "open Login slow");
     w.say(third, "U2", "bob", "login p99 is 3s");
     auto suggestion = w.command(third, "U5", "facilitator");
-    CHECK(contains(suggestion.text, "<@U3>"));
+    CHECK(contains(suggestion.text, "@{U3|"));
 }
 
 TEST_CASE("facilitator: usernames count as participants too - none left says how to configure") {
@@ -441,8 +442,8 @@ TEST_CASE("facilitator: usernames count as participants too - none left says how
     w.say(mm, "id-bob", "bob", "looking at the slow query log");
     auto reply = w.command(mm, "id-carol", "facilitator", {}, "carol");
     CHECK(contains(reply.text, "postmortem.facilitators"));
-    CHECK_FALSE(contains(reply.text, "@alice"));
-    CHECK_FALSE(contains(reply.text, "@bob"));
+    CHECK_FALSE(contains(reply.text, "|alice}"));
+    CHECK_FALSE(contains(reply.text, "|bob}"));
 
     BotSettings empty;
     FollowUpWorld w2(empty);
@@ -477,7 +478,7 @@ TEST_CASE("close posts the five-whys question, a facilitator and the meeting dea
     REQUIRE(post != sent.end());
     CHECK(post->channel == "C1");
     CHECK(contains(post->text, "/incident why <answer>"));
-    CHECK(contains(post->text, "<@U9>"));
+    CHECK(contains(post->text, "@{U9|"));
     CHECK(contains(post->text, "Schedule the review within 48h"));
     CHECK(contains(post->text, "/incident meeting <when>"));
 }

@@ -145,7 +145,7 @@ TEST_CASE("reminders: escalation after N nudges DMs the commander and posts in t
     REQUIRE(post != sent.end());
     CHECK(post->to_user.empty());
     CHECK(post->team == "T1");
-    CHECK(contains(post->text, "<@U7>"));
+    CHECK(contains(post->text, "@{U7|"));
     CHECK(contains(post->text, ref));
     CHECK(w.action(id)->nudges == 3);
 
@@ -171,7 +171,7 @@ TEST_CASE("reminders: escalation on Mattermost mentions the username - an owner 
     auto post = std::find_if(sent.begin(), sent.end(), [](const OutboundMessage& m) { return m.channel == "chan1"; });
     REQUIRE(post != sent.end());
     CHECK(post->platform == Platform::mattermost);
-    CHECK(contains(post->text, "@alice"));
+    CHECK(contains(post->text, "|alice}"));  // the neutral mention; the Mattermost sender writes @alice
 }
 
 TEST_CASE("reminders: a recorded nudge is not sent again after a restart") {

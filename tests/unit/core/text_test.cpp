@@ -150,3 +150,14 @@ TEST_CASE("count_of: singular for one, plural otherwise") {
     CHECK(count_of(1, "message", "messages") == "1 message");
     CHECK(count_of(2, "entry", "entries") == "2 entries");
 }
+
+TEST_CASE("mention tokens: the core's neutral mention, rendered by whoever shows the text") {
+    auto text = "for " + mention_token("U7", "bob") + " and " + mention_token("", "carol") + ", not @{broken";
+    CHECK(text == "for @{U7|bob} and @{|carol}, not @{broken");
+    auto rendered = render_mentions(text, [](const std::string& id, const std::string& name) {
+        return id.empty() ? "@" + name : "<" + id + ">";
+    });
+    CHECK(rendered == "for <U7> and @carol, not @{broken");
+    CHECK(render_mentions("no tokens", [](const std::string&, const std::string&) { return std::string("x"); }) ==
+          "no tokens");
+}

@@ -232,3 +232,12 @@ TEST_CASE("api: channel team lookup, cached") {
     CHECK(fake.requests_to("/api/v4/channels/ch1").size() == 1);
     CHECK_FALSE(api.channel_team("unknown"));
 }
+
+TEST_CASE("sender: the core's mention tokens go out as @username") {
+    Rig rig;
+    REQUIRE(rig.sender.send(to_channel("⚠️ A-3 for @{usbob0000000000000000000|bob} is overdue")).status ==
+            SendResult::Status::delivered);
+    auto body = json::parse(rig.fake.requests_to("/api/v4/posts").at(0).body);
+    CHECK(body["message"] == "⚠️ A-3 for @bob is overdue");
+    CHECK(with_mattermost_mentions("@{|carol} and @{usx|}") == "@carol and @usx");
+}

@@ -292,3 +292,10 @@ TEST_CASE("sender: a long timeline stays within 50 blocks and 3,000 characters a
     // Other messages are not laid out as a timeline.
     CHECK_FALSE(json::parse(message_payload(to_channel("1. first\n2. second"))).contains("blocks"));
 }
+
+TEST_CASE("sender: the core's mention tokens go out as Slack mentions") {
+    auto payload = json::parse(message_payload(to_channel("⚠️ A-3 for @{U0BOB|bob} is overdue")));
+    CHECK(payload["text"] == "⚠️ A-3 for <@U0BOB> is overdue");
+    // A configured facilitator may be a member id with no name known, or a name.
+    CHECK(with_slack_mentions("@{U0CAROL|U0CAROL}, @{carol|carol}, @{|dave}") == "<@U0CAROL>, @carol, @dave");
+}

@@ -155,8 +155,9 @@ struct Scored {
     Classification classified;  // the kind table's reading
     EntryKind feature_kind = EntryKind::message;  // what the features say (kind_from_features)
     bool noise = false;
-    // The first detection, mitigation or resolution: a duration in the document is
-    // measured to it, so the timeline always shows it.
+    // The first detection and mitigation (the durations in the document are
+    // measured to them) and every resolution the kind table reads (where the
+    // impact ended): the timeline always shows them.
     bool milestone = false;
     // Only when explaining: every feature's value and the words that fired.
     std::unique_ptr<FeatureVector> features;
@@ -223,9 +224,10 @@ std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) 
                         : kind == EntryKind::decision   ? 5
                         : kind == EntryKind::action     ? 6
                                                         : -1;
+            if (slot == 3) out[i].milestone = true;
             if (slot >= 0 && !first_seen[slot]) {
                 c.first_of_kind = first_seen[slot] = true;
-                out[i].milestone = slot == 0 || slot == 2 || slot == 3;
+                out[i].milestone = slot == 0 || slot == 2;
             }
         }
         c.opening = !opened && !out[i].noise;

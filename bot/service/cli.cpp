@@ -4,6 +4,7 @@
 #include "adapters/slack/export_reader.hpp"
 #include "bot/core/bot.hpp"
 #include "bot/core/when.hpp"
+#include "bot/service/database.hpp"
 #include "bot/service/logging.hpp"
 #include "bot/service/ops.hpp"
 #include "bot/service/service.hpp"
@@ -201,15 +202,16 @@ int cmd_export(int argc, char** argv) {
     auto cfg = load_config(args.flag("config"));
     if (!cfg) return 2;
     configure_logging("warn", cfg->log.format);
-    if (!std::filesystem::exists(cfg->storage_path)) {
+    if (!cfg->storage.postgres() && !std::filesystem::exists(cfg->storage_path)) {
         std::cerr << "hindsight: no database at " << cfg->storage_path << "\n";
         return 1;
     }
-    storage::Database db(cfg->storage_path);
+    SystemClock clock;
+    storage::Database db = open_database(*cfg, clock);
     auto reader = db.open_reader();
     auto incident = reader->find_incident(id);
     if (!incident) {
-        std::cerr << "hindsight: no incident " << id << " in " << cfg->storage_path << "\n";
+        std::cerr << "hindsight: no incident " << id << " in " << db.path() << "\n";
         return 1;
     }
     std::cout << draft_postmortem_document(*reader, cfg->bot, *incident, SystemClock{}.now());

@@ -54,7 +54,13 @@ std::optional<OpsArgs> parse(int argc, char** argv, std::string& error) {
 
 std::optional<std::string> database_path(const std::optional<std::string>& config_path) {
     try {
-        return config::load(config_path, config::process_environment()).storage_path;
+        auto config = config::load(config_path, config::process_environment());
+        if (config.storage.postgres()) {
+            std::cerr << "hindsight: backup and restore copy the SQLite file; with storage.backend \"postgres\" "
+                         "use pg_dump / pg_restore (docs/operations.md, \"Running several replicas\")\n";
+            return std::nullopt;
+        }
+        return config.storage_path;
     } catch (const config::ConfigError& e) {
         std::cerr << "hindsight: invalid configuration: " << e.what() << "\n";
         return std::nullopt;

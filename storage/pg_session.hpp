@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ public:
     }
     Args& integer(std::int64_t value) { return text(std::to_string(value)); }
     Args& boolean(bool value) { return text(value ? "true" : "false"); }
+    Args& null() {
+        pointers_.push_back(nullptr);
+        return *this;
+    }
     Args& time(Timestamp t) { return integer(to_micros(t)); }
     Args& time(const std::optional<Timestamp>& t) {
         if (!t) {
@@ -67,6 +72,7 @@ public:
         connection_ = std::make_unique<pqxx::connection>(url_);
         work_ = std::make_unique<pqxx::nontransaction>(*connection_);
         prepared_.clear();
+        named_.clear();
         if (read_only_) work_->exec("SET default_transaction_read_only = on");
     }
     bool connected() const { return work_ != nullptr; }
@@ -75,12 +81,30 @@ public:
         work_.reset();
         connection_.reset();
         prepared_.clear();
+        named_.clear();
     }
 
     // A plain statement (transaction control, DDL).
     pqxx::result run(const std::string& sql) {
         ensure();
         return guarded([&] { return work_->exec(sql); });
+    }
+
+    // A statement built at run time, prepared under `name` on first use.
+    pqxx::result exec_named(const std::string& name, const std::string& sql, const Args& args) {
+        ensure();
+        if (named_.insert(name).second) {
+            try {
+                guarded([&] {
+                    connection_->prepare(name, sql);
+                    return pqxx::result{};
+                });
+            } catch (...) {
+                named_.erase(name);
+                throw;
+            }
+        }
+        return guarded([&] { return work_->exec_prepared(name, pqxx::prepare::make_dynamic_params(args.pointers())); });
     }
 
     // `sql` is a string constant: its address names the prepared statement.
@@ -118,6 +142,7 @@ private:
     std::unique_ptr<pqxx::connection> connection_;
     std::unique_ptr<pqxx::nontransaction> work_;
     std::map<const char*, std::string> prepared_;
+    std::set<std::string> named_;
 };
 
 }  // namespace hindsight::storage::pg

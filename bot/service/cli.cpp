@@ -43,6 +43,8 @@ Usage:
                                                   --workspace-url https://acme.slack.com links entries to their messages
   hindsight backup <file> [--config FILE]         online, integrity-checked copy of the database
   hindsight restore <file> [--config FILE]        replace the database with a backup (service stopped)
+  hindsight migrate-store --from sqlite:PATH --to postgres:URL [--force]
+                                                  copy a SQLite database into PostgreSQL, counts verified
   hindsight --version | --help
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
@@ -328,6 +330,7 @@ int run_cli(int argc, char** argv) {
         if (command == "draft") return cmd_draft(argc, argv);
         if (command == "backup") return cmd_backup(argc, argv);
         if (command == "restore") return cmd_restore(argc, argv);
+        if (command == "migrate-store") return cmd_migrate_store(argc, argv);
     } catch (const std::exception& e) {
         std::cerr << "hindsight: " << e.what() << "\n";
         return 1;

@@ -1,6 +1,9 @@
 #include "bot/core/connection_url.hpp"
 #include "tests/unit/config/support.hpp"
 
+#include <cstdlib>
+#include <filesystem>
+
 using namespace hindsight::config;
 using config_test::error_of;
 using nlohmann::json;
@@ -80,4 +83,14 @@ TEST_CASE("scrub_password removes the password from a message that quotes it") {
     const std::string url = "postgresql://app:s3cret@db/hs";
     CHECK(hindsight::scrub_password("cannot connect to " + url + " (s3cret)", url) ==
           "cannot connect to postgresql://app:<redacted>@db/hs (<redacted>)");
+}
+
+TEST_CASE("deploy/compose/config.json is a valid replica configuration once the URL comes from the environment") {
+    const char* data = std::getenv("HINDSIGHT_TEST_DATA");
+    REQUIRE_MESSAGE(data != nullptr, "HINDSIGHT_TEST_DATA is not set; run through ctest");
+    const auto file = std::filesystem::path(data) / ".." / ".." / "deploy" / "compose" / "config.json";
+    CHECK_THROWS_WITH_AS(load(file.string(), {}), doctest::Contains("storage.url: required"), ConfigError);
+    auto c = load(file.string(), {{"HINDSIGHT_DATABASE_URL", "postgresql://hindsight:pw@postgres:5432/hindsight"}});
+    CHECK(c.storage.postgres());
+    CHECK(c.listen.address == "0.0.0.0");
 }

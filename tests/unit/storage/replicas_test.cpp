@@ -2,9 +2,11 @@
 // stand for two `hindsight serve` processes. Interleavings are forced with
 // latches (bounded waits), never with sleeps.
 #include "backends.hpp"
+#include "bot/core/bot.hpp"
 #include "bot/core/handlers.hpp"
 #include "fixtures.hpp"
 #include "storage/pg_migrations.hpp"
+#include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
 #include <pqxx/pqxx>
@@ -318,4 +320,60 @@ TEST_CASE("postgres: an unreachable server is a clear error without the password
         CHECK(what.find("Hunter2-SECRET") == std::string::npos);
         CHECK(what.find("postgresql://hindsight:<redacted>@127.0.0.1:1/hindsight") != std::string::npos);
     }
+}
+
+TEST_CASE("postgres: a close received by two replicas at once drafts the timeline once") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    ManualClock clock(kT0);
+    Database a(replica(*url, "a"), clock);
+    Database b(replica(*url, "b"), clock);
+    Bot bot_a(a.store(), a.outbox(), clock, BotSettings{});
+    Bot bot_b(b.store(), b.outbox(), clock, BotSettings{});
+    auto command = [&](const std::string& text, const std::string& user) {
+        SlashCommand c;
+        c.where = channel();
+        c.user_id = user;
+        c.user_name = user;
+        c.text = text;
+        c.at = clock.now();
+        return c;
+    };
+    a.writes().run([&] { bot_a.handle_command(command("open Checkout down sev:2", "alice")); });
+    clock.advance(10min);
+
+    // a closes and keeps its transaction open until b is seen waiting for the
+    // incident's row; then a commits and b goes on with what a committed.
+    std::int64_t queued_by_a = 0;
+    Latch a_closed;
+    CommandReply reply_a, reply_b;
+    auto a_run = std::async(std::launch::async, [&] {
+        a.writes().run([&] {
+            reply_a = bot_a.handle_command(command("close Bad config push", "alice"));
+            queued_by_a = a.outbox().pending_count();
+            a_closed.open();
+            test::wait_until(
+                [&] {
+                    return scalar(*url,
+                                  "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                  "AND datname = current_database()") > 0;
+                },
+                20s);
+        });
+    });
+    REQUIRE(a_closed.wait());
+    auto b_run = std::async(std::launch::async, [&] {
+        b.writes().run([&] { reply_b = bot_b.handle_command(command("close Bad config push", "bob")); });
+    });
+    await(a_run);
+    await(b_run);
+
+    CHECK(queued_by_a > 0);
+    std::int64_t queued = 0;
+    a.writes().run([&] { queued = a.outbox().pending_count(); });
+    CHECK(queued == queued_by_a);  // b queued no second draft
+    CHECK(reply_b.text != reply_a.text);
+    const auto incident = a.open_reader()->latest_incident(channel());
+    REQUIRE(incident);
+    CHECK(incident->state == IncidentState::closed);
 }

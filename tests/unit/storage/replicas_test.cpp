@@ -377,3 +377,46 @@ TEST_CASE("postgres: a close received by two replicas at once drafts the timelin
     REQUIRE(incident);
     CHECK(incident->state == IncidentState::closed);
 }
+
+TEST_CASE("postgres writer: a throwing item rolls back alone, its batch-mates commit, done comes after COMMIT") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    Database db(replica(*url, "a"), test_clock());
+    // Hold the writer busy so the next three items share one batch.
+    Latch busy, release;
+    db.writes().submit(
+        [&] {
+            busy.open();
+            release.wait();
+        },
+        nullptr);
+    REQUIRE(busy.wait());
+    const auto batches_before = db.write_batches();
+    std::promise<std::exception_ptr> first, failing, last;
+    std::atomic<bool> visible_at_done{false};
+    db.writes().submit([&] { db.store().create_incident(incident(channel("C1"), "kept 1")); },
+                       [&](std::exception_ptr e) { first.set_value(e); });
+    db.writes().submit(
+        [&] {
+            db.store().create_incident(incident(channel("C2"), "rolled back"));
+            db.store().update_incident(Incident{});  // no incident 0: throws after a write
+        },
+        [&](std::exception_ptr e) { failing.set_value(e); });
+    db.writes().submit([&] { db.store().create_incident(incident(channel("C3"), "kept 2")); },
+                       [&](std::exception_ptr e) {
+                           // Committed before anyone hears: another connection sees it now.
+                           visible_at_done = scalar(*url, "SELECT count(*) FROM incidents WHERE title = 'kept 2'") == 1;
+                           last.set_value(e);
+                       });
+    release.open();
+    auto f1 = first.get_future(), f2 = failing.get_future(), f3 = last.get_future();
+    CHECK(await(f1) == nullptr);
+    CHECK(await(f2) != nullptr);
+    CHECK(await(f3) == nullptr);
+    CHECK(visible_at_done);
+    CHECK(db.write_batches() == batches_before + 1);
+    const auto titles = db.open_reader()->list_incidents();
+    REQUIRE(titles.size() == 2);
+    CHECK(titles[0].title == "kept 2");
+    CHECK(titles[1].title == "kept 1");
+}

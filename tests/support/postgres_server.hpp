@@ -93,6 +93,13 @@ private:
         conf << "listen_addresses = ''\nunix_socket_directories = '" << dir_ << "'\nfsync = off\n"
              << "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 60\nshared_buffers = 16MB\n";
         conf.close();
+        // Should this process die without running its destructors (a crash,
+        // a ctest timeout's SIGKILL), a watchdog stops the server and removes
+        // the directory once the process is gone.
+        const std::string cleanup = as_owner(bin_ + "/pg_ctl -D " + dir_ + "/data -m immediate -w stop") +
+                                    " >/dev/null 2>&1; rm -rf " + dir_;
+        run("setsid -f sh -c 'while kill -0 " + std::to_string(::getpid()) + " 2>/dev/null; do sleep 1; done; " +
+            cleanup + "' >/dev/null 2>&1 </dev/null");
         start();
     }
 

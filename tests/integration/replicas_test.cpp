@@ -89,3 +89,40 @@ TEST_CASE("replicas: two services on one PostgreSQL database share incidents, de
     a.stop();
     b.stop();
 }
+
+TEST_CASE("replicas: two services scanning reminders every 50 ms send an overdue item's DM once") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    const json config = {{"storage", {{"backend", "postgres"}, {"url", *url}}},
+                         {"reminders", {{"check_interval_s", 0.05}, {"repeat_every_s", 3600}}}};
+    SlackService a(config);
+    SlackService b(config);
+    REQUIRE(a.command("open Search latency").status == 200);
+    auto added = b.command("action <@U0DAVE|dave> add a latency alert due:2026-01-01");
+    REQUIRE(added.status == 200);
+
+    auto dms = [&](const SlackService& svc) {
+        int n = 0;
+        for (const auto& call : svc.slack.calls("chat.postMessage"))
+            n += call.body.find("add a latency alert") != std::string::npos &&
+                 call.body.find("DU0DAVE") != std::string::npos;
+        return n;
+    };
+    CHECK_MESSAGE(test::wait_until([&] { return dms(a) + dms(b) >= 1 && a.metric("hindsight_outbox_pending") == 0; },
+                                   20s),
+                  std::string(a.process->err() + b.process->err()));
+    // Many more scans on both replicas after the nudge: still one DM.
+    const double batches_a = a.metric("hindsight_db_write_batches");
+    const double batches_b = b.metric("hindsight_db_write_batches");
+    CHECK(test::wait_until(
+        [&] {
+            return a.metric("hindsight_db_write_batches") >= batches_a + 20 &&
+                   b.metric("hindsight_db_write_batches") >= batches_b + 20;
+        },
+        20s));
+    CHECK(dms(a) + dms(b) == 1);
+    // A counter a replica never incremented is absent (-1).
+    auto sent = [](SlackService& svc) { return std::max(0.0, svc.metric("hindsight_reminders_sent_total")); };
+    CHECK(sent(a) + sent(b) == 1);
+    CHECK(a.metric("hindsight_reminder_claims") + b.metric("hindsight_reminder_claims") == 1);
+}

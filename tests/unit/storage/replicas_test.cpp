@@ -420,3 +420,42 @@ TEST_CASE("postgres writer: a throwing item rolls back alone, its batch-mates co
     CHECK(titles[0].title == "kept 2");
     CHECK(titles[1].title == "kept 1");
 }
+
+TEST_CASE("postgres pool: readers borrow connections, callers wait for a free one, in-use and waiting are counted") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    auto options = replica(*url, "a");
+    options.pool_size = 2;
+    options.pool_wait = 20s;
+    Database db(options, test_clock());
+    CHECK(db.pool_stats().size == 2);
+    CHECK(db.pool_stats().in_use == 0);
+    auto r1 = db.open_reader();
+    auto r2 = db.open_reader();
+    CHECK(r1->list_incidents().empty());
+    CHECK(db.pool_stats().in_use == 2);
+
+    auto third = std::async(std::launch::async, [&] {
+        auto r3 = db.open_reader();
+        return r3->list_incidents().size();
+    });
+    CHECK(test::wait_until([&] { return db.pool_stats().waiting == 1; }, 20s));
+    r1.reset();  // its connection goes to the waiting caller
+    CHECK(await(third) == 0u);
+    CHECK(db.pool_stats().waiting == 0);
+    CHECK(db.pool_stats().in_use == 1);
+
+    // A reader's connection is read-only.
+    CHECK_THROWS(r2->create_incident(incident()));
+}
+
+TEST_CASE("postgres pool: no free connection within pool_wait is a clear error") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    auto options = replica(*url, "a");
+    options.pool_size = 1;
+    options.pool_wait = std::chrono::milliseconds(50);
+    Database db(options, test_clock());
+    auto held = db.open_reader();
+    CHECK_THROWS_WITH(db.open_reader(), doctest::Contains("no free PostgreSQL connection within 50 ms"));
+}

@@ -120,9 +120,10 @@ TEST_CASE("replicas: two services scanning reminders every 50 ms send an overdue
                    b.metric("hindsight_db_write_batches") >= batches_b + 20;
         },
         20s));
-    CHECK(dms(a) + dms(b) == 1);
+    const std::string logs = a.process->err() + b.process->err();
+    CHECK_MESSAGE(dms(a) + dms(b) == 1, logs);
     // A counter a replica never incremented is absent (-1).
     auto sent = [](SlackService& svc) { return std::max(0.0, svc.metric("hindsight_reminders_sent_total")); };
-    CHECK(sent(a) + sent(b) == 1);
-    CHECK(a.metric("hindsight_reminder_claims") + b.metric("hindsight_reminder_claims") == 1);
+    CHECK_MESSAGE(sent(a) + sent(b) == 1, logs);
+    CHECK_MESSAGE(a.metric("hindsight_reminder_claims") + b.metric("hindsight_reminder_claims") == 1, logs);
 }

@@ -150,6 +150,22 @@ void read_outbound(const Section& root, OutboundConfig& out) {
     }
 }
 
+void read_storage(const Section& root, Config& out) {
+    auto s = root.section("storage", {"path", "backend", "url", "pool_size", "lease_s"});
+    if (auto f = s["path"]) out.storage_path = as_nonempty_string(*f);
+    if (auto f = s["backend"]) {
+        auto backend = as_string(*f);
+        if (backend != "sqlite" && backend != "postgres") fail(f->key, "must be \"sqlite\" or \"postgres\"");
+        out.storage.backend = backend;
+    }
+    if (auto f = s["url"]) out.storage.url = as_string(*f);
+    if (auto f = s["pool_size"]) out.storage.pool_size = static_cast<int>(as_integer(*f, 1, 1000));
+    if (auto f = s["lease_s"]) {
+        out.storage.lease = seconds_duration(*f);
+        if (out.storage.lease < std::chrono::seconds(1)) fail(f->key, "must be at least 1 second");
+    }
+}
+
 void read_bot(const Section& root, BotSettings& out) {
     if (auto f = root["timezone"]) {
         auto zone = as_nonempty_string(*f);
@@ -202,6 +218,7 @@ void apply_environment(Config& config, const Environment& env) {
     if (auto v = value("HINDSIGHT_SLACK_BOT_TOKEN")) config.slack.bot_token = *v;
     if (auto v = value("HINDSIGHT_MATTERMOST_BOT_TOKEN")) config.mattermost.bot_token = *v;
     if (auto v = value("HINDSIGHT_API_TOKEN")) config.api_token = *v;
+    if (auto v = value("HINDSIGHT_DATABASE_URL")) config.storage.url = *v;
     if (auto v = value("HINDSIGHT_MATTERMOST_TOKENS")) {
         std::vector<std::string> tokens;
         std::string_view rest = *v;
@@ -218,6 +235,14 @@ void apply_environment(Config& config, const Environment& env) {
 
 // Rules that span keys, checked once the environment has been applied.
 void check_combined(const Config& config) {
+    if (config.storage.postgres()) {
+        const auto& url = config.storage.url;
+        if (url.empty())
+            fail("storage.url", "required when storage.backend is \"postgres\" (or set HINDSIGHT_DATABASE_URL)");
+        // Never echo the value: it may carry the password.
+        if (!url.starts_with("postgresql://") && !url.starts_with("postgres://"))
+            fail("storage.url", "must be a PostgreSQL connection URI (postgresql://user@host:5432/dbname)");
+    }
     if (!config.mattermost.bot_token.empty() && config.mattermost.url.empty()) {
         fail("mattermost.url",
              "required when a Mattermost bot token is set (mattermost.bot_token or HINDSIGHT_MATTERMOST_BOT_TOKEN)");
@@ -229,7 +254,8 @@ void check_combined(const Config& config) {
 Environment process_environment() {
     Environment env;
     for (const char* name : {"HINDSIGHT_SLACK_SIGNING_SECRET", "HINDSIGHT_SLACK_BOT_TOKEN",
-                             "HINDSIGHT_MATTERMOST_BOT_TOKEN", "HINDSIGHT_MATTERMOST_TOKENS", "HINDSIGHT_API_TOKEN"}) {
+                             "HINDSIGHT_MATTERMOST_BOT_TOKEN", "HINDSIGHT_MATTERMOST_TOKENS", "HINDSIGHT_API_TOKEN",
+                             "HINDSIGHT_DATABASE_URL"}) {
         if (const char* value = std::getenv(name)) env[name] = value;
     }
     return env;
@@ -250,7 +276,7 @@ Config parse(const std::string& json_text, const Environment& env) {
                        "postmortem", "patterns", "public_url", "outbound"});
     Config config;
     read_listen(top, config.listen);
-    if (auto f = top.section("storage", {"path"})["path"]) config.storage_path = as_nonempty_string(*f);
+    read_storage(top, config);
     read_log(top, config.log);
     if (auto f = top.section("api", {"token"})["token"]) config.api_token = as_string(*f);
     read_platforms(top, config);

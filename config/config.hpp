@@ -63,9 +63,21 @@ struct OutboundConfig {
     Duration keep_delivered = std::chrono::hours(24 * 30);
 };
 
+// Where the data lives. "sqlite" (the default) is the file at
+// Config::storage_path; "postgres" is a shared PostgreSQL database that
+// several `hindsight serve` replicas may use at once.
+struct StorageConfig {
+    std::string backend = "sqlite";  // sqlite | postgres
+    std::string url;                 // libpq connection URI; may hold a password (secret)
+    int pool_size = 4;               // read connections per replica (the writer has its own)
+    Duration lease = std::chrono::seconds(60);  // how long a claimed outbox row is ours
+    bool postgres() const { return backend == "postgres"; }
+};
+
 struct Config {
     ListenConfig listen;
     std::string storage_path = "hindsight.db";
+    StorageConfig storage;
     LogConfig log;
     std::string api_token;
     SlackConfig slack;

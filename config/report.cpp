@@ -2,6 +2,8 @@
 // `check-config` and the startup warnings.
 #include "config/config.hpp"
 
+#include "bot/core/connection_url.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace hindsight::config {
@@ -40,7 +42,12 @@ std::string redacted_json(const Config& c) {
           {"idle_timeout_s", c.listen.idle_timeout_s},
           {"max_connections", c.listen.max_connections},
           {"threads", c.listen.threads}}},
-        {"storage", {{"path", c.storage_path}}},
+        {"storage",
+         {{"backend", c.storage.backend},
+          {"path", c.storage_path},
+          {"url", redact_connection_url(c.storage.url)},
+          {"pool_size", c.storage.pool_size},
+          {"lease_s", in_unit(c.storage.lease, 1'000'000)}}},
         {"timezone", c.bot.timezone},
         {"public_url", c.bot.public_url},
         {"log", {{"level", c.log.level}, {"format", c.log.format}}},
@@ -87,6 +94,9 @@ std::vector<std::string> warnings(const Config& c) {
     }
     if (!c.mattermost.tokens.empty() && c.mattermost.bot_token.empty()) {
         out.push_back("mattermost: bot_token not set — the bot can answer commands but not post");
+    }
+    if (!c.storage.postgres() && !c.storage.url.empty()) {
+        out.push_back("storage.url is set but storage.backend is \"sqlite\" — the URL is not used");
     }
     if (c.api_token.empty()) {
         out.push_back("api.token not set — /incidents API disabled");

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 build_dir=build-package
 packages=(cmake ninja-build g++ pkg-config tzdata ca-certificates
           libboost1.81-dev libssl-dev nlohmann-json3-dev libsqlitecpp-dev libspdlog-dev
-          libhowardhinnant-date-dev libstemmer-dev
+          libhowardhinnant-date-dev libstemmer-dev libpqxx-dev
           dpkg-dev file)  # CPack: dpkg-shlibdeps for Depends, file to find the ELF binaries
 
 sudo=""

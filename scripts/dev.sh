@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ pkg-config tzdata
           libboost1.81-dev libssl-dev nlohmann-json3-dev libsqlitecpp-dev libspdlog-dev
-          doctest-dev libhowardhinnant-date-dev libstemmer-dev)
+          doctest-dev libhowardhinnant-date-dev libstemmer-dev
+          libpqxx-dev postgresql)
 
 install_missing() {
     local missing=()

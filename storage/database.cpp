@@ -1,6 +1,7 @@
 #include "storage/database.hpp"
 
 #include "storage/checkpointer.hpp"
+#include "storage/database_backend.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite_incident_store.hpp"
 #include "storage/sqlite_outbox.hpp"
@@ -97,60 +98,73 @@ private:
 // Member order is destruction order in reverse: the queue stops (draining)
 // first, then the stores finalize their statements, then the checkpoints stop
 // (the drain's commits may still ask for one), then the connection closes.
-struct Database::Impl {
-    Impl(const std::string& p, Options o)
-        : path(p),
+struct SqliteBackend final : DatabaseBackend {
+    SqliteBackend(const std::string& p, Database::Options o)
+        : path_(p),
           options(o),
           writer(open_writer(p, o)),
           checkpointer(writer, p, static_cast<int>(o.busy_timeout.count())),
-          store(writer),
-          outbox(writer),
+          store_(writer),
+          outbox_(writer),
           queue(writer) {}
 
-    std::string path;
-    Options options;
+    IncidentStore& store() override { return store_; }
+    OutboxStore& outbox() override { return outbox_; }
+    WriteQueue& writes() override { return queue; }
+    std::unique_ptr<IncidentStore> open_reader() override;
+    bool writable() override;
+    const std::string& path() const override { return path_; }
+    std::uint64_t write_batches() const override { return queue.batches(); }
+    std::size_t write_queue_depth() const override { return queue.depth(); }
+
+    std::string path_;
+    Database::Options options;
     SQLite::Database writer;
     Checkpointer checkpointer;
-    SqliteIncidentStore store;
-    SqliteOutboxStore outbox;
+    SqliteIncidentStore store_;
+    SqliteOutboxStore outbox_;
     SqliteWriteQueue queue;
 };
+
+std::unique_ptr<IncidentStore> SqliteBackend::open_reader() {
+    try {
+        return std::make_unique<ReaderStore>(path_, static_cast<int>(options.busy_timeout.count()));
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot open a reader on database '" + path_ + "': " + e.what());
+    }
+}
+
+bool SqliteBackend::writable() {
+    auto outcome = std::make_shared<std::promise<bool>>();
+    auto result = outcome->get_future();
+    queue.submit([] {}, [outcome](std::exception_ptr error) { outcome->set_value(error == nullptr); });
+    return result.wait_for(options.ready_timeout) == std::future_status::ready && result.get();
+}
 
 Database::Database(const std::string& path) : Database(path, Options{}) {}
 
 Database::Database(const std::string& path, Options options) {
     try {
-        impl_ = std::make_unique<Impl>(path, options);
+        impl_ = std::make_unique<SqliteBackend>(path, options);
     } catch (const std::exception& e) {
         throw std::runtime_error("cannot open database '" + path + "': " + e.what());
     }
 }
 
+Database::Database(const PostgresOptions& options, const Clock& clock)
+    : impl_(open_postgres_backend(options, clock)) {}
+
 Database::~Database() = default;
 
-IncidentStore& Database::store() { return impl_->store; }
-OutboxStore& Database::outbox() { return impl_->outbox; }
-WriteQueue& Database::writes() { return impl_->queue; }
-
-std::unique_ptr<IncidentStore> Database::open_reader() {
-    try {
-        return std::make_unique<ReaderStore>(impl_->path, static_cast<int>(impl_->options.busy_timeout.count()));
-    } catch (const std::exception& e) {
-        throw std::runtime_error("cannot open a reader on database '" + impl_->path + "': " + e.what());
-    }
-}
-
-bool Database::writable() {
-    auto outcome = std::make_shared<std::promise<bool>>();
-    auto result = outcome->get_future();
-    impl_->queue.submit([] {}, [outcome](std::exception_ptr error) { outcome->set_value(error == nullptr); });
-    return result.wait_for(impl_->options.ready_timeout) == std::future_status::ready && result.get();
-}
-
-const std::string& Database::path() const { return impl_->path; }
-
-std::uint64_t Database::write_batches() const { return impl_->queue.batches(); }
-
-std::size_t Database::write_queue_depth() const { return impl_->queue.depth(); }
+IncidentStore& Database::store() { return impl_->store(); }
+OutboxStore& Database::outbox() { return impl_->outbox(); }
+WriteQueue& Database::writes() { return impl_->writes(); }
+std::unique_ptr<IncidentStore> Database::open_reader() { return impl_->open_reader(); }
+bool Database::writable() { return impl_->writable(); }
+const std::string& Database::path() const { return impl_->path(); }
+bool Database::postgres() const { return impl_->postgres(); }
+Database::PoolStats Database::pool_stats() const { return impl_->pool_stats(); }
+std::uint64_t Database::write_batches() const { return impl_->write_batches(); }
+std::size_t Database::write_queue_depth() const { return impl_->write_queue_depth(); }
 
 }  // namespace hindsight::storage

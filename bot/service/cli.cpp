@@ -4,6 +4,7 @@
 #include "adapters/slack/export_reader.hpp"
 #include "bot/core/bot.hpp"
 #include "bot/core/when.hpp"
+#include "bot/service/database.hpp"
 #include "bot/service/logging.hpp"
 #include "bot/service/ops.hpp"
 #include "bot/service/service.hpp"
@@ -45,6 +46,8 @@ Usage:
                                                   (--explain-json: one JSON object per message, every feature)
   hindsight backup <file> [--config FILE]         online, integrity-checked copy of the database
   hindsight restore <file> [--config FILE]        replace the database with a backup (service stopped)
+  hindsight migrate-store --from sqlite:PATH --to postgres:URL [--force]
+                                                  copy a SQLite database into PostgreSQL, counts verified
   hindsight --version | --help
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
@@ -224,15 +227,16 @@ int cmd_export(int argc, char** argv) {
     auto cfg = load_config(args.flag("config"));
     if (!cfg) return 2;
     configure_logging("warn", cfg->log.format);
-    if (!std::filesystem::exists(cfg->storage_path)) {
+    if (!cfg->storage.postgres() && !std::filesystem::exists(cfg->storage_path)) {
         std::cerr << "hindsight: no database at " << cfg->storage_path << "\n";
         return 1;
     }
-    storage::Database db(cfg->storage_path);
+    SystemClock clock;
+    storage::Database db = open_database(*cfg, clock);
     auto reader = db.open_reader();
     auto incident = reader->find_incident(id);
     if (!incident) {
-        std::cerr << "hindsight: no incident " << id << " in " << cfg->storage_path << "\n";
+        std::cerr << "hindsight: no incident " << id << " in " << db.path() << "\n";
         return 1;
     }
     std::cout << draft_postmortem_document(*reader, cfg->bot, *incident, SystemClock{}.now());
@@ -362,6 +366,7 @@ int run_cli(int argc, char** argv) {
         if (command == "draft") return cmd_draft(argc, argv);
         if (command == "backup") return cmd_backup(argc, argv);
         if (command == "restore") return cmd_restore(argc, argv);
+        if (command == "migrate-store") return cmd_migrate_store(argc, argv);
     } catch (const std::exception& e) {
         std::cerr << "hindsight: " << e.what() << "\n";
         return 1;

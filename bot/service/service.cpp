@@ -7,6 +7,7 @@
 #include "adapters/outbound/delivery.hpp"
 #include "adapters/outbound/worker.hpp"
 #include "bot/core/bot.hpp"
+#include "bot/service/database.hpp"
 #include "bot/service/platforms.hpp"
 #include "bot/service/routes.hpp"
 #include "storage/database.hpp"
@@ -52,7 +53,7 @@ outbound::Delivery::Options delivery_options(const config::OutboundConfig& c) {
 struct Service::Parts {
     explicit Parts(config::Config c)
         : cfg(std::move(c)),
-          db(cfg.storage_path),
+          db(open_database(cfg, clock)),
           bot(db.store(), db.outbox(), clock, cfg.bot),
           loop(cfg.listen.threads),
           delivery(db.writes(), db.outbox(), clock, delivery_options(cfg.outbound)),
@@ -131,6 +132,19 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
                     [&p] { return static_cast<double>(p.db.write_batches()); });
     p.metrics.gauge("hindsight_db_write_queue_depth", "Writes waiting for the database writer",
                     [&p] { return static_cast<double>(p.db.write_queue_depth()); });
+    if (p.db.postgres()) {
+        p.metrics.gauge("hindsight_db_pool_size", "PostgreSQL read connections in this replica's pool",
+                        [&p] { return static_cast<double>(p.db.pool_stats().size); });
+        p.metrics.gauge("hindsight_db_pool_in_use", "PostgreSQL read connections lent out now",
+                        [&p] { return static_cast<double>(p.db.pool_stats().in_use); });
+        p.metrics.gauge("hindsight_db_pool_waiting", "Callers waiting for a PostgreSQL read connection",
+                        [&p] { return static_cast<double>(p.db.pool_stats().waiting); });
+        p.metrics.gauge("hindsight_outbox_claims", "Outbox messages this replica claimed for delivery since start",
+                        [&p] { return static_cast<double>(p.db.pool_stats().outbox_claims); });
+        p.metrics.gauge("hindsight_reminder_claims",
+                        "Action items and incidents this replica's reminder scans claimed since start",
+                        [&p] { return static_cast<double>(p.db.pool_stats().reminder_claims); });
+    }
 
     PlatformDeps deps{p.db, p.bot, p.clock, p.background, p.metrics, p.delivery};
     p.platforms = std::make_unique<Platforms>(cfg, deps);
@@ -198,7 +212,7 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
     });
 
     spdlog::info("hindsight {} listening on {}://{}:{} (database {})", version_string(),
-                 cfg.listen.tls ? "https" : "http", cfg.listen.address, port, cfg.storage_path);
+                 cfg.listen.tls ? "https" : "http", cfg.listen.address, port, p.db.path());
     if (on_ready) on_ready(port);
     p.loop.run();
     p.delivery.stop();

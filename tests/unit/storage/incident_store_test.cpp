@@ -1,3 +1,4 @@
+#include "backends.hpp"
 #include "fixtures.hpp"
 #include "storage/database.hpp"
 #include "storage/sqlite_incident_store.hpp"
@@ -13,11 +14,11 @@ using hindsight::test::TempDir;
 
 // The writer's store may be used directly while no work is queued; these
 // tests do that, and read back through a fresh read-only connection where the
-// point is what is on disk.
+// point is what is on disk. Every test but the SQLite file's own runs on both
+// backends (for_each_backend).
 
 TEST_CASE("incidents: create, find, update every field, list newest first") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
 
     auto first = incident();
@@ -79,19 +80,19 @@ TEST_CASE("incidents: create, find, update every field, list newest first") {
     REQUIRE(all.size() == 2);
     CHECK(all[0].id == second.id);
     CHECK(all[1].id == first.id);
+    });
 }
 
 TEST_CASE("updating an incident that does not exist is an error") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto missing = incident();
     missing.id = 42;
     CHECK_THROWS_AS(db.store().update_incident(missing), std::runtime_error);
+    });
 }
 
 TEST_CASE("latest_incident is scoped by platform, team and channel, and returns the newest") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
 
     auto old_one = incident(channel("C1", "T1"), "old");
@@ -112,11 +113,11 @@ TEST_CASE("latest_incident is scoped by platform, team and channel, and returns 
     CHECK(store.latest_incident(channel("C9", "T2"))->id == other_team);
     CHECK(store.latest_incident(channel("C1", "T1", Platform::mattermost))->title == "mattermost");
     CHECK_FALSE(store.latest_incident(channel("C1", "T1", Platform::console)));
+    });
 }
 
 TEST_CASE("messages: duplicates are refused, edits keep the original, deletes leave a tombstone") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const auto id = store.create_incident(incident());
 
@@ -159,26 +160,26 @@ TEST_CASE("messages: duplicates are refused, edits keep the original, deletes le
 
     CHECK(store.mark_key_message(id, "1700.000100", false));
     CHECK_FALSE(db.open_reader()->messages(id)[0].key_event);
+    });
 }
 
 TEST_CASE("messages: the number of people who reacted is kept with the message") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
-    auto& store = db.store();
-    const auto id = store.create_incident(incident());
-    auto m = message(id, "1700.000100", kT0 + 1s, "uploads killed, banner live");
-    m.reactions = 4;
-    CHECK(store.insert_message(m));
-    CHECK(store.insert_message(message(id, "1700.000200", kT0 + 2s, "ty")));
-    auto all = db.open_reader()->messages(id);
-    REQUIRE(all.size() == 2);
-    CHECK(all[0].reactions == 4);
-    CHECK(all[1].reactions == 0);
+    for_each_backend([&](Database& db, const std::string&) {
+        auto& store = db.store();
+        const auto id = store.create_incident(incident());
+        auto m = message(id, "1700.000100", kT0 + 1s, "uploads killed, banner live");
+        m.reactions = 4;
+        CHECK(store.insert_message(m));
+        CHECK(store.insert_message(message(id, "1700.000200", kT0 + 2s, "ty")));
+        auto all = db.open_reader()->messages(id);
+        REQUIRE(all.size() == 2);
+        CHECK(all[0].reactions == 4);
+        CHECK(all[1].reactions == 0);
+    });
 }
 
 TEST_CASE("messages: the same message id in two incidents is two messages, ordered by time then arrival") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const auto a = store.create_incident(incident(channel("C1")));
     const auto b = store.create_incident(incident(channel("C2")));
@@ -204,17 +205,17 @@ TEST_CASE("messages: the same message id in two incidents is two messages, order
     CHECK(all[1].original_text == all[1].text);
     CHECK(store.messages(b).size() == 1);
     CHECK_FALSE(store.edit_message(b, "tie-first", "x", kT0));
+    });
 }
 
 TEST_CASE("a message for an incident that does not exist is refused (foreign keys are on)") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     CHECK_THROWS(db.store().insert_message(message(999, "m", kT0)));
+    });
 }
 
 TEST_CASE("key events and timeline curations come back in order with every field") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const auto id = store.create_incident(incident());
 
@@ -271,11 +272,11 @@ TEST_CASE("key events and timeline curations come back in order with every field
     CHECK(all[2].at == kT0 + 1min);
     CHECK(all[3].kind == TimelineCuration::Kind::show);
     CHECK(all[4].kind == TimelineCuration::Kind::edit);
+    });
 }
 
 TEST_CASE("five whys: set_why replaces a step, steps come back by n") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const auto id = store.create_incident(incident());
     const auto other = store.create_incident(incident(channel("C2")));
@@ -294,11 +295,11 @@ TEST_CASE("five whys: set_why replaces a step, steps come back by n") {
     CHECK(chain[1].author_id == "U3");
     CHECK(chain[1].at == kT0 + 3h);
     CHECK(chain[1].incident_id == id);
+    });
 }
 
 TEST_CASE("contributing factors: adding twice is a no-op, insertion order kept, per incident") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const auto id = store.create_incident(incident());
     const auto other = store.create_incident(incident(channel("C2")));
@@ -310,11 +311,11 @@ TEST_CASE("contributing factors: adding twice is a no-op, insertion order kept, 
 
     CHECK(store.factors(id) == std::vector<std::string>{"missing-alert", "insufficient-test-coverage"});
     CHECK(store.factors(other) == std::vector<std::string>{"unsafe-default"});
+    });
 }
 
 TEST_CASE("action items: add, find, update every field, list per incident and overall") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const auto a = store.create_incident(incident());
     const auto b = store.create_incident(incident(channel("C2")));
@@ -380,11 +381,11 @@ TEST_CASE("action items: add, find, update every field, list per incident and ov
     CHECK(all[0].id == item.id);
     CHECK(all[1].id == second);
     CHECK(all[2].id == third);
+    });
 }
 
 TEST_CASE("actions_due_for_nudge: due, not snoozed, not nudged recently, open, by due time, limited") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const auto id = store.create_incident(incident());
     const auto now = kT0 + 240h;
@@ -433,6 +434,7 @@ TEST_CASE("actions_due_for_nudge: due, not snoozed, not nudged recently, open, b
     store.update_action(nudged);
     CHECK(store.actions_due_for_nudge(now, every, 100).size() == 3);
     CHECK(store.actions_due_for_nudge(now + every, every, 100).size() == 7);  // every open item
+    });
 }
 
 TEST_CASE("action ids keep increasing across reopen (AUTOINCREMENT)") {
@@ -453,8 +455,7 @@ TEST_CASE("action ids keep increasing across reopen (AUTOINCREMENT)") {
 }
 
 TEST_CASE("display names are cached per platform, team and user, and can change") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     store.remember_user(channel("C1", "T1"), "U1", "alice");
     store.remember_user(channel("C1", "T2"), "U1", "someone else");
@@ -466,11 +467,11 @@ TEST_CASE("display names are cached per platform, team and user, and can change"
 
     store.remember_user(channel("C1", "T1"), "U1", "Alice Liddell");
     CHECK(db.open_reader()->user_name(channel("C1", "T1"), "U1") == "Alice Liddell");
+    });
 }
 
 TEST_CASE("deliveries: a key is remembered once and keys older than the memory window are pruned") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
 
     CHECK(store.remember_delivery("Ev1", kT0));
@@ -486,12 +487,13 @@ TEST_CASE("deliveries: a key is remembered once and keys older than the memory w
     CHECK(store.remember_delivery("Ev1", later));
     // Recent keys survive the prune.
     CHECK_FALSE(store.remember_delivery("later-0", later));
+    });
 }
 
 TEST_CASE("a reader connection is read-only") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto reader = db.open_reader();
     CHECK_THROWS(reader->create_incident(incident()));
     CHECK(reader->list_incidents().empty());
+    });
 }

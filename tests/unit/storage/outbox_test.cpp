@@ -1,3 +1,4 @@
+#include "backends.hpp"
 #include "fixtures.hpp"
 #include "storage/database.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -91,8 +92,7 @@ TEST_CASE("outbox: enqueued messages come back due, in id order, with every fiel
 }
 
 TEST_CASE("outbox: delivered leaves the queue, retry counts attempts and waits, dead is kept and counted") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& outbox = db.outbox();
     const auto delivered = outbox.enqueue(channel_post("a"), kT0);
     const auto retried = outbox.enqueue(channel_post("b"), kT0);
@@ -123,6 +123,7 @@ TEST_CASE("outbox: delivered leaves the queue, retry counts attempts and waits, 
     CHECK(outbox.pending_count() == 1);
     CHECK(outbox.dead_count() == 1);
     CHECK(outbox.due_messages(kT0 + 1h, 10).size() == 1);
+    });
 }
 
 TEST_CASE("outbox: pending messages survive a restart") {
@@ -143,19 +144,18 @@ TEST_CASE("outbox: pending messages survive a restart") {
 }
 
 TEST_CASE("outbox: enqueue inside a failing write is rolled back with it") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     CHECK_THROWS_AS(db.writes().run([&] {
         db.outbox().enqueue(channel_post("announce"), kT0);
         throw std::runtime_error("the change that caused it failed");
     }),
                     std::runtime_error);
     CHECK(db.outbox().pending_count() == 0);
+    });
 }
 
 TEST_CASE("outbox: buttons with quotes, backslashes, control characters and UTF-8 come back exactly") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& outbox = db.outbox();
     auto m = reminder_dm();
     m.buttons = {{"Say \"done\"", "done", "A-1\\2"},
@@ -172,6 +172,7 @@ TEST_CASE("outbox: buttons with quotes, backslashes, control characters and UTF-
         CHECK(back[i].action == m.buttons[i].action);
         CHECK(back[i].value == m.buttons[i].value);
     }
+    });
 }
 
 TEST_CASE("outbox: forgetting deletes delivered rows from before the cut-off, oldest first, never pending or dead ones") {

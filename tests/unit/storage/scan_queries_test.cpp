@@ -2,6 +2,7 @@
 // select, and that SQLite answers them from their indexes (the query plan of
 // the very SQL the store runs, captured with a trace) instead of reading every
 // incident or action item.
+#include "backends.hpp"
 #include "fixtures.hpp"
 #include "storage/database.hpp"
 #include "storage/sqlite_incident_store.hpp"
@@ -71,8 +72,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }  // namespace
 
 TEST_CASE("incidents_awaiting_meeting_reminder: closed by T, no meeting, not reminded, longest closed first") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const Timestamp t = kT0 + 48h;
 
@@ -108,11 +108,11 @@ TEST_CASE("incidents_awaiting_meeting_reminder: closed by T, no meeting, not rem
     met.meeting_at = t + 1h;
     store.update_incident(met);
     CHECK(store.incidents_awaiting_meeting_reminder(t + 1h).size() == 1);  // C3, now old enough
+    });
 }
 
 TEST_CASE("incidents_awaiting_meeting_reminder: a reopened and closed again incident counts from its new close") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const auto id = closed_incident(store, "C1", kT0);
     auto i = *store.find_incident(id);
@@ -126,11 +126,11 @@ TEST_CASE("incidents_awaiting_meeting_reminder: a reopened and closed again inci
     store.update_incident(i);
     CHECK(store.incidents_awaiting_meeting_reminder(kT0 + 100h - 1us).empty());
     CHECK(ids_of(store.incidents_awaiting_meeting_reminder(kT0 + 100h)) == std::vector<std::int64_t>{id});
+    });
 }
 
 TEST_CASE("incident_summaries: every incident newest first with its open action count, no postmortem text") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();
     const auto first = closed_incident(store, "C1", kT0 + 2h);
     auto second_incident = incident(channel("C2", "T2", Platform::mattermost), "Queue backlog");
@@ -180,6 +180,7 @@ TEST_CASE("incident_summaries: every incident newest first with its open action 
     }
     CHECK(ids_of(store.IncidentStore::incidents_awaiting_meeting_reminder(kT0 + 2h)) ==
           ids_of(store.incidents_awaiting_meeting_reminder(kT0 + 2h)));
+    });
 }
 
 TEST_CASE("the reminder and list queries search their partial indexes instead of scanning the tables") {

@@ -1,0 +1,513 @@
+#include "storage/pg_stores.hpp"
+
+#include <stdexcept>
+
+namespace hindsight::storage::pg {
+namespace {
+
+std::string platform_text(Platform p) { return std::string(to_string(p)); }
+
+// ---- incidents
+
+#define INCIDENT_COLUMNS                                                                               \
+    "platform, team, channel, title, severity, commander_id, commander_name, state, opened_at, "       \
+    "closed_at, started_at, meeting_at, meeting_reminded_at, summary, impact, root_cause, "            \
+    "facilitator_id, postmortem_md"
+
+constexpr const char* kInsertIncident =
+    "INSERT INTO incidents (" INCIDENT_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,"
+    "$17,$18) RETURNING id";
+constexpr const char* kUpdateIncident =
+    "UPDATE incidents SET platform=$1, team=$2, channel=$3, title=$4, severity=$5, commander_id=$6, "
+    "commander_name=$7, state=$8, opened_at=$9, closed_at=$10, started_at=$11, meeting_at=$12, "
+    "meeting_reminded_at=$13, summary=$14, impact=$15, root_cause=$16, facilitator_id=$17, "
+    "postmortem_md=$18 WHERE id=$19";
+constexpr const char* kFindIncident = "SELECT id, " INCIDENT_COLUMNS " FROM incidents WHERE id=$1";
+constexpr const char* kLatestIncident =
+    "SELECT id, " INCIDENT_COLUMNS
+    " FROM incidents WHERE platform=$1 AND team=$2 AND channel=$3 ORDER BY id DESC LIMIT 1";
+// The writer's form: the row stays locked until COMMIT, so a command or a
+// close handled by another replica at the same moment waits for this one and
+// then sees its result (a close drafts the timeline once).
+constexpr const char* kLatestIncidentLocked =
+    "SELECT id, " INCIDENT_COLUMNS
+    " FROM incidents WHERE platform=$1 AND team=$2 AND channel=$3 ORDER BY id DESC LIMIT 1 FOR NO KEY UPDATE";
+constexpr const char* kListIncidents = "SELECT id, " INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC";
+constexpr const char* kAwaitingMeetingReminder =
+    "SELECT id, " INCIDENT_COLUMNS " FROM incidents "
+    "WHERE state = 'closed' AND meeting_at IS NULL AND meeting_reminded_at IS NULL AND closed_at <= $1 "
+    "ORDER BY closed_at, id";
+// The scheduler's form: rows another replica's scan holds are passed over,
+// and the WHERE is checked again on the newest row version once locked.
+constexpr const char* kAwaitingMeetingReminderClaim =
+    "SELECT id, " INCIDENT_COLUMNS " FROM incidents "
+    "WHERE state = 'closed' AND meeting_at IS NULL AND meeting_reminded_at IS NULL AND closed_at <= $1 "
+    "ORDER BY closed_at, id FOR NO KEY UPDATE SKIP LOCKED";
+constexpr const char* kIncidentSummaries =
+    "SELECT i.id, i.platform, i.team, i.channel, i.title, i.severity, i.commander_id, i.commander_name, "
+    "i.state, i.opened_at, i.closed_at, "
+    "(SELECT count(*) FROM action_items a WHERE a.incident_id = i.id AND a.state = 'open') "
+    "FROM incidents i ORDER BY i.id DESC";
+
+Args incident_args(const Incident& i) {
+    Args a;
+    a.text(platform_text(i.where.platform))
+        .text(i.where.team)
+        .text(i.where.channel)
+        .text(i.title)
+        .integer(i.severity)
+        .text(i.commander_id)
+        .text(i.commander_name)
+        .text(i.state == IncidentState::open ? "open" : "closed")
+        .time(i.opened_at)
+        .time(i.closed_at)
+        .time(i.started_at)
+        .time(i.meeting_at)
+        .time(i.meeting_reminded_at)
+        .text(i.summary)
+        .text(i.impact)
+        .text(i.root_cause)
+        .text(i.facilitator_id)
+        .text(i.postmortem_md);
+    return a;
+}
+
+template <class Row>
+void read_incident_head(const pqxx::row& r, Row& i) {
+    i.id = r[0].as<std::int64_t>();
+    i.where.platform = platform_from_string(text_of(r[1]));
+    i.where.team = text_of(r[2]);
+    i.where.channel = text_of(r[3]);
+    i.title = text_of(r[4]);
+    i.severity = r[5].as<int>();
+    i.commander_id = text_of(r[6]);
+    i.commander_name = text_of(r[7]);
+    i.state = text_of(r[8]) == "open" ? IncidentState::open : IncidentState::closed;
+    i.opened_at = time_of(r[9]);
+    i.closed_at = optional_time(r[10]);
+}
+
+Incident read_incident(const pqxx::row& r) {
+    Incident i;
+    read_incident_head(r, i);
+    i.started_at = optional_time(r[11]);
+    i.meeting_at = optional_time(r[12]);
+    i.meeting_reminded_at = optional_time(r[13]);
+    i.summary = text_of(r[14]);
+    i.impact = text_of(r[15]);
+    i.root_cause = text_of(r[16]);
+    i.facilitator_id = text_of(r[17]);
+    i.postmortem_md = text_of(r[18]);
+    return i;
+}
+
+IncidentSummary read_summary(const pqxx::row& r) {
+    IncidentSummary i;
+    read_incident_head(r, i);
+    i.open_actions = r[11].as<std::int64_t>();
+    return i;
+}
+
+// ---- messages
+
+#define MESSAGE_COLUMNS                                                                                \
+    "incident_id, message_id, user_id, user_name, text, original_text, thread_parent, at_us, "         \
+    "edited_at, deleted, deleted_at, key_event, permalink, reactions"
+
+// A duplicate (a platform retry, perhaps received by another replica) meets
+// the unique (incident_id, message_id) and is dropped.
+constexpr const char* kInsertMessage =
+    "INSERT INTO messages (" MESSAGE_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
+    "ON CONFLICT (incident_id, message_id) DO NOTHING";
+constexpr const char* kEditMessage =
+    "UPDATE messages SET text=$1, edited_at=$2 WHERE incident_id=$3 AND message_id=$4";
+constexpr const char* kDeleteMessage =
+    "UPDATE messages SET deleted=true, deleted_at=$1 WHERE incident_id=$2 AND message_id=$3";
+constexpr const char* kMarkMessage = "UPDATE messages SET key_event=$1 WHERE incident_id=$2 AND message_id=$3";
+constexpr const char* kMessages =
+    "SELECT " MESSAGE_COLUMNS " FROM messages WHERE incident_id=$1 ORDER BY at_us, id";
+constexpr const char* kCountMessages = "SELECT count(*) FROM messages WHERE incident_id=$1 AND NOT deleted";
+
+RecordedMessage read_message(const pqxx::row& r) {
+    RecordedMessage m;
+    m.incident_id = r[0].as<std::int64_t>();
+    m.message_id = text_of(r[1]);
+    m.user_id = text_of(r[2]);
+    m.user_name = text_of(r[3]);
+    m.text = text_of(r[4]);
+    m.original_text = text_of(r[5]);
+    m.thread_parent = text_of(r[6]);
+    m.at = time_of(r[7]);
+    m.edited_at = optional_time(r[8]);
+    m.deleted = r[9].as<bool>();
+    m.deleted_at = optional_time(r[10]);
+    m.key_event = r[11].as<bool>();
+    m.permalink = text_of(r[12]);
+    m.reactions = r[13].as<int>();
+    return m;
+}
+
+// ---- key events, curations, whys, factors
+
+constexpr const char* kInsertKeyEvent =
+    "INSERT INTO key_events (incident_id, at_us, author_id, author_name, text) VALUES ($1,$2,$3,$4,$5) RETURNING id";
+constexpr const char* kKeyEvents =
+    "SELECT id, incident_id, at_us, author_id, author_name, text FROM key_events WHERE incident_id=$1 "
+    "ORDER BY at_us, id";
+constexpr const char* kInsertCuration =
+    "INSERT INTO timeline_curations (incident_id, kind, entry_key, text, at_us, author_id, author_name, "
+    "created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id";
+constexpr const char* kCurations =
+    "SELECT id, incident_id, kind, entry_key, text, at_us, author_id, author_name, created_at "
+    "FROM timeline_curations WHERE incident_id=$1 ORDER BY id";
+
+const char* curation_kind_text(TimelineCuration::Kind k) {
+    switch (k) {
+        case TimelineCuration::Kind::add: return "add";
+        case TimelineCuration::Kind::hide: return "hide";
+        case TimelineCuration::Kind::show: return "show";
+        case TimelineCuration::Kind::edit: return "edit";
+        case TimelineCuration::Kind::retime: return "retime";
+    }
+    throw std::invalid_argument("unknown timeline curation kind");
+}
+
+TimelineCuration::Kind curation_kind_from(const std::string& s) {
+    if (s == "add") return TimelineCuration::Kind::add;
+    if (s == "hide") return TimelineCuration::Kind::hide;
+    if (s == "show") return TimelineCuration::Kind::show;
+    if (s == "edit") return TimelineCuration::Kind::edit;
+    if (s == "retime") return TimelineCuration::Kind::retime;
+    throw std::runtime_error("stored timeline curation has unknown kind '" + s + "'");
+}
+
+constexpr const char* kSetWhy =
+    "INSERT INTO whys (incident_id, n, answer, author_id, at_us) VALUES ($1,$2,$3,$4,$5) "
+    "ON CONFLICT (incident_id, n) DO UPDATE SET answer=excluded.answer, author_id=excluded.author_id, "
+    "at_us=excluded.at_us";
+constexpr const char* kWhys =
+    "SELECT incident_id, n, answer, author_id, at_us FROM whys WHERE incident_id=$1 ORDER BY n";
+constexpr const char* kAddFactor =
+    "INSERT INTO factors (incident_id, tag) VALUES ($1,$2) ON CONFLICT (incident_id, tag) DO NOTHING";
+constexpr const char* kFactors = "SELECT tag FROM factors WHERE incident_id=$1 ORDER BY id";
+
+// ---- action items
+
+#define ACTION_COLUMNS                                                                                 \
+    "incident_id, owner_id, owner_name, text, due_at, created_at, created_by, state, done_by, "        \
+    "done_at, snoozed_until, nudges, last_nudged_at"
+
+constexpr const char* kInsertAction =
+    "INSERT INTO action_items (" ACTION_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id";
+constexpr const char* kUpdateAction =
+    "UPDATE action_items SET incident_id=$1, owner_id=$2, owner_name=$3, text=$4, due_at=$5, "
+    "created_at=$6, created_by=$7, state=$8, done_by=$9, done_at=$10, snoozed_until=$11, nudges=$12, "
+    "last_nudged_at=$13 WHERE id=$14";
+constexpr const char* kFindAction = "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE id=$1";
+constexpr const char* kActions =
+    "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE incident_id=$1 ORDER BY id";
+constexpr const char* kAllActions = "SELECT id, " ACTION_COLUMNS " FROM action_items ORDER BY id";
+constexpr const char* kActionsDue =
+    "SELECT id, " ACTION_COLUMNS " FROM action_items "
+    "WHERE state = 'open' AND due_at <= $1 "
+    "AND (snoozed_until IS NULL OR snoozed_until <= $1) "
+    "AND (last_nudged_at IS NULL OR last_nudged_at <= $2) "
+    "ORDER BY due_at, id LIMIT $3";
+// The scheduler's form. The nudge is recorded (update_action) in the same
+// transaction, so once this replica commits, the item is no longer due for
+// anyone; until then the row is locked and every other scan skips it.
+constexpr const char* kActionsDueClaim =
+    "SELECT id, " ACTION_COLUMNS " FROM action_items "
+    "WHERE state = 'open' AND due_at <= $1 "
+    "AND (snoozed_until IS NULL OR snoozed_until <= $1) "
+    "AND (last_nudged_at IS NULL OR last_nudged_at <= $2) "
+    "ORDER BY due_at, id LIMIT $3 FOR NO KEY UPDATE SKIP LOCKED";
+
+Args action_args(const ActionItem& a) {
+    Args args;
+    args.integer(a.incident_id)
+        .text(a.owner_id)
+        .text(a.owner_name)
+        .text(a.text)
+        .time(a.due_at)
+        .time(a.created_at)
+        .text(a.created_by)
+        .text(a.state == ActionState::open ? "open" : "done")
+        .text(a.done_by)
+        .time(a.done_at)
+        .time(a.snoozed_until)
+        .integer(a.nudges)
+        .time(a.last_nudged_at);
+    return args;
+}
+
+ActionItem read_action(const pqxx::row& r) {
+    ActionItem a;
+    a.id = r[0].as<std::int64_t>();
+    a.incident_id = r[1].as<std::int64_t>();
+    a.owner_id = text_of(r[2]);
+    a.owner_name = text_of(r[3]);
+    a.text = text_of(r[4]);
+    a.due_at = time_of(r[5]);
+    a.created_at = time_of(r[6]);
+    a.created_by = text_of(r[7]);
+    a.state = text_of(r[8]) == "done" ? ActionState::done : ActionState::open;
+    a.done_by = text_of(r[9]);
+    a.done_at = optional_time(r[10]);
+    a.snoozed_until = optional_time(r[11]);
+    a.nudges = r[12].as<int>();
+    a.last_nudged_at = optional_time(r[13]);
+    return a;
+}
+
+// ---- users, deliveries
+
+constexpr const char* kRememberUser =
+    "INSERT INTO users (platform, team, user_id, display_name) VALUES ($1,$2,$3,$4) "
+    "ON CONFLICT (platform, team, user_id) DO UPDATE SET display_name=excluded.display_name";
+constexpr const char* kUserName =
+    "SELECT display_name FROM users WHERE platform=$1 AND team=$2 AND user_id=$3";
+// Unique across the deployment: a retry landing on another replica is seen.
+constexpr const char* kRememberDelivery =
+    "INSERT INTO deliveries (key, at) VALUES ($1,$2) ON CONFLICT (key) DO NOTHING";
+constexpr const char* kPruneDeliveries = "DELETE FROM deliveries WHERE at < $1";
+
+constexpr Duration kDeliveryMemory = std::chrono::hours(1);
+constexpr std::uint64_t kPruneEvery = 1024;
+
+template <class T, class Read>
+std::vector<T> all(const pqxx::result& r, Read read) {
+    std::vector<T> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(read(row));
+    return out;
+}
+
+template <class T, class Read>
+std::optional<T> one(const pqxx::result& r, Read read) {
+    if (r.empty()) return std::nullopt;
+    return read(r[0]);
+}
+
+Args id_arg(std::int64_t id) {
+    Args a;
+    a.integer(id);
+    return a;
+}
+
+}  // namespace
+
+std::int64_t IncidentStore::create_incident(const Incident& incident) {
+    return s_.exec(kInsertIncident, incident_args(incident))[0][0].as<std::int64_t>();
+}
+
+void IncidentStore::update_incident(const Incident& incident) {
+    auto args = incident_args(incident);
+    args.integer(incident.id);
+    if (s_.exec(kUpdateIncident, args).affected_rows() == 0)
+        throw std::runtime_error("update_incident: no incident with id " + std::to_string(incident.id));
+}
+
+std::optional<Incident> IncidentStore::find_incident(std::int64_t id) {
+    return one<Incident>(s_.exec(kFindIncident, id_arg(id)), read_incident);
+}
+
+std::optional<Incident> IncidentStore::latest_incident(const ChannelRef& where) {
+    Args a;
+    a.text(platform_text(where.platform)).text(where.team).text(where.channel);
+    return one<Incident>(s_.exec(writer_ ? kLatestIncidentLocked : kLatestIncident, a), read_incident);
+}
+
+std::vector<Incident> IncidentStore::list_incidents() { return all<Incident>(s_.exec(kListIncidents), read_incident); }
+
+std::vector<Incident> IncidentStore::incidents_awaiting_meeting_reminder(Timestamp closed_before) {
+    Args a;
+    a.time(closed_before);
+    auto out = all<Incident>(s_.exec(writer_ ? kAwaitingMeetingReminderClaim : kAwaitingMeetingReminder, a),
+                             read_incident);
+    if (writer_ && claims_) claims_->reminders += out.size();
+    return out;
+}
+
+std::vector<IncidentSummary> IncidentStore::incident_summaries() {
+    return all<IncidentSummary>(s_.exec(kIncidentSummaries), read_summary);
+}
+
+bool IncidentStore::insert_message(const RecordedMessage& m) {
+    Args a;
+    a.integer(m.incident_id)
+        .text(m.message_id)
+        .text(m.user_id)
+        .text(m.user_name)
+        .text(m.text)
+        .text(m.original_text.empty() ? m.text : m.original_text)
+        .text(m.thread_parent)
+        .time(m.at)
+        .time(m.edited_at)
+        .boolean(m.deleted)
+        .time(m.deleted_at)
+        .boolean(m.key_event)
+        .text(m.permalink)
+        .integer(m.reactions);
+    return s_.exec(kInsertMessage, a).affected_rows() == 1;
+}
+
+bool IncidentStore::edit_message(std::int64_t incident_id, const std::string& message_id, const std::string& new_text,
+                                 Timestamp edited_at) {
+    Args a;
+    a.text(new_text).time(edited_at).integer(incident_id).text(message_id);
+    return s_.exec(kEditMessage, a).affected_rows() == 1;
+}
+
+bool IncidentStore::delete_message(std::int64_t incident_id, const std::string& message_id, Timestamp deleted_at) {
+    Args a;
+    a.time(deleted_at).integer(incident_id).text(message_id);
+    return s_.exec(kDeleteMessage, a).affected_rows() == 1;
+}
+
+bool IncidentStore::mark_key_message(std::int64_t incident_id, const std::string& message_id, bool marked) {
+    Args a;
+    a.boolean(marked).integer(incident_id).text(message_id);
+    return s_.exec(kMarkMessage, a).affected_rows() == 1;
+}
+
+std::vector<RecordedMessage> IncidentStore::messages(std::int64_t incident_id) {
+    return all<RecordedMessage>(s_.exec(kMessages, id_arg(incident_id)), read_message);
+}
+
+std::int64_t IncidentStore::count_messages(std::int64_t incident_id) {
+    return s_.exec(kCountMessages, id_arg(incident_id))[0][0].as<std::int64_t>();
+}
+
+std::int64_t IncidentStore::add_key_event(const KeyEvent& e) {
+    Args a;
+    a.integer(e.incident_id).time(e.at).text(e.author_id).text(e.author_name).text(e.text);
+    return s_.exec(kInsertKeyEvent, a)[0][0].as<std::int64_t>();
+}
+
+std::vector<KeyEvent> IncidentStore::key_events(std::int64_t incident_id) {
+    return all<KeyEvent>(s_.exec(kKeyEvents, id_arg(incident_id)), [](const pqxx::row& r) {
+        KeyEvent e;
+        e.id = r[0].as<std::int64_t>();
+        e.incident_id = r[1].as<std::int64_t>();
+        e.at = time_of(r[2]);
+        e.author_id = text_of(r[3]);
+        e.author_name = text_of(r[4]);
+        e.text = text_of(r[5]);
+        return e;
+    });
+}
+
+std::int64_t IncidentStore::add_curation(const TimelineCuration& c) {
+    Args a;
+    a.integer(c.incident_id)
+        .text(curation_kind_text(c.kind))
+        .text(c.entry_key)
+        .text(c.text)
+        .time(c.at)
+        .text(c.author_id)
+        .text(c.author_name)
+        .time(c.created_at);
+    return s_.exec(kInsertCuration, a)[0][0].as<std::int64_t>();
+}
+
+std::vector<TimelineCuration> IncidentStore::curations(std::int64_t incident_id) {
+    return all<TimelineCuration>(s_.exec(kCurations, id_arg(incident_id)), [](const pqxx::row& r) {
+        TimelineCuration c;
+        c.id = r[0].as<std::int64_t>();
+        c.incident_id = r[1].as<std::int64_t>();
+        c.kind = curation_kind_from(text_of(r[2]));
+        c.entry_key = text_of(r[3]);
+        c.text = text_of(r[4]);
+        c.at = optional_time(r[5]);
+        c.author_id = text_of(r[6]);
+        c.author_name = text_of(r[7]);
+        c.created_at = time_of(r[8]);
+        return c;
+    });
+}
+
+void IncidentStore::set_why(const WhyStep& step) {
+    Args a;
+    a.integer(step.incident_id).integer(step.n).text(step.answer).text(step.author_id).time(step.at);
+    s_.exec(kSetWhy, a);
+}
+
+std::vector<WhyStep> IncidentStore::whys(std::int64_t incident_id) {
+    return all<WhyStep>(s_.exec(kWhys, id_arg(incident_id)), [](const pqxx::row& r) {
+        WhyStep w;
+        w.incident_id = r[0].as<std::int64_t>();
+        w.n = r[1].as<int>();
+        w.answer = text_of(r[2]);
+        w.author_id = text_of(r[3]);
+        w.at = time_of(r[4]);
+        return w;
+    });
+}
+
+void IncidentStore::add_factor(std::int64_t incident_id, const std::string& tag) {
+    Args a;
+    a.integer(incident_id).text(tag);
+    s_.exec(kAddFactor, a);
+}
+
+std::vector<std::string> IncidentStore::factors(std::int64_t incident_id) {
+    return all<std::string>(s_.exec(kFactors, id_arg(incident_id)), [](const pqxx::row& r) { return text_of(r[0]); });
+}
+
+std::int64_t IncidentStore::add_action(const ActionItem& item) {
+    return s_.exec(kInsertAction, action_args(item))[0][0].as<std::int64_t>();
+}
+
+void IncidentStore::update_action(const ActionItem& item) {
+    auto a = action_args(item);
+    a.integer(item.id);
+    if (s_.exec(kUpdateAction, a).affected_rows() == 0)
+        throw std::runtime_error("update_action: no action item with id " + std::to_string(item.id));
+}
+
+std::optional<ActionItem> IncidentStore::find_action(std::int64_t id) {
+    return one<ActionItem>(s_.exec(kFindAction, id_arg(id)), read_action);
+}
+
+std::vector<ActionItem> IncidentStore::actions(std::int64_t incident_id) {
+    return all<ActionItem>(s_.exec(kActions, id_arg(incident_id)), read_action);
+}
+
+std::vector<ActionItem> IncidentStore::all_actions() { return all<ActionItem>(s_.exec(kAllActions), read_action); }
+
+std::vector<ActionItem> IncidentStore::actions_due_for_nudge(Timestamp now, Duration repeat_every, std::size_t limit) {
+    Args a;
+    a.time(now).time(now - repeat_every).integer(static_cast<std::int64_t>(std::min<std::size_t>(limit, 1u << 30)));
+    auto out = all<ActionItem>(s_.exec(writer_ ? kActionsDueClaim : kActionsDue, a), read_action);
+    if (writer_ && claims_) claims_->reminders += out.size();
+    return out;
+}
+
+void IncidentStore::remember_user(const ChannelRef& where, const std::string& user_id,
+                                  const std::string& display_name) {
+    Args a;
+    a.text(platform_text(where.platform)).text(where.team).text(user_id).text(display_name);
+    s_.exec(kRememberUser, a);
+}
+
+std::optional<std::string> IncidentStore::user_name(const ChannelRef& where, const std::string& user_id) {
+    Args a;
+    a.text(platform_text(where.platform)).text(where.team).text(user_id);
+    return one<std::string>(s_.exec(kUserName, a), [](const pqxx::row& r) { return text_of(r[0]); });
+}
+
+bool IncidentStore::remember_delivery(const std::string& key, Timestamp at) {
+    Args a;
+    a.text(key).time(at);
+    const bool fresh = s_.exec(kRememberDelivery, a).affected_rows() == 1;
+    if (fresh && ++deliveries_since_prune_ >= kPruneEvery) {
+        deliveries_since_prune_ = 0;
+        Args p;
+        p.time(at - kDeliveryMemory);
+        s_.exec(kPruneDeliveries, p);
+    }
+    return fresh;
+}
+
+}  // namespace hindsight::storage::pg

@@ -1,0 +1,147 @@
+#include "storage/pg_stores.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace hindsight::storage::pg {
+namespace {
+
+constexpr const char* kEnqueue =
+    "INSERT INTO outbox (platform, team, channel, to_user, thread, text, response_url, ephemeral, "
+    "buttons, created_at, attempts, next_attempt_at, state) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,$10,'pending') RETURNING id";
+
+// The claim, in one statement:
+//  heads  - the oldest pending row of every conversation (platform, team,
+//           channel, DM user), from the statement's snapshot;
+//  picked - those heads that are due and not leased to another replica,
+//           locked; rows another replica is claiming right now are skipped,
+//           and the conditions on `o` are checked again on the newest row
+//           version once the lock is held (a row just delivered or claimed
+//           elsewhere drops out);
+//  then each picked row is leased to this replica until $2 + lease ($5).
+// Only heads are claimed, so at most one replica at a time holds a row of a
+// conversation, and its next row becomes a head only once this one is
+// delivered or dead-lettered: order is kept across replicas.
+constexpr const char* kClaim =
+    "WITH heads AS ("
+    "  SELECT DISTINCT ON (platform, team, channel, to_user) id FROM outbox WHERE state = 'pending'"
+    "  ORDER BY platform, team, channel, to_user, id"
+    "), picked AS ("
+    "  SELECT o.id FROM outbox o JOIN heads h ON h.id = o.id"
+    "  WHERE o.state = 'pending' AND o.next_attempt_at <= $1"
+    "  AND (o.claimed_until IS NULL OR o.claimed_until <= $2 OR o.claimed_by = $3)"
+    "  ORDER BY o.id LIMIT $4 FOR UPDATE OF o SKIP LOCKED"
+    ") "
+    "UPDATE outbox SET claimed_by = $3, claimed_until = $2 + $5 FROM picked WHERE outbox.id = picked.id "
+    "RETURNING outbox.id, platform, team, channel, to_user, thread, text, response_url, ephemeral, buttons, "
+    "attempts, next_attempt_at";
+constexpr const char* kDelivered =
+    "UPDATE outbox SET state='delivered', delivered_at=$1, attempts=attempts+1, claimed_by=NULL, "
+    "claimed_until=NULL WHERE id=$2 AND state='pending'";
+constexpr const char* kRetry =
+    "UPDATE outbox SET next_attempt_at=$1, last_error=$2, attempts=attempts+1, claimed_by=NULL, "
+    "claimed_until=NULL WHERE id=$3 AND state='pending'";
+constexpr const char* kDead =
+    "UPDATE outbox SET state='dead', last_error=$1, attempts=attempts+1, claimed_by=NULL, claimed_until=NULL "
+    "WHERE id=$2 AND state='pending'";
+constexpr const char* kForgetDelivered =
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'delivered' "
+    "AND delivered_at < $1 ORDER BY delivered_at, id LIMIT $2)";
+constexpr const char* kPendingCount = "SELECT count(*) FROM outbox WHERE state = 'pending'";
+constexpr const char* kDeadCount = "SELECT count(*) FROM outbox WHERE state = 'dead'";
+
+std::string buttons_json(const std::vector<OutboundButton>& buttons) {
+    auto list = nlohmann::json::array();
+    for (const auto& b : buttons) list.push_back({{"label", b.label}, {"action", b.action}, {"value", b.value}});
+    return list.dump();
+}
+
+std::vector<OutboundButton> buttons_from_json(const std::string& text) {
+    std::vector<OutboundButton> out;
+    for (const auto& b : nlohmann::json::parse(text))
+        out.push_back({b.at("label").get<std::string>(), b.at("action").get<std::string>(),
+                       b.at("value").get<std::string>()});
+    return out;
+}
+
+std::int64_t clamp_limit(std::size_t limit) {
+    return static_cast<std::int64_t>(std::min<std::size_t>(limit, std::size_t{1} << 30));
+}
+
+}  // namespace
+
+std::int64_t Outbox::enqueue(const OutboundMessage& m, Timestamp at) {
+    Args a;
+    a.text(std::string(to_string(m.platform)))
+        .text(m.team)
+        .text(m.channel)
+        .text(m.to_user)
+        .text(m.thread)
+        .text(m.text)
+        .text(m.response_url)
+        .boolean(m.ephemeral)
+        .text(buttons_json(m.buttons))
+        .time(at);
+    return s_.exec(kEnqueue, a)[0][0].as<std::int64_t>();
+}
+
+std::vector<OutboxItem> Outbox::due_messages(Timestamp now, std::size_t limit) {
+    const Timestamp clock_now = clock_.now();
+    Args a;
+    a.time(std::min(now, clock_now)).time(clock_now).text(replica_).integer(clamp_limit(limit)).integer(lease_.count());
+    const auto rows = s_.exec(kClaim, a);
+    std::vector<OutboxItem> out;
+    out.reserve(rows.size());
+    for (const auto& r : rows) {
+        OutboxItem item;
+        item.id = r[0].as<std::int64_t>();
+        item.message.platform = platform_from_string(text_of(r[1]));
+        item.message.team = text_of(r[2]);
+        item.message.channel = text_of(r[3]);
+        item.message.to_user = text_of(r[4]);
+        item.message.thread = text_of(r[5]);
+        item.message.text = text_of(r[6]);
+        item.message.response_url = text_of(r[7]);
+        item.message.ephemeral = r[8].as<bool>();
+        item.message.buttons = buttons_from_json(text_of(r[9]));
+        item.attempts = r[10].as<int>();
+        item.next_attempt_at = time_of(r[11]);
+        out.push_back(std::move(item));
+    }
+    // RETURNING follows no ORDER BY: oldest first, as the worker expects.
+    std::sort(out.begin(), out.end(), [](const OutboxItem& x, const OutboxItem& y) { return x.id < y.id; });
+    if (claims_) claims_->outbox += out.size();
+    return out;
+}
+
+void Outbox::mark_delivered(std::int64_t id, Timestamp at) {
+    Args a;
+    a.time(at).integer(id);
+    s_.exec(kDelivered, a);
+}
+
+void Outbox::mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) {
+    Args a;
+    a.time(next_attempt_at).text(error).integer(id);
+    s_.exec(kRetry, a);
+}
+
+void Outbox::mark_dead(std::int64_t id, const std::string& error) {
+    Args a;
+    a.text(error).integer(id);
+    s_.exec(kDead, a);
+}
+
+std::int64_t Outbox::forget_delivered(Timestamp before, std::size_t limit) {
+    Args a;
+    a.time(before).integer(clamp_limit(limit));
+    return static_cast<std::int64_t>(s_.exec(kForgetDelivered, a).affected_rows());
+}
+
+std::int64_t Outbox::pending_count() { return s_.exec(kPendingCount)[0][0].as<std::int64_t>(); }
+
+std::int64_t Outbox::dead_count() { return s_.exec(kDeadCount)[0][0].as<std::int64_t>(); }
+
+}  // namespace hindsight::storage::pg

@@ -1,0 +1,461 @@
+// PostgreSQL with several replicas: two Database instances on one database
+// stand for two `hindsight serve` processes. Interleavings are forced with
+// latches (bounded waits), never with sleeps.
+#include "backends.hpp"
+#include "bot/core/bot.hpp"
+#include "bot/core/handlers.hpp"
+#include "fixtures.hpp"
+#include "storage/pg_migrations.hpp"
+#include "tests/support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <future>
+#include <set>
+#include <thread>
+
+using namespace hindsight;
+using namespace hindsight::storage_test;
+using hindsight::storage::Database;
+
+namespace {
+
+Database::PostgresOptions replica(const std::string& url, const std::string& name, Duration lease = 60s) {
+    Database::PostgresOptions o;
+    o.url = url;
+    o.replica = name;
+    o.lease = lease;
+    o.pool_size = 2;
+    return o;
+}
+
+// A one-shot signal between threads.
+struct Latch {
+    std::promise<void> promise;
+    std::shared_future<void> future = promise.get_future().share();
+    void open() { promise.set_value(); }
+    bool wait(std::chrono::seconds limit = 20s) const { return future.wait_for(limit) == std::future_status::ready; }
+};
+
+std::int64_t scalar(const std::string& url, const std::string& sql) {
+    pqxx::connection c(url);
+    pqxx::nontransaction n(c);
+    return n.exec(sql)[0][0].as<std::int64_t>();
+}
+
+OutboundMessage post(const std::string& channel, const std::string& text) {
+    OutboundMessage m;
+    m.platform = Platform::slack;
+    m.team = "T1";
+    m.channel = channel;
+    m.text = text;
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("postgres: replicas starting at once migrate exactly once") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    constexpr int kReplicas = 6;
+    Latch go;
+    std::vector<std::future<std::string>> results;
+    for (int i = 0; i < kReplicas; ++i)
+        results.push_back(std::async(std::launch::async, [&] {
+            go.wait();
+            try {
+                storage::migrate_postgres(*url);
+                return std::string();
+            } catch (const std::exception& e) {
+                return std::string(e.what());
+            }
+        }));
+    go.open();
+    for (auto& r : results) CHECK(await(r) == "");
+    CHECK(scalar(*url, "SELECT count(*) FROM hindsight_schema_migrations") ==
+          storage::latest_postgres_schema_version());
+    CHECK(scalar(*url, "SELECT max(version) FROM hindsight_schema_migrations") ==
+          storage::latest_postgres_schema_version());
+    // Opening a Database afterwards finds nothing left to do.
+    Database db(replica(*url, "a"), test_clock());
+    CHECK(scalar(*url, "SELECT count(*) FROM hindsight_schema_migrations") ==
+          storage::latest_postgres_schema_version());
+}
+
+TEST_CASE("postgres: incident numbers and action ids are unique across replicas") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    Database a(replica(*url, "a"), test_clock());
+    Database b(replica(*url, "b"), test_clock());
+    std::int64_t incident_id = 0;
+    a.writes().run([&] { incident_id = a.store().create_incident(incident()); });
+
+    auto add = [&](Database& db) {
+        std::vector<std::int64_t> ids;
+        for (int i = 0; i < 50; ++i)
+            db.writes().run([&] {
+                ids.push_back(db.store().add_action(action(incident_id, kT0)));
+                db.store().create_incident(incident(channel("C" + std::to_string(i))));
+            });
+        return ids;
+    };
+    auto from_a = std::async(std::launch::async, add, std::ref(a));
+    auto from_b = std::async(std::launch::async, add, std::ref(b));
+    std::set<std::int64_t> all;
+    for (auto id : await(from_a)) all.insert(id);
+    for (auto id : await(from_b)) all.insert(id);
+    CHECK(all.size() == 100);
+    CHECK(scalar(*url, "SELECT count(DISTINCT id) FROM incidents") == 101);
+}
+
+TEST_CASE("postgres: a platform retry landing on another replica is a duplicate there") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    Database a(replica(*url, "a"), test_clock());
+    Database b(replica(*url, "b"), test_clock());
+    std::int64_t id = 0;
+    a.writes().run([&] { id = a.store().create_incident(incident()); });
+
+    bool first = false, second = false, key_a = false, key_b = false;
+    a.writes().run([&] {
+        first = a.store().insert_message(message(id, "1700.1", kT0));
+        key_a = a.store().remember_delivery("Ev42", kT0);
+    });
+    b.writes().run([&] {
+        second = b.store().insert_message(message(id, "1700.1", kT0));
+        key_b = b.store().remember_delivery("Ev42", kT0 + 1s);
+    });
+    CHECK(first);
+    CHECK_FALSE(second);
+    CHECK(key_a);
+    CHECK_FALSE(key_b);
+    CHECK(b.open_reader()->count_messages(id) == 1);
+}
+
+TEST_CASE("postgres: two replicas scanning reminders at the same moment nudge each item once") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    Database a(replica(*url, "a"), test_clock());
+    Database b(replica(*url, "b"), test_clock());
+    BotSettings settings;
+    settings.reminders.escalate_after = 0;  // one DM per nudge
+    const Timestamp now = kT0 + 48h;
+    a.writes().run([&] {
+        auto closed = incident();
+        closed.id = a.store().create_incident(closed);
+        closed.state = IncidentState::closed;
+        closed.closed_at = kT0;
+        closed.meeting_at = kT0 + 1h;  // no meeting reminder in this test
+        a.store().update_incident(closed);
+        for (int i = 0; i < 5; ++i) a.store().add_action(action(closed.id, kT0 + std::chrono::hours(i)));
+    });
+
+    // Replica a scans and queues, then holds its transaction open until b has
+    // scanned too: without the claim, b would see the same items still due.
+    Latch a_scanned, b_done;
+    std::size_t sent_a = 0, sent_b = 0;
+    auto a_run = std::async(std::launch::async, [&] {
+        a.writes().run([&] {
+            sent_a = send_due_reminders(a.store(), a.outbox(), settings, now);
+            a_scanned.open();
+            b_done.wait();
+        });
+    });
+    REQUIRE(a_scanned.wait());
+    b.writes().run([&] { sent_b = send_due_reminders(b.store(), b.outbox(), settings, now); });
+    b_done.open();
+    await(a_run);
+
+    CHECK(sent_a == 5);
+    CHECK(sent_b == 0);
+    CHECK(scalar(*url, "SELECT count(*) FROM outbox") == 5);
+    CHECK(scalar(*url, "SELECT count(*) FROM action_items WHERE nudges = 1") == 5);
+    CHECK(a.pool_stats().reminder_claims == 5);
+    CHECK(b.pool_stats().reminder_claims == 0);
+
+    // Once a has committed, a later scan by b within repeat_every finds nothing either.
+    b.writes().run([&] { sent_b = send_due_reminders(b.store(), b.outbox(), settings, now + 1h); });
+    CHECK(sent_b == 0);
+}
+
+TEST_CASE("postgres: a meeting reminder is decided by one replica only") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    Database a(replica(*url, "a"), test_clock());
+    Database b(replica(*url, "b"), test_clock());
+    BotSettings settings;
+    a.writes().run([&] {
+        auto closed = incident();
+        closed.id = a.store().create_incident(closed);
+        closed.state = IncidentState::closed;
+        closed.closed_at = kT0;
+        a.store().update_incident(closed);
+    });
+    const Timestamp now = kT0 + settings.postmortem.schedule_within;
+    Latch a_scanned, b_done;
+    std::size_t sent_a = 0, sent_b = 0;
+    auto a_run = std::async(std::launch::async, [&] {
+        a.writes().run([&] {
+            sent_a = send_due_reminders(a.store(), a.outbox(), settings, now);
+            a_scanned.open();
+            b_done.wait();
+        });
+    });
+    REQUIRE(a_scanned.wait());
+    b.writes().run([&] { sent_b = send_due_reminders(b.store(), b.outbox(), settings, now); });
+    b_done.open();
+    await(a_run);
+    CHECK(sent_a == 1);
+    CHECK(sent_b == 0);
+    CHECK(scalar(*url, "SELECT count(*) FROM outbox") == 1);
+}
+
+TEST_CASE("postgres outbox: one claimant per conversation, in order, and a lease that runs out") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    ManualClock clock(kT0);
+    Database a(replica(*url, "a", 30s), clock);
+    Database b(replica(*url, "b", 30s), clock);
+    std::vector<std::int64_t> c1, c2;
+    a.writes().run([&] {
+        for (int i = 0; i < 3; ++i) c1.push_back(a.outbox().enqueue(post("C1", "c1-" + std::to_string(i)), kT0));
+        for (int i = 0; i < 2; ++i) c2.push_back(a.outbox().enqueue(post("C2", "c2-" + std::to_string(i)), kT0));
+    });
+    auto claim = [](Database& db) {
+        std::vector<OutboxItem> items;
+        db.writes().run([&] { items = db.outbox().due_messages(Timestamp::max(), 100); });
+        std::vector<std::int64_t> ids;
+        for (const auto& i : items) ids.push_back(i.id);
+        return ids;
+    };
+
+    // a takes the head of each conversation; b finds both conversations taken.
+    CHECK(claim(a) == std::vector<std::int64_t>{c1[0], c2[0]});
+    CHECK(claim(b).empty());
+    // a asks again (e.g. its next pass): its own unexpired claims come back.
+    CHECK(claim(a) == std::vector<std::int64_t>{c1[0], c2[0]});
+
+    // a delivers C1's head: C1's next row is free for anyone, C2 stays a's.
+    a.writes().run([&] { a.outbox().mark_delivered(c1[0], clock.now()); });
+    CHECK(claim(b) == std::vector<std::int64_t>{c1[1]});
+
+    // a dies holding C2's head: after the lease, b takes it over.
+    clock.advance(29s);
+    CHECK(claim(b) == std::vector<std::int64_t>{c1[1]});
+    clock.advance(2s);
+    CHECK(claim(b) == std::vector<std::int64_t>{c1[1], c2[0]});
+    CHECK(b.pool_stats().outbox_claims == 4);
+
+    // A retry keeps later rows of the conversation back for everyone.
+    b.writes().run([&] { b.outbox().mark_retry(c1[1], clock.now() + 1min, "HTTP 503"); });
+    b.writes().run([&] { b.outbox().mark_delivered(c2[0], clock.now()); });
+    CHECK(claim(a) == std::vector<std::int64_t>{c2[1]});
+    clock.advance(61s);
+    CHECK(claim(a) == std::vector<std::int64_t>{c1[1], c2[1]});
+}
+
+TEST_CASE("postgres outbox: two replicas claiming at the same moment never share a row") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    ManualClock clock(kT0);
+    Database a(replica(*url, "a"), clock);
+    Database b(replica(*url, "b"), clock);
+    a.writes().run([&] {
+        for (int i = 0; i < 40; ++i) a.outbox().enqueue(post("C" + std::to_string(i), "m"), kT0);
+    });
+    // a claims and holds its transaction open while b claims.
+    Latch a_claimed, b_done;
+    std::vector<OutboxItem> got_a, got_b;
+    auto a_run = std::async(std::launch::async, [&] {
+        a.writes().run([&] {
+            got_a = a.outbox().due_messages(Timestamp::max(), 25);
+            a_claimed.open();
+            b_done.wait();
+        });
+    });
+    REQUIRE(a_claimed.wait());
+    b.writes().run([&] { got_b = b.outbox().due_messages(Timestamp::max(), 100); });
+    b_done.open();
+    await(a_run);
+    CHECK(got_a.size() == 25);
+    CHECK(got_b.size() == 15);
+    std::set<std::int64_t> ids;
+    for (const auto& i : got_a) ids.insert(i.id);
+    for (const auto& i : got_b) ids.insert(i.id);
+    CHECK(ids.size() == 40);
+}
+
+TEST_CASE("postgres: losing the database fails writes and readiness, and it recovers without a restart") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    auto* server = test::PostgresServer::instance();
+    Database::PostgresOptions options = replica(*url, "a");
+    options.ready_timeout = 20s;  // the answer, not the timeout, is under test
+    Database db(options, test_clock());
+    CHECK(db.writable());
+
+    server->stop();
+    CHECK_FALSE(db.writable());
+    CHECK_THROWS(db.writes().run([&] { db.store().create_incident(incident()); }));
+    CHECK_THROWS(db.open_reader()->list_incidents());
+
+    server->start();
+    CHECK(db.writable());
+    std::int64_t id = 0;
+    db.writes().run([&] { id = db.store().create_incident(incident()); });
+    CHECK(db.open_reader()->find_incident(id));
+}
+
+TEST_CASE("postgres: an unreachable server is a clear error without the password") {
+    Database::PostgresOptions options;
+    options.url = "postgresql://hindsight:Hunter2-SECRET@127.0.0.1:1/hindsight?connect_timeout=2";
+    try {
+        Database db(options, test_clock());
+        FAIL("opened a database that cannot exist");
+    } catch (const std::runtime_error& e) {
+        const std::string what = e.what();
+        CAPTURE(what);
+        CHECK(what.find("Hunter2-SECRET") == std::string::npos);
+        CHECK(what.find("postgresql://hindsight:<redacted>@127.0.0.1:1/hindsight") != std::string::npos);
+    }
+}
+
+TEST_CASE("postgres: a close received by two replicas at once drafts the timeline once") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    ManualClock clock(kT0);
+    Database a(replica(*url, "a"), clock);
+    Database b(replica(*url, "b"), clock);
+    Bot bot_a(a.store(), a.outbox(), clock, BotSettings{});
+    Bot bot_b(b.store(), b.outbox(), clock, BotSettings{});
+    auto command = [&](const std::string& text, const std::string& user) {
+        SlashCommand c;
+        c.where = channel();
+        c.user_id = user;
+        c.user_name = user;
+        c.text = text;
+        c.at = clock.now();
+        return c;
+    };
+    a.writes().run([&] { bot_a.handle_command(command("open Checkout down sev:2", "alice")); });
+    clock.advance(10min);
+
+    // a closes and keeps its transaction open until b is seen waiting for the
+    // incident's row; then a commits and b goes on with what a committed.
+    std::int64_t queued_by_a = 0;
+    Latch a_closed;
+    CommandReply reply_a, reply_b;
+    auto a_run = std::async(std::launch::async, [&] {
+        a.writes().run([&] {
+            reply_a = bot_a.handle_command(command("close Bad config push", "alice"));
+            queued_by_a = a.outbox().pending_count();
+            a_closed.open();
+            test::wait_until(
+                [&] {
+                    return scalar(*url,
+                                  "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                  "AND datname = current_database()") > 0;
+                },
+                20s);
+        });
+    });
+    REQUIRE(a_closed.wait());
+    auto b_run = std::async(std::launch::async, [&] {
+        b.writes().run([&] { reply_b = bot_b.handle_command(command("close Bad config push", "bob")); });
+    });
+    await(a_run);
+    await(b_run);
+
+    CHECK(queued_by_a > 0);
+    std::int64_t queued = 0;
+    a.writes().run([&] { queued = a.outbox().pending_count(); });
+    CHECK(queued == queued_by_a);  // b queued no second draft
+    CHECK(reply_b.text != reply_a.text);
+    const auto incident = a.open_reader()->latest_incident(channel());
+    REQUIRE(incident);
+    CHECK(incident->state == IncidentState::closed);
+}
+
+TEST_CASE("postgres writer: a throwing item rolls back alone, its batch-mates commit, done comes after COMMIT") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    Database db(replica(*url, "a"), test_clock());
+    // Hold the writer busy so the next three items share one batch.
+    Latch busy, release;
+    db.writes().submit(
+        [&] {
+            busy.open();
+            release.wait();
+        },
+        nullptr);
+    REQUIRE(busy.wait());
+    const auto batches_before = db.write_batches();
+    std::promise<std::exception_ptr> first, failing, last;
+    std::atomic<bool> visible_at_done{false};
+    db.writes().submit([&] { db.store().create_incident(incident(channel("C1"), "kept 1")); },
+                       [&](std::exception_ptr e) { first.set_value(e); });
+    db.writes().submit(
+        [&] {
+            db.store().create_incident(incident(channel("C2"), "rolled back"));
+            db.store().update_incident(Incident{});  // no incident 0: throws after a write
+        },
+        [&](std::exception_ptr e) { failing.set_value(e); });
+    db.writes().submit([&] { db.store().create_incident(incident(channel("C3"), "kept 2")); },
+                       [&](std::exception_ptr e) {
+                           // Committed before anyone hears: another connection sees it now.
+                           visible_at_done = scalar(*url, "SELECT count(*) FROM incidents WHERE title = 'kept 2'") == 1;
+                           last.set_value(e);
+                       });
+    release.open();
+    auto f1 = first.get_future(), f2 = failing.get_future(), f3 = last.get_future();
+    CHECK(await(f1) == nullptr);
+    CHECK(await(f2) != nullptr);
+    CHECK(await(f3) == nullptr);
+    CHECK(visible_at_done);
+    CHECK(db.write_batches() == batches_before + 1);
+    const auto titles = db.open_reader()->list_incidents();
+    REQUIRE(titles.size() == 2);
+    CHECK(titles[0].title == "kept 2");
+    CHECK(titles[1].title == "kept 1");
+}
+
+TEST_CASE("postgres pool: readers borrow connections, callers wait for a free one, in-use and waiting are counted") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    auto options = replica(*url, "a");
+    options.pool_size = 2;
+    options.pool_wait = 20s;
+    Database db(options, test_clock());
+    CHECK(db.pool_stats().size == 2);
+    CHECK(db.pool_stats().in_use == 0);
+    auto r1 = db.open_reader();
+    auto r2 = db.open_reader();
+    CHECK(r1->list_incidents().empty());
+    CHECK(db.pool_stats().in_use == 2);
+
+    auto third = std::async(std::launch::async, [&] {
+        auto r3 = db.open_reader();
+        return r3->list_incidents().size();
+    });
+    CHECK(test::wait_until([&] { return db.pool_stats().waiting == 1; }, 20s));
+    r1.reset();  // its connection goes to the waiting caller
+    CHECK(await(third) == 0u);
+    CHECK(db.pool_stats().waiting == 0);
+    CHECK(db.pool_stats().in_use == 1);
+
+    // A reader's connection is read-only.
+    CHECK_THROWS(r2->create_incident(incident()));
+}
+
+TEST_CASE("postgres pool: no free connection within pool_wait is a clear error") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    auto options = replica(*url, "a");
+    options.pool_size = 1;
+    options.pool_wait = std::chrono::milliseconds(50);
+    Database db(options, test_clock());
+    auto held = db.open_reader();
+    CHECK_THROWS_WITH(db.open_reader(), doctest::Contains("no free PostgreSQL connection within 50 ms"));
+}

@@ -1,4 +1,4 @@
-// Drafting the incident timeline (SPEC.md §3): recorded messages, key events
+// Drafting the incident timeline (docs/rules.md): recorded messages, key events
 // and curations in; numbered, classified, de-noised, merged and capped entries
 // out. Pure: everything comes in through DraftInput.
 #pragma once

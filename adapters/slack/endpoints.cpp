@@ -166,8 +166,8 @@ struct Endpoints::State {
     }
 
     // `/incident close` with the channel history first (platform_contract.md).
-    void close_with_history(const std::shared_ptr<State>& self, SlashCommand command) {
-        deps.background->post([self, command = std::move(command)] {
+    void close_with_history(const std::shared_ptr<State>& self, SlashCommand command, std::string delivery_key = {}) {
+        deps.background->post([self, command = std::move(command), key = std::move(delivery_key)] {
             auto& deps = self->deps;
             std::optional<Incident> incident;
             try {
@@ -186,7 +186,11 @@ struct Endpoints::State {
 
             auto reply = std::make_shared<CommandReply>();
             try {
-                deps.writes.run([&] { *reply = deps.bot.handle_command(command); });
+                deps.writes.run([&] {
+                    // A redelivered close: already handled, nothing to answer.
+                    if (!key.empty() && !deps.store.remember_delivery(key, deps.clock.now())) return;
+                    *reply = deps.bot.handle_command(command);
+                });
             } catch (...) {
                 spdlog::error("slack: close in {} failed: {}", where_label(command.where), describe(std::current_exception()));
                 reply->text = "Closing failed; nothing was changed. Try `/incident close` again.";
@@ -231,8 +235,12 @@ Endpoints::Endpoints(config::SlackConfig settings, EndpointDeps deps, Api* api)
 Endpoints::~Endpoints() = default;
 
 void Endpoints::commands(const http::Request& request, http::Responder respond) {
+    if (!state_->admit(request, "commands", form_type, respond)) return;
+    trusted_command(request, std::move(respond));
+}
+
+void Endpoints::trusted_command(const http::Request& request, http::Responder respond, std::string delivery_key) {
     auto& s = *state_;
-    if (!s.admit(request, "commands", form_type, respond)) return;
     auto form = http::Form::parse(request.body);
     if (!form) {
         spdlog::warn("slack commands: malformed form body from {}", request.remote);
@@ -259,15 +267,22 @@ void Endpoints::commands(const http::Request& request, http::Responder respond) 
         // Slack wants an answer within 3 s; the history and the draft follow
         // through the response_url.
         respond(http::Response::json(200, reply_payload(closing_text, "ephemeral")));
-        s.close_with_history(state_, std::move(command));
+        s.close_with_history(state_, std::move(command), std::move(delivery_key));
         return;
     }
 
     auto reply = std::make_shared<CommandReply>();
+    auto duplicate = std::make_shared<bool>(false);
     auto where = command.where;
     s.deps.writes.submit(
-        [state = state_, reply, command = std::move(command)] { *reply = state->deps.bot.handle_command(command); },
-        [state = state_, reply, where, respond = std::move(respond)](std::exception_ptr e) {
+        [state = state_, reply, duplicate, key = std::move(delivery_key), command = std::move(command)] {
+            if (!key.empty() && !state->deps.store.remember_delivery(key, state->deps.clock.now())) {
+                *duplicate = true;
+                return;
+            }
+            *reply = state->deps.bot.handle_command(command);
+        },
+        [state = state_, reply, duplicate, where, respond = std::move(respond)](std::exception_ptr e) {
             if (e) {
                 spdlog::error("slack commands: in {} failed: {}", where_label(where), describe(e));
                 // Slack shows a 5xx as a bare error: answer 200 with words.
@@ -275,14 +290,19 @@ void Endpoints::commands(const http::Request& request, http::Responder respond) 
                     200, reply_payload("Something went wrong; nothing was changed. Please try again.", "ephemeral")));
                 return;
             }
+            if (*duplicate) return respond(http::Response::empty(200));
             state->on_outbox();
             respond(http::Response::json(200, reply_payload(reply->text, response_type(*reply))));
         });
 }
 
 void Endpoints::events(const http::Request& request, http::Responder respond) {
+    if (!state_->admit(request, "events", json_type, respond)) return;
+    trusted_event(request, std::move(respond));
+}
+
+void Endpoints::trusted_event(const http::Request& request, http::Responder respond) {
     auto& s = *state_;
-    if (!s.admit(request, "events", json_type, respond)) return;
     auto parsed = parse_events(request.body, [&s](const std::string& team) { return s.domain_of(team); });
     if (!parsed) {
         spdlog::warn("slack events: {} (from {})", parsed.error, request.remote);
@@ -336,8 +356,12 @@ void Endpoints::events(const http::Request& request, http::Responder respond) {
 }
 
 void Endpoints::interactions(const http::Request& request, http::Responder respond) {
+    if (!state_->admit(request, "interactions", form_type, respond)) return;
+    trusted_interaction(request, std::move(respond));
+}
+
+void Endpoints::trusted_interaction(const http::Request& request, http::Responder respond, std::string delivery_key) {
     auto& s = *state_;
-    if (!s.admit(request, "interactions", form_type, respond)) return;
     auto form = http::Form::parse(request.body);
     if (!form) {
         spdlog::warn("slack interactions: malformed form body from {}", request.remote);
@@ -358,14 +382,22 @@ void Endpoints::interactions(const http::Request& request, http::Responder respo
     ButtonAction action = std::move(*parsed.value->action);
     auto reply = std::make_shared<CommandReply>();
     auto response_url = action.response_url;
+    auto duplicate = std::make_shared<bool>(false);
     s.deps.writes.submit(
-        [state = state_, reply, action = std::move(action)] { *reply = state->deps.bot.handle_action(action); },
-        [state = state_, reply, response_url, respond = std::move(respond)](std::exception_ptr e) {
+        [state = state_, reply, duplicate, key = std::move(delivery_key), action = std::move(action)] {
+            if (!key.empty() && !state->deps.store.remember_delivery(key, state->deps.clock.now())) {
+                *duplicate = true;
+                return;
+            }
+            *reply = state->deps.bot.handle_action(action);
+        },
+        [state = state_, reply, duplicate, response_url, respond = std::move(respond)](std::exception_ptr e) {
             if (e) {
                 spdlog::error("slack interactions: failed: {}", describe(e));
                 respond(http::Response::empty(500));
                 return;
             }
+            if (*duplicate) return respond(http::Response::empty(200));
             state->on_outbox();
             if (!response_url.empty() && !reply->text.empty() && state->background()) {
                 // The clicked message is replaced by the outcome ("A-12 done").

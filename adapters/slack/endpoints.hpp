@@ -43,6 +43,15 @@ public:
     void events(const http::Request& request, http::Responder respond);        // POST /slack/events
     void interactions(const http::Request& request, http::Responder respond);  // POST /slack/interactions
 
+    // The same three, for requests whose origin is already trusted (Socket
+    // Mode envelopes carry no signature): everything after the signature
+    // check. A non-empty `delivery_key` is remembered in the transaction that
+    // runs the command or click, so a redelivery runs it once (answered 200
+    // with an empty body); events de-duplicate on their event_id as always.
+    void trusted_command(const http::Request& request, http::Responder respond, std::string delivery_key = {});
+    void trusted_event(const http::Request& request, http::Responder respond);
+    void trusted_interaction(const http::Request& request, http::Responder respond, std::string delivery_key = {});
+
     // The ephemeral answer to `/incident close` while the backfill runs.
     static constexpr const char* closing_text = "Closing — collecting the channel history and drafting…";
 

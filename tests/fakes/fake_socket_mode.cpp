@@ -252,7 +252,7 @@ FakeSocketMode::FakeSocketMode(FakeSlack& slack, std::string app_token) : impl_(
         }
     });
 
-    // PLATFORMS.md 1.8: the app token in the Authorization header, never the body.
+    // Slack wants the app token in the Authorization header, never in the body.
     std::weak_ptr<Impl> weak = impl_;
     slack.server().route("POST", "/api/apps.connections.open", [weak](const RecordedRequest& r) {
         auto impl = weak.lock();

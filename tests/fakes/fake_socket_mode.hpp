@@ -1,5 +1,5 @@
-// A fake Slack Socket Mode service for tests (PLATFORMS.md 1.8 in the
-// project's docs/slack-socket-mode.md): `apps.connections.open` on a
+// A fake Slack Socket Mode service for tests (the protocol is summarised in
+// docs/slack-socket-mode.md): `apps.connections.open` on a
 // FakeSlack hands out single-use wss:// URLs to a TLS WebSocket server on
 // 127.0.0.1 (a certificate made at test time), which greets with `hello`,
 // sends what the test scripts (envelopes, disconnect messages, closes,

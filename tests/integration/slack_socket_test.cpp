@@ -56,6 +56,7 @@ struct SocketService {
         json config = {{"listen", {{"port", 0}}},
                        {"storage", {{"path", "socket-e2e.db"}}},
                        {"api", {{"token", "socket-e2e-api-token"}}},
+                       {"log", {{"level", "debug"}}},  // the app token must not show even there
                        {"slack", {{"mode", "socket"}, {"bot_token", slack.bot_token()},
                                   {"api_base_url", slack.api_base_url()}}}};
         std::ofstream(dir.path() / "config.json") << config.dump();

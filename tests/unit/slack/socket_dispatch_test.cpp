@@ -10,6 +10,8 @@
 #include "storage/database.hpp"
 #include "tests/fakes/fake_socket_mode.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/slack/fixture.hpp"
+#include "adapters/http/form.hpp"
 
 #include <doctest/doctest.h>
 
@@ -173,4 +175,30 @@ TEST_CASE("socket dispatch: an envelope of an unknown type is acked and ignored"
     auto ack = rig.fake.wait_for_ack(id, bound);
     REQUIRE(ack);
     CHECK(ack->payload.is_null());
+}
+
+TEST_CASE("socket dispatch: a button click arrives as an interactive envelope and runs once") {
+    Rig rig;
+    REQUIRE(rig.fake.wait_for_ack(rig.fake.envelope(1, "slash_commands", command("open Outage")), bound));
+    auto added = rig.fake.wait_for_ack(
+        rig.fake.envelope(1, "slash_commands", command("action <@U0ALICE|alice> add an alert on replica lag due:+3d")),
+        bound);
+    REQUIRE(added);
+    auto text = added->payload["text"].get<std::string>();
+    auto pos = text.find("A-");
+    REQUIRE(pos != std::string::npos);
+    auto id = text.substr(pos, text.find_first_not_of("0123456789", pos + 2) - pos);
+
+    json click = json::parse(http::url_decode(slack::test::fixture("interaction_block_actions.form").substr(8)).value());
+    click["actions"][0]["value"] = id;
+    click["team"]["id"] = "T0SOCK";
+    click["channel"]["id"] = "C0SOCK";
+    click["user"]["id"] = "U0ALICE";
+    auto first = rig.fake.wait_for_ack(rig.fake.envelope(1, "interactive", click, 0, "env-click"), bound);
+    REQUIRE(first);
+    auto reader = rig.db.open_reader();
+    auto actions = reader->actions(reader->latest_incident(incident_channel)->id);
+    REQUIRE(actions.size() == 1);
+    CHECK(actions[0].state == ActionState::done);
+    CHECK(actions[0].done_by == "U0ALICE");
 }

@@ -285,3 +285,26 @@ TEST_CASE("socket mode: stop closes every socket with a handshake and then repor
     CHECK(h.fake.closed_by_client_at(2).has_value());
     CHECK(h.client->status().ready == 0);
 }
+
+TEST_CASE("socket mode: consecutive failures back off exponentially, with jitter, up to the cap") {
+    Harness h([](SocketModeOptions& o) {
+        o.initial_backoff = 100ms;
+        o.max_backoff = 400ms;
+    });
+    for (int i = 0; i < 4; ++i) h.fake.fail_open_next("ratelimited");
+    h.client->start();
+    REQUIRE(h.ready(1));
+    auto calls = h.slack.server().requests_to("/api/apps.connections.open");
+    REQUIRE(calls.size() == 5);
+    std::vector<long long> gaps;
+    for (std::size_t i = 1; i < calls.size(); ++i)
+        gaps.push_back(std::chrono::duration_cast<milliseconds>(calls[i].received_at - calls[i - 1].received_at).count());
+    // Waits are drawn from [d/2, d] for d = 100, 200, 400, 400 (capped) ms.
+    CHECK(gaps[0] >= 50);
+    CHECK(gaps[1] >= 100);
+    CHECK(gaps[2] >= 200);
+    CHECK(gaps[3] >= 200);
+    CHECK(gaps[3] < 2000);  // capped, not 800 ms and growing
+    CHECK(h.metrics.render().find(R"(hindsight_slack_socket_reconnects_total{reason="open_failed"} 4)") !=
+          std::string::npos);
+}

@@ -88,6 +88,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
           handler(std::move(h)),
           metrics(m),
           retry_timer(strand),
+          stop_timer(strand),
           random(std::random_device{}()) {
         options.connections = std::clamp(options.connections, 1, 10);
         try {
@@ -118,6 +119,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     steady::time_point retry_at{};
     steady::time_point hold_until{};
     net::steady_timer retry_timer;
+    net::steady_timer stop_timer;
     bool retry_armed = false;
     std::mt19937 random;
 
@@ -217,7 +219,10 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         conns.remove(conn);
         recount();
         if (stopping) {
-            if (conns.empty() && stopped) std::exchange(stopped, nullptr)();
+            if (conns.empty() && stopped) {
+                stop_timer.cancel();
+                std::exchange(stopped, nullptr)();
+            }
             return;
         }
         if (is_disabled()) return;
@@ -542,7 +547,13 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     void stop(std::function<void()> done) {
         stopping = true;
         retry_timer.cancel();
-        stopped = std::move(done);
+        if (done) {
+            // A second stop() while the first is closing: both callers hear of the end.
+            stopped = [first = std::move(stopped), done = std::move(done)] {
+                if (first) first();
+                done();
+            };
+        }
         if (conns.empty()) {
             if (stopped) std::exchange(stopped, nullptr)();
             return;
@@ -551,6 +562,15 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             c->expected = true;
             close(c, "stop");
         }
+        // A socket still asking for its URL (or resolving) ends only with its
+        // own timeout: do not hold the caller for longer than a close.
+        stop_timer.expires_after(options.close_timeout + std::chrono::seconds{1});
+        stop_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec || !self->stopped) return;
+            spdlog::warn("slack socket mode: {} socket(s) still closing at shutdown; not waiting for them",
+                         self->conns.size());
+            std::exchange(self->stopped, nullptr)();
+        });
     }
 };
 

@@ -201,4 +201,22 @@ TEST_CASE("socket dispatch: a button click arrives as an interactive envelope an
     REQUIRE(actions.size() == 1);
     CHECK(actions[0].state == ActionState::done);
     CHECK(actions[0].done_by == "U0ALICE");
+
+    // Slack redelivers the click (its ack was late), now with another user on it: it does not run again.
+    click["user"]["id"] = "U0BOB";
+    rig.fake.envelope(1, "interactive", click, 1, "env-click");
+    auto acked_twice = [&] {
+        int n = 0;
+        for (const auto& a : rig.fake.acks()) n += a.envelope_id == "env-click";
+        return n == 2;
+    };
+    auto until = std::chrono::steady_clock::now() + bound;
+    while (!acked_twice() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+    REQUIRE(acked_twice());
+    actions = rig.db.open_reader()->actions(reader->latest_incident(incident_channel)->id);
+    CHECK(actions[0].done_by == "U0ALICE");
+    // The envelope's key went into the deliveries table with the click.
+    bool fresh = true;
+    rig.db.writes().run([&] { fresh = rig.db.store().remember_delivery("slack-envelope:env-click", rig.clock.now()); });
+    CHECK_FALSE(fresh);
 }

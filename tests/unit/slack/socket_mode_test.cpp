@@ -308,3 +308,24 @@ TEST_CASE("socket mode: consecutive failures back off exponentially, with jitter
     CHECK(h.metrics.render().find(R"(hindsight_slack_socket_reconnects_total{reason="open_failed"} 4)") !=
           std::string::npos);
 }
+
+TEST_CASE("socket mode: a close Slack never answers is cut after the close timeout") {
+    Harness h([](SocketModeOptions& o) { o.close_timeout = 300ms; });
+    h.client->start();
+    REQUIRE(h.ready(1));
+    h.fake.go_silent(1);  // reads nothing more: our close frame goes unanswered
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    auto asked = std::chrono::steady_clock::now();
+    h.client->stop([&] {
+        std::lock_guard lock(m);
+        done = true;
+        cv.notify_all();
+    });
+    std::unique_lock lock(m);
+    REQUIRE(cv.wait_for(lock, bound, [&] { return done; }));
+    auto took = std::chrono::steady_clock::now() - asked;
+    CHECK(took >= 250ms);  // it did wait for the handshake first
+    CHECK(took < 3s);      // and not for ever
+}

@@ -445,11 +445,12 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             auto p = json::parse(payload, nullptr, false);
             if (p.is_object()) ack["payload"] = std::move(p);
         }
-        send(conn, dump(ack));
+        // Counted before the write starts: the peer may see the ack before send() returns.
         if (metrics)
             metrics->observe("hindsight_slack_socket_ack_seconds",
                              "Time from a Slack Socket Mode envelope's arrival to its acknowledgement",
                              std::chrono::duration<double>(steady::now() - received).count());
+        send(conn, dump(ack));
         if (conn->retiring && conn->inflight == 0) close(conn, "refresh");
     }
 

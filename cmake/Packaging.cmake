@@ -30,7 +30,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/docs/operations.md
               ${HINDSIGHT_DEPLOY_DIR}/Caddyfile
               ${HINDSIGHT_DEPLOY_DIR}/nginx.conf
         DESTINATION ${HINDSIGHT_DOC_DIR})
-foreach(optional slack-app-manifest.yml mattermost-setup.md)
+foreach(optional slack-app-manifest.yml slack-app-manifest-socket.yml mattermost-setup.md)
   if(EXISTS ${HINDSIGHT_DEPLOY_DIR}/${optional})
     install(FILES ${HINDSIGHT_DEPLOY_DIR}/${optional} DESTINATION ${HINDSIGHT_DOC_DIR})
   endif()

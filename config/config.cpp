@@ -109,9 +109,17 @@ void read_log(const Section& root, LogConfig& out) {
 }
 
 void read_platforms(const Section& root, Config& out) {
-    auto slack = root.section("slack", {"signing_secret", "bot_token", "api_base_url"});
+    auto slack = root.section("slack",
+                              {"mode", "signing_secret", "bot_token", "app_token", "connections", "api_base_url"});
+    if (auto f = slack["mode"]) {
+        auto mode = as_string(*f);
+        if (mode != "http" && mode != "socket") fail(f->key, "must be \"http\" or \"socket\"");
+        out.slack.mode = mode;
+    }
     if (auto f = slack["signing_secret"]) out.slack.signing_secret = as_string(*f);
     if (auto f = slack["bot_token"]) out.slack.bot_token = as_string(*f);
+    if (auto f = slack["app_token"]) out.slack.app_token = as_string(*f);
+    if (auto f = slack["connections"]) out.slack.connections = static_cast<int>(as_integer(*f, 1, 10));
     if (auto f = slack["api_base_url"]) {
         auto url = as_url(*f);
         if (url.empty()) fail(f->key, "must be an http:// or https:// URL");
@@ -216,6 +224,7 @@ void apply_environment(Config& config, const Environment& env) {
     };
     if (auto v = value("HINDSIGHT_SLACK_SIGNING_SECRET")) config.slack.signing_secret = *v;
     if (auto v = value("HINDSIGHT_SLACK_BOT_TOKEN")) config.slack.bot_token = *v;
+    if (auto v = value("HINDSIGHT_SLACK_APP_TOKEN")) config.slack.app_token = *v;
     if (auto v = value("HINDSIGHT_MATTERMOST_BOT_TOKEN")) config.mattermost.bot_token = *v;
     if (auto v = value("HINDSIGHT_API_TOKEN")) config.api_token = *v;
     if (auto v = value("HINDSIGHT_DATABASE_URL")) config.storage.url = *v;
@@ -243,6 +252,14 @@ void check_combined(const Config& config) {
         if (!url.starts_with("postgresql://") && !url.starts_with("postgres://"))
             fail("storage.url", "must be a PostgreSQL connection URI (postgresql://user@host:5432/dbname)");
     }
+    if (config.slack.socket_mode()) {
+        // Never the token itself in the message: only what is wrong with it.
+        if (config.slack.app_token.empty())
+            fail("slack.app_token",
+                 "required when slack.mode is \"socket\" (an app-level token xapp-…; or HINDSIGHT_SLACK_APP_TOKEN)");
+        if (!config.slack.app_token.starts_with("xapp-"))
+            fail("slack.app_token", "must be an app-level token (xapp-…), not a bot or user token");
+    }
     if (!config.mattermost.bot_token.empty() && config.mattermost.url.empty()) {
         fail("mattermost.url",
              "required when a Mattermost bot token is set (mattermost.bot_token or HINDSIGHT_MATTERMOST_BOT_TOKEN)");
@@ -254,8 +271,8 @@ void check_combined(const Config& config) {
 Environment process_environment() {
     Environment env;
     for (const char* name : {"HINDSIGHT_SLACK_SIGNING_SECRET", "HINDSIGHT_SLACK_BOT_TOKEN",
-                             "HINDSIGHT_MATTERMOST_BOT_TOKEN", "HINDSIGHT_MATTERMOST_TOKENS", "HINDSIGHT_API_TOKEN",
-                             "HINDSIGHT_DATABASE_URL"}) {
+                             "HINDSIGHT_SLACK_APP_TOKEN", "HINDSIGHT_MATTERMOST_BOT_TOKEN", "HINDSIGHT_MATTERMOST_TOKENS",
+                             "HINDSIGHT_API_TOKEN", "HINDSIGHT_DATABASE_URL"}) {
         if (const char* value = std::getenv(name)) env[name] = value;
     }
     return env;

@@ -37,10 +37,16 @@ struct LogConfig {
 };
 
 struct SlackConfig {
+    // "http": Slack POSTs to the /slack/* routes (signed requests).
+    // "socket": the bot opens Socket Mode WebSockets itself (app token).
     std::string signing_secret;
     std::string bot_token;
     std::string api_base_url = "https://slack.com/api/";
-    bool enabled() const { return !signing_secret.empty(); }
+    std::string mode = "http";
+    std::string app_token = {};  // xapp-…, socket mode only
+    int connections = 2;    // socket mode: WebSockets held at once (1–10)
+    bool socket_mode() const { return mode == "socket"; }
+    bool enabled() const { return socket_mode() ? !app_token.empty() : !signing_secret.empty(); }
 };
 
 struct MattermostConfig {

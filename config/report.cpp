@@ -53,8 +53,11 @@ std::string redacted_json(const Config& c) {
         {"log", {{"level", c.log.level}, {"format", c.log.format}}},
         {"api", {{"token", secret(c.api_token)}}},
         {"slack",
-         {{"signing_secret", secret(c.slack.signing_secret)},
+         {{"mode", c.slack.mode},
+          {"signing_secret", secret(c.slack.signing_secret)},
           {"bot_token", secret(c.slack.bot_token)},
+          {"app_token", secret(c.slack.app_token)},
+          {"connections", c.slack.connections},
           {"api_base_url", c.slack.api_base_url}}},
         {"mattermost",
          {{"url", c.mattermost.url},
@@ -84,6 +87,12 @@ std::string redacted_json(const Config& c) {
 
 std::vector<std::string> warnings(const Config& c) {
     std::vector<std::string> out;
+    if (c.slack.socket_mode()) {
+        if (!c.slack.signing_secret.empty())
+            out.push_back("slack: signing_secret is not used in socket mode (no /slack/* routes are served)");
+    } else if (!c.slack.app_token.empty()) {
+        out.push_back("slack: app_token is only used when slack.mode is \"socket\"");
+    }
     if (!c.slack.enabled()) {
         out.push_back("slack: signing_secret not set — Slack endpoints disabled");
     } else if (c.slack.bot_token.empty()) {

@@ -22,6 +22,9 @@ std::string describe(std::exception_ptr e) {
 
 std::string where_label(const ChannelRef& where) { return where.team + "/" + where.channel; }
 
+// The answer to a redelivered command or click: already handled.
+http::Response already_handled() { return http::Response::empty(200); }
+
 }  // namespace
 
 struct Flow::State : std::enable_shared_from_this<Flow::State> {
@@ -37,6 +40,12 @@ struct Flow::State : std::enable_shared_from_this<Flow::State> {
     }
     void count(EventOutcome outcome) const {
         if (deps.on_event) deps.on_event(outcome);
+    }
+
+    // Inside a write-queue item: false when `delivery_key` was remembered
+    // before (a redelivery); an empty key is always new.
+    bool first_delivery(const std::string& delivery_key) const {
+        return delivery_key.empty() || deps.store.remember_delivery(delivery_key, deps.clock.now());
     }
 
     // The one "submit, then answer after COMMIT": `work` runs on the writer;
@@ -91,7 +100,7 @@ struct Flow::State : std::enable_shared_from_this<Flow::State> {
 
     // Background worker: the history of the incident window merged in one
     // transaction, then the command; its reply through the outbox.
-    void close_with_history(const SlashCommand& command) {
+    void close_with_history(const SlashCommand& command, const std::string& delivery_key) {
         std::optional<Incident> incident;
         run([&] { incident = deps.store.latest_incident(command.where); },
             "close in " + where_label(command.where) + ": reading the incident");
@@ -120,6 +129,7 @@ struct Flow::State : std::enable_shared_from_this<Flow::State> {
 
         bool closed = run(
             [&] {
+                if (!first_delivery(delivery_key)) return;  // a redelivered close: already handled
                 auto reply = deps.bot.handle_command(command);
                 late_reply(command, reply);
             },
@@ -156,26 +166,40 @@ void Flow::learn_names(const ChannelRef& where, const std::vector<std::string>& 
     state_->learn_names(where, user_ids);
 }
 
-void Flow::command(SlashCommand command, Answer answer) {
+void Flow::command(SlashCommand command, Answer answer, std::string delivery_key) {
     auto& s = *state_;
     if (Bot::wants_history(command) && s.hooks.history && s.deps.background) {
         // Platforms want an answer within seconds; the history and the draft follow.
         if (answer) answer(s.hooks.closing());
-        s.deps.background->post([state = state_, command = std::move(command)] { state->close_with_history(command); });
+        s.deps.background->post([state = state_, command = std::move(command), key = std::move(delivery_key)] {
+            state->close_with_history(command, key);
+        });
         return;
     }
     auto reply = std::make_shared<CommandReply>();
+    auto duplicate = std::make_shared<bool>(false);
     auto where = command.where;
-    s.submit([state = state_, reply, command = std::move(command)] { *reply = state->deps.bot.handle_command(command); },
-             [state = state_, reply, where, answer = std::move(answer)](std::exception_ptr e) {
-                 if (e) {
-                     spdlog::error("{} commands: in {} failed: {}", state->label(), where_label(where), describe(e));
-                     if (answer) answer(state->hooks.command_failed());
-                     return;
-                 }
-                 state->on_outbox();
-                 if (answer) answer(state->hooks.command_answer(*reply));
-             });
+    s.submit(
+        [state = state_, reply, duplicate, command = std::move(command), key = std::move(delivery_key)] {
+            if (!state->first_delivery(key)) {
+                *duplicate = true;
+                return;
+            }
+            *reply = state->deps.bot.handle_command(command);
+        },
+        [state = state_, reply, duplicate, where, answer = std::move(answer)](std::exception_ptr e) {
+            if (e) {
+                spdlog::error("{} commands: in {} failed: {}", state->label(), where_label(where), describe(e));
+                if (answer) answer(state->hooks.command_failed());
+                return;
+            }
+            if (*duplicate) {
+                if (answer) answer(already_handled());
+                return;
+            }
+            state->on_outbox();
+            if (answer) answer(state->hooks.command_answer(*reply));
+        });
 }
 
 void Flow::event(ChatEvent event, std::string delivery_key, Answer answer) {
@@ -207,21 +231,33 @@ void Flow::event(ChatEvent event, std::string delivery_key, Answer answer) {
         });
 }
 
-void Flow::action(ButtonAction action, Answer answer) {
+void Flow::action(ButtonAction action, Answer answer, std::string delivery_key) {
     auto& s = *state_;
     auto reply = std::make_shared<CommandReply>();
+    auto duplicate = std::make_shared<bool>(false);
     auto shared = std::make_shared<const ButtonAction>(std::move(action));
-    s.submit([state = state_, reply, shared] { *reply = state->deps.bot.handle_action(*shared); },
-             [state = state_, reply, shared, answer = std::move(answer)](std::exception_ptr e) {
-                 if (e) {
-                     spdlog::error("{} interactions: failed: {}", state->label(), describe(e));
-                     if (answer) answer(state->hooks.action_failed());
-                     return;
-                 }
-                 state->on_outbox();
-                 auto response = state->hooks.action_answer(*shared, *reply);
-                 if (answer) answer(std::move(response));
-             });
+    s.submit(
+        [state = state_, reply, duplicate, shared, key = std::move(delivery_key)] {
+            if (!state->first_delivery(key)) {
+                *duplicate = true;
+                return;
+            }
+            *reply = state->deps.bot.handle_action(*shared);
+        },
+        [state = state_, reply, duplicate, shared, answer = std::move(answer)](std::exception_ptr e) {
+            if (e) {
+                spdlog::error("{} interactions: failed: {}", state->label(), describe(e));
+                if (answer) answer(state->hooks.action_failed());
+                return;
+            }
+            if (*duplicate) {
+                if (answer) answer(already_handled());
+                return;
+            }
+            state->on_outbox();
+            auto response = state->hooks.action_answer(*shared, *reply);
+            if (answer) answer(std::move(response));
+        });
 }
 
 }  // namespace hindsight::chat

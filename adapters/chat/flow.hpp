@@ -12,6 +12,11 @@
 //     platform retries in the same transaction. A stored human message gets
 //     its author's display name looked up (once per hour per user).
 //   action(): a button click.
+//   A non-empty `delivery_key` given to command() or action() is remembered
+//   in the transaction that runs it (a transport's redelivery id, e.g. a
+//   Socket Mode envelope): a redelivery runs nothing and is answered 200 with
+//   an empty body. For a `close` that reads history first, the key is checked
+//   when the command itself runs.
 // Failures are logged with the platform's name and answered with the hook's
 // failure response; nothing is half-stored (each item is its own savepoint).
 // The flow's state is shared with every pending callback, so a Flow may be
@@ -79,9 +84,9 @@ public:
     Flow(const Flow&) = delete;
     Flow& operator=(const Flow&) = delete;
 
-    void command(SlashCommand command, Answer answer);
+    void command(SlashCommand command, Answer answer, std::string delivery_key = {});
     void event(ChatEvent event, std::string delivery_key, Answer answer);
-    void action(ButtonAction action, Answer answer);
+    void action(ButtonAction action, Answer answer, std::string delivery_key = {});
 
     // Looks up and stores display names of `user_ids` that are due (see
     // NameCache) on the background worker.

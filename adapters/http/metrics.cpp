@@ -62,6 +62,13 @@ struct Metrics::Routes {
     std::map<std::string, Stats, std::less<>> by_route;
 };
 
+struct Metrics::Histogram {
+    std::string help;
+    std::array<std::uint64_t, kBuckets.size()> buckets{};
+    double sum = 0;
+    std::uint64_t count = 0;
+};
+
 Metrics::Metrics() : routes_(std::make_unique<Routes>()) {}
 Metrics::~Metrics() = default;
 
@@ -88,6 +95,18 @@ void Metrics::add(const std::string& name, const std::string& help, double value
     auto& counter = counters_[name];
     if (counter.help.empty()) counter.help = help;
     counter.values[labels] += value;
+}
+
+void Metrics::observe(const std::string& name, const std::string& help, double seconds) {
+    if (!valid_metric_name(name)) throw std::invalid_argument("metrics: invalid metric name '" + name + "'");
+    std::size_t bucket = 0;
+    while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
+    std::lock_guard lock(mutex_);
+    auto& h = histograms_[name];
+    if (!h) h = std::make_shared<Histogram>(Histogram{help, {}, 0, 0});
+    if (bucket < kBuckets.size()) ++h->buckets[bucket];
+    h->sum += seconds;
+    ++h->count;
 }
 
 void Metrics::gauge(const std::string& name, const std::string& help, std::function<double()> read) {
@@ -146,6 +165,16 @@ std::string Metrics::render() const {
                 }
                 append_value(out, value);
             }
+        }
+        for (const auto& [name, h] : histograms_) {
+            append_header(out, name, h->help, "histogram");
+            std::uint64_t cumulative = 0;
+            for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+                cumulative += h->buckets[i];
+                fmt::format_to(std::back_inserter(out), "{}_bucket{{le=\"{}\"}} {}\n", name, kBuckets[i], cumulative);
+            }
+            fmt::format_to(std::back_inserter(out), "{}_bucket{{le=\"+Inf\"}} {}\n{}_sum {}\n{}_count {}\n", name,
+                           h->count, name, h->sum, name, h->count);
         }
         gauges.assign(gauges_.begin(), gauges_.end());
     }

@@ -29,6 +29,10 @@ public:
     // for an invalid metric name (a programming error).
     void add(const std::string& name, const std::string& help, double value = 1, const std::string& labels = "");
 
+    // One observation (seconds) of the histogram `name`, on the same buckets
+    // as the request latency (0.5 ms … 5 s).
+    void observe(const std::string& name, const std::string& help, double seconds);
+
     // A gauge read at render time (e.g. outbox depth). Registering a name again
     // replaces the reader.
     void gauge(const std::string& name, const std::string& help, std::function<double()> read);
@@ -53,6 +57,8 @@ private:
     mutable std::mutex mutex_;  // counters_ and gauges_
     std::map<std::string, Counter, std::less<>> counters_;
     std::map<std::string, Gauge, std::less<>> gauges_;
+    struct Histogram;
+    std::map<std::string, std::shared_ptr<Histogram>, std::less<>> histograms_;
 };
 
 }  // namespace hindsight::http

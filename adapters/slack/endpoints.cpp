@@ -148,8 +148,12 @@ chat::Flow& Endpoints::flow() { return *state_->flow; }
 std::string Endpoints::team_domain(const std::string& team) const { return state_->domains->of(team); }
 
 void Endpoints::commands(const http::Request& request, http::Responder respond) {
+    if (!state_->admit(request, "commands", form_type, respond)) return;
+    trusted_command(request, std::move(respond));
+}
+
+void Endpoints::trusted_command(const http::Request& request, http::Responder respond, std::string delivery_key) {
     auto& s = *state_;
-    if (!s.admit(request, "commands", form_type, respond)) return;
     auto form = http::Form::parse(request.body);
     if (!form) {
         spdlog::warn("slack commands: malformed form body from {}", request.remote);
@@ -168,12 +172,16 @@ void Endpoints::commands(const http::Request& request, http::Responder respond) 
     }
     if (!parsed.value->team_domain.empty())
         s.domains->learn(parsed.value->command.where.team, parsed.value->team_domain);
-    s.flow->command(std::move(parsed.value->command), std::move(respond));
+    s.flow->command(std::move(parsed.value->command), std::move(respond), std::move(delivery_key));
 }
 
 void Endpoints::events(const http::Request& request, http::Responder respond) {
+    if (!state_->admit(request, "events", json_type, respond)) return;
+    trusted_event(request, std::move(respond));
+}
+
+void Endpoints::trusted_event(const http::Request& request, http::Responder respond) {
     auto& s = *state_;
-    if (!s.admit(request, "events", json_type, respond)) return;
     auto parsed = parse_events(request.body, [&s](const std::string& team) { return s.domain_of(team); });
     if (!parsed) {
         spdlog::warn("slack events: {} (from {})", parsed.error, request.remote);
@@ -208,8 +216,12 @@ void Endpoints::events(const http::Request& request, http::Responder respond) {
 }
 
 void Endpoints::interactions(const http::Request& request, http::Responder respond) {
+    if (!state_->admit(request, "interactions", form_type, respond)) return;
+    trusted_interaction(request, std::move(respond));
+}
+
+void Endpoints::trusted_interaction(const http::Request& request, http::Responder respond, std::string delivery_key) {
     auto& s = *state_;
-    if (!s.admit(request, "interactions", form_type, respond)) return;
     auto form = http::Form::parse(request.body);
     if (!form) {
         spdlog::warn("slack interactions: malformed form body from {}", request.remote);
@@ -227,7 +239,7 @@ void Endpoints::interactions(const http::Request& request, http::Responder respo
         respond(http::Response::empty(200));
         return;
     }
-    s.flow->action(std::move(*parsed.value->action), std::move(respond));
+    s.flow->action(std::move(*parsed.value->action), std::move(respond), std::move(delivery_key));
 }
 
 }  // namespace hindsight::slack

@@ -36,6 +36,15 @@ public:
     // what parse_events needs to give messages permalinks. "" when unknown.
     std::string team_domain(const std::string& team) const;
 
+    // The same three, for requests whose origin is already trusted (Socket
+    // Mode envelopes carry no signature): everything after the signature
+    // check. A non-empty `delivery_key` is remembered in the transaction that
+    // runs the command or click, so a redelivery runs it once (answered 200
+    // with an empty body); events de-duplicate on their event_id as always.
+    void trusted_command(const http::Request& request, http::Responder respond, std::string delivery_key = {});
+    void trusted_event(const http::Request& request, http::Responder respond);
+    void trusted_interaction(const http::Request& request, http::Responder respond, std::string delivery_key = {});
+
     // The ephemeral answer to `/incident close` while the backfill runs.
     static constexpr const char* closing_text = chat::Flow::closing_text;
 

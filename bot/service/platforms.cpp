@@ -11,6 +11,8 @@
 #include "adapters/slack/api.hpp"
 #include "adapters/slack/endpoints.hpp"
 #include "adapters/slack/sender.hpp"
+#include "adapters/slack/socket_dispatch.hpp"
+#include "adapters/slack/socket_mode.hpp"
 #include "bot/core/bot.hpp"
 #include "storage/database.hpp"
 
@@ -60,6 +62,8 @@ struct Platforms::Parts {
     std::unique_ptr<slack::Api> slack_api;
     std::unique_ptr<slack::SlackSender> slack_sender;
     std::unique_ptr<slack::Endpoints> slack;
+    bool slack_routes = false;                          // http mode: the /slack/* routes
+    std::unique_ptr<slack::SocketModeClient> slack_socket;  // socket mode
     std::unique_ptr<mattermost::Api> mattermost_api;
     std::unique_ptr<mattermost::Sender> mattermost_sender;
     std::unique_ptr<mattermost::Endpoints> mattermost;
@@ -89,6 +93,18 @@ Platforms::Platforms(const config::Config& config, PlatformDeps deps)
         }
         p.slack = std::make_unique<slack::Endpoints>(config.slack, endpoint_deps(),
                                                      p.slack_api.get());
+        if (config.slack.socket_mode()) {
+            slack::SocketModeOptions options;
+            options.api_base_url = config.slack.api_base_url;
+            options.app_token = config.slack.app_token;
+            options.connections = config.slack.connections;
+            p.slack_socket = std::make_unique<slack::SocketModeClient>(deps.loop, options,
+                                                                       slack::SocketDispatch(*p.slack), &deps.metrics);
+            p.slack_socket->start();
+            spdlog::info("slack: socket mode, {} connection(s); no /slack/* routes", options.connections);
+        } else {
+            p.slack_routes = true;
+        }
     }
 
     if (config.mattermost.enabled()) {
@@ -137,9 +153,22 @@ Platforms::~Platforms() {
     if (parts_->live) parts_->live->stop();
 }
 
+void Platforms::stop(std::function<void()> done) {
+    if (parts_->slack_socket) return parts_->slack_socket->stop(std::move(done));
+    if (done) done();
+}
+
+std::string Platforms::not_ready() const {
+    if (!parts_->slack_socket) return {};
+    auto status = parts_->slack_socket->status();
+    if (status.disabled) return "slack socket mode: " + status.disabled_reason;
+    if (status.ready == 0) return "slack socket mode: no connection to Slack is open";
+    return {};
+}
+
 void Platforms::add_routes(http::Router& router) {
     auto& p = *parts_;
-    if (p.slack) add_endpoint_routes(router, *p.slack, "/slack", "/interactions");
+    if (p.slack && p.slack_routes) add_endpoint_routes(router, *p.slack, "/slack", "/interactions");
     if (p.mattermost) add_endpoint_routes(router, *p.mattermost, "/mattermost", "/actions");
 }
 

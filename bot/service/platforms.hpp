@@ -4,7 +4,9 @@
 
 #include "config/config.hpp"
 
+#include <functional>
 #include <memory>
+#include <string>
 
 namespace hindsight {
 class Bot;
@@ -16,6 +18,7 @@ class Database;
 namespace hindsight::http {
 class Router;
 class Metrics;
+class EventLoop;
 }  // namespace hindsight::http
 namespace hindsight::outbound {
 class Worker;
@@ -31,6 +34,7 @@ struct PlatformDeps {
     outbound::Worker& background;
     http::Metrics& metrics;
     outbound::Delivery& delivery;
+    http::EventLoop& loop;  // Slack Socket Mode runs on it
 };
 
 class Platforms {
@@ -38,6 +42,11 @@ public:
     Platforms(const config::Config& config, PlatformDeps deps);
     ~Platforms();
     void add_routes(http::Router& router);
+    // Closes live connections (Slack Socket Mode); `done` runs once they are
+    // closed (at once when there are none). Call on the running loop.
+    void stop(std::function<void()> done);
+    // Empty when ready; otherwise why not (for /readyz).
+    std::string not_ready() const;
 
 private:
     struct Parts;

@@ -32,10 +32,20 @@ void ApiRoutes::add_routes(http::Router& router) {
 
 http::Response ApiRoutes::healthz(const http::Request&) { return http::Response::text(200, "ok\n"); }
 
+void ApiRoutes::add_readiness_check(std::function<std::string()> check) {
+    readiness_checks_.push_back(std::move(check));
+}
+
 http::Response ApiRoutes::readyz(const http::Request&) {
-    if (db_.writable()) return http::Response::text(200, "ready\n");
-    spdlog::warn("readyz: database {} is not writable", db_.path());
-    return http::Response::text(503, "database not writable\n");
+    if (!db_.writable()) {
+        spdlog::warn("readyz: database {} is not writable", db_.path());
+        return http::Response::text(503, "database not writable\n");
+    }
+    for (const auto& check : readiness_checks_) {
+        auto problem = check();
+        if (!problem.empty()) return http::Response::text(503, problem + "\n");
+    }
+    return http::Response::text(200, "ready\n");
 }
 
 http::Response ApiRoutes::metrics(const http::Request&) {

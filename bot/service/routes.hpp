@@ -4,7 +4,10 @@
 #include "adapters/http/message.hpp"
 #include "config/config.hpp"
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 #include <mutex>
 
 namespace hindsight {
@@ -26,6 +29,8 @@ public:
     ApiRoutes(const config::Config& config, storage::Database& db, http::Metrics& metrics, const Clock& clock);
     ~ApiRoutes();
     void add_routes(http::Router& router);
+    // /readyz answers 503 with the check's words while it returns any.
+    void add_readiness_check(std::function<std::string()> check);
 
     // Request in, response out (also used directly by tests).
     http::Response healthz(const http::Request&);
@@ -43,6 +48,7 @@ private:
     const Clock& clock_;
     std::mutex reader_mutex_;  // one read connection, shared by the API routes
     std::unique_ptr<IncidentStore> reader_;
+    std::vector<std::function<std::string()>> readiness_checks_;
 };
 
 }  // namespace hindsight::service

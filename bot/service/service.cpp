@@ -100,10 +100,15 @@ void Service::stop() {
     if (p.stopping.exchange(true)) return;
     p.loop.post([&p] {
         spdlog::info("shutting down: no new connections, finishing in-flight requests");
-        p.server->shutdown([&p] {
-            p.delivery.stop();
-            p.loop.stop();
-        });
+        auto shutdown = [&p] {
+            p.server->shutdown([&p] {
+                p.delivery.stop();
+                p.loop.stop();
+            });
+        };
+        // Slack Socket Mode's sockets close first (bounded), then the server.
+        if (p.platforms) p.platforms->stop([&p, shutdown] { p.loop.post(shutdown); });
+        else shutdown();
     });
 }
 
@@ -146,11 +151,12 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
                         [&p] { return static_cast<double>(p.db.pool_stats().reminder_claims); });
     }
 
-    PlatformDeps deps{p.db, p.bot, p.clock, p.background, p.metrics, p.delivery};
+    PlatformDeps deps{p.db, p.bot, p.clock, p.background, p.metrics, p.delivery, p.loop};
     p.platforms = std::make_unique<Platforms>(cfg, deps);
     p.platforms->add_routes(p.router);
     p.api = std::make_unique<ApiRoutes>(cfg, p.db, p.metrics, p.clock);
     p.api->add_routes(p.router);
+    p.api->add_readiness_check([&p] { return p.platforms->not_ready(); });
 
     // Catch SIGTERM/SIGINT before listening, so a signal that arrives while
     // starting up still means an orderly stop (handled once the loop runs).

@@ -110,6 +110,29 @@ TEST_CASE("cli: check-config prints the effective config with secrets redacted")
     CHECK_FALSE(contains(out, "api-t0ken-value"));
 }
 
+TEST_CASE("cli: check-config rejects socket mode without an app token, naming the key, exit 2") {
+    test::TempDir dir;
+    std::ofstream(dir.path() / "socket.json") << R"({"slack": {"mode": "socket", "bot_token": "xoxb-b0t"}})";
+    test::ChildProcess check(binary, {"check-config", "--config", "socket.json"}, dir.path());
+    auto rc = check.wait(10s);
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 2);
+    CHECK(contains(check.err(), "slack.app_token"));
+}
+
+TEST_CASE("cli: check-config redacts the Slack app token from the file and the environment") {
+    test::TempDir dir;
+    std::ofstream(dir.path() / "socket.json") << R"({"slack": {"mode": "socket", "app_token": "xapp-1-from-file"}})";
+    test::ChildProcess check(binary, {"check-config", "--config", "socket.json"}, dir.path(),
+                             {"HINDSIGHT_SLACK_APP_TOKEN=xapp-1-from-env"});
+    auto rc = check.wait(10s);
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 0);
+    auto out = check.out() + check.err();
+    CHECK(contains(out, "app_token"));
+    CHECK_FALSE(contains(out, "xapp-1-from"));
+}
+
 TEST_CASE("cli: unknown commands and options are usage errors (exit 2)") {
     test::TempDir dir;
     test::ChildProcess bogus(binary, {"frobnicate"}, dir.path());

@@ -155,3 +155,18 @@ TEST_CASE("metrics: concurrent counting loses nothing") {
     auto s = parse_exposition(metrics.render());
     CHECK(sample(s, R"(hindsight_http_requests_total{route="/r",status="200"})") == kThreads * kEach);
 }
+
+TEST_CASE("metrics: a named histogram is typed, cumulative, and its +Inf equals its count") {
+    Metrics metrics;
+    for (double seconds : {0.0002, 0.004, 0.004, 9.0}) metrics.observe("hindsight_test_seconds", "Test latency", seconds);
+    auto text = metrics.render();
+    CHECK(text.find("# TYPE hindsight_test_seconds histogram\n") != std::string::npos);
+    auto s = parse_exposition(text);
+    CHECK(sample(s, R"(hindsight_test_seconds_bucket{le="0.0005"})") == 1);
+    CHECK(sample(s, R"(hindsight_test_seconds_bucket{le="0.005"})") == 3);
+    CHECK(sample(s, R"(hindsight_test_seconds_bucket{le="5"})") == 3);
+    CHECK(sample(s, R"(hindsight_test_seconds_bucket{le="+Inf"})") == 4);
+    CHECK(sample(s, "hindsight_test_seconds_count") == 4);
+    CHECK(sample(s, "hindsight_test_seconds_sum") == doctest::Approx(9.0082));
+    CHECK_THROWS_AS(metrics.observe("bad name", "x", 1), std::invalid_argument);
+}

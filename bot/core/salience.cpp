@@ -423,8 +423,9 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
     set(v, F::rule_hypothesis, rule_kind == EntryKind::hypothesis);
     set(v, F::code, text.find('`') != std::string_view::npos);
     set(v, F::link, text.find("http://") != std::string_view::npos || text.find("https://") != std::string_view::npos);
-    auto first = text.find_first_not_of(" \t\n");
-    set(v, F::addressed, first != std::string_view::npos && (text[first] == '@' || text.substr(first).starts_with("<@")));
+    // split_words() left the text with mentions neutralised ("@user") in im.buffer.
+    auto first = im.buffer.find_first_not_of(" \t\n");
+    set(v, F::addressed, first != std::string::npos && im.buffer[first] == '@');
     return out;
 }
 

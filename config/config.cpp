@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "config/fields.hpp"
+#include "config/trackers.hpp"
 
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <unistd.h>
 
 namespace hindsight::config {
 
@@ -228,6 +230,7 @@ void apply_environment(Config& config, const Environment& env) {
     if (auto v = value("HINDSIGHT_MATTERMOST_BOT_TOKEN")) config.mattermost.bot_token = *v;
     if (auto v = value("HINDSIGHT_API_TOKEN")) config.api_token = *v;
     if (auto v = value("HINDSIGHT_DATABASE_URL")) config.storage.url = *v;
+    apply_tracker_environment(config, env);
     if (auto v = value("HINDSIGHT_MATTERMOST_TOKENS")) {
         std::vector<std::string> tokens;
         std::string_view rest = *v;
@@ -244,6 +247,7 @@ void apply_environment(Config& config, const Environment& env) {
 
 // Rules that span keys, checked once the environment has been applied.
 void check_combined(const Config& config) {
+    check_trackers(config);
     if (config.storage.postgres()) {
         const auto& url = config.storage.url;
         if (url.empty())
@@ -275,6 +279,13 @@ Environment process_environment() {
                              "HINDSIGHT_API_TOKEN", "HINDSIGHT_DATABASE_URL"}) {
         if (const char* value = std::getenv(name)) env[name] = value;
     }
+    // Tracker secrets: HINDSIGHT_TRACKER_<NAME>_TOKEN / _WEBHOOK_SECRET.
+    for (char** entry = environ; entry && *entry; ++entry) {
+        std::string_view text(*entry);
+        auto eq = text.find('=');
+        if (eq != std::string_view::npos && text.starts_with("HINDSIGHT_TRACKER_"))
+            env[std::string(text.substr(0, eq))] = std::string(text.substr(eq + 1));
+    }
     return env;
 }
 
@@ -290,7 +301,7 @@ Config parse(const std::string& json_text, const Environment& env) {
     }
 
     Section top(root, {"listen", "storage", "timezone", "log", "api", "slack", "mattermost", "reminders",
-                       "postmortem", "patterns", "public_url", "outbound"});
+                       "postmortem", "patterns", "public_url", "outbound", "trackers"});
     Config config;
     read_listen(top, config.listen);
     read_storage(top, config);
@@ -299,6 +310,7 @@ Config parse(const std::string& json_text, const Environment& env) {
     read_platforms(top, config);
     read_outbound(top, config.outbound);
     read_bot(top, config.bot);
+    read_trackers(top, config);
 
     apply_environment(config, env);
     check_combined(config);

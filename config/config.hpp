@@ -80,6 +80,24 @@ struct StorageConfig {
     bool postgres() const { return backend == "postgres"; }
 };
 
+// One issue tracker (trackers.<name>; docs/trackers.md). What the domain
+// needs of it (projects, users, what done does) is in BotSettings::trackers;
+// this is the wire side. The secrets come from the environment only:
+// HINDSIGHT_TRACKER_<NAME>_TOKEN and HINDSIGHT_TRACKER_<NAME>_WEBHOOK_SECRET.
+struct TrackerConfig {
+    std::string name;
+    std::string kind;      // github | gitlab | jira
+    std::string base_url;  // the REST API's root, without a trailing '/'
+    std::string jira_api = "cloud";  // jira: cloud (REST v3, e-mail + API token) | datacenter (REST v2, PAT)
+    std::string email;               // jira cloud: the account the API token belongs to
+    std::string token;               // secret
+    std::string webhook_secret;      // secret; empty: no webhook route, polling only
+    Duration poll_interval = std::chrono::minutes(5);  // zero: no polling
+};
+
+// "gh-main" -> "HINDSIGHT_TRACKER_GH_MAIN_TOKEN" (suffix "TOKEN").
+std::string tracker_env_name(const std::string& tracker, const std::string& suffix);
+
 struct Config {
     ListenConfig listen;
     std::string storage_path = "hindsight.db";
@@ -89,6 +107,7 @@ struct Config {
     SlackConfig slack;
     MattermostConfig mattermost;
     OutboundConfig outbound;
+    std::vector<TrackerConfig> trackers;  // in name order, as bot.trackers
     BotSettings bot;  // timezone, reminders, postmortem, patterns
 };
 

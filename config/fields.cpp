@@ -38,6 +38,20 @@ Section Section::section(std::string_view name, std::initializer_list<std::strin
     return Section(&field->value, field->key + ".", allowed);
 }
 
+std::vector<std::pair<std::string, Section>> Section::named_sections(
+    std::string_view name, std::initializer_list<std::string_view> allowed) const {
+    std::vector<std::pair<std::string, Section>> out;
+    auto field = (*this)[name];
+    if (!field) return out;
+    if (!field->value.is_object()) fail(field->key, "must be an object");
+    for (const auto& item : field->value.items()) {  // nlohmann orders them by name
+        const std::string key = field->key + "." + item.key();
+        if (!item.value().is_object()) fail(key, "must be an object");
+        out.emplace_back(item.key(), Section(&item.value(), key + ".", allowed));
+    }
+    return out;
+}
+
 std::optional<Field> Section::operator[](std::string_view name) const {
     if (!object_) return std::nullopt;
     auto it = object_->find(name);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hindsight::config::detail {
@@ -32,6 +33,11 @@ class Section {
 public:
     // The top level of the file.
     Section(const json& root, std::initializer_list<std::string_view> allowed);
+
+    // Every member of a nested object whose keys are names the user chose
+    // (trackers.<name>): each must be an object with only `allowed` keys.
+    std::vector<std::pair<std::string, Section>> named_sections(std::string_view name,
+                                                                std::initializer_list<std::string_view> allowed) const;
 
     // A nested object; absent means "all defaults".
     Section section(std::string_view name, std::initializer_list<std::string_view> allowed) const;

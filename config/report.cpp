@@ -81,6 +81,25 @@ std::string redacted_json(const Config& c) {
           {"max_timeline_entries", c.bot.postmortem.max_timeline_entries}}},
         {"patterns", {{"window", c.bot.patterns_window}}},
     };
+    ordered trackers = ordered::object();
+    for (std::size_t i = 0; i < c.trackers.size(); ++i) {
+        const auto& t = c.trackers[i];
+        const auto& d = c.bot.trackers[i];
+        ordered projects = ordered::array();
+        for (const auto& p : d.projects) projects.push_back({{"channel", p.channel}, {"project", p.project}});
+        trackers[t.name] = {{"kind", t.kind},
+                            {"base_url", t.base_url},
+                            {"web_url", d.web_url},
+                            {"jira_api", t.kind == "jira" ? t.jira_api : ""},
+                            {"email", t.email},
+                            {"token", secret(t.token)},
+                            {"webhook_secret", secret(t.webhook_secret)},
+                            {"on_done", d.comment_on_done ? "comment" : "close"},
+                            {"projects", projects},
+                            {"users", d.users},
+                            {"poll_interval_s", in_unit(t.poll_interval, 1'000'000)}};
+    }
+    out["trackers"] = trackers;
     if (c.listen.tls) out["listen"]["tls"] = {{"cert", c.listen.tls->cert}, {"key", c.listen.tls->key}};
     return out.dump(2);
 }
@@ -109,6 +128,13 @@ std::vector<std::string> warnings(const Config& c) {
     }
     if (c.api_token.empty()) {
         out.push_back("api.token not set — /incidents API disabled");
+    }
+    for (const auto& t : c.trackers) {
+        if (t.webhook_secret.empty())
+            out.push_back("trackers." + t.name + ": no webhook secret (" + tracker_env_name(t.name, "WEBHOOK_SECRET") +
+                          ") — no webhook route; changes in the tracker arrive by polling only");
+        if (t.webhook_secret.empty() && t.poll_interval == Duration::zero())
+            out.push_back("trackers." + t.name + ": neither webhooks nor polling — changes in the tracker never reach Hindsight");
     }
     if (!is_loopback(c.listen.address) && !c.listen.tls) {
         out.push_back("listen.address " + c.listen.address +

@@ -80,6 +80,11 @@ public:
     std::vector<ActionItem> actions_due_for_nudge(Timestamp now, Duration every, std::size_t limit) override {
         return store_.actions_due_for_nudge(now, every, limit);
     }
+    std::optional<ActionItem> find_action_by_ticket(const std::string& t, const std::string& k) override {
+        return store_.find_action_by_ticket(t, k);
+    }
+    std::optional<IncidentTracker> incident_tracker(std::int64_t i) override { return store_.incident_tracker(i); }
+    void set_incident_tracker(std::int64_t i, const IncidentTracker& c) override { store_.set_incident_tracker(i, c); }
     void remember_user(const ChannelRef& w, const std::string& u, const std::string& n) override {
         store_.remember_user(w, u, n);
     }

@@ -237,6 +237,23 @@ constexpr const char* kMessageReactions = R"sql(
 ALTER TABLE messages ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 7: issue trackers (docs/trackers.md). An action item's ticket —
+// which tracker, its key there, its link, and where it stands — and an
+// incident's own choice of tracker (`/incident tracker`). Webhooks and polls
+// find the item by (tracker, key).
+constexpr const char* kTrackerTickets = R"sql(
+ALTER TABLE action_items ADD COLUMN ticket_status  TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_items ADD COLUMN ticket_tracker TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_items ADD COLUMN ticket_key     TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_items ADD COLUMN ticket_url     TEXT NOT NULL DEFAULT '';
+CREATE INDEX action_items_by_ticket ON action_items (ticket_tracker, ticket_key) WHERE ticket_key <> '';
+CREATE TABLE incident_trackers (
+    incident_id INTEGER PRIMARY KEY REFERENCES incidents (id),
+    tracker     TEXT    NOT NULL,
+    project     TEXT    NOT NULL
+);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
@@ -244,6 +261,7 @@ const std::vector<Migration> kMigrations = {
     {4, kAwaitingIndexes},
     {5, kOutboxCheckAsComparisons},
     {6, kMessageReactions},
+    {7, kTrackerTickets},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

@@ -195,14 +195,22 @@ constexpr const char* kFactors = "SELECT tag FROM factors WHERE incident_id=$1 O
 
 #define ACTION_COLUMNS                                                                                 \
     "incident_id, owner_id, owner_name, text, due_at, created_at, created_by, state, done_by, "        \
-    "done_at, snoozed_until, nudges, last_nudged_at"
+    "done_at, snoozed_until, nudges, last_nudged_at, ticket_status, ticket_tracker, ticket_key, ticket_url"
 
 constexpr const char* kInsertAction =
-    "INSERT INTO action_items (" ACTION_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id";
+    "INSERT INTO action_items (" ACTION_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) "
+    "RETURNING id";
 constexpr const char* kUpdateAction =
     "UPDATE action_items SET incident_id=$1, owner_id=$2, owner_name=$3, text=$4, due_at=$5, "
     "created_at=$6, created_by=$7, state=$8, done_by=$9, done_at=$10, snoozed_until=$11, nudges=$12, "
-    "last_nudged_at=$13 WHERE id=$14";
+    "last_nudged_at=$13, ticket_status=$14, ticket_tracker=$15, ticket_key=$16, ticket_url=$17 WHERE id=$18";
+constexpr const char* kActionByTicket =
+    "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE ticket_tracker=$1 AND ticket_key=$2 AND ticket_key <> '' "
+    "ORDER BY id DESC LIMIT 1";
+constexpr const char* kIncidentTracker = "SELECT tracker, project FROM incident_trackers WHERE incident_id=$1";
+constexpr const char* kSetIncidentTracker =
+    "INSERT INTO incident_trackers (incident_id, tracker, project) VALUES ($1,$2,$3) "
+    "ON CONFLICT (incident_id) DO UPDATE SET tracker=excluded.tracker, project=excluded.project";
 constexpr const char* kFindAction = "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE id=$1";
 constexpr const char* kActions =
     "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE incident_id=$1 ORDER BY id";
@@ -237,7 +245,11 @@ Args action_args(const ActionItem& a) {
         .time(a.done_at)
         .time(a.snoozed_until)
         .integer(a.nudges)
-        .time(a.last_nudged_at);
+        .time(a.last_nudged_at)
+        .text(std::string(to_string(a.ticket.status)))
+        .text(a.ticket.tracker)
+        .text(a.ticket.key)
+        .text(a.ticket.url);
     return args;
 }
 
@@ -257,6 +269,10 @@ ActionItem read_action(const pqxx::row& r) {
     a.snoozed_until = optional_time(r[11]);
     a.nudges = r[12].as<int>();
     a.last_nudged_at = optional_time(r[13]);
+    a.ticket.status = ticket_status_from_string(text_of(r[14]));
+    a.ticket.tracker = text_of(r[15]);
+    a.ticket.key = text_of(r[16]);
+    a.ticket.url = text_of(r[17]);
     return a;
 }
 
@@ -482,6 +498,24 @@ std::vector<ActionItem> IncidentStore::actions_due_for_nudge(Timestamp now, Dura
     auto out = all<ActionItem>(s_.exec(writer_ ? kActionsDueClaim : kActionsDue, a), read_action);
     if (writer_ && claims_) claims_->reminders += out.size();
     return out;
+}
+
+std::optional<ActionItem> IncidentStore::find_action_by_ticket(const std::string& tracker, const std::string& key) {
+    Args a;
+    a.text(tracker).text(key);
+    return one<ActionItem>(s_.exec(kActionByTicket, a), read_action);
+}
+
+std::optional<IncidentTracker> IncidentStore::incident_tracker(std::int64_t incident_id) {
+    return one<IncidentTracker>(s_.exec(kIncidentTracker, id_arg(incident_id)), [](const pqxx::row& r) {
+        return IncidentTracker{text_of(r[0]), text_of(r[1])};
+    });
+}
+
+void IncidentStore::set_incident_tracker(std::int64_t incident_id, const IncidentTracker& choice) {
+    Args a;
+    a.integer(incident_id).text(choice.tracker).text(choice.project);
+    s_.exec(kSetIncidentTracker, a);
 }
 
 void IncidentStore::remember_user(const ChannelRef& where, const std::string& user_id,

@@ -169,6 +169,20 @@ constexpr const char* kMessageReactions = R"sql(
 ALTER TABLE messages ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 3: issue trackers, as SQLite's schema 7.
+constexpr const char* kTrackerTickets = R"sql(
+ALTER TABLE action_items ADD COLUMN ticket_status  TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_items ADD COLUMN ticket_tracker TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_items ADD COLUMN ticket_key     TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_items ADD COLUMN ticket_url     TEXT NOT NULL DEFAULT '';
+CREATE INDEX action_items_by_ticket ON action_items (ticket_tracker, ticket_key, id) WHERE ticket_key <> '';
+CREATE TABLE incident_trackers (
+    incident_id BIGINT PRIMARY KEY REFERENCES incidents (id),
+    tracker     TEXT   NOT NULL,
+    project     TEXT   NOT NULL
+);
+)sql";
+
 struct Step {
     int version;
     const char* sql;
@@ -177,6 +191,7 @@ struct Step {
 const std::vector<Step> kSteps = {
     {1, kInitialSchema},
     {2, kMessageReactions},
+    {3, kTrackerTickets},
 };
 
 }  // namespace

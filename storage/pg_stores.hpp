@@ -53,6 +53,9 @@ public:
     std::vector<ActionItem> actions(std::int64_t incident_id) override;
     std::vector<ActionItem> all_actions() override;
     std::vector<ActionItem> actions_due_for_nudge(Timestamp now, Duration repeat_every, std::size_t limit) override;
+    std::optional<ActionItem> find_action_by_ticket(const std::string& tracker, const std::string& key) override;
+    std::optional<IncidentTracker> incident_tracker(std::int64_t incident_id) override;
+    void set_incident_tracker(std::int64_t incident_id, const IncidentTracker& choice) override;
     void remember_user(const ChannelRef& where, const std::string& user_id, const std::string& display_name) override;
     std::optional<std::string> user_name(const ChannelRef& where, const std::string& user_id) override;
     bool remember_delivery(const std::string& key, Timestamp at) override;

@@ -188,14 +188,22 @@ constexpr const char* kFactors = "SELECT tag FROM factors WHERE incident_id=? OR
 
 #define ACTION_COLUMNS                                                                                 \
     "incident_id, owner_id, owner_name, text, due_at, created_at, created_by, state, done_by, "        \
-    "done_at, snoozed_until, nudges, last_nudged_at"
+    "done_at, snoozed_until, nudges, last_nudged_at, ticket_status, ticket_tracker, ticket_key, ticket_url"
 
 constexpr const char* kInsertAction =
-    "INSERT INTO action_items (" ACTION_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "INSERT INTO action_items (" ACTION_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 constexpr const char* kUpdateAction =
     "UPDATE action_items SET incident_id=?1, owner_id=?2, owner_name=?3, text=?4, due_at=?5, "
     "created_at=?6, created_by=?7, state=?8, done_by=?9, done_at=?10, snoozed_until=?11, nudges=?12, "
-    "last_nudged_at=?13 WHERE id=?14";
+    "last_nudged_at=?13, ticket_status=?14, ticket_tracker=?15, ticket_key=?16, ticket_url=?17 WHERE id=?18";
+// action_items_by_ticket (migration 7) answers it.
+constexpr const char* kActionByTicket =
+    "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE ticket_tracker=?1 AND ticket_key=?2 AND ticket_key <> '' "
+    "ORDER BY id DESC LIMIT 1";
+constexpr const char* kIncidentTracker = "SELECT tracker, project FROM incident_trackers WHERE incident_id=?";
+constexpr const char* kSetIncidentTracker =
+    "INSERT INTO incident_trackers (incident_id, tracker, project) VALUES (?1,?2,?3) "
+    "ON CONFLICT (incident_id) DO UPDATE SET tracker=excluded.tracker, project=excluded.project";
 constexpr const char* kFindAction = "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE id=?";
 constexpr const char* kActions =
     "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE incident_id=? ORDER BY id";
@@ -224,6 +232,10 @@ void bind_action(SQLite::Statement& s, const ActionItem& a) {
     bind_time(s, 11, a.snoozed_until);
     s.bind(12, a.nudges);
     bind_time(s, 13, a.last_nudged_at);
+    s.bind(14, std::string(to_string(a.ticket.status)));
+    s.bind(15, a.ticket.tracker);
+    s.bind(16, a.ticket.key);
+    s.bind(17, a.ticket.url);
 }
 
 ActionItem read_action(const SQLite::Statement& s) {
@@ -242,6 +254,10 @@ ActionItem read_action(const SQLite::Statement& s) {
     a.snoozed_until = optional_time_at(s, 11);
     a.nudges = s.getColumn(12).getInt();
     a.last_nudged_at = optional_time_at(s, 13);
+    a.ticket.status = ticket_status_from_string(text_at(s, 14));
+    a.ticket.tracker = text_at(s, 15);
+    a.ticket.key = text_at(s, 16);
+    a.ticket.url = text_at(s, 17);
     return a;
 }
 
@@ -526,6 +542,30 @@ std::vector<ActionItem> SqliteIncidentStore::actions_due_for_nudge(Timestamp now
     bind_time(*s, 2, now - repeat_every);
     bind_count(*s, 3, limit);
     return read_all<ActionItem>(s, read_action);
+}
+
+std::optional<ActionItem> SqliteIncidentStore::find_action_by_ticket(const std::string& tracker,
+                                                                    const std::string& key) {
+    auto s = statements_.get(kActionByTicket);
+    s->bind(1, tracker);
+    s->bind(2, key);
+    return read_one<ActionItem>(s, read_action);
+}
+
+std::optional<IncidentTracker> SqliteIncidentStore::incident_tracker(std::int64_t incident_id) {
+    auto s = statements_.get(kIncidentTracker);
+    s->bind(1, static_cast<std::int64_t>(incident_id));
+    return read_one<IncidentTracker>(s, [](const SQLite::Statement& row) {
+        return IncidentTracker{text_at(row, 0), text_at(row, 1)};
+    });
+}
+
+void SqliteIncidentStore::set_incident_tracker(std::int64_t incident_id, const IncidentTracker& choice) {
+    auto s = statements_.get(kSetIncidentTracker);
+    s->bind(1, static_cast<std::int64_t>(incident_id));
+    s->bind(2, choice.tracker);
+    s->bind(3, choice.project);
+    s->exec();
 }
 
 // ---- users

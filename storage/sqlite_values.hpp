@@ -18,6 +18,7 @@ inline const char* platform_text(Platform p) {
         case Platform::slack: return "slack";
         case Platform::mattermost: return "mattermost";
         case Platform::console: return "console";
+        case Platform::tracker: return "tracker";
     }
     return "console";
 }

@@ -3,6 +3,7 @@
 #include "bot/core/blameless.hpp"
 #include "bot/core/people.hpp"
 #include "bot/core/text.hpp"
+#include "bot/core/tracker_commands.hpp"
 #include "bot/core/when.hpp"
 
 #include <algorithm>
@@ -57,7 +58,7 @@ std::string status_text(IncidentStore& store, const Incident& incident, const Ac
 std::string action_line(IncidentStore& store, const Incident& incident, const ActionItem& a, Timestamp now,
                         const std::string& tz) {
     return "• **" + action_ref(a.id) + "** " + a.text + " — " + owner_label(store, incident, a) + ", due " +
-           format_local(a.due_at, tz) + " — " + status_text(store, incident, a, now, tz);
+           format_local(a.due_at, tz) + " — " + status_text(store, incident, a, now, tz) + ticket_suffix(a);
 }
 
 Timestamp default_due(const BotSettings& settings, Timestamp now) {
@@ -104,6 +105,8 @@ CommandReply cmd_action(CommandContext& ctx, const Command& c) {
         out += "\n⚠️ That date has passed — the item is already overdue, so reminders start right away.";
     for (const auto& finding : check_action_quality(item)) out += "\n💡 " + finding.suggestion;
     out += blameless_hint(item.text, BlameContext::action_item);
+    // After the checks above, which a held item's reply points to.
+    out += file_ticket(ctx, *ctx.incident, item, false);
     out += "\nNext: `/incident done " + ref + "` when it's finished; `/incident actions` lists this incident's items.";
     return reply_in_channel(out);
 }
@@ -192,7 +195,8 @@ CommandReply cmd_done(CommandContext& ctx, const Command& c) {
     for (const auto& a : ctx.store.actions(incident.id))
         if (a.state == ActionState::open) ++still_open;
     std::string out = "✅ **" + ref + "** done: " + item.text + " — completed by " +
-                      display_name(ctx.store, ctx.command.where, ctx.command.user_id) + ". Reminders stop.";
+                      display_name(ctx.store, ctx.command.where, ctx.command.user_id) + ". Reminders stop." +
+                      ticket_on_done(ctx, item);
     out += still_open == 0 ? "\nThat was the last open action item of **" + incident.title + "**. 🎉"
                            : "\n" + count_of(still_open, "open action item", "open action items") + " left for **" + incident.title +
                                  "**: `/incident actions`.";

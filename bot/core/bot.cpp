@@ -9,6 +9,7 @@
 #include "bot/core/postmortem.hpp"
 #include "bot/core/text.hpp"
 #include "bot/core/timeline.hpp"
+#include "bot/core/tracker_commands.hpp"
 
 #include <map>
 #include <set>
@@ -108,6 +109,9 @@ CommandReply Bot::handle_command(const SlashCommand& command) {
             break;
         case K::done: return cmd_done(ctx, c);
         case K::snooze: return cmd_snooze(ctx, c);
+        case K::action_link:
+        case K::action_unlink:
+        case K::action_file: return cmd_action_ticket(ctx, c);
         default: break;
     }
     if (!ctx.incident) return no_incident_reply();
@@ -130,6 +134,7 @@ CommandReply Bot::handle_command(const SlashCommand& command) {
         case K::rootcause: return cmd_rootcause(ctx, c);
         case K::factor: return cmd_factor(ctx, c);
         case K::action: return cmd_action(ctx, c);
+        case K::tracker: return cmd_tracker(ctx, c);
         case K::actions: return cmd_actions(ctx, c);
         case K::facilitator: return cmd_facilitator(ctx, c);
         case K::meeting: return cmd_meeting(ctx, c);
@@ -142,6 +147,26 @@ CommandReply Bot::handle_command(const SlashCommand& command) {
 CommandReply Bot::handle_action(const ButtonAction& action) {
     return handle_reminder_action(store_, outbox_, settings_, action, clock_.now());
 }
+
+TicketOutcome Bot::handle_ticket_update(const TicketUpdate& update) {
+    return apply_ticket_update(store_, outbox_, settings_, update, clock_.now());
+}
+
+void Bot::record_ticket(std::int64_t action_id, const TicketUpdate& ticket) {
+    record_filed_ticket(store_, outbox_, ticket, action_id, clock_.now());
+}
+
+void Bot::ticket_trouble(const TrackerJob& job, const std::string& why, bool permanent) {
+    record_ticket_trouble(store_, outbox_, job, why, permanent, clock_.now());
+}
+
+std::optional<TicketLink> Bot::ticket_of(std::int64_t action_id) {
+    auto item = store_.find_action(action_id);
+    if (!item) return std::nullopt;
+    return item->ticket;
+}
+
+std::map<std::string, std::set<std::string>> Bot::ticket_projects() { return hindsight::ticket_projects(store_); }
 
 std::size_t Bot::run_reminders() { return send_due_reminders(store_, outbox_, settings_, clock_.now()); }
 

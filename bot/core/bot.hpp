@@ -7,6 +7,10 @@
 #include "bot/core/chat_event.hpp"
 #include "bot/core/ports.hpp"
 #include "bot/core/settings.hpp"
+#include "bot/core/tracker.hpp"
+
+#include <map>
+#include <set>
 
 #include <string_view>
 
@@ -44,6 +48,20 @@ public:
     // Sends what is due now: overdue action-item nudges and review-meeting
     // reminders. Returns how many messages were enqueued.
     std::size_t run_reminders();
+
+    // Issue trackers (bot/core/tracker.hpp; docs/trackers.md), each called
+    // inside a write item by the tracker adapter.
+    // A webhook or poll said how a ticket stands; the item follows.
+    TicketOutcome handle_ticket_update(const TicketUpdate& update);
+    // The ticket a filing job made (or found by its marker) exists: link it.
+    void record_ticket(std::int64_t action_id, const TicketUpdate& ticket);
+    // A tracker job failed: refused for good (`permanent`) or retried later.
+    // The incident channel hears it once.
+    void ticket_trouble(const TrackerJob& job, const std::string& why, bool permanent);
+    // The item's ticket as stored now (a job waiting in the outbox reads its key).
+    std::optional<TicketLink> ticket_of(std::int64_t action_id);
+    // Tracker name -> projects holding tickets of action items (what polling reads).
+    std::map<std::string, std::set<std::string>> ticket_projects();
 
     const BotSettings& settings() const { return settings_; }
 

@@ -11,7 +11,9 @@
 
 namespace hindsight {
 
-enum class Platform { slack, mattermost, console };
+// `tracker`: not a chat platform but the outbox's queue of issue-tracker
+// calls (bot/core/tracker.hpp); its rows are delivered by the tracker sender.
+enum class Platform { slack, mattermost, console, tracker };
 
 std::string_view to_string(Platform p);
 // Accepts "slack", "mattermost", "console"; throws std::invalid_argument otherwise.

@@ -31,6 +31,9 @@ constexpr std::array usages{
     Usage{"rootcause", "/incident rootcause <text>", "record the root cause and end the five whys"},
     Usage{"factor", "/incident factor <tag>", "tag a contributing factor, e.g. insufficient-test-coverage"},
     Usage{"action", "/incident action <@owner> <text> [due:<when>]", "add an action item (due: 2026-12-01, +3d, tomorrow, friday)"},
+    Usage{"action link", "/incident action link <A-id> <url> | action unlink <A-id> | action file <A-id>",
+          "track an item by an existing ticket, stop tracking it, or file a held item as written"},
+    Usage{"tracker", "/incident tracker [[<tracker>] <project>]", "where this incident's action items are filed"},
     Usage{"actions", "/incident actions [open|mine|overdue|all]", "list action items"},
     Usage{"done", "/incident done <A-id>", "complete an action item"},
     Usage{"snooze", "/incident snooze <A-id> <duration>", "push the next reminder back, e.g. 2d"},
@@ -207,8 +210,30 @@ ParsedCommand parse_why(std::string_view rest) {
     return ok(std::move(c));
 }
 
+ParsedCommand parse_action_ticket(std::string_view verb, std::string_view rest) {
+    auto [id_text, url] = first_word(rest);
+    auto id = parse_action_id(id_text);
+    if (!id) return fail("action link", "Give the action item id, e.g. `A-12`.");
+    Command c;
+    c.action_id = *id;
+    if (verb == "link") {
+        if (url.empty() || url.find(' ') != std::string_view::npos)
+            return fail("action link", "Give the ticket's web address after the id.");
+        // Slack wraps links as <url> or <url|label>.
+        if (url.front() == '<' && url.back() == '>') url = url.substr(1, std::min(url.find('|'), url.size() - 1) - 1);
+        c.kind = Command::Kind::action_link;
+        c.text = std::string(url);
+        return ok(std::move(c));
+    }
+    if (!url.empty()) return fail("action link", "`action " + std::string(verb) + "` takes only the id.");
+    c.kind = verb == "unlink" ? Command::Kind::action_unlink : Command::Kind::action_file;
+    return ok(std::move(c));
+}
+
 ParsedCommand parse_action(std::string_view rest) {
     auto [owner, tail] = first_word(rest);
+    if (auto verb = lower(owner); verb == "link" || verb == "unlink" || verb == "file")
+        return parse_action_ticket(verb, tail);
     if (owner.empty() || !parse_mention(owner))
         return fail("action", "Start with the owner, e.g. `/incident action @alice add an alert on replica lag`.");
     Command c;
@@ -371,6 +396,12 @@ ParsedCommand parse_command(std::string_view text) {
         return ok(std::move(c));
     }();
     if (v == "postmortem") return no_args(K::postmortem, "postmortem", rest);
+    if (v == "tracker") {
+        Command c;
+        c.kind = K::tracker;
+        c.text = std::string(rest);
+        return ok(std::move(c));
+    }
     if (v == "patterns") return no_args(K::patterns, "patterns", rest);
     if (v == "stats") return no_args(K::stats, "stats", rest);
     ParsedCommand out;

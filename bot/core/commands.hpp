@@ -14,16 +14,17 @@ struct Command {
     enum class Kind {
         open, note, status, timeline, timeline_add, timeline_hide, timeline_show, timeline_edit,
         timeline_time, timeline_why, started, close, reopen, impact, why, why_edit, rootcause, factor, action,
-        actions, done, snooze, facilitator, meeting, postmortem, patterns, stats, help
+        actions, done, snooze, facilitator, meeting, postmortem, patterns, stats, help,
+        tracker, action_link, action_unlink, action_file
     };
     Kind kind = Kind::help;
-    std::string text;          // title, note, summary, answer, impact, root cause, tag, action text
+    std::string text;          // action link: the URL; tracker: [<tracker>] <project>; title, note, summary, answer, impact, root cause, tag, action text
     int severity = 0;          // open: sev:1..4, 0 when absent
     int number = 0;            // timeline entry number, why step
     std::string when;          // unparsed time expression (timeline add/time, started, meeting, due:)
     std::string owner;         // action owner / facilitator as typed: "<@U123>", "<@U123|bob>", "@bob"
     std::string filter;        // actions: open|mine|overdue|all
-    std::int64_t action_id = 0;  // done / snooze: A-12 → 12
+    std::int64_t action_id = 0;  // done / snooze / action link|unlink|file: A-12 → 12
     std::string duration;      // snooze
 };
 

@@ -91,6 +91,37 @@ struct WhyStep {
 
 enum class ActionState { open, done };
 
+// Where an action item's ticket stands, as far as Hindsight knows
+// (docs/trackers.md, "States").
+enum class TicketStatus {
+    none,     // no ticket: chat only
+    held,     // not filed: the quality check flagged it (`/incident action file` files it)
+    filing,   // a filing job is in the outbox
+    delayed,  // filing failed for now and is being retried; the channel was told once
+    failed,   // the tracker refused for good; the channel was told
+    open,     // the ticket is open in the tracker
+    closed,   // the ticket is closed in the tracker
+};
+std::string_view to_string(TicketStatus s);
+// Accepts what to_string gives; anything else is `none`.
+TicketStatus ticket_status_from_string(std::string_view s);
+
+// The ticket of an action item: which configured tracker, the tracker's own
+// key ("acme/ops#12", "OPS-7") and the link people open.
+struct TicketLink {
+    TicketStatus status = TicketStatus::none;
+    std::string tracker;  // a name under trackers.* in the configuration
+    std::string key;      // empty until the ticket exists
+    std::string url;
+};
+
+// `/incident tracker`: where this incident's action items are filed,
+// instead of what the configuration's channel patterns say.
+struct IncidentTracker {
+    std::string tracker;
+    std::string project;  // "acme/ops", "group/sub/project", "OPS"
+};
+
 struct ActionItem {
     std::int64_t id = 0;  // shown as "A-<id>", never reused
     std::int64_t incident_id = 0;
@@ -106,6 +137,7 @@ struct ActionItem {
     std::optional<Timestamp> snoozed_until;
     int nudges = 0;
     std::optional<Timestamp> last_nudged_at;
+    TicketLink ticket;  // the issue-tracker ticket that tracks it, if any
 };
 
 }  // namespace hindsight

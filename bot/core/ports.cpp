@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <stdexcept>
 
 namespace hindsight {
 
@@ -35,6 +36,19 @@ std::vector<IncidentSummary> IncidentStore::incident_summaries() {
         out.push_back(std::move(s));
     }
     return out;
+}
+
+std::optional<ActionItem> IncidentStore::find_action_by_ticket(const std::string& tracker, const std::string& key) {
+    std::optional<ActionItem> found;
+    for (auto& a : all_actions())
+        if (a.ticket.tracker == tracker && a.ticket.key == key) found = std::move(a);
+    return found;
+}
+
+std::optional<IncidentTracker> IncidentStore::incident_tracker(std::int64_t) { return std::nullopt; }
+
+void IncidentStore::set_incident_tracker(std::int64_t, const IncidentTracker&) {
+    throw std::logic_error("this store cannot record an incident's tracker");
 }
 
 void WriteQueue::run(std::function<void()> work) {

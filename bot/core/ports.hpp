@@ -94,6 +94,14 @@ public:
     // since (now - repeat_every). One indexed query.
     virtual std::vector<ActionItem> actions_due_for_nudge(Timestamp now, Duration repeat_every,
                                                           std::size_t limit) = 0;
+    // The item whose ticket is (tracker, key); the newest when several were
+    // linked to it. The default searches all_actions().
+    virtual std::optional<ActionItem> find_action_by_ticket(const std::string& tracker, const std::string& key);
+
+    // --- `/incident tracker`: the incident's own tracker and project. The
+    // defaults are for read-only stores: none chosen, and no writing.
+    virtual std::optional<IncidentTracker> incident_tracker(std::int64_t incident_id);
+    virtual void set_incident_tracker(std::int64_t incident_id, const IncidentTracker& choice);
 
     // --- display names, cached per (platform, team, user id)
     virtual void remember_user(const ChannelRef& where, const std::string& user_id,

@@ -179,6 +179,15 @@ void whys_section(std::string& out, const DraftInput& in, Names& names) {
                       "`/incident rootcause <text>`.");
 }
 
+// The ticket beside the status: "open · [acme/ops#12](…) (closed)".
+std::string ticket_cell(const ActionItem& a) {
+    const auto& t = a.ticket;
+    if (t.key.empty()) return {};
+    auto label = escape_markdown_inline(t.key);
+    return " · " + (t.url.empty() ? label : "[" + label + "](" + t.url + ")") + " (" +
+           std::string(to_string(t.status)) + ")";
+}
+
 void actions_section(std::string& out, const DraftInput& in, const ZoneFormatter& zone, Names& names) {
     out += "## Action items\n\n";
     if (in.actions.empty()) {
@@ -192,7 +201,7 @@ void actions_section(std::string& out, const DraftInput& in, const ZoneFormatter
                                                                : escape_markdown_inline(names(a.owner_id, a.owner_name));
         auto due = a.due_at == Timestamp{} ? std::string("_none_") : zone.date_time(a.due_at);
         out += "| A-" + std::to_string(a.id) + " | " + prose(a.text, names) + " | " + owner + " | " + due + " | " +
-               std::string(action_status(a, in.now)) + " |\n";
+               std::string(action_status(a, in.now)) + ticket_cell(a) + " |\n";
     }
 }
 

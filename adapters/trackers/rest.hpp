@@ -1,0 +1,50 @@
+// What the three trackers' clients share: one HTTP client with the tracker's
+// credentials on every request, and the reading of an answer into a
+// CallResult (docs/trackers.md, "Retries and rate limits"). Internal to
+// adapters/trackers.
+#pragma once
+
+#include "adapters/outbound/http_client.hpp"
+#include "adapters/trackers/client.hpp"
+#include "bot/core/time.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hindsight::trackers {
+
+class Rest {
+public:
+    using Headers = std::vector<std::pair<std::string, std::string>>;
+    // `auth`: the headers that carry the credential (never logged).
+    Rest(std::string base_url, Headers auth, const outbound::ClientOptions& options, const Clock& clock);
+
+    // `path` is appended to the base URL; a JSON body when not empty.
+    outbound::ClientResponse call(const std::string& method, const std::string& path,
+                                  const nlohmann::json& body = nullptr, Headers extra = {});
+    // ok for 2xx and 304; retry for transport errors, 408, 429, 5xx and a
+    // 403 that is a rate limit; failed otherwise. `what` names the call in errors.
+    CallResult classify(const outbound::ClientResponse& response, const std::string& what) const;
+
+    const std::string& base_url() const { return base_url_; }
+
+private:
+    std::string base_url_;
+    Headers auth_;
+    outbound::HttpClient http_;
+    const Clock& clock_;
+};
+
+// The JSON of a body, or an empty object when it is not JSON.
+nlohmann::json parse_json(const std::string& body);
+// Percent-encodes a query value or a path segment.
+std::string url_encode(std::string_view text);
+// "2026-12-01T17:00:00Z" (UTC, seconds).
+std::string iso8601(Timestamp t);
+// Constant-time comparison of two secrets or signatures.
+bool same_secret(std::string_view a, std::string_view b);
+
+}  // namespace hindsight::trackers

@@ -1,0 +1,82 @@
+// The tracker side of the outbox and of the sync back (docs/trackers.md):
+//   Sender   delivers Platform::tracker outbox rows (TrackerJob) through the
+//            tracker's client; the delivery worker retries what it says to.
+//   Poller   asks each tracker what changed since the last poll.
+//   Webhooks POST /trackers/{name}/webhook: verified before parsing.
+// Every change to the database goes through the write queue and the Bot.
+#pragma once
+
+#include "adapters/http/message.hpp"
+#include "adapters/trackers/client.hpp"
+#include "bot/core/ports.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace hindsight {
+class Bot;
+}
+
+namespace hindsight::trackers {
+
+struct SyncDeps {
+    WriteQueue& writes;
+    Bot& bot;
+    const Clock& clock;
+    std::function<void()> outbox_changed;  // kick the delivery worker
+};
+
+class Sender final : public ChatSender {
+public:
+    explicit Sender(SyncDeps deps);
+    void add(const std::string& tracker, std::unique_ptr<TrackerClient> client);  // before use
+    SendResult send(const OutboundMessage& message) override;
+
+private:
+    SyncDeps deps_;
+    std::map<std::string, std::unique_ptr<TrackerClient>> clients_;
+};
+
+class Poller {
+public:
+    explicit Poller(SyncDeps deps);
+    // `every`: how often; zero never polls this tracker.
+    void add(const std::string& tracker, std::unique_ptr<TrackerClient> client, Duration every);
+    // Polls each tracker that is due (clock) for the projects that hold
+    // tickets; returns how many tickets changed an item. One caller at a time.
+    std::size_t poll_due();
+    bool any() const { return !trackers_.empty(); }
+
+    // The first poll after start looks this far back: changes made while
+    // Hindsight was down are caught.
+    static constexpr Duration first_lookback = std::chrono::hours(24 * 7);
+    // Each poll overlaps the previous one by this much (clock skew).
+    static constexpr Duration overlap = std::chrono::minutes(2);
+
+private:
+    struct Tracker {
+        std::unique_ptr<TrackerClient> client;
+        Duration every{0};
+        Timestamp next{};
+        std::optional<Timestamp> last_success;
+    };
+    SyncDeps deps_;
+    std::map<std::string, Tracker> trackers_;
+};
+
+// The webhook routes' handler for one tracker.
+class Webhooks {
+public:
+    Webhooks(SyncDeps deps, std::string tracker, const TrackerClient& client);
+    void handle(const http::Request& request, http::Responder respond);
+
+private:
+    SyncDeps deps_;
+    std::string tracker_;
+    const TrackerClient& client_;
+};
+
+}  // namespace hindsight::trackers

@@ -513,7 +513,7 @@ std::int64_t SqliteIncidentStore::add_action(const ActionItem& item) {
 void SqliteIncidentStore::update_action(const ActionItem& item) {
     auto s = statements_.get(kUpdateAction);
     bind_action(*s, item);
-    s->bind(14, static_cast<std::int64_t>(item.id));
+    s->bind(18, static_cast<std::int64_t>(item.id));
     if (s->exec() == 0)
         throw std::runtime_error("update_action: no action item with id " + std::to_string(item.id));
 }

@@ -10,6 +10,7 @@
 #include "bot/service/database.hpp"
 #include "bot/service/platforms.hpp"
 #include "bot/service/routes.hpp"
+#include "bot/service/trackers.hpp"
 #include "storage/database.hpp"
 
 #include <spdlog/spdlog.h>
@@ -67,6 +68,7 @@ struct Service::Parts {
     http::Metrics metrics;
     http::Router router;
     std::unique_ptr<Platforms> platforms;
+    std::unique_ptr<Trackers> trackers;
     std::unique_ptr<ApiRoutes> api;
     outbound::Delivery delivery;
     outbound::Worker background;
@@ -154,6 +156,8 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
     PlatformDeps deps{p.db, p.bot, p.clock, p.background, p.metrics, p.delivery, p.loop};
     p.platforms = std::make_unique<Platforms>(cfg, deps);
     p.platforms->add_routes(p.router);
+    p.trackers = std::make_unique<Trackers>(cfg, deps);
+    p.trackers->add_routes(p.router);
     p.api = std::make_unique<ApiRoutes>(cfg, p.db, p.metrics, p.clock);
     p.api->add_routes(p.router);
     p.api->add_readiness_check([&p] { return p.platforms->not_ready(); });

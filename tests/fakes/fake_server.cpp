@@ -84,6 +84,7 @@ struct Core {
     mutable std::condition_variable arrived;
     std::vector<RecordedRequest> recorded;
     std::map<std::pair<std::string, std::string>, FakeServer::Handler> routes;
+    FakeServer::Handler fallback;
     std::map<std::string, std::deque<FakeResponse>, std::less<>> scripted;
     std::atomic<std::size_t> accepted{0};
 
@@ -102,6 +103,8 @@ struct Core {
             }
             if (auto it = routes.find({request.method, path}); it != routes.end())
                 handler = it->second;
+            else
+                handler = fallback;
         }
         if (!handler) return FakeResponse::json(404, R"({"error":"not found"})");
         try {
@@ -338,6 +341,11 @@ std::string FakeServer::ca_pem() const { return impl_->certificate.cert_pem; }
 void FakeServer::route(std::string method, std::string path, Handler handler) {
     std::lock_guard lock(impl_->core.mutex);
     impl_->core.routes[{std::move(method), std::move(path)}] = std::move(handler);
+}
+
+void FakeServer::fallback(Handler handler) {
+    std::lock_guard lock(impl_->core.mutex);
+    impl_->core.fallback = std::move(handler);
 }
 
 void FakeServer::fail_next(std::string path, std::vector<FakeResponse> responses) {

@@ -77,6 +77,9 @@ public:
     // Exact path match; the query is ignored for matching. A later route for
     // the same method and path replaces the earlier one.
     void route(std::string method, std::string path, Handler handler);
+    // Answers what no route matches (a fake with paths of its own, e.g.
+    // /repos/{owner}/{repo}/issues/{n}); without one that is a 404.
+    void fallback(Handler handler);
     // Scripted responses for `path` (any method), used in order before the route.
     void fail_next(std::string path, std::vector<FakeResponse> responses);
 

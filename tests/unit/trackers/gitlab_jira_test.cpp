@@ -1,0 +1,167 @@
+// GitLab and Jira through the same machinery as GitHub (github_test.cpp has
+// the shared behaviour in depth): filing with the due date field, done in
+// chat, webhooks with their secrets, polling, and a crash-adopted ticket.
+#include "tracker_world.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hindsight;
+using namespace hindsight::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kSecret = "tracker-webhook-secret";
+
+config::TrackerConfig wire(const std::string& kind, const std::string& base_url, const std::string& token) {
+    config::TrackerConfig c;
+    c.name = kind;
+    c.kind = kind;
+    c.base_url = base_url;
+    c.token = token;
+    c.webhook_secret = kSecret;
+    c.poll_interval = std::chrono::minutes(5);
+    return c;
+}
+
+TrackerSettings domain(const std::string& kind, const std::string& project, std::map<std::string, std::string> users) {
+    TrackerSettings t;
+    t.name = kind;
+    t.kind = kind;
+    t.web_url = "https://" + kind + ".example";
+    t.projects = {{"*", project}};
+    t.users = std::move(users);
+    return t;
+}
+
+std::string due_of(const ActionItem& a) { return format_local(a.due_at, "UTC").substr(4, 10); }
+
+}  // namespace
+
+TEST_CASE("gitlab: filed with due_date and assignee id, closed from chat, synced back by webhook and by polling") {
+    fakes::FakeGitLab gitlab;
+    TrackerWorld world(wire("gitlab", gitlab.base_url(), gitlab.token()),
+                       domain("gitlab", "platform/ops", {{"U2", "42"}, {"U3", "43"}}));
+    world.share_clock(gitlab);
+    world.command("open Queue backlog");
+    world.command("action <@U2|bob> add a queue depth alert above 10000 messages due:2026-12-01");
+    world.deliver();
+    auto issue = gitlab.issue("platform/ops", 1);
+    REQUIRE(issue);
+    CHECK(issue->due_date == "2026-12-01");
+    CHECK(issue->assignee == "42");
+    CHECK(issue->body.find("hindsight-action:A-1") != std::string::npos);
+    auto item = world.action(1);
+    CHECK(item->ticket.key == "platform/ops#1");
+    CHECK(item->ticket.url == "https://gitlab.example/platform/ops/-/issues/1");
+
+    SUBCASE("webhook: wrong token 401; close, reassign and re-date follow") {
+        gitlab.change("platform/ops", 1, [](fakes::FakeIssue& i) {
+            i.state = "closed";
+            i.assignee = "43";
+            i.due_date = "2027-01-10";
+        });
+        CHECK(world.webhook(gitlab.webhook("platform/ops", 1, "wrong")).status == 401);
+        CHECK(world.action(1)->state == ActionState::open);
+        CHECK(world.webhook(gitlab.webhook("platform/ops", 1, kSecret)).body == "updated\n");
+        item = world.action(1);
+        CHECK(item->state == ActionState::done);
+        CHECK(item->owner_id == "U3");
+        CHECK(due_of(*item) == "2027-01-10");
+    }
+    SUBCASE("done in chat closes; reopened in GitLab, polling alone reopens the item") {
+        world.command("done A-1");
+        world.deliver();
+        CHECK(gitlab.issue("platform/ops", 1)->state == "closed");
+        CHECK(world.poll() == 0);  // GitLab agrees: closed
+        CHECK(world.action(1)->ticket.status == TicketStatus::closed);
+        gitlab.change("platform/ops", 1, [](fakes::FakeIssue& i) { i.state = "open"; });
+        world.clock.advance(5min);
+        CHECK(world.poll() == 1);
+        CHECK(world.action(1)->state == ActionState::open);
+        CHECK(gitlab.server().requests().back().target.find("updated_after=") != std::string::npos);
+    }
+}
+
+TEST_CASE("gitlab: a ticket filed before a crash is found by searching for its marker") {
+    fakes::FakeGitLab gitlab;
+    TrackerWorld world(wire("gitlab", gitlab.base_url(), gitlab.token()), domain("gitlab", "platform/ops", {}));
+    world.share_clock(gitlab);
+    world.command("open Queue backlog");
+    world.command("action <@U2|bob> add a queue depth alert above 10000 messages due:+7d");
+    fakes::FakeIssue before;
+    before.project = "platform/ops";
+    before.title = "add a queue depth alert";
+    before.body = "Filed by Hindsight (hindsight-action:A-1)";
+    gitlab.add_issue(before);
+    world.deliver();
+    CHECK(gitlab.issues().size() == 1);
+    CHECK(world.action(1)->ticket.key == "platform/ops#1");
+}
+
+TEST_CASE("jira cloud: filed with duedate and account id, closed and reopened by transitions, synced back") {
+    fakes::FakeJira jira(true, "bot@example.com");
+    auto c = wire("jira", jira.base_url(), jira.token());
+    c.email = "bot@example.com";
+    TrackerWorld world(c, domain("jira", "OPS", {{"U2", "acc-bob"}, {"U3", "acc-carol"}}));
+    world.share_clock(jira);
+    world.command("open Payments down");
+    world.command("action <@U2|bob> add a circuit breaker to the payments client with 2 s timeout due:2026-12-01");
+    world.deliver();
+    auto issue = jira.issue("OPS", 1);
+    REQUIRE(issue);
+    CHECK(issue->due_date == "2026-12-01");
+    CHECK(issue->assignee == "acc-bob");
+    CHECK(issue->body.find("hindsight-action:A-1") != std::string::npos);  // from the ADF description
+    CHECK(world.action(1)->ticket.key == "OPS-1");
+    CHECK(world.action(1)->ticket.url == jira.base_url() + "/browse/OPS-1");
+
+    SUBCASE("done in chat takes the transition to done") {
+        world.command("done A-1");
+        world.deliver();
+        CHECK(jira.issue("OPS", 1)->state == "closed");
+    }
+    SUBCASE("webhook: unsigned 401, then reassigned and re-dated") {
+        jira.change("OPS", 1, [](fakes::FakeIssue& i) {
+            i.assignee = "acc-carol";
+            i.due_date = "2027-02-01";
+        });
+        auto hook = jira.webhook("OPS-1", kSecret);
+        auto unsigned_hook = hook;
+        unsigned_hook.headers.clear();
+        CHECK(world.webhook(unsigned_hook).status == 401);
+        CHECK(world.webhook(hook).body == "updated\n");
+        auto item = world.action(1);
+        CHECK(item->owner_id == "U3");
+        CHECK(due_of(*item) == "2027-02-01");
+    }
+    SUBCASE("polling alone: closed in Jira") {
+        CHECK(world.poll() == 0);
+        jira.change("OPS", 1, [](fakes::FakeIssue& i) { i.state = "closed"; });
+        world.clock.advance(5min);
+        CHECK(world.poll() == 1);
+        CHECK(world.action(1)->state == ActionState::done);
+    }
+}
+
+TEST_CASE("jira data center: REST v2 with a bearer token; a crash-adopted ticket is found by JQL text search") {
+    fakes::FakeJira jira(false);
+    auto c = wire("jira", jira.base_url(), jira.token());
+    c.jira_api = "datacenter";
+    TrackerWorld world(c, domain("jira", "OPS", {}));
+    world.share_clock(jira);
+    world.command("open Payments down");
+    world.command("action <@U2|bob> add a circuit breaker to the payments client with 2 s timeout due:+7d");
+    fakes::FakeIssue before;
+    before.project = "OPS";
+    before.title = "add a circuit breaker";
+    before.body = "Filed by Hindsight (hindsight-action:A-1)";
+    jira.add_issue(before);
+    world.deliver();
+    CHECK(jira.issues().size() == 1);
+    CHECK(world.action(1)->ticket.key == "OPS-1");
+    world.command("done A-1");
+    world.deliver();
+    CHECK(jira.issue("OPS", 1)->state == "closed");
+    CHECK(jira.unauthorized() == 0);
+}

@@ -3,12 +3,14 @@
 // environment), runs a full scenario on both platforms — commands, events,
 // webhooks, a reminder DM, drafts posted through the outbox, a rate-limited
 // post, the WebSocket stream failing to connect, requests with wrong
-// signatures and tokens, the API — then stops. Everything it wrote to stdout
+// signatures and tokens, the API, action items filed in GitHub, GitLab and
+// Jira with their webhooks (good and forged) — then stops. Everything it wrote to stdout
 // and stderr, and what `check-config` prints, is searched for every secret.
 #include "adapters/http/form.hpp"
 #include "adapters/outbound/http_client.hpp"
 #include "tests/fakes/fake_mattermost.hpp"
 #include "tests/fakes/fake_slack.hpp"
+#include "tests/fakes/fake_trackers.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/slack_signing.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -34,6 +36,13 @@ const std::string mm_bot_token = "mmbot-Hj5sD2fK8qY1";           // from the env
 const std::string mm_command_token = "mmcmd-Wb3nV7cX0eR4";       // slash command, in the file
 const std::string mm_webhook_token = "mmhook-Pa9uL1iO5tG6";      // outgoing webhook, from the environment
 const std::string api_token = "api-token-Ke4rF8yU2mZ0";          // from the environment
+// Tracker credentials: the environment is their only source.
+const std::string github_token = "ghp_Tn6wQ2eR9yU4iO8pA1sD";
+const std::string github_hook_secret = "gh-hook-Lm3nB7vC1xZ5";
+const std::string gitlab_token = "glpat-Fg4hJ8kL2qW6eR0t";
+const std::string gitlab_hook_secret = "gl-hook-Yu5iO9pA3sD7";
+const std::string jira_token = "jira-api-Cv2bN6mQ0wE4rT8y";
+const std::string jira_hook_secret = "jira-hook-Gh1jK5lZ9xC3";
 
 long long unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -50,6 +59,10 @@ TEST_CASE("secrets: a full Slack and Mattermost scenario at debug level logs no 
     fakes::FakeSlack slack(slack_bot_token);
     fakes::FakeMattermost mm(mm_bot_token);
     mm.add_channel("mmchan0000000000000000001", "mmteam000000000000000001");
+    fakes::FakeGitHub github(github_token);
+    fakes::FakeGitLab gitlab(gitlab_token);
+    fakes::FakeJira jira(true, "bot@example.com", jira_token);
+    jira.server().fail_next("/rest/api/3/search/jql", {fakes::FakeResponse::json(500, R"({"errorMessages":["down"]})")});
 
     json config = {{"listen", {{"port", 0}}},
                    {"storage", {{"path", "secrets.db"}}},
@@ -57,11 +70,24 @@ TEST_CASE("secrets: a full Slack and Mattermost scenario at debug level logs no 
                    {"slack", {{"signing_secret", slack_signing_secret}, {"bot_token", slack_bot_token},
                               {"api_base_url", slack.api_base_url()}}},
                    {"mattermost", {{"url", mm.url()}, {"tokens", {mm_command_token}}, {"websocket", true}}},
-                   {"reminders", {{"check_interval_s", 0.2}}}};
+                   {"reminders", {{"check_interval_s", 0.2}}},
+                   {"outbound", {{"backoff_base_s", 0.05}, {"backoff_max_s", 0.2}}},
+                   {"trackers",
+                    {{"gh", {{"kind", "github"}, {"base_url", github.base_url()},
+                             {"projects", {{{"channel", "C0SEC"}, {"project", "acme/ops"}}}}}},
+                     {"gl", {{"kind", "gitlab"}, {"base_url", gitlab.base_url()},
+                             {"projects", {{{"channel", "mmchan*"}, {"project", "platform/ops"}}}}}},
+                     {"jira", {{"kind", "jira"}, {"base_url", jira.base_url()}, {"email", "bot@example.com"}}}}}};
     std::ofstream(dir.path() / "config.json") << config.dump();
     const std::vector<std::string> env = {"HINDSIGHT_API_TOKEN=" + api_token,
                                           "HINDSIGHT_MATTERMOST_BOT_TOKEN=" + mm_bot_token,
-                                          "HINDSIGHT_MATTERMOST_TOKENS=" + mm_command_token + "," + mm_webhook_token};
+                                          "HINDSIGHT_MATTERMOST_TOKENS=" + mm_command_token + "," + mm_webhook_token,
+                                          "HINDSIGHT_TRACKER_GH_TOKEN=" + github_token,
+                                          "HINDSIGHT_TRACKER_GH_WEBHOOK_SECRET=" + github_hook_secret,
+                                          "HINDSIGHT_TRACKER_GL_TOKEN=" + gitlab_token,
+                                          "HINDSIGHT_TRACKER_GL_WEBHOOK_SECRET=" + gitlab_hook_secret,
+                                          "HINDSIGHT_TRACKER_JIRA_TOKEN=" + jira_token,
+                                          "HINDSIGHT_TRACKER_JIRA_WEBHOOK_SECRET=" + jira_hook_secret};
 
     auto process = std::make_unique<test::ChildProcess>(
         binary, std::vector<std::string>{"serve", "--config", "config.json"}, dir.path(), env);
@@ -115,7 +141,23 @@ TEST_CASE("secrets: a full Slack and Mattermost scenario at debug level logs no 
     for (int i = 1; i <= 3; ++i) CHECK(slack_message(i).status == 200);
     CHECK(slack_event({{"type", "team_migration_started"}, {"team_id", "T0SEC"}}).status == 200);
     CHECK(slack_command("action <@U0OWNER> add a failover alarm due:-1h").status == 200);
+    // Trackers: filed in GitHub (the channel's pattern) and, after
+    // `/incident tracker`, in Jira (whose first search fails with a 500).
+    CHECK(slack_command("action <@U0OWNER> add a replica lag alert above 30 s due:+3d").status == 200);
+    CHECK(slack_command("tracker jira OPS").status == 200);
+    CHECK(slack_command("action <@U0OWNER> add a failover runbook with 5 checked steps due:+3d").status == 200);
     CHECK(slack_command("close").status == 200);
+    auto tracker_webhook = [&](const std::string& name, const fakes::FakeWebhook& hook) {
+        auto headers = hook.headers;
+        headers.emplace_back("Content-Type", "application/json");
+        return client.send({"POST", base + "/trackers/" + name + "/webhook", headers, hook.body});
+    };
+    CHECK(github.server().wait_for_requests("/repos/acme/ops/issues", 2, 30s));
+    CHECK(test::wait_until([&] { return !github.issues().empty() && !jira.issues().empty(); }, 30s));
+    CHECK(tracker_webhook("gh", github.webhook("closed", "acme/ops", 1, github_hook_secret)).status == 200);
+    CHECK(tracker_webhook("gh", github.webhook("closed", "acme/ops", 1, "forged-secret")).status == 401);
+    CHECK(tracker_webhook("jira", jira.webhook("OPS-1", jira_hook_secret)).status == 200);
+    CHECK(tracker_webhook("jira", jira.webhook("OPS-1", "forged-secret")).status == 401);
     // Refused: another app's secret, a replayed timestamp.
     CHECK(slack_command("open Forged", "another-apps-signing-secret").status == 401);
     CHECK(slack_event({{"type", "event_callback"}, {"team_id", "T0SEC"}}, unix_now() - 3600).status == 401);
@@ -124,7 +166,11 @@ TEST_CASE("secrets: a full Slack and Mattermost scenario at debug level logs no 
     // is posted with the bot token; a token of another integration.
     CHECK(mm_command("open Queue backlog").status == 200);
     for (int i = 1; i <= 2; ++i) CHECK(mm_webhook(i).status == 200);
+    CHECK(mm_command("action @carol add a queue depth alert above 10000 messages due:+3d").status == 200);
     CHECK(mm_command("close").status == 200);
+    CHECK(test::wait_until([&] { return !gitlab.issues().empty(); }, 30s));
+    CHECK(tracker_webhook("gl", gitlab.webhook("platform/ops", 1, gitlab_hook_secret)).status == 200);
+    CHECK(tracker_webhook("gl", gitlab.webhook("platform/ops", 1, "forged-secret")).status == 401);
     CHECK(mm_command("open Forged", "mmcmd-of-another-integration").status == 401);
     CHECK(mm_webhook(9, "mmhook-of-another-integration").status == 401);
 
@@ -161,6 +207,10 @@ TEST_CASE("secrets: a full Slack and Mattermost scenario at debug level logs no 
     CHECK(mm.server().wait_for_requests("/api/v4/websocket", 1, 30s));
     REQUIRE_FALSE(mm.requests_to("/api/v4/posts").empty());
     CHECK(mm.requests_to("/api/v4/posts").front().header("Authorization") == "Bearer " + mm_bot_token);
+    // The trackers were called with their credentials, none refused.
+    CHECK(github.unauthorized() == 0);
+    CHECK(gitlab.unauthorized() == 0);
+    CHECK(jira.unauthorized() == 0);
 
     process->signal(SIGTERM);
     CHECK(process->wait(30s) == 0);
@@ -177,8 +227,27 @@ TEST_CASE("secrets: a full Slack and Mattermost scenario at debug level logs no 
     CHECK(contains(log, "slack events: ignored envelope type 'team_migration_started'"));
     CHECK(contains(log, "rate limited (429)"));
     CHECK(contains(log, "bad or missing token"));
+    CHECK(contains(log, "trackers.gh: webhook from"));
+    CHECK(contains(log, "trackers.jira: file for A-3 failed, will retry"));
+    // Jira Cloud's credential as it travels: Basic base64(e-mail:token).
+    const std::string jira_basic = [] {
+        const std::string plain = "bot@example.com:" + jira_token;
+        static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        std::string out;
+        for (std::size_t i = 0; i < plain.size(); i += 3) {
+            unsigned n = static_cast<unsigned char>(plain[i]) << 16;
+            if (i + 1 < plain.size()) n |= static_cast<unsigned char>(plain[i + 1]) << 8;
+            if (i + 2 < plain.size()) n |= static_cast<unsigned char>(plain[i + 2]);
+            out += table[(n >> 18) & 63];
+            out += table[(n >> 12) & 63];
+            out += i + 1 < plain.size() ? table[(n >> 6) & 63] : '=';
+            out += i + 2 < plain.size() ? table[n & 63] : '=';
+        }
+        return out;
+    }();
     for (const auto& secret :
-         {slack_signing_secret, slack_bot_token, mm_bot_token, mm_command_token, mm_webhook_token, api_token}) {
+         {slack_signing_secret, slack_bot_token, mm_bot_token, mm_command_token, mm_webhook_token, api_token, github_token,
+          github_hook_secret, gitlab_token, gitlab_hook_secret, jira_token, jira_hook_secret, jira_basic}) {
         CAPTURE(secret);
         CHECK_FALSE(contains(log, secret));
         CHECK_FALSE(contains(config_out, secret));

@@ -41,8 +41,10 @@ public:
     static constexpr const char* channel = "C0INC";
     static constexpr const char* bot_user = "U0HINDSIGHT";
 
-    // `extra` is merged into the config (e.g. {"reminders": {...}}).
-    explicit SlackService(nlohmann::json extra = nlohmann::json::object()) {
+    // `extra` is merged into the config (e.g. {"reminders": {...}}); `env`
+    // ("NAME=value") is set for every run (secrets that come only from there).
+    explicit SlackService(nlohmann::json extra = nlohmann::json::object(), std::vector<std::string> env = {})
+        : env_(std::move(env)) {
         nlohmann::json config = {{"listen", {{"port", 0}}},
                                  {"storage", {{"path", "slack-e2e.db"}}},
                                  {"api", {{"token", api_token}}},
@@ -83,7 +85,8 @@ public:
         config["storage"]["path"] = database();
         std::ofstream(run_dir / "config.json") << config.dump();
         process = std::make_unique<ChildProcess>(HINDSIGHT_BINARY,
-                                                 std::vector<std::string>{"serve", "--config", "config.json"}, run_dir);
+                                                 std::vector<std::string>{"serve", "--config", "config.json"}, run_dir,
+                                                 env_);
         auto port = listening_port(*process, std::chrono::seconds{15});
         REQUIRE_MESSAGE(port.has_value(), process->err());
         base = "http://127.0.0.1:" + std::to_string(*port);
@@ -160,6 +163,7 @@ public:
     outbound::HttpClient client;
 
 private:
+    std::vector<std::string> env_;
     int runs_ = 0;
 };
 

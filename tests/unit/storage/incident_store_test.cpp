@@ -384,6 +384,52 @@ TEST_CASE("action items: add, find, update every field, list per incident and ov
     });
 }
 
+TEST_CASE("action items: the ticket round-trips, is found by (tracker, key), and an incident keeps its tracker") {
+    for_each_backend([&](Database& db, const std::string&) {
+    auto& store = db.store();
+    const auto a = store.create_incident(incident());
+    const auto b = store.create_incident(incident(channel("C2")));
+
+    auto item = action(a, kT0 + 72h);
+    item.ticket = {TicketStatus::filing, "gh", "", ""};
+    item.id = store.add_action(item);
+    auto other = action(b, kT0 + 24h, "document failover");
+    other.id = store.add_action(other);
+    CHECK(store.find_action(item.id)->ticket.status == TicketStatus::filing);
+    CHECK(store.find_action(other.id)->ticket.status == TicketStatus::none);
+    CHECK_FALSE(store.find_action_by_ticket("gh", ""));  // no key yet: not findable
+
+    item.ticket = {TicketStatus::open, "gh", "acme/ops#12", "https://github.com/acme/ops/issues/12"};
+    store.update_action(item);
+    auto back = db.open_reader()->find_action(item.id);
+    REQUIRE(back);
+    CHECK(back->ticket.status == TicketStatus::open);
+    CHECK(back->ticket.tracker == "gh");
+    CHECK(back->ticket.key == "acme/ops#12");
+    CHECK(back->ticket.url == "https://github.com/acme/ops/issues/12");
+
+    auto found = store.find_action_by_ticket("gh", "acme/ops#12");
+    REQUIRE(found);
+    CHECK(found->id == item.id);
+    CHECK(db.open_reader()->find_action_by_ticket("gh", "acme/ops#12")->id == item.id);
+    CHECK_FALSE(store.find_action_by_ticket("gl", "acme/ops#12"));  // another tracker's ticket
+    CHECK_FALSE(store.find_action_by_ticket("gh", "acme/ops#13"));
+
+    item.ticket.status = TicketStatus::closed;
+    store.update_action(item);
+    CHECK(store.find_action(item.id)->ticket.status == TicketStatus::closed);
+
+    CHECK_FALSE(store.incident_tracker(a));
+    store.set_incident_tracker(a, {"jira", "OPS"});
+    store.set_incident_tracker(a, {"gh", "acme/infra"});  // replaces
+    auto chosen = db.open_reader()->incident_tracker(a);
+    REQUIRE(chosen);
+    CHECK(chosen->tracker == "gh");
+    CHECK(chosen->project == "acme/infra");
+    CHECK_FALSE(store.incident_tracker(b));
+    });
+}
+
 TEST_CASE("actions_due_for_nudge: due, not snoozed, not nudged recently, open, by due time, limited") {
     for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();

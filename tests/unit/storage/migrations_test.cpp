@@ -192,3 +192,27 @@ TEST_CASE("schema 5 rebuilds the outbox: rows, ids and the AUTOINCREMENT high-wa
         CHECK_FALSE(ephemeral);
     }
 }
+
+TEST_CASE("schema 7 adds the ticket columns to existing action items (empty) and the incidents' tracker table") {
+    TempDir dir;
+    const auto path = dir.file("m.db");
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        std::vector<Migration> up_to_6;
+        for (const auto& m : hindsight::storage::migrations())
+            if (m.version <= 6) up_to_6.push_back(m);
+        migrate(db, up_to_6);
+        db.exec("INSERT INTO incidents (platform, team, channel, title, state, opened_at) "
+                "VALUES ('slack', 'T1', 'C1', 'old', 'open', 1)");
+        db.exec("INSERT INTO action_items (incident_id, text, due_at, created_at, state) VALUES (1, 'before', 5, 1, 'open')");
+    }
+    Database opened(path);
+    CHECK(user_version(path) == latest_schema_version());
+    CHECK(schema_objects(path, "index").count("action_items_by_ticket") == 1);
+    CHECK(schema_objects(path, "table").count("incident_trackers") == 1);
+    auto item = opened.store().find_action(1);
+    REQUIRE(item);
+    CHECK(item->text == "before");
+    CHECK(item->ticket.status == hindsight::TicketStatus::none);
+    CHECK(item->ticket.key.empty());
+}

@@ -13,13 +13,6 @@ namespace hindsight::trackers {
 
 namespace {
 
-// "owner/repo#12" -> ("owner/repo", "12").
-std::pair<std::string, std::string> split_key(const std::string& key) {
-    auto hash = key.rfind('#');
-    if (hash == std::string::npos) return {key, ""};
-    return {key.substr(0, hash), key.substr(hash + 1)};
-}
-
 TicketUpdate read_issue(const nlohmann::json& issue, const std::string& repo) {
     TicketUpdate t;
     t.key = repo + "#" + std::to_string(issue.value("number", 0));

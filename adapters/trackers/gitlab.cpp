@@ -9,18 +9,7 @@ namespace hindsight::trackers {
 
 namespace {
 
-std::pair<std::string, std::string> split_key(const std::string& key) {
-    auto hash = key.rfind('#');
-    if (hash == std::string::npos) return {key, ""};
-    return {key.substr(0, hash), key.substr(hash + 1)};
-}
-
 std::string project_path(const std::string& project) { return "/api/v4/projects/" + url_encode(project); }
-
-std::string string_or_empty(const nlohmann::json& j, const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
 
 // An issue of the REST API or a webhook's object_attributes (+ assignees).
 TicketUpdate read_issue(const nlohmann::json& issue, const std::string& project, const nlohmann::json& assignees) {

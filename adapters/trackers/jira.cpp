@@ -51,11 +51,6 @@ void collect_text(const nlohmann::json& node, std::string& out) {
     if (node.value("type", "") == "paragraph") out += '\n';
 }
 
-std::string string_or_empty(const nlohmann::json& j, const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 class Jira final : public TrackerClient {
 public:
     Jira(const config::TrackerConfig& c, const outbound::ClientOptions& options, const Clock& clock)

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -99,6 +100,17 @@ CallResult Rest::classify(const outbound::ClientResponse& r, const std::string& 
 nlohmann::json parse_json(const std::string& body) {
     auto j = nlohmann::json::parse(body, nullptr, false);
     return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+std::string string_or_empty(const nlohmann::json& j, const char* name) {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::pair<std::string, std::string> split_key(const std::string& key) {
+    auto hash = key.rfind('#');
+    if (hash == std::string::npos) return {key, ""};
+    return {key.substr(0, hash), key.substr(hash + 1)};
 }
 
 std::string url_encode(std::string_view text) {

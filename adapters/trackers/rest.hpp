@@ -40,6 +40,10 @@ private:
 
 // The JSON of a body, or an empty object when it is not JSON.
 nlohmann::json parse_json(const std::string& body);
+// A string member, or "" when absent or not a string.
+std::string string_or_empty(const nlohmann::json& j, const char* name);
+// "owner/repo#12" (GitHub, GitLab) -> ("owner/repo", "12").
+std::pair<std::string, std::string> split_key(const std::string& key);
 // Percent-encodes a query value or a path segment.
 std::string url_encode(std::string_view text);
 // "2026-12-01T17:00:00Z" (UTC, seconds).

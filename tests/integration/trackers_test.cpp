@@ -52,7 +52,7 @@ struct Tracked {
 
 }  // namespace
 
-TEST_CASE("trackers e2e: a command files a GitHub issue through the outbox; GitHub's signed webhook closes the item") {
+TEST_CASE("trackers e2e: a command files a GitHub issue through the outbox — GitHub's signed webhook closes the item") {
     Tracked t;
     REQUIRE(t.service.command("open Checkout errors sev:2").status == 200);
     auto reply = t.service.command("action <@U0BOB> add an alert on replica lag above 30 s due:+3d");

@@ -57,7 +57,7 @@ struct GitHubWorld {
 
 }  // namespace
 
-TEST_CASE("github: an action item is filed with its incident, due date, owner and marker; the link follows") {
+TEST_CASE("github: an action item is filed with its incident, due date, owner and marker — the link follows") {
     GitHubWorld w;
     auto reply = w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:2026-12-01");
     CHECK(reply.text.find("Filing it in gh (acme/ops); the link follows here.") != std::string::npos);
@@ -86,7 +86,7 @@ TEST_CASE("github: an action item is filed with its incident, due date, owner an
     CHECK(w.world.pending() == 0);
 }
 
-TEST_CASE("github: a blaming item is held, not filed; `action file` files it as written") {
+TEST_CASE("github: a blaming item is held, not filed — `action file` files it as written") {
     GitHubWorld w;
     auto reply = w.world.command("action <@U2|bob> bob should have been more careful with the deploy due:+3d");
     CHECK(reply.text.find("Not filed in gh") != std::string::npos);
@@ -102,7 +102,7 @@ TEST_CASE("github: a blaming item is held, not filed; `action file` files it as 
     CHECK(w.world.action(1)->ticket.key == "acme/ops#1");
 }
 
-TEST_CASE("github: link adopts an existing ticket and reads its state; unlink stops the sync") {
+TEST_CASE("github: link adopts an existing ticket and reads its state — unlink stops the sync") {
     GitHubWorld w;
     fakes::FakeIssue existing;
     existing.project = "acme/web";
@@ -136,7 +136,7 @@ TEST_CASE("github: link adopts an existing ticket and reads its state; unlink st
     CHECK(w.world.command("action link A-1 https://example.org/nothing").text.find("can't tell") != std::string::npos);
 }
 
-TEST_CASE("github: done in chat closes the ticket; with on_done comment it comments and leaves it open") {
+TEST_CASE("github: done in chat closes the ticket — with on_done comment it comments and leaves it open") {
     SUBCASE("close") {
         GitHubWorld w;
         w.filed();
@@ -163,7 +163,7 @@ TEST_CASE("github: done in chat closes the ticket; with on_done comment it comme
     }
 }
 
-TEST_CASE("github: closed, reopened, reassigned and re-dated in GitHub via webhook; reminders and document follow") {
+TEST_CASE("github: closed, reopened, reassigned and re-dated in GitHub via webhook — reminders and document follow") {
     GitHubWorld w;
     w.filed("add an alert on replica lag above 30 s", "+1h");
     w.world.clock.advance(2h);
@@ -204,7 +204,7 @@ TEST_CASE("github: closed, reopened, reassigned and re-dated in GitHub via webho
     CHECK(w.world.chat.count("2031-01-15 17:00") == 1);
 }
 
-TEST_CASE("github: a webhook with a wrong signature is 401 and changes nothing; an unknown ticket is 200, ignored") {
+TEST_CASE("github: a webhook with a wrong signature is 401 and changes nothing — an unknown ticket is 200, ignored") {
     GitHubWorld w;
     w.filed();
     w.github.change(kRepo, 1, [](fakes::FakeIssue& i) { i.state = "closed"; });
@@ -237,7 +237,7 @@ TEST_CASE("github: a webhook with a wrong signature is 401 and changes nothing; 
     CHECK(w.world.action(1)->state == ActionState::open);
 }
 
-TEST_CASE("github: polling alone catches close, reopen and re-date; an unchanged repository costs a 304") {
+TEST_CASE("github: polling alone catches close, reopen and re-date — an unchanged repository costs a 304") {
     GitHubWorld w(false, std::chrono::minutes(5));
     w.filed();
     CHECK(w.world.poll() == 0);  // the first poll: nothing changed
@@ -305,7 +305,7 @@ TEST_CASE("github: a ticket filed before a crash is found by its marker and adop
     CHECK(w.world.action(1)->ticket.key == "acme/ops#1");
 }
 
-TEST_CASE("github: a refused filing is dead-lettered and the channel told; a bad token never retries forever") {
+TEST_CASE("github: a refused filing is dead-lettered and the channel told — a bad token never retries forever") {
     GitHubWorld w;
     w.github.server().fail_next("/repos/acme/ops/issues", {fakes::FakeResponse::json(404, R"({"message":"Not Found"})")});
     w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");

@@ -144,7 +144,7 @@ TEST_CASE("jira cloud: filed with duedate and account id, closed and reopened by
     }
 }
 
-TEST_CASE("jira data center: REST v2 with a bearer token; a crash-adopted ticket is found by JQL text search") {
+TEST_CASE("jira data center: REST v2 with a bearer token — a crash-adopted ticket is found by JQL text search") {
     fakes::FakeJira jira(false);
     auto c = wire("jira", jira.base_url(), jira.token());
     c.jira_api = "datacenter";

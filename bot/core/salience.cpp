@@ -78,6 +78,7 @@ constexpr std::string_view cause_words[] = {
 // "found it:", "root cause is…", "turns out…", "culprit:": a message that opens
 // by announcing the cause (the timeline keeps it: timeline.cpp, milestones).
 constexpr std::string_view cause_openers[] = {"found", "culprit", "root", "turns", "turned"};
+constexpr std::string_view interjections[] = {"ok", "okay", "ah", "aha", "so", "yes", "yep"};
 constexpr std::string_view chatter_words[] = {
     // side talk
     "lol", "haha", "ofc", "brb", "lunch", "omg", "wtf", "lmao", "heh", "ugh", "hah", "coffee"};
@@ -406,7 +407,7 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
         if (x.we) we_at = i;
         if (x.reached && copula_at < i && i - copula_at <= 2) note(F::state_reached, w);
         if (x.copula) copula_at = i;
-        if (i < 2 && in(cause_openers, w)) note(F::cause_found, w);
+        if (in(cause_openers, w) && (i == 0 || (i == 1 && in(interjections, tokens[0])))) note(F::cause_found, w);
         // An act or a decision word one to three words after "we" / "let's".
         if ((x.classes & (bit(F::act) | bit(F::decide))) && we_at < i && i - we_at <= 3 && !x.past) note(F::we_act, w);
         number = number || x.digit;

@@ -94,6 +94,7 @@ TEST_CASE("tense: a state reached, an act done, an act under way") {
     CHECK_FALSE(fires("is it coming back after the restart", Feature::state_reached));
     CHECK(fires("found it: the secret still holds the old token", Feature::cause_found));
     CHECK(fires("root cause is the quota collector", Feature::cause_found));
+    CHECK(fires("ok found it, the collector reports zero", Feature::cause_found));
     CHECK_FALSE(fires("we found nothing in the logs", Feature::cause_found));
 }
 

@@ -116,22 +116,24 @@ private:
         std::vector<std::exception_ptr> results(batch.size());
         std::exception_ptr batch_error;
         bool open = false;
+        // Every round trip to the server counts (the writer waits for each):
+        // the statements between two items go as one.
         try {
-            session_.run("BEGIN");
+            session_.run("BEGIN; SAVEPOINT item");
             open = true;
             for (std::size_t i = 0; i < batch.size() && !batch_error; ++i) {
-                session_.run("SAVEPOINT item");
+                const bool last = i + 1 == batch.size();
                 try {
                     if (batch[i].work) batch[i].work();
-                    session_.run("RELEASE SAVEPOINT item");
+                    session_.run(last ? "RELEASE SAVEPOINT item" : "RELEASE SAVEPOINT item; SAVEPOINT item");
                 } catch (...) {
                     results[i] = std::current_exception();
                     if (is_broken(results[i]) || !session_.connected()) {
                         batch_error = results[i];
                         break;
                     }
-                    session_.run("ROLLBACK TO SAVEPOINT item");
-                    session_.run("RELEASE SAVEPOINT item");
+                    session_.run(last ? "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item"
+                                      : "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item; SAVEPOINT item");
                     spdlog::debug("storage: write item failed and was rolled back: {}",
                                   scrub_password(describe(results[i]), url_));
                 }

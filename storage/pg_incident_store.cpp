@@ -32,6 +32,12 @@ constexpr const char* kLatestIncident =
 constexpr const char* kLatestIncidentLocked =
     "SELECT id, " INCIDENT_COLUMNS
     " FROM incidents WHERE platform=$1 AND team=$2 AND channel=$3 ORDER BY id DESC LIMIT 1 FOR NO KEY UPDATE";
+// The recorder's form: recorders on several replicas share the row (FOR
+// SHARE), so their batches commit side by side, while a command's FOR NO KEY
+// UPDATE above waits for them to commit and then reads what they recorded.
+constexpr const char* kLatestIncidentShared =
+    "SELECT id, " INCIDENT_COLUMNS
+    " FROM incidents WHERE platform=$1 AND team=$2 AND channel=$3 ORDER BY id DESC LIMIT 1 FOR SHARE";
 constexpr const char* kListIncidents = "SELECT id, " INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC";
 constexpr const char* kAwaitingMeetingReminder =
     "SELECT id, " INCIDENT_COLUMNS " FROM incidents "
@@ -289,6 +295,12 @@ std::optional<T> one(const pqxx::result& r, Read read) {
     return read(r[0]);
 }
 
+Args channel_args(const ChannelRef& where) {
+    Args a;
+    a.text(platform_text(where.platform)).text(where.team).text(where.channel);
+    return a;
+}
+
 Args id_arg(std::int64_t id) {
     Args a;
     a.integer(id);
@@ -313,9 +325,13 @@ std::optional<Incident> IncidentStore::find_incident(std::int64_t id) {
 }
 
 std::optional<Incident> IncidentStore::latest_incident(const ChannelRef& where) {
-    Args a;
-    a.text(platform_text(where.platform)).text(where.team).text(where.channel);
-    return one<Incident>(s_.exec(writer_ ? kLatestIncidentLocked : kLatestIncident, a), read_incident);
+    return one<Incident>(s_.exec(writer_ ? kLatestIncidentLocked : kLatestIncident, channel_args(where)),
+                         read_incident);
+}
+
+std::optional<Incident> IncidentStore::latest_incident_to_record(const ChannelRef& where) {
+    return one<Incident>(s_.exec(writer_ ? kLatestIncidentShared : kLatestIncident, channel_args(where)),
+                         read_incident);
 }
 
 std::vector<Incident> IncidentStore::list_incidents() { return all<Incident>(s_.exec(kListIncidents), read_incident); }

@@ -29,6 +29,7 @@ public:
     void update_incident(const Incident& incident) override;
     std::optional<Incident> find_incident(std::int64_t id) override;
     std::optional<Incident> latest_incident(const ChannelRef& where) override;
+    std::optional<Incident> latest_incident_to_record(const ChannelRef& where) override;
     std::vector<Incident> list_incidents() override;
     std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp closed_before) override;
     std::vector<IncidentSummary> incident_summaries() override;

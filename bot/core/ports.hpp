@@ -145,6 +145,10 @@ struct OutboxItem {
     OutboundMessage message;
     int attempts = 0;
     Timestamp next_attempt_at{};
+    // An outbox shared by several processes leases what due_messages returns:
+    // until then the row is this process's to send; after it, another may
+    // claim it. Unset: no lease (one process owns the outbox).
+    std::optional<Timestamp> claimed_until;
 };
 
 // What the delivery worker needs from the outbox.

@@ -365,7 +365,7 @@ TEST_CASE("replicas: 500 overdue action items, every owner nudged exactly once")
     CHECK(scalar(*url, "SELECT count(*) FROM action_items WHERE nudges = 1") == 500);
 }
 
-TEST_CASE("replicas: kill -9 of the one holding outbox leases mid-delivery; another delivers the rest after the lease") {
+TEST_CASE("replicas: kill -9 of the one holding outbox leases mid-delivery, another delivers the rest after the lease") {
     auto url = test::postgres_database();
     if (!url) return;
     // A send may take 2 s; the lease must be longer than two sends.

@@ -117,7 +117,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("postgres delivery: a send is started only while its lease covers send_deadline; the row is claimed again") {
+TEST_CASE("postgres delivery: a send is started only while its lease covers send_deadline, the row is claimed again later") {
     auto url = test::postgres_database();
     if (!url) return;
     ManualClock clock(from_micros(1'772'366'400'000'000LL));

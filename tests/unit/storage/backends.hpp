@@ -70,6 +70,27 @@ struct Store {
         return out;
     }
     std::int64_t scalar(const std::string& sql) const { return column(sql).at(0); }
+
+    // A connection of the test's own kept open, outside any transaction: each
+    // query sees everything committed before it started.
+    class Watcher {
+    public:
+        explicit Watcher(const Store& store) {
+            if (store.backend == "sqlite")
+                sqlite_ = std::make_unique<SQLite::Database>(store.location, SQLite::OPEN_READONLY);
+            else
+                pg_ = std::make_unique<pqxx::connection>(store.location);
+        }
+        std::int64_t scalar(const std::string& sql) {
+            if (sqlite_) return sqlite_->execAndGet(sql).getInt64();
+            pqxx::nontransaction q(*pg_);
+            return q.exec(sql)[0][0].as<std::int64_t>();
+        }
+
+    private:
+        std::unique_ptr<SQLite::Database> sqlite_;
+        std::unique_ptr<pqxx::connection> pg_;
+    };
 };
 
 // Calls f(const Store&) once per backend, each with a new empty database.

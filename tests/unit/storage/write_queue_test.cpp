@@ -262,6 +262,7 @@ TEST_CASE("Database: concurrent submitters, each done fires once its data is vis
     auto owner = store.open();
     auto& db = *owner;
     const auto id = db.store().create_incident(incident());
+    Store::Watcher watcher(store);  // used on the writer thread only
 
     constexpr int kThreads = 4;
     constexpr int kPerThread = 100;
@@ -286,8 +287,7 @@ TEST_CASE("Database: concurrent submitters, each done fires once its data is vis
                     },
                     [&, message_id, acked](std::exception_ptr e) {
                         if (e) ++failed;
-                        // A connection of the test's own, opened now.
-                        if (store.scalar("SELECT count(*) FROM messages WHERE message_id = '" + message_id + "'") != 1)
+                        if (watcher.scalar("SELECT count(*) FROM messages WHERE message_id = '" + message_id + "'") != 1)
                             ++invisible_at_done;
                         acked->set_value();
                     });

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace hindsight::storage::pg {
@@ -14,6 +15,7 @@ namespace hindsight::storage::pg {
 struct ClaimCounters {
     std::atomic<std::uint64_t> outbox{0};     // outbox rows claimed for delivery
     std::atomic<std::uint64_t> reminders{0};  // action items and incidents claimed by a reminder scan
+    std::atomic<std::uint64_t> lost{0};       // outbox results discarded: the claim had passed to another replica
 };
 
 class IncidentStore final : public hindsight::IncidentStore {
@@ -29,6 +31,7 @@ public:
     void update_incident(const Incident& incident) override;
     std::optional<Incident> find_incident(std::int64_t id) override;
     std::optional<Incident> latest_incident(const ChannelRef& where) override;
+    std::optional<Incident> latest_incident_to_record(const ChannelRef& where) override;
     std::vector<Incident> list_incidents() override;
     std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp closed_before) override;
     std::vector<IncidentSummary> incident_summaries() override;
@@ -85,11 +88,16 @@ public:
     std::int64_t dead_count() override;
 
 private:
+    void complete(std::int64_t id, const char* plain, const char* fenced, Args& args, const char* outcome);
+
     Session& s_;
     const Clock& clock_;
     Duration lease_;
     std::string replica_;
     ClaimCounters* claims_;
+    // The rows the last due_messages claimed, with their claimed_until (the
+    // claim's token together with replica_). Writer thread only.
+    std::map<std::int64_t, Timestamp> claimed_;
 };
 
 }  // namespace hindsight::storage::pg

@@ -1,8 +1,8 @@
 #include "storage/sqlite_outbox.hpp"
 
 #include "storage/sqlite_values.hpp"
+#include "storage/store_rows.hpp"
 
-#include <nlohmann/json.hpp>
 
 namespace hindsight::storage {
 namespace {
@@ -27,21 +27,6 @@ constexpr const char* kForgetDelivered =
     "AND delivered_at < ? ORDER BY id LIMIT ?)";
 constexpr const char* kPendingCount = "SELECT count(*) FROM outbox WHERE state = 'pending'";
 constexpr const char* kDeadCount = "SELECT count(*) FROM outbox WHERE state = 'dead'";
-
-std::string buttons_json(const std::vector<OutboundButton>& buttons) {
-    auto list = nlohmann::json::array();
-    for (const auto& b : buttons) list.push_back({{"label", b.label}, {"action", b.action}, {"value", b.value}});
-    return list.dump();
-}
-
-std::vector<OutboundButton> buttons_from_json(const std::string& text) {
-    std::vector<OutboundButton> out;
-    for (const auto& b : nlohmann::json::parse(text)) {
-        out.push_back({b.at("label").get<std::string>(), b.at("action").get<std::string>(),
-                       b.at("value").get<std::string>()});
-    }
-    return out;
-}
 
 std::int64_t count(StatementCache& statements, const char* sql) {
     auto s = statements.get(sql);

@@ -158,7 +158,10 @@ struct Delivery::Impl {
                     spdlog::warn("outbox delivery: no sender for {}; its messages stay pending",
                                  to_string(m.platform));
             }
-            if (sender == senders.end() || paused || item.next_attempt_at > now) {
+            // Too little lease left for a whole send: another replica could
+            // claim the row while this one is still sending it.
+            const bool lease_short = item.claimed_until && *item.claimed_until - now < options.send_deadline;
+            if (sender == senders.end() || paused || item.next_attempt_at > now || lease_short) {
                 blocked.insert(key);
                 continue;
             }

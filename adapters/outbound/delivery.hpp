@@ -31,6 +31,11 @@ public:
         // for them at most once per `forget_every`, the first pass at once.
         Duration keep_delivered{0};
         Duration forget_every = std::chrono::hours(1);
+        // The longest one send may take. A leased row (OutboxItem::claimed_until,
+        // an outbox shared by several replicas) is sent only while at least
+        // this much of its lease is left, so no send outlives its lease; the
+        // row is claimed again on a later pass.
+        Duration send_deadline = std::chrono::seconds(30);
     };
 
     // All references must outlive the Delivery.

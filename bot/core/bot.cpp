@@ -25,7 +25,7 @@ struct Recorder {
     IncidentStore& store;
 
     std::optional<Incident> open_incident(const ChannelRef& where) {
-        auto incident = store.latest_incident(where);
+        auto incident = store.latest_incident_to_record(where);
         if (!incident || incident->state != IncidentState::open) return std::nullopt;
         return incident;
     }
@@ -65,7 +65,7 @@ struct Recorder {
 
     EventOutcome operator()(const KeyEventMarked& e) {
         // Pins count after close too: people mark key moments while reviewing.
-        auto incident = store.latest_incident(e.where);
+        auto incident = store.latest_incident_to_record(e.where);
         if (!incident) return EventOutcome::ignored;
         return store.mark_key_message(incident->id, e.message_id, e.marked) ? EventOutcome::stored
                                                                             : EventOutcome::ignored;

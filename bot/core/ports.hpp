@@ -42,6 +42,13 @@ public:
     virtual std::optional<Incident> find_incident(std::int64_t id) = 0;
     // The newest incident of a channel, whatever its state.
     virtual std::optional<Incident> latest_incident(const ChannelRef& where) = 0;
+    // The same, to record a message, an edit, a deletion or a pin into it. Recorders only
+    // add to the incident, so they may share it, while a command that changes
+    // it (found through latest_incident) waits for them and then sees what
+    // they recorded: a store shared by several processes locks accordingly.
+    virtual std::optional<Incident> latest_incident_to_record(const ChannelRef& where) {
+        return latest_incident(where);
+    }
     virtual std::vector<Incident> list_incidents() = 0;  // newest first
     // Closed incidents with no review meeting and no meeting reminder yet,
     // closed at or before `closed_before`; longest closed first (then by id).
@@ -138,6 +145,10 @@ struct OutboxItem {
     OutboundMessage message;
     int attempts = 0;
     Timestamp next_attempt_at{};
+    // An outbox shared by several processes leases what due_messages returns:
+    // until then the row is this process's to send; after it, another may
+    // claim it. Unset: no lease (one process owns the outbox).
+    std::optional<Timestamp> claimed_until;
 };
 
 // What the delivery worker needs from the outbox.

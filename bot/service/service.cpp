@@ -41,6 +41,8 @@ outbound::Delivery::Options delivery_options(const config::OutboundConfig& c) {
     options.base_backoff = c.backoff_base;
     options.max_backoff = c.backoff_max;
     options.keep_delivered = c.keep_delivered;
+    // A send may take two requests (a DM first opens the conversation).
+    options.send_deadline = std::chrono::duration_cast<Duration>(2 * to_ms(c.timeout_s));
     return options;
 }
 
@@ -146,6 +148,10 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
                         [&p] { return static_cast<double>(p.db.pool_stats().waiting); });
         p.metrics.gauge("hindsight_outbox_claims", "Outbox messages this replica claimed for delivery since start",
                         [&p] { return static_cast<double>(p.db.pool_stats().outbox_claims); });
+        p.metrics.gauge("hindsight_outbox_claims_lost",
+                        "Send results this replica discarded because its outbox lease had run out and another "
+                        "replica had claimed the message",
+                        [&p] { return static_cast<double>(p.db.pool_stats().outbox_claims_lost); });
         p.metrics.gauge("hindsight_reminder_claims",
                         "Action items and incidents this replica's reminder scans claimed since start",
                         [&p] { return static_cast<double>(p.db.pool_stats().reminder_claims); });

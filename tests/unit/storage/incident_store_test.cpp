@@ -437,21 +437,21 @@ TEST_CASE("actions_due_for_nudge: due, not snoozed, not nudged recently, open, b
     });
 }
 
-TEST_CASE("action ids keep increasing across reopen (AUTOINCREMENT)") {
-    TempDir dir;
-    const auto path = dir.file("h.db");
-    std::int64_t last = 0;
-    {
-        Database db(path);
-        const auto id = db.store().create_incident(incident());
-        db.store().add_action(action(id, kT0));
-        last = db.store().add_action(action(id, kT0));
-    }
-    {
-        Database db(path);
-        const auto next = db.store().add_action(action(1, kT0));
-        CHECK(next == last + 1);
-    }
+TEST_CASE("action ids keep increasing across reopen (AUTOINCREMENT, a sequence)") {
+    for_each_store([&](const Store& store) {
+        std::int64_t last = 0;
+        {
+            auto db = store.open();
+            const auto id = db->store().create_incident(incident());
+            db->store().add_action(action(id, kT0));
+            last = db->store().add_action(action(id, kT0));
+        }
+        {
+            auto db = store.open();
+            const auto next = db->store().add_action(action(1, kT0));
+            CHECK(next == last + 1);
+        }
+    });
 }
 
 TEST_CASE("display names are cached per platform, team and user, and can change") {

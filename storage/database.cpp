@@ -87,6 +87,9 @@ public:
         return store_.user_name(w, u);
     }
     bool remember_delivery(const std::string& k, Timestamp at) override { return store_.remember_delivery(k, at); }
+    std::string link_secret() override { return store_.link_secret(); }
+    std::string ensure_link_secret(const std::string& c) override { return store_.ensure_link_secret(c); }
+    void replace_link_secret(const std::string& s) override { store_.replace_link_secret(s); }
 
 private:
     SQLite::Database db_;

@@ -242,6 +242,9 @@ public:
         return real_.user_name(w, id);
     }
     bool remember_delivery(const std::string& k, Timestamp at) override { return real_.remember_delivery(k, at); }
+    std::string link_secret() override { return real_.link_secret(); }
+    std::string ensure_link_secret(const std::string& c) override { return real_.ensure_link_secret(c); }
+    void replace_link_secret(const std::string& s) override { real_.replace_link_secret(s); }
 
 private:
     IncidentStore& real_;

@@ -114,6 +114,18 @@ public:
     virtual void replace_link_secret(const std::string& secret) = 0;
 };
 
+// Makes the links the bot posts to its incident pages openable without the
+// API token until they expire (adapters/web signs them with the stored
+// secret, so rotating it revokes every link).
+class LinkSigner {
+public:
+    virtual ~LinkSigner() = default;
+    // The query ("?exp=…&sig=…") that opens `path` from now until the link
+    // lifetime has passed. `store` is the caller's: inside a command, the
+    // writer's.
+    virtual std::string query(IncidentStore& store, std::string_view path, Timestamp now) const = 0;
+};
+
 // A message the bot wants to send. Text is Markdown; the platform sender
 // renders it (Slack mrkdwn, Mattermost Markdown).
 struct OutboundButton {

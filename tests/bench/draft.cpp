@@ -3,11 +3,14 @@
 // through the real store (so this process's peak RSS is only the draft's);
 // then draft_postmortem_document is timed end to end on a read connection,
 // the way GET /incidents/{id}/postmortem.md runs it, and the drafting alone
-// (draft_timeline + render_postmortem) on input gathered once.
+// (draft_timeline + render_postmortem) on input gathered once. Last, the web
+// page (GET /incidents/{id}): the draft plus the HTML with its charts and the
+// Markdown through cmark-gfm.
 //
 //   bench_draft [--messages 100000] [--days 3] [--repeat 5]
 #include "tests/bench/bench_support.hpp"
 
+#include "adapters/web/page.hpp"
 #include "bot/core/bot.hpp"
 #include "bot/core/handlers.hpp"
 #include "bot/core/postmortem.hpp"
@@ -239,6 +242,22 @@ int run(int argc, char** argv) {
     result("draft.gather_ms", gather_ms, "ms");
     result("draft.drafting_ms", percentile(drafting, 0.5), "ms");
     result("draft.peak_rss_mib", peak_end_to_end, "MiB");
+
+    // The incident page, as GET /incidents/{id} renders it.
+    std::vector<double> page;
+    std::size_t page_bytes = 0;
+    for (long r = 0; r < flags.integer("repeat"); ++r) {
+        auto t0 = Clock::now();
+        auto html = web::render_incident_page(draft_postmortem(*reader, settings, incident, now),
+                                              {"../incidents", "1/postmortem.md"});
+        page.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        page_bytes = html.size();
+    }
+    double peak_page = proc_status_mib(0, "VmHWM");
+    std::cerr << "page: " << page_bytes << " bytes, ms: first " << page.front() << ", median "
+              << percentile(page, 0.5) << "; RSS peak (VmHWM, the whole run) " << peak_page << " MiB\n";
+    result("page.end_to_end_ms", percentile(page, 0.5), "ms");
+    result("page.peak_rss_mib", peak_page, "MiB");
     return 0;
 }
 

@@ -186,6 +186,7 @@ void write_demo_page(storage::Database& db, const Clock& clock, const config::Co
     auto incidents = reader->list_incidents();
     if (incidents.empty()) throw std::runtime_error("the demo left no incident");
     auto draft = draft_postmortem(*reader, cfg.bot, incidents.front(), clock.now());
+    if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
     auto markdown_path = std::filesystem::path(out).replace_extension(".md");
     web::PageLinks links;
     links.markdown = markdown_path.filename().string();

@@ -131,6 +131,14 @@ std::optional<std::string> chromium_binary() {
     return std::nullopt;
 }
 
+// What a page load must never log: a CSP violation, a blocked or failed
+// resource, a script error. Chromium logs every console message, these
+// included, as "INFO:CONSOLE:<line>] …" with --enable-logging=stderr --v=0.
+void check_clean_log(const std::string& log) {
+    for (const char* bad : {"CONSOLE", "Content Security Policy", "Refused to", "net::ERR_", "Uncaught"})
+        CHECK_MESSAGE(log.find(bad) == std::string::npos, bad << " in the browser log:\n" << log);
+}
+
 struct Browser {
     std::string binary;
     std::filesystem::path dir;
@@ -152,35 +160,58 @@ struct Browser {
                                          "--user-data-dir=" + (run_dir / "profile").string()};
         for (auto& e : extra) args.push_back(std::move(e));
         args.push_back(url);
-        ChildProcess chromium(binary, args, run_dir, {"HOME=" + run_dir.string()});
+        // No session bus here: say so rather than let Chromium look for one.
+        ChildProcess chromium(binary, args, run_dir,
+                              {"HOME=" + run_dir.string(), "DBUS_SESSION_BUS_ADDRESS=disabled:"});
         Run run;
         run.status = chromium.wait(60s);
         run.out = chromium.out();
         run.err = chromium.err();
         return run;
     }
+
+    // Writes `file` with `option` (--screenshot, --print-to-pdf) and checks
+    // the load was clean.
+    void write(const std::string& url, const std::string& option, const std::filesystem::path& file,
+               std::vector<std::string> extra = {}) {
+        std::filesystem::remove(file);
+        extra.push_back(option + "=" + file.string());
+        auto run = load(url, std::move(extra));
+        CHECK_MESSAGE(run.status == 0, run.err);
+        CHECK_MESSAGE(std::filesystem::exists(file), file.string());
+        check_clean_log(run.err);
+    }
 };
 
-// What a page load must never log: a CSP violation, a blocked or failed
-// resource, a script error.
-void check_clean_log(const std::string& log) {
-    for (const char* bad : {"Content Security Policy", "Refused to", "net::ERR_", "Uncaught", "CONSOLE("})
-        CHECK_MESSAGE(log.find(bad) == std::string::npos, bad << " in the browser log:\n" << log);
-}
 
 }  // namespace
 
-TEST_CASE("web pages in headless Chromium: DOM with sections and charts, a clean log, screenshots and a PDF") {
+namespace {
+
+// Chromium, or nullopt after a skip message (a failure under CI=true).
+std::optional<std::string> chromium_or_skip() {
     auto binary = chromium_binary();
     if (!binary) {
         const char* ci = std::getenv("CI");
         if (ci && std::string(ci) == "true") FAIL("chromium not found (apt-get install chromium; scripts/dev.sh does)");
         MESSAGE("skipped: chromium not found (apt-get install chromium)");
-        return;
     }
+    return binary;
+}
+
+std::filesystem::path artifacts_dir() {
     const std::filesystem::path artifacts = HINDSIGHT_ARTIFACTS;
     std::filesystem::create_directories(artifacts);
+    return artifacts;
+}
 
+}  // namespace
+
+// Each test case launches Chromium at most twice (a launch takes seconds).
+TEST_CASE("web pages in headless Chromium: the DOM holds the sections and the charts, nothing is blocked, a PDF prints") {
+    auto binary = chromium_or_skip();
+    if (!binary) return;
+    auto artifacts = artifacts_dir();
     SlackService svc(kPublicUrl);
     auto link = slack_incident(svc);
     Browser browser{*binary, svc.dir.path()};
@@ -197,36 +228,30 @@ TEST_CASE("web pages in headless Chromium: DOM with sections and charts, a clean
     CHECK(dom.out.find("&lt;script&gt;alert") != std::string::npos);
     check_clean_log(dom.err);
 
-    auto shot = artifacts / "incident.png";
-    std::filesystem::remove(shot);
-    auto screenshot = browser.load(url, {"--window-size=1280,2600", "--screenshot=" + shot.string()});
-    CHECK_MESSAGE(screenshot.status == 0, screenshot.err);
-    CHECK(std::filesystem::exists(shot));
-    check_clean_log(screenshot.err);
-
     auto pdf = artifacts / "incident.pdf";
-    std::filesystem::remove(pdf);
-    auto printed = browser.load(url, {"--no-pdf-header-footer", "--print-to-pdf=" + pdf.string()});
-    CHECK_MESSAGE(printed.status == 0, printed.err);
-    REQUIRE(std::filesystem::exists(pdf));
+    browser.write(url, "--print-to-pdf", pdf, {"--no-pdf-header-footer"});
     CHECK(read_file(pdf).starts_with("%PDF"));
+}
+
+TEST_CASE("web pages in headless Chromium: screenshots of the incident page and of the index on a phone") {
+    auto binary = chromium_or_skip();
+    if (!binary) return;
+    auto artifacts = artifacts_dir();
+    SlackService svc(kPublicUrl);
+    auto link = slack_incident(svc);
+    Browser browser{*binary, svc.dir.path()};
+
+    browser.write(svc.base + link, "--screenshot", artifacts / "incident.png", {"--window-size=1280,2600"});
 
     // The index, as /incident stats links it, on a phone-sized window.
     auto index = page_link(svc.command("stats").body);
     REQUIRE_FALSE(index.empty());
-    auto phone = artifacts / "index-phone.png";
-    std::filesystem::remove(phone);
-    auto listed = browser.load(svc.base + index, {"--window-size=390,1800", "--screenshot=" + phone.string()});
-    CHECK_MESSAGE(listed.status == 0, listed.err);
-    CHECK(std::filesystem::exists(phone));
-    check_clean_log(listed.err);
+    browser.write(svc.base + index, "--screenshot", artifacts / "index-phone.png", {"--window-size=390,1800"});
 }
 
 TEST_CASE("hindsight demo writes the demo incident's page, which Chromium renders") {
     TempDir dir;
-    const std::filesystem::path artifacts = HINDSIGHT_ARTIFACTS;
-    std::filesystem::create_directories(artifacts);
-    auto out = artifacts / "demo.html";
+    auto out = artifacts_dir() / "demo.html";
     ChildProcess demo(HINDSIGHT_BINARY, {"demo", "--out", out.string()}, dir.path());
     REQUIRE(demo.wait(60s) == 0);
     CHECK(demo.out().find("The postmortem as a web page: " + std::filesystem::absolute(out).string()) !=
@@ -234,20 +259,11 @@ TEST_CASE("hindsight demo writes the demo incident's page, which Chromium render
     auto html = read_file(out);
     CHECK(html.starts_with("<!DOCTYPE html>"));
     CHECK(html.find("id=\"phases\"") != std::string::npos);
-    CHECK(std::filesystem::exists(artifacts / "demo.md"));
+    CHECK(std::filesystem::exists(artifacts_dir() / "demo.md"));
 
-    auto binary = chromium_binary();
-    if (!binary) {
-        const char* ci = std::getenv("CI");
-        if (ci && std::string(ci) == "true") FAIL("chromium not found (apt-get install chromium; scripts/dev.sh does)");
-        MESSAGE("skipped the demo screenshot: chromium not found");
-        return;
-    }
+    auto binary = chromium_or_skip();
+    if (!binary) return;
     Browser browser{*binary, dir.path()};
-    auto shot = artifacts / "demo.png";
-    std::filesystem::remove(shot);
-    auto run = browser.load("file://" + std::filesystem::absolute(out).string(),
-                            {"--window-size=1280,3200", "--screenshot=" + shot.string()});
-    CHECK_MESSAGE(run.status == 0, run.err);
-    CHECK(std::filesystem::exists(shot));
+    browser.write("file://" + std::filesystem::absolute(out).string(), "--screenshot", artifacts_dir() / "demo.png",
+                  {"--window-size=1280,3200"});
 }

@@ -3,8 +3,8 @@
 // the same pages loaded by a real headless Chromium (DOM, CSP, screenshots,
 // PDF). Chromium is Debian's `chromium` (scripts/dev.sh installs it): without
 // it the browser test is skipped locally and fails under CI=true.
-#include "mattermost_service.hpp"
-#include "slack_service.hpp"
+#include "tests/integration/mattermost_service.hpp"
+#include "tests/integration/slack_service.hpp"
 
 #include <doctest/doctest.h>
 
@@ -205,19 +205,25 @@ std::filesystem::path artifacts_dir() {
     return artifacts;
 }
 
+// A closed Slack incident behind `hindsight serve`, its page link, Chromium.
+struct BrowserSite {
+    explicit BrowserSite(std::string binary) : link(slack_incident(svc)), browser{std::move(binary), svc.dir.path()} {}
+    SlackService svc{kPublicUrl};
+    std::string link;
+    Browser browser;
+    std::filesystem::path artifacts = artifacts_dir();
+};
+
 }  // namespace
 
 // Each test case launches Chromium at most twice (a launch takes seconds).
 TEST_CASE("web pages in headless Chromium: the DOM holds the sections and the charts, nothing is blocked, a PDF prints") {
     auto binary = chromium_or_skip();
     if (!binary) return;
-    auto artifacts = artifacts_dir();
-    SlackService svc(kPublicUrl);
-    auto link = slack_incident(svc);
-    Browser browser{*binary, svc.dir.path()};
-    const auto url = svc.base + link;
+    BrowserSite site(*binary);
+    const auto url = site.svc.base + site.link;
 
-    auto dom = browser.load(url, {"--dump-dom"});
+    auto dom = site.browser.load(url, {"--dump-dom"});
     REQUIRE_MESSAGE(dom.status == 0, dom.err);
     for (const char* id : {"id=\"phases\"", "id=\"activity\"", "id=\"summary\"", "id=\"timeline\"",
                            "id=\"action-items\"", "id=\"blameless-check\""})
@@ -228,25 +234,23 @@ TEST_CASE("web pages in headless Chromium: the DOM holds the sections and the ch
     CHECK(dom.out.find("&lt;script&gt;alert") != std::string::npos);
     check_clean_log(dom.err);
 
-    auto pdf = artifacts / "incident.pdf";
-    browser.write(url, "--print-to-pdf", pdf, {"--no-pdf-header-footer"});
+    auto pdf = site.artifacts / "incident.pdf";
+    site.browser.write(url, "--print-to-pdf", pdf, {"--no-pdf-header-footer"});
     CHECK(read_file(pdf).starts_with("%PDF"));
 }
 
 TEST_CASE("web pages in headless Chromium: screenshots of the incident page and of the index on a phone") {
     auto binary = chromium_or_skip();
     if (!binary) return;
-    auto artifacts = artifacts_dir();
-    SlackService svc(kPublicUrl);
-    auto link = slack_incident(svc);
-    Browser browser{*binary, svc.dir.path()};
-
-    browser.write(svc.base + link, "--screenshot", artifacts / "incident.png", {"--window-size=1280,2600"});
+    BrowserSite site(*binary);
+    site.browser.write(site.svc.base + site.link, "--screenshot", site.artifacts / "incident.png",
+                       {"--window-size=1280,2600"});
 
     // The index, as /incident stats links it, on a phone-sized window.
-    auto index = page_link(svc.command("stats").body);
+    auto index = page_link(site.svc.command("stats").body);
     REQUIRE_FALSE(index.empty());
-    browser.write(svc.base + index, "--screenshot", artifacts / "index-phone.png", {"--window-size=390,1800"});
+    site.browser.write(site.svc.base + index, "--screenshot", site.artifacts / "index-phone.png",
+                       {"--window-size=390,1800"});
 }
 
 TEST_CASE("hindsight demo writes the demo incident's page, which Chromium renders") {

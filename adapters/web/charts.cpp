@@ -56,7 +56,7 @@ std::string axis_number(double value, const std::string& unit) {
 }  // namespace
 
 std::string phases_svg(const std::vector<Milestone>& milestones, bool open_end) {
-    constexpr double height = 120, left = 20, right = kWidth - 20, bar_y = 52, bar_h = 16;
+    constexpr double height = 160, left = 20, right = kWidth - 20, bar_y = 68, bar_h = 16;
     std::string out = open_svg(height, "Incident phases from impact start to close, to scale", "phases");
     if (milestones.empty()) return out + "</svg>";
     auto sorted = milestones;
@@ -81,18 +81,27 @@ std::string phases_svg(const std::vector<Milestone>& milestones, bool open_end) 
         auto x = x_of(sorted.back().at);
         out += "<path d=\"M" + svg_number(x) + " " + svg_number(bar_y - 4) + " l8 12 l-8 12\" class=\"open-end\"/>";
     }
-    // Markers, names alternately above and below so neighbours do not collide.
-    for (std::size_t i = 0; i < sorted.size(); ++i) {
-        const auto& m = sorted[i];
+    // Markers; each name goes to the first of four lanes (near above, near
+    // below, far above, far below) where it clears the previous name.
+    constexpr double char_width = 7.5;
+    const double lane_y[4] = {bar_y - 10, bar_y + bar_h + 22, bar_y - 38, bar_y + bar_h + 50};
+    double lane_end[4] = {-1e9, -1e9, -1e9, -1e9};
+    for (const auto& m : sorted) {
         double x = x_of(m.at);
         out += "<circle cx=\"" + svg_number(x) + "\" cy=\"" + svg_number(bar_y + bar_h / 2) +
                "\" r=\"6\" class=\"marker m-" + m.css + "\"><title>";
         append_escaped(out, m.name + ": " + m.time_label);
         out += "</title></circle>";
-        std::string_view anchor = x < left + 60 ? "start" : (x > right - 60 ? "end" : "middle");
-        bool above = i % 2 == 0;
-        text(out, x, above ? bar_y - 24 : bar_y + bar_h + 22, anchor, "label", m.name);
-        text(out, x, above ? bar_y - 10 : bar_y + bar_h + 36, anchor, "sub", m.time_label);
+        const double width = char_width * static_cast<double>(std::max(m.name.size(), m.time_label.size()));
+        std::string_view anchor = x < left + width / 2 ? "start" : (x > right - width / 2 ? "end" : "middle");
+        double from = anchor == "start" ? x : anchor == "end" ? x - width : x - width / 2;
+        int lane = 0;
+        while (lane < 3 && lane_end[lane] > from) ++lane;
+        lane_end[lane] = from + width + 8;
+        const bool above = lane % 2 == 0;
+        const double y = lane_y[lane];
+        text(out, x, above ? y - 14 : y, anchor, "label", m.name);
+        text(out, x, above ? y : y + 14, anchor, "sub", m.time_label);
     }
     return out + "</svg>";
 }
@@ -119,7 +128,7 @@ std::string bar_chart_svg(const BarChart& chart) {
         return out + "</svg>";
     }
     const double slot = (right - left) / static_cast<double>(chart.bars.size());
-    const double width = std::max(1.0, slot * 0.8);
+    const double width = std::clamp(slot * 0.8, 1.0, 60.0);
     const std::size_t label_every = (chart.bars.size() + 7) / 8;
     for (std::size_t i = 0; i < chart.bars.size(); ++i) {
         const auto& bar = chart.bars[i];

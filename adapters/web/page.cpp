@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <set>
+#include <unordered_map>
 
 namespace hindsight::web {
 
@@ -127,10 +128,18 @@ std::string activity_section(const PostmortemDraft& draft, std::string& caption,
     const auto bins = static_cast<std::size_t>((last - first) / interval) + 1;
     std::vector<std::array<double, kActivityKinds.size()>> counts(bins);
     for (auto& c : counts) c.fill(0);
+    // A message's kind is the one its timeline entry got (the drafting
+    // already classified every message; what it left out counts as a plain
+    // message), a pinned one's "key event".
+    std::unordered_map<std::string_view, EntryKind> kinds;
+    for (const auto& e : draft.timeline.entries)
+        if (e.key.starts_with("m:")) kinds.emplace(std::string_view(e.key).substr(2), e.kind);
     for (const auto& m : messages) {
         if (m.deleted) continue;
         auto bin = static_cast<std::size_t>((m.at - first) / interval);
-        auto kind = m.key_event ? EntryKind::key_event : classify_text(m.text);
+        auto kind = EntryKind::message;
+        if (m.key_event) kind = EntryKind::key_event;
+        else if (auto it = kinds.find(m.message_id); it != kinds.end()) kind = it->second;
         counts[std::min(bin, bins - 1)][kind_index(kind)] += 1;
     }
     // Only the kinds that occur, plain messages always.
@@ -158,7 +167,7 @@ std::string activity_section(const PostmortemDraft& draft, std::string& caption,
         chart.bars.push_back(std::move(bar));
     }
     caption = count_of(static_cast<long long>(live), "message", "messages") + " per " + format_duration(interval) +
-              " (axis in UTC), coloured by the kind the timeline rules give each";
+              " (axis in UTC); those in the timeline coloured by their kind";
     legend = chart.series;
     return bar_chart_svg(chart);
 }
@@ -243,8 +252,13 @@ std::string render_incident_page(const PostmortemDraft& draft, const PageLinks& 
         auto eol = markdown.find('\n');
         markdown.remove_prefix(eol == std::string_view::npos ? markdown.size() : eol + 1);
     }
+    // The document's own "Document" line links the Markdown for the API
+    // token; the page has its own (signed) link for that.
+    std::string body(markdown);
+    if (auto at = body.find("\n- **Document:** "); at != std::string::npos)
+        body.erase(at + 1, body.find('\n', at + 1) - at);
     out += "<article id=\"postmortem\">";
-    document_sections(out, markdown_to_html(markdown));
+    document_sections(out, markdown_to_html(body));
     out += "</article></main>";
     close_document(out, "Drafted by Hindsight from the incident channel at " + zone.date_time(draft.input.now) +
                             ". Times are shown in " + zone.legend() + ".");

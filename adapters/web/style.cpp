@@ -29,8 +29,8 @@ nav{display:flex;flex-wrap:wrap;gap:.5rem 1rem;font-size:.9rem}
 section{margin:1.5rem 0}
 h2{font-size:1.25rem;border-bottom:1px solid var(--line);padding-bottom:.2rem}
 h3{font-size:1.05rem}
-.figure{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.5rem}
-svg.chart{width:100%;height:auto;display:block}
+.figure{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.5rem;overflow-x:auto}
+svg.chart{width:100%;min-width:34rem;height:auto;display:block}
 svg text{fill:var(--fg);font-size:13px;font-family:inherit}
 svg text.sub{fill:var(--muted);font-size:11px}
 svg text.on-bar{fill:#fff;font-size:11px}
@@ -51,6 +51,7 @@ svg .marker{stroke:var(--bg);stroke-width:2;fill:var(--fg)}
 .s-hypothesis{fill:var(--c-hypothesis);background:var(--c-hypothesis)}
 .s-done{fill:var(--c-done);background:var(--c-done)}
 .s-open{fill:var(--c-open);background:var(--c-open)}
+.s-overdue{fill:var(--c-overdue);background:var(--c-overdue)}
 .s-ttc{fill:var(--c-ttc);background:var(--c-ttc)}
 .s-factor{fill:var(--c-factor);background:var(--c-factor)}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;margin:.4rem 0 0;padding:0;font-size:.85rem;color:var(--muted)}

@@ -41,6 +41,8 @@ std::string link_in(const std::vector<json>& posts) {
 // A Slack incident worked through and closed; returns the page link posted.
 std::string slack_incident(SlackService& svc) {
     REQUIRE(svc.command("open Checkout errors after deploy sev:2").status == 200);
+    // Impact began 40 minutes ago; the channel talked from 30 minutes ago.
+    REQUIRE(svc.command("started -40m").status == 200);
     auto t = unix_now() - 1800;
     auto at = [&](int minutes) { return std::to_string(t + minutes * 60) + ".000100"; };
     const std::vector<std::pair<std::string, std::string>> talk = {

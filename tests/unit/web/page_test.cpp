@@ -52,13 +52,16 @@ DraftInput outage() {
     a.due_at = utc(12, 0, 0, 25);
     in.actions = {a};
     in.factors = {"missing-canary"};
+    in.settings.public_url = "https://hs.example";
     return in;
 }
 
 }  // namespace
 
 TEST_CASE("incident page: one document with the header, both charts and every postmortem section") {
-    auto html = web::render_incident_page(draft_of(outage()), {"../incidents", "7/postmortem.md?exp=1&sig=ab"});
+    auto draft = draft_of(outage());
+    REQUIRE(has(draft.markdown, "- **Document:** "));
+    auto html = web::render_incident_page(draft, {"../incidents", "7/postmortem.md?exp=1&sig=ab"});
     CHECK(html.starts_with("<!DOCTYPE html>"));
     CHECK(has(html, "<meta name=\"viewport\""));
     CHECK(has(html, "<h1>Checkout errors</h1>"));
@@ -73,6 +76,7 @@ TEST_CASE("incident page: one document with the header, both charts and every po
     CHECK(has(html, "href=\"https://acme.slack.com/archives/C1/p1\""));
     CHECK(has(html, "href=\"7/postmortem.md?exp=1&amp;sig=ab\" download"));
     CHECK(has(html, "href=\"../incidents\""));
+    CHECK_FALSE(has(html, "Document:"));  // the token-less Markdown link of the document is left out
     // Action items with their status now: due tomorrow, so open.
     CHECK(has(html, "<span class=\"status open\">open</span>"));
     // The phases strip has every milestone the timeline reached.

@@ -188,7 +188,7 @@ TEST_CASE("web: expired, tampered, other incident's and revoked links answer the
     }
 }
 
-TEST_CASE("web: the API token opens every page; an unknown incident is a 404 page") {
+TEST_CASE("web: the API token opens every page, an unknown incident is a 404 page") {
     Site site;
     site.incident("C1", "Checkout errors");
     const std::string bearer = std::string("Authorization: Bearer ") + kApiToken + "\r\n";

@@ -310,7 +310,11 @@ Config parse(const std::string& json_text, const Environment& env) {
     read_listen(top, config.listen);
     read_storage(top, config);
     read_log(top, config.log);
-    if (auto f = top.section("api", {"token"})["token"]) config.api_token = as_string(*f);
+    {
+        auto api = top.section("api", {"token", "link_ttl_days"});
+        if (auto f = api["token"]) config.api_token = as_string(*f);
+        if (auto f = api["link_ttl_days"]) config.link_ttl_days = static_cast<int>(as_integer(*f, 1, 3650));
+    }
     read_platforms(top, config);
     read_outbound(top, config.outbound);
     read_bot(top, config.bot);

@@ -90,6 +90,7 @@ struct Config {
     StorageConfig storage;
     LogConfig log;
     std::string api_token;
+    int link_ttl_days = 30;  // api.link_ttl_days: how long a signed page link posted in chat works
     SlackConfig slack;
     MattermostConfig mattermost;
     OutboundConfig outbound;

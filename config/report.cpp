@@ -53,7 +53,7 @@ std::string redacted_json(const Config& c) {
         {"timezone", c.bot.timezone},
         {"public_url", c.bot.public_url},
         {"log", {{"level", c.log.level}, {"format", c.log.format}}},
-        {"api", {{"token", secret(c.api_token)}}},
+        {"api", {{"token", secret(c.api_token)}, {"link_ttl_days", c.link_ttl_days}}},
         {"slack",
          {{"mode", c.slack.mode},
           {"signing_secret", secret(c.slack.signing_secret)},

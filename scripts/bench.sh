@@ -41,6 +41,7 @@ echo "load: $(uptime)" | tee -a "$log" >&2
 step bench_startup --repeat 20
 step bench_reminders
 step bench_draft
+step bench_draft --what page
 step bench_ingest --label rate5k --rate 5000 --duration "$rate_seconds"
 step bench_ingest --label full --rate 0 --duration "$load_seconds"
 step bench_ingest --label mix --rate 0 --duration 10 --status-every 10
@@ -59,6 +60,8 @@ rows=(
   "ack latency p99 at 5,000 events/s (open loop)|rate5k.p99_ms|<=|10|ms"
   "draft of a 100,000-message incident (timeline + postmortem)|draft.end_to_end_ms|<=|1000|ms"
   "peak RSS while drafting it|draft.peak_rss_mib|<=|200|MiB"
+  "web page of that incident (draft + HTML + charts)|page.end_to_end_ms|<=|1000|ms"
+  "peak RSS while rendering the page|page.peak_rss_mib|<=|200|MiB"
   "idle RSS after startup (empty database)|startup.idle_rss_mib|<=|20|MiB"
   "RSS after ${load_seconds} s of full ingest load|full.loaded_rss_mib|<=|60|MiB"
   "reminder scan, 100,000 action items (300 overdue)|reminders.scan_ms|<=|50|ms"

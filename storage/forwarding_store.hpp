@@ -57,6 +57,9 @@ public:
         return inner_.user_name(w, u);
     }
     bool remember_delivery(const std::string& k, Timestamp at) override { return inner_.remember_delivery(k, at); }
+    std::string link_secret() override { return inner_.link_secret(); }
+    std::string ensure_link_secret(const std::string& c) override { return inner_.ensure_link_secret(c); }
+    void replace_link_secret(const std::string& s) override { inner_.replace_link_secret(s); }
 
 protected:
     // `inner` may be a member of the derived class, not yet constructed: it

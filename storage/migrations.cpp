@@ -237,6 +237,15 @@ constexpr const char* kMessageReactions = R"sql(
 ALTER TABLE messages ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 7: the secret that signs links to the incident pages (one row;
+// `hindsight rotate-link-secret` replaces it).
+constexpr const char* kLinkSecret = R"sql(
+CREATE TABLE link_secret (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    secret TEXT    NOT NULL
+);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
@@ -244,6 +253,7 @@ const std::vector<Migration> kMigrations = {
     {4, kAwaitingIndexes},
     {5, kOutboxCheckAsComparisons},
     {6, kMessageReactions},
+    {7, kLinkSecret},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

@@ -242,6 +242,11 @@ constexpr const char* kRememberUser =
 constexpr const char* kUserName =
     "SELECT display_name FROM users WHERE platform=$1 AND team=$2 AND user_id=$3";
 // Unique across the deployment: a retry landing on another replica is seen.
+constexpr const char* kLinkSecret = "SELECT secret FROM link_secret WHERE id = 1";
+constexpr const char* kEnsureLinkSecret =
+    "INSERT INTO link_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING";
+constexpr const char* kReplaceLinkSecret =
+    "INSERT INTO link_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET secret = excluded.secret";
 constexpr const char* kRememberDelivery =
     "INSERT INTO deliveries (key, at) VALUES ($1,$2) ON CONFLICT (key) DO NOTHING";
 constexpr const char* kPruneDeliveries = "DELETE FROM deliveries WHERE at < $1";
@@ -492,6 +497,25 @@ bool IncidentStore::remember_delivery(const std::string& key, Timestamp at) {
         s_.exec(kPruneDeliveries, p);
     }
     return fresh;
+}
+
+
+std::string IncidentStore::link_secret() {
+    return one<std::string>(s_.exec(kLinkSecret, Args{}), [](const pqxx::row& r) { return text_of(r[0]); })
+        .value_or("");
+}
+
+std::string IncidentStore::ensure_link_secret(const std::string& candidate) {
+    Args a;
+    a.text(candidate);
+    s_.exec(kEnsureLinkSecret, a);
+    return link_secret();
+}
+
+void IncidentStore::replace_link_secret(const std::string& secret) {
+    Args a;
+    a.text(secret);
+    s_.exec(kReplaceLinkSecret, a);
 }
 
 }  // namespace hindsight::storage::pg

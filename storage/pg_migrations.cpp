@@ -169,6 +169,15 @@ constexpr const char* kMessageReactions = R"sql(
 ALTER TABLE messages ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 3: the secret that signs links to the incident pages, as SQLite's
+// schema 7.
+constexpr const char* kLinkSecret = R"sql(
+CREATE TABLE link_secret (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    secret TEXT    NOT NULL
+);
+)sql";
+
 struct Step {
     int version;
     const char* sql;
@@ -177,6 +186,7 @@ struct Step {
 const std::vector<Step> kSteps = {
     {1, kInitialSchema},
     {2, kMessageReactions},
+    {3, kLinkSecret},
 };
 
 }  // namespace

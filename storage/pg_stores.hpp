@@ -59,6 +59,9 @@ public:
     void remember_user(const ChannelRef& where, const std::string& user_id, const std::string& display_name) override;
     std::optional<std::string> user_name(const ChannelRef& where, const std::string& user_id) override;
     bool remember_delivery(const std::string& key, Timestamp at) override;
+    std::string link_secret() override;
+    std::string ensure_link_secret(const std::string& candidate) override;
+    void replace_link_secret(const std::string& secret) override;
 
 private:
     Session& s_;

@@ -224,6 +224,12 @@ constexpr const char* kUserName =
 constexpr const char* kRememberDelivery = "INSERT OR IGNORE INTO deliveries (key, at) VALUES (?,?)";
 constexpr const char* kPruneDeliveries = "DELETE FROM deliveries WHERE at < ?";
 
+constexpr const char* kLinkSecret = "SELECT secret FROM link_secret WHERE id = 1";
+constexpr const char* kEnsureLinkSecret =
+    "INSERT INTO link_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING";
+constexpr const char* kReplaceLinkSecret =
+    "INSERT INTO link_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET secret = excluded.secret";
+
 template <typename T, typename Read>
 std::vector<T> read_all(StatementCache::Use& s, Read read) {
     std::vector<T> out;
@@ -535,6 +541,29 @@ bool SqliteIncidentStore::remember_delivery(const std::string& key, Timestamp at
         s->exec();
     }
     return fresh;
+}
+
+
+// ---- the link secret
+
+std::string SqliteIncidentStore::link_secret() {
+    auto s = statements_.get(kLinkSecret);
+    return read_one<std::string>(s, [](const SQLite::Statement& r) { return text_at(r, 0); }).value_or("");
+}
+
+std::string SqliteIncidentStore::ensure_link_secret(const std::string& candidate) {
+    {
+        auto s = statements_.get(kEnsureLinkSecret);
+        s->bind(1, candidate);
+        s->exec();
+    }
+    return link_secret();
+}
+
+void SqliteIncidentStore::replace_link_secret(const std::string& secret) {
+    auto s = statements_.get(kReplaceLinkSecret);
+    s->bind(1, secret);
+    s->exec();
 }
 
 }  // namespace hindsight::storage

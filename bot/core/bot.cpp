@@ -96,7 +96,8 @@ CommandReply Bot::handle_command(const SlashCommand& command) {
     if (!command.user_name.empty() && !store_.user_name(command.where, command.user_id))
         store_.remember_user(command.where, command.user_id, command.user_name);
 
-    CommandContext ctx{store_, outbox_, settings_, command, store_.latest_incident(command.where), clock_.now()};
+    CommandContext ctx{store_,         outbox_,      settings_, command, store_.latest_incident(command.where),
+                       clock_.now(),   link_signer_};
     using K = Command::Kind;
     switch (c.kind) {
         case K::help: return reply_ephemeral(help_text());
@@ -228,6 +229,24 @@ std::string draft_postmortem_document(IncidentStore& store, const BotSettings& s
                                       const Incident& incident, Timestamp now) {
     auto input = gather_draft_input(store, settings, incident, now);
     return render_postmortem(input, draft_timeline(input));
+}
+
+PostmortemDraft draft_postmortem(IncidentStore& store, const BotSettings& settings, const Incident& incident,
+                                 Timestamp now) {
+    PostmortemDraft draft{gather_draft_input(store, settings, incident, now), {}, {}};
+    draft.timeline = draft_timeline(draft.input);
+    draft.markdown = render_postmortem(draft.input, draft.timeline);
+    return draft;
+}
+
+std::string page_link(CommandContext& ctx, std::int64_t incident_id) {
+    if (ctx.settings.public_url.empty()) return {};
+    auto base = ctx.settings.public_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    std::string path = "/incidents";
+    if (incident_id > 0) path += "/" + std::to_string(incident_id);
+    if (!ctx.links) return incident_id > 0 ? base + path + "/postmortem.md" : std::string{};
+    return base + path + ctx.links->query(ctx.store, path, ctx.now);
 }
 
 std::string explain_draft(IncidentStore& store, const BotSettings& settings, const Incident& incident, Timestamp now,

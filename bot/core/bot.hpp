@@ -7,6 +7,7 @@
 #include "bot/core/chat_event.hpp"
 #include "bot/core/ports.hpp"
 #include "bot/core/settings.hpp"
+#include "bot/core/timeline.hpp"
 
 #include <string_view>
 
@@ -47,17 +48,31 @@ public:
 
     const BotSettings& settings() const { return settings_; }
 
+    // Links the bot posts (on close, `/incident postmortem`, `/incident
+    // stats`) go to the web pages, signed by `signer` (which must outlive the
+    // bot). Without one they point at the Markdown document, for the API token.
+    void set_link_signer(const LinkSigner* signer) { link_signer_ = signer; }
+
 private:
     IncidentStore& store_;
     Outbox& outbox_;
     const Clock& clock_;
     BotSettings settings_;
+    const LinkSigner* link_signer_ = nullptr;
 };
 
 // The postmortem document (Markdown) of an incident, drafted from what is
 // stored now: `GET /incidents/{id}/postmortem.md` and `hindsight export`.
 std::string draft_postmortem_document(IncidentStore& store, const BotSettings& settings,
                                       const Incident& incident, Timestamp now);
+// The same with what it was drafted from, for the web page.
+struct PostmortemDraft {
+    DraftInput input;
+    Timeline timeline;
+    std::string markdown;
+};
+PostmortemDraft draft_postmortem(IncidentStore& store, const BotSettings& settings, const Incident& incident,
+                                 Timestamp now);
 // The same draft explained message by message (`hindsight draft --explain`).
 std::string explain_draft(IncidentStore& store, const BotSettings& settings, const Incident& incident, Timestamp now,
                           bool as_json);

@@ -23,7 +23,12 @@ struct CommandContext {
     const SlashCommand& command;
     std::optional<Incident> incident;  // the channel's newest incident, any state
     Timestamp now;
+    const LinkSigner* links = nullptr;  // signs links to the web pages; none: links to the Markdown
 };
+
+// The address of an incident page (`incident_id` > 0) or of the index, signed
+// when the bot has a link signer; "" without public_url.
+std::string page_link(CommandContext& ctx, std::int64_t incident_id);
 
 // Helpers shared by the handlers (bot.cpp).
 CommandReply reply_ephemeral(std::string text);

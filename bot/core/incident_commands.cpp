@@ -30,13 +30,6 @@ const TimelineEntry* entry_number(const Timeline& timeline, int n) {
     return nullptr;
 }
 
-std::string postmortem_link(const BotSettings& settings, const Incident& incident) {
-    if (settings.public_url.empty()) return {};
-    auto base = settings.public_url;
-    if (!base.empty() && base.back() == '/') base.pop_back();
-    return base + "/incidents/" + std::to_string(incident.id) + "/postmortem.md";
-}
-
 }  // namespace
 
 CommandReply cmd_open(CommandContext& ctx, const Command& c) {
@@ -186,7 +179,7 @@ CommandReply cmd_close(CommandContext& ctx, const Command& c) {
     // The draft goes out through the outbox: it can be long, and the
     // command's own reply must stay quick.
     std::string post = "📝 **Draft timeline** for " + incident.title + "\n" + render_timeline(timeline, input);
-    if (auto link = postmortem_link(ctx.settings, incident); !link.empty())
+    if (auto link = page_link(ctx, incident.id); !link.empty())
         post += "\nFull postmortem draft: " + link;
     else
         post += "\nFull postmortem draft: `/incident postmortem`";
@@ -235,8 +228,8 @@ CommandReply cmd_meeting(CommandContext& ctx, const Command& c) {
 CommandReply cmd_postmortem(CommandContext& ctx, const Command&) {
     Incident incident = *ctx.incident;
     auto document = redraft_postmortem(ctx.store, ctx.settings, incident, ctx.now);
-    if (auto link = postmortem_link(ctx.settings, incident); !link.empty())
-        document += "\n\n_Download: " + link + "_";
+    if (auto link = page_link(ctx, incident.id); !link.empty())
+        document += "\n\n_" + std::string(ctx.links ? "On the web: " : "Download: ") + link + "_";
     return reply_ephemeral(document);
 }
 

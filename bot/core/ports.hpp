@@ -110,6 +110,27 @@ public:
 
     // --- delivery de-duplication (e.g. Slack event_id). false when already seen.
     virtual bool remember_delivery(const std::string& key, Timestamp at) = 0;
+
+    // --- the secret that signs links to the incident pages, one per deployment
+    // The stored secret; "" before the first ensure_link_secret.
+    virtual std::string link_secret() = 0;
+    // Stores `candidate` unless a secret exists already (another replica may
+    // have been first) and returns the one stored.
+    virtual std::string ensure_link_secret(const std::string& candidate) = 0;
+    // Replaces the secret: every link signed with the old one stops working.
+    virtual void replace_link_secret(const std::string& secret) = 0;
+};
+
+// Makes the links the bot posts to its incident pages openable without the
+// API token until they expire (adapters/web signs them with the stored
+// secret, so rotating it revokes every link).
+class LinkSigner {
+public:
+    virtual ~LinkSigner() = default;
+    // The query ("?exp=…&sig=…") that opens `path` from now until the link
+    // lifetime has passed. `store` is the caller's: inside a command, the
+    // writer's.
+    virtual std::string query(IncidentStore& store, std::string_view path, Timestamp now) const = 0;
 };
 
 // A message the bot wants to send. Text is Markdown; the platform sender

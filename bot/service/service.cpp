@@ -8,6 +8,7 @@
 #include "adapters/outbound/worker.hpp"
 #include "bot/core/bot.hpp"
 #include "bot/service/database.hpp"
+#include "bot/service/links.hpp"
 #include "bot/service/platforms.hpp"
 #include "bot/service/routes.hpp"
 #include "storage/database.hpp"
@@ -56,6 +57,7 @@ struct Service::Parts {
     explicit Parts(config::Config c)
         : cfg(std::move(c)),
           db(open_database(cfg, clock)),
+          links(std::chrono::hours(24) * cfg.link_ttl_days),
           bot(db.store(), db.outbox(), clock, cfg.bot),
           loop(cfg.listen.threads),
           delivery(db.writes(), db.outbox(), clock, delivery_options(cfg.outbound)),
@@ -64,6 +66,7 @@ struct Service::Parts {
     config::Config cfg;
     SystemClock clock;
     storage::Database db;
+    StoredLinkSigner links;
     Bot bot;
     http::EventLoop loop;
     http::Metrics metrics;
@@ -156,6 +159,11 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
                         "Action items and incidents this replica's reminder scans claimed since start",
                         [&p] { return static_cast<double>(p.db.pool_stats().reminder_claims); });
     }
+
+    // The first start makes the secret that signs page links (another
+    // replica may have been first: its secret is kept).
+    p.db.writes().run([&p] { p.db.store().ensure_link_secret(new_link_secret()); });
+    p.bot.set_link_signer(&p.links);
 
     PlatformDeps deps{p.db, p.bot, p.clock, p.background, p.metrics, p.delivery, p.loop};
     p.platforms = std::make_unique<Platforms>(cfg, deps);

@@ -497,3 +497,18 @@ TEST_CASE("a reader connection is read-only") {
     CHECK(reader->list_incidents().empty());
     });
 }
+
+TEST_CASE("link secret: none at first, the first ensure wins, replace changes it for every reader") {
+    for_each_backend([&](Database& db, const std::string&) {
+        auto& store = db.store();
+        CHECK(db.open_reader()->link_secret().empty());
+        CHECK(store.ensure_link_secret("first") == "first");
+        // A second replica starting later keeps the stored one.
+        CHECK(store.ensure_link_secret("second") == "first");
+        CHECK(db.open_reader()->link_secret() == "first");
+        store.replace_link_secret("rotated");
+        CHECK(db.open_reader()->link_secret() == "rotated");
+        CHECK(store.ensure_link_secret("third") == "rotated");
+        CHECK_THROWS(db.open_reader()->replace_link_secret("from a reader"));
+    });
+}

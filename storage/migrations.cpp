@@ -237,6 +237,15 @@ constexpr const char* kMessageReactions = R"sql(
 ALTER TABLE messages ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 7: a later outbox row may refer to what an earlier one posted
+// (update the posted draft in place, reply in its thread): the platform's
+// id of each delivered post, and the two references.
+constexpr const char* kOutboxPostedIds = R"sql(
+ALTER TABLE outbox ADD COLUMN posted_id TEXT    NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN edit_of   INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN reply_to  INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
@@ -244,6 +253,7 @@ const std::vector<Migration> kMigrations = {
     {4, kAwaitingIndexes},
     {5, kOutboxCheckAsComparisons},
     {6, kMessageReactions},
+    {7, kOutboxPostedIds},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

@@ -169,6 +169,14 @@ constexpr const char* kMessageReactions = R"sql(
 ALTER TABLE messages ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 3: the platform's id of each delivered post and the references of
+// a later row to an earlier one's post, as SQLite's schema 7.
+constexpr const char* kOutboxPostedIds = R"sql(
+ALTER TABLE outbox ADD COLUMN posted_id TEXT   NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN edit_of   BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN reply_to  BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 struct Step {
     int version;
     const char* sql;
@@ -177,6 +185,7 @@ struct Step {
 const std::vector<Step> kSteps = {
     {1, kInitialSchema},
     {2, kMessageReactions},
+    {3, kOutboxPostedIds},
 };
 
 }  // namespace

@@ -57,6 +57,10 @@ bool is_ip_literal(const std::string& host) {
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// Slack's limit of sockets per app: one more is answered with
+// too_many_websockets. A refresh never takes the client above it.
+constexpr std::size_t slack_max_sockets = 10;
+
 constexpr const char* reconnects_metric = "hindsight_slack_socket_reconnects_total";
 constexpr const char* reconnects_help = "Slack Socket Mode connections replaced, by reason";
 
@@ -173,7 +177,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             }
             return;
         }
-        while (live() < options.connections) open_one();
+        while (live() < options.connections && conns.size() < slack_max_sockets) open_one();
     }
 
     std::chrono::milliseconds backoff() {
@@ -271,18 +275,22 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     void retire_one_draining() {
         for (auto& c : conns) {
             if (!c->draining || c->closing || c->retiring) continue;
-            c->retiring = true;
-            if (c->inflight == 0) {
-                close(c, "refresh");
-            } else {
-                auto timer = std::make_shared<net::steady_timer>(strand);
-                timer->expires_after(options.close_timeout);
-                timer->async_wait([self = shared_from_this(), c, timer](boost::system::error_code) {
-                    self->close(c, "refresh");
-                });
-            }
+            retire(c);
             return;
         }
+    }
+
+    // Closes a draining socket once the envelopes it handed out are acked
+    // (bounded by the close timeout).
+    void retire(const std::shared_ptr<Conn>& c) {
+        c->retiring = true;
+        if (c->inflight == 0) {
+            close(c, "refresh");
+            return;
+        }
+        auto timer = std::make_shared<net::steady_timer>(strand);
+        timer->expires_after(options.close_timeout);
+        timer->async_wait([self = shared_from_this(), c, timer](boost::system::error_code) { self->close(c, "refresh"); });
     }
 
     // ---- one connection (strand) ----------------------------------------
@@ -509,6 +517,15 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             conn->expected = true;
             recount();
             retry_at = steady::now();  // a refresh is no failure: no backoff
+            if (conns.size() >= slack_max_sockets) {
+                // A successor now would be one socket too many: this one
+                // goes first; the other live sockets keep the bot listening.
+                spdlog::info("slack socket mode: connection {}: at Slack's limit of {} sockets; closing it before "
+                             "opening its successor",
+                             conn->id, slack_max_sockets);
+                retire(conn);
+                return;
+            }
             reconcile();
             return;
         }

@@ -184,6 +184,22 @@ TEST_CASE("socket mode: a refresh opens the new socket before closing the old, a
           std::string::npos);
 }
 
+TEST_CASE("socket mode: at Slack's limit of 10 sockets a refresh closes the old socket before opening its successor") {
+    Harness h([](SocketModeOptions& o) { o.connections = 10; });
+    h.client->start();
+    REQUIRE(h.ready(10));
+    REQUIRE(h.fake.wait_for_connections(10, bound));
+    h.fake.disconnect(3, "refresh_requested");
+    REQUIRE(h.fake.wait_for_closed(3, bound));
+    REQUIRE(h.fake.wait_for_greeted(11, bound));
+    // The 11th socket was accepted only after the client had closed the 3rd:
+    // never more than 10 at once, and nine kept listening meanwhile.
+    REQUIRE(h.fake.closed_by_client_at(3).has_value());
+    CHECK(*h.fake.accepted_at(11) >= *h.fake.closed_by_client_at(3));
+    CHECK(h.ready(10));
+    CHECK(h.fake.open().size() == 10);
+}
+
 TEST_CASE("socket mode: too_many_websockets closes the socket and opens none for the back-off") {
     Harness h;
     h.client->start();

@@ -388,7 +388,7 @@ TEST_CASE("an update in place and a thread reply find the post of an earlier row
     CHECK(sent[2].replaces.empty());
 }
 
-TEST_CASE("an update of a post that never went out is dead-lettered without a call; a reply to it goes unthreaded") {
+TEST_CASE("an update of a post that never went out is dead-lettered without a call, and a reply to it goes unthreaded") {
     World w;
     PostingSender sender;
     w.delivery.add_sender(Platform::slack, sender);

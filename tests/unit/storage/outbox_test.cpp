@@ -201,7 +201,7 @@ TEST_CASE("outbox: forgetting deletes delivered rows from before the cut-off, ol
     CHECK(outbox.dead_count() == 1);
 }
 
-TEST_CASE("outbox: a delivered row keeps the platform's id of its post; later rows refer to it by row id") {
+TEST_CASE("outbox: a delivered row keeps the platform's id of its post, and later rows refer to it by row id") {
     for_each_backend([&](Database& db, const std::string&) {
         std::int64_t draft = 0, update = 0;
         db.writes().run([&] {

@@ -97,7 +97,7 @@ struct Endpoints::State {
                 chat::NameLookup out;
                 auto user = api->user(id);
                 if (!user) {
-                    out.outcome = {SendResult::Status::retry, "users/" + id + ": not read", {}};
+                    out.outcome = {SendResult::Status::retry, "users/" + id + ": not read", {}, {}};
                     return out;
                 }
                 out.display_name = user->display_name;

@@ -25,7 +25,7 @@ std::string text_of(const json& j, const char* key) {
 }
 
 SendResult make(CallStatus status, std::string error, Duration retry_after = Duration{0}) {
-    return SendResult{status, std::move(error), retry_after};
+    return SendResult{status, std::move(error), retry_after, {}};
 }
 
 // Retry-After is whole seconds; absent or unreadable → 1 s, Slack's usual

@@ -246,6 +246,15 @@ CREATE TABLE link_secret (
 );
 )sql";
 
+// Version 8: a later outbox row may refer to what an earlier one posted
+// (update the posted draft in place, reply in its thread): the platform's
+// id of each delivered post, and the two references.
+constexpr const char* kOutboxPostedIds = R"sql(
+ALTER TABLE outbox ADD COLUMN posted_id TEXT    NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN edit_of   INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN reply_to  INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
@@ -254,6 +263,7 @@ const std::vector<Migration> kMigrations = {
     {5, kOutboxCheckAsComparisons},
     {6, kMessageReactions},
     {7, kLinkSecret},
+    {8, kOutboxPostedIds},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

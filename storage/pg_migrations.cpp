@@ -178,6 +178,14 @@ CREATE TABLE link_secret (
 );
 )sql";
 
+// Version 4: the platform's id of each delivered post and the references of
+// a later row to an earlier one's post, as SQLite's schema 8.
+constexpr const char* kOutboxPostedIds = R"sql(
+ALTER TABLE outbox ADD COLUMN posted_id TEXT   NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN edit_of   BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN reply_to  BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 struct Step {
     int version;
     const char* sql;
@@ -187,6 +195,7 @@ const std::vector<Step> kSteps = {
     {1, kInitialSchema},
     {2, kMessageReactions},
     {3, kLinkSecret},
+    {4, kOutboxPostedIds},
 };
 
 }  // namespace

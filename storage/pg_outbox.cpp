@@ -10,8 +10,8 @@ namespace {
 
 constexpr const char* kEnqueue =
     "INSERT INTO outbox (platform, team, channel, to_user, thread, text, response_url, ephemeral, "
-    "buttons, created_at, attempts, next_attempt_at, state) "
-    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,$10,'pending') RETURNING id";
+    "buttons, created_at, attempts, next_attempt_at, state, edit_of, reply_to) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,$10,'pending',$11,$12) RETURNING id";
 
 // The claim, in one statement:
 //  heads  - the oldest pending row of every conversation (platform, team,
@@ -37,20 +37,20 @@ constexpr const char* kClaim =
     ") "
     "UPDATE outbox SET claimed_by = $3, claimed_until = $2 + $5 FROM picked WHERE outbox.id = picked.id "
     "RETURNING outbox.id, platform, team, channel, to_user, thread, text, response_url, ephemeral, buttons, "
-    "attempts, next_attempt_at";
+    "attempts, next_attempt_at, edit_of, reply_to";
 // The outcome of a send. Fenced forms: the row must still carry this
 // replica's claim, the one due_messages made ($n-1 claimed_by, $n
 // claimed_until, together the claim's token). A replica whose lease ran out
 // and whose row another replica claimed since finds nothing to update: its
 // late result is discarded and the current claimant's counts.
 #define DELIVERED "UPDATE outbox SET state='delivered', delivered_at=$1, attempts=attempts+1, claimed_by=NULL, " \
-                  "claimed_until=NULL WHERE id=$2 AND state='pending'"
+                  "claimed_until=NULL, posted_id=$2 WHERE id=$3 AND state='pending'"
 #define RETRY "UPDATE outbox SET next_attempt_at=$1, last_error=$2, attempts=attempts+1, claimed_by=NULL, " \
               "claimed_until=NULL WHERE id=$3 AND state='pending'"
 #define DEAD "UPDATE outbox SET state='dead', last_error=$1, attempts=attempts+1, claimed_by=NULL, " \
              "claimed_until=NULL WHERE id=$2 AND state='pending'"
 constexpr const char* kDelivered = DELIVERED;
-constexpr const char* kDeliveredFenced = DELIVERED " AND claimed_by=$3 AND claimed_until=$4";
+constexpr const char* kDeliveredFenced = DELIVERED " AND claimed_by=$4 AND claimed_until=$5";
 constexpr const char* kRetry = RETRY;
 constexpr const char* kRetryFenced = RETRY " AND claimed_by=$4 AND claimed_until=$5";
 constexpr const char* kDead = DEAD;
@@ -58,6 +58,7 @@ constexpr const char* kDeadFenced = DEAD " AND claimed_by=$3 AND claimed_until=$
 #undef DELIVERED
 #undef RETRY
 #undef DEAD
+constexpr const char* kPostedId = "SELECT state, posted_id FROM outbox WHERE id=$1";
 constexpr const char* kForgetDelivered =
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'delivered' "
     "AND delivered_at < $1 ORDER BY delivered_at, id LIMIT $2)";
@@ -81,7 +82,9 @@ std::int64_t Outbox::enqueue(const OutboundMessage& m, Timestamp at) {
         .text(m.response_url)
         .boolean(m.ephemeral)
         .text(buttons_json(m.buttons))
-        .time(at);
+        .time(at)
+        .integer(m.edit_of)
+        .integer(m.reply_to);
     return s_.exec(kEnqueue, a)[0][0].as<std::int64_t>();
 }
 
@@ -108,6 +111,8 @@ std::vector<OutboxItem> Outbox::due_messages(Timestamp now, std::size_t limit) {
         item.attempts = r[10].as<int>();
         item.next_attempt_at = time_of(r[11]);
         item.claimed_until = until;
+        item.message.edit_of = r[12].as<std::int64_t>();
+        item.message.reply_to = r[13].as<std::int64_t>();
         out.push_back(std::move(item));
     }
     // The newest claim is the one a completion is checked against.
@@ -119,10 +124,19 @@ std::vector<OutboxItem> Outbox::due_messages(Timestamp now, std::size_t limit) {
     return out;
 }
 
-void Outbox::mark_delivered(std::int64_t id, Timestamp at) {
+void Outbox::mark_delivered(std::int64_t id, Timestamp at, const std::string& posted_id) {
     Args a;
-    a.time(at).integer(id);
+    a.time(at).text(posted_id).integer(id);
     complete(id, kDelivered, kDeliveredFenced, a, "delivered");
+}
+
+std::optional<std::string> Outbox::posted_id(std::int64_t id) {
+    Args a;
+    a.integer(id);
+    const auto rows = s_.exec(kPostedId, a);
+    if (rows.empty()) return std::string{};
+    if (text_of(rows[0][0]) == "pending") return std::nullopt;
+    return text_of(rows[0][1]);
 }
 
 void Outbox::mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) {

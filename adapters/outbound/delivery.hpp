@@ -3,7 +3,9 @@
 // exponential backoff and jitter (or after the platform's Retry-After), or
 // dead-lettered. A 429 pauses that platform's queue only (docs/platforms.md, "Rate limits and retries on the way out").
 // Rows of one channel go out in order: a later row waits while an earlier one
-// waits for its retry. Delivered rows are forgotten after Options::keep_delivered.
+// waits for its retry. A delivered row keeps the platform's id of its post; a
+// row that updates that post or replies in its thread (edit_of, reply_to)
+// gets the id filled in when it is sent. Delivered rows are forgotten after Options::keep_delivered.
 #pragma once
 
 #include "bot/core/ports.hpp"

@@ -19,6 +19,14 @@ enum class EventOutcome {
     ignored,    // not for us: no open incident, a bot, a join notice, ...
 };
 
+// What merging the channel history into an incident changed.
+struct HistoryChanges {
+    std::size_t added = 0;    // messages the bot had missed
+    std::size_t edited = 0;   // edits it had missed
+    std::size_t deleted = 0;  // deletions it had missed
+    bool any() const { return added + edited + deleted > 0; }
+};
+
 class Bot {
 public:
     Bot(IncidentStore& store, Outbox& outbox, const Clock& clock, BotSettings settings);
@@ -31,9 +39,29 @@ public:
     // Announcements and slow results go to the outbox.
     CommandReply handle_command(const SlashCommand& command);
 
-    // True for commands that should see the platform's channel history first
-    // (`close`): the adapter acks at once, backfills, then runs the command.
+    // True for commands whose result the platform's channel history may
+    // change (`close`): the adapter runs the command at once, then merges the
+    // history in the background (merge_history_event) and calls update_draft.
     static bool wants_history(const SlashCommand& command);
+
+    // A history event recorded into `incident` whatever its state (the close
+    // has usually run by then). A new message posted after the incident was
+    // closed is ignored, as it would have been live; edits and deletions
+    // count whenever they were made.
+    EventOutcome merge_history_event(const Incident& incident, const ChatEvent& event);
+
+    // The draft post `close` makes, drafted again from what is stored now as
+    // of the close (the document stored with the incident is updated too).
+    // Empty when the incident is unknown or open.
+    std::string close_draft(std::int64_t incident_id);
+
+    // After the channel history was merged into a closed incident: when its
+    // draft post now reads differently from `before` (close_draft() before
+    // the merge), the draft posted as outbox row `draft_row` is replaced in
+    // place and a reply in its thread says what the history changed.
+    // Returns whether it was.
+    bool update_draft(std::int64_t incident_id, std::int64_t draft_row, const std::string& before,
+                      const HistoryChanges& changes);
 
     // Interactive button clicks (reminder Done / Snooze).
     CommandReply handle_action(const ButtonAction& action);

@@ -151,6 +151,14 @@ struct OutboundMessage {
     std::string response_url;  // deliver through the platform's response URL instead
     bool ephemeral = false;    // with response_url: only the invoker sees it
     std::vector<OutboundButton> buttons;
+    // A message this bot posted earlier through the outbox, named by its
+    // outbox row: the platform's id for it is known only once that row has
+    // been delivered, so the delivery worker looks it up then.
+    std::int64_t edit_of = 0;   // replace that post's text in place (same channel)
+    std::int64_t reply_to = 0;  // post in that post's thread (sets `thread`)
+    // Filled in by the delivery worker from edit_of: the platform's id of the
+    // post to update. Senders update instead of posting when it is set.
+    std::string replaces;
 };
 
 // The persistent outbox: enqueue is part of the caller's transaction, so a
@@ -176,7 +184,14 @@ struct OutboxItem {
 class OutboxStore : public Outbox {
 public:
     virtual std::vector<OutboxItem> due_messages(Timestamp now, std::size_t limit) = 0;
-    virtual void mark_delivered(std::int64_t id, Timestamp at) = 0;
+    // `posted_id`: the platform's id of the posted message (Slack ts,
+    // Mattermost post id), when the platform gave one.
+    virtual void mark_delivered(std::int64_t id, Timestamp at, const std::string& posted_id) = 0;
+    void mark_delivered(std::int64_t id, Timestamp at) { mark_delivered(id, at, {}); }
+    // The platform's id of what row `id` posted: nullopt while the row is
+    // pending; empty when it was dead-lettered, posted without an id, or is
+    // gone (forgotten).
+    virtual std::optional<std::string> posted_id(std::int64_t id) = 0;
     virtual void mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) = 0;
     virtual void mark_dead(std::int64_t id, const std::string& error) = 0;  // dead letter, kept
     // Deletes up to `limit` delivered rows delivered before `before`, oldest
@@ -206,6 +221,7 @@ struct SendResult {
     Status status = Status::delivered;
     std::string error;        // for logs and dead letters; never contains secrets
     Duration retry_after{0};  // from 429 Retry-After, when the platform said
+    std::string posted_id;    // delivered: the platform's id of the new post, when it has one
 };
 
 class ChatSender {

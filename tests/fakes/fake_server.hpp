@@ -77,6 +77,11 @@ public:
     // Exact path match; the query is ignored for matching. A later route for
     // the same method and path replaces the earlier one.
     void route(std::string method, std::string path, Handler handler);
+    // Requests to `path` (any method) are recorded but not answered until
+    // release(path): a slow peer, without timing, e.g. a history read the
+    // test holds while it checks what the bot did meanwhile.
+    void hold(std::string path);
+    void release(const std::string& path);
     // Scripted responses for `path` (any method), used in order before the route.
     void fail_next(std::string path, std::vector<FakeResponse> responses);
 

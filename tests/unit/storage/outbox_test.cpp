@@ -203,3 +203,37 @@ TEST_CASE("outbox: forgetting deletes delivered rows from before the cut-off, ol
     CHECK(outbox.dead_count() == 1);
     });
 }
+
+TEST_CASE("outbox: a delivered row keeps the platform's id of its post, and later rows refer to it by row id") {
+    for_each_backend([&](Database& db, const std::string&) {
+        std::int64_t draft = 0, update = 0;
+        db.writes().run([&] {
+            auto& outbox = db.outbox();
+            draft = outbox.enqueue(channel_post("draft"), kT0);
+            auto edit = channel_post("draft v2");
+            edit.edit_of = draft;
+            edit.reply_to = draft;
+            update = outbox.enqueue(edit, kT0);
+            CHECK(outbox.posted_id(draft) == std::nullopt);  // still pending
+            CHECK(outbox.posted_id(update + 1000) == std::optional<std::string>(""));  // no such row
+        });
+        db.writes().run([&] {
+            auto& outbox = db.outbox();
+            auto due = outbox.due_messages(kT0, 10);
+            REQUIRE_FALSE(due.empty());
+            CHECK(due[0].message.edit_of == 0);
+            outbox.mark_delivered(draft, kT0 + 1s, "1700100000.000001");
+            CHECK(outbox.posted_id(draft) == std::optional<std::string>("1700100000.000001"));
+        });
+        db.writes().run([&] {
+            auto& outbox = db.outbox();
+            auto due = outbox.due_messages(kT0 + 1min, 10);
+            REQUIRE(due.size() == 1);
+            CHECK(due[0].id == update);
+            CHECK(due[0].message.edit_of == draft);
+            CHECK(due[0].message.reply_to == draft);
+            outbox.mark_dead(update, "gone");
+            CHECK(outbox.posted_id(update) == std::optional<std::string>(""));
+        });
+    });
+}

@@ -15,11 +15,12 @@ set(arrows
   "adapters/http:bot/core"
   "adapters/outbound:bot/core"
   "adapters/console:bot/core"
+  "adapters/web:bot/core"
   "adapters/chat:bot/core,adapters/http,adapters/outbound"
   "adapters/slack:bot/core,config,adapters/http,adapters/outbound,adapters/chat"
   "adapters/mattermost:bot/core,adapters/http,adapters/outbound,adapters/chat"
   "adapters/trackers:bot/core,config,adapters/http,adapters/outbound,adapters/chat"
-  "bot/service:bot/core,config,storage,adapters/http,adapters/outbound,adapters/console,adapters/chat,adapters/slack,adapters/mattermost,adapters/trackers")
+  "bot/service:bot/core,config,storage,adapters/http,adapters/outbound,adapters/console,adapters/chat,adapters/slack,adapters/mattermost,adapters/web,adapters/trackers")
 
 # Top-level directories whose headers belong to some layer (or to the tests,
 # which no layer may include).

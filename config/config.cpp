@@ -161,7 +161,8 @@ void read_outbound(const Section& root, OutboundConfig& out) {
 }
 
 void read_storage(const Section& root, Config& out) {
-    auto s = root.section("storage", {"path", "backend", "url", "pool_size", "lease_s"});
+    auto s = root.section("storage",
+                          {"path", "backend", "url", "pool_size", "lease_s", "statement_timeout_s", "lock_timeout_s"});
     if (auto f = s["path"]) out.storage_path = as_nonempty_string(*f);
     if (auto f = s["backend"]) {
         auto backend = as_string(*f);
@@ -174,6 +175,14 @@ void read_storage(const Section& root, Config& out) {
         out.storage.lease = seconds_duration(*f);
         if (out.storage.lease < std::chrono::seconds(1)) fail(f->key, "must be at least 1 second");
     }
+    // PostgreSQL counts these in milliseconds.
+    auto milliseconds_at_least_one = [](const Field& f) {
+        auto d = seconds_duration(f);
+        if (d < std::chrono::milliseconds(1)) fail(f.key, "must be at least 0.001 seconds");
+        return d;
+    };
+    if (auto f = s["statement_timeout_s"]) out.storage.statement_timeout = milliseconds_at_least_one(*f);
+    if (auto f = s["lock_timeout_s"]) out.storage.lock_timeout = milliseconds_at_least_one(*f);
 }
 
 void read_bot(const Section& root, BotSettings& out) {
@@ -255,6 +264,12 @@ void check_combined(const Config& config) {
         // Never echo the value: it may carry the password.
         if (!url.starts_with("postgresql://") && !url.starts_with("postgres://"))
             fail("storage.url", "must be a PostgreSQL connection URI (postgresql://user@host:5432/dbname)");
+        // A claimed outbox message is sent only while its lease can cover the
+        // whole send (up to two requests): a shorter lease would send nothing.
+        if (config.storage.lease <= std::chrono::duration_cast<Duration>(
+                                       std::chrono::duration<double>(2 * config.outbound.timeout_s)))
+            fail("storage.lease_s", "must be more than twice outbound.timeout_s (a send of up to two requests "
+                                    "must fit in the lease)");
     }
     if (config.slack.socket_mode()) {
         // Never the token itself in the message: only what is wrong with it.
@@ -306,7 +321,11 @@ Config parse(const std::string& json_text, const Environment& env) {
     read_listen(top, config.listen);
     read_storage(top, config);
     read_log(top, config.log);
-    if (auto f = top.section("api", {"token"})["token"]) config.api_token = as_string(*f);
+    {
+        auto api = top.section("api", {"token", "link_ttl_days"});
+        if (auto f = api["token"]) config.api_token = as_string(*f);
+        if (auto f = api["link_ttl_days"]) config.link_ttl_days = static_cast<int>(as_integer(*f, 1, 3650));
+    }
     read_platforms(top, config);
     read_outbound(top, config.outbound);
     read_bot(top, config.bot);

@@ -77,6 +77,10 @@ struct StorageConfig {
     std::string url;                 // libpq connection URI; may hold a password (secret)
     int pool_size = 4;               // read connections per replica (the writer has its own)
     Duration lease = std::chrono::seconds(60);  // how long a claimed outbox row is ours
+    // Per PostgreSQL connection: the longest a statement may run, and the
+    // longest it may wait for a lock held elsewhere, before it fails.
+    Duration statement_timeout = std::chrono::seconds(30);
+    Duration lock_timeout = std::chrono::seconds(5);
     bool postgres() const { return backend == "postgres"; }
 };
 
@@ -104,6 +108,7 @@ struct Config {
     StorageConfig storage;
     LogConfig log;
     std::string api_token;
+    int link_ttl_days = 30;  // api.link_ttl_days: how long a signed page link posted in chat works
     SlackConfig slack;
     MattermostConfig mattermost;
     OutboundConfig outbound;

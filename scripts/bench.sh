@@ -22,6 +22,7 @@ if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHINDSIGHT_BENCH=ON -DHINDSIGHT_TESTS=OFF \
     -UCMAKE_PROJECT_hindsight_INCLUDE >/dev/null
   nice ninja -C "$build" hindsight bench_ingest bench_startup bench_draft bench_reminders >/dev/null
+  # The PostgreSQL runs start a cluster of their own (apt-get install postgresql).
 fi
 
 : >"$log"
@@ -40,9 +41,15 @@ echo "load: $(uptime)" | tee -a "$log" >&2
 step bench_startup --repeat 20
 step bench_reminders
 step bench_draft
+step bench_draft --what page
 step bench_ingest --label rate5k --rate 5000 --duration "$rate_seconds"
 step bench_ingest --label full --rate 0 --duration "$load_seconds"
 step bench_ingest --label mix --rate 0 --duration 10 --status-every 10
+# PostgreSQL (a durable throw-away cluster of this machine), one and two
+# replicas on one database; 128 connections spread over the replicas.
+step bench_ingest --label pg1 --backend postgres --replicas 1 --rate 0 --connections 128 --duration "$rate_seconds"
+step bench_ingest --label pg2 --backend postgres --replicas 2 --rate 0 --connections 128 --duration "$rate_seconds"
+step bench_ingest --label pg2rate5k --backend postgres --replicas 2 --rate 5000 --connections 128 --duration "$rate_seconds"
 echo "load: $(uptime)" | tee -a "$log" >&2
 
 value() { awk -v k="$1" '$1 == "RESULT" && $2 == k { v = $3 } END { print (v == "" ? "n/a" : v) }' "$results"; }
@@ -53,10 +60,14 @@ rows=(
   "ack latency p99 at 5,000 events/s (open loop)|rate5k.p99_ms|<=|10|ms"
   "draft of a 100,000-message incident (timeline + postmortem)|draft.end_to_end_ms|<=|1000|ms"
   "peak RSS while drafting it|draft.peak_rss_mib|<=|200|MiB"
+  "web page of that incident (draft + HTML + charts)|page.end_to_end_ms|<=|1000|ms"
+  "peak RSS while rendering the page|page.peak_rss_mib|<=|200|MiB"
   "idle RSS after startup (empty database)|startup.idle_rss_mib|<=|20|MiB"
   "RSS after ${load_seconds} s of full ingest load|full.loaded_rss_mib|<=|60|MiB"
   "reminder scan, 100,000 action items (300 overdue)|reminders.scan_ms|<=|50|ms"
   "startup to /readyz 200 (median of 20)|startup.ready_ms|<=|200|ms"
+  "PostgreSQL, 2 replicas: durable events acked and stored, 128 connections|pg2.acked_per_s|>=|10000|events/s"
+  "PostgreSQL, 2 replicas: ack latency p99 at 5,000 events/s|pg2rate5k.p99_ms|<=|10|ms"
   "database holds exactly the acked events (all ingest runs)|db_ok|==|1|"
 )
 
@@ -66,7 +77,7 @@ for row in "${rows[@]}"; do
   IFS='|' read -r figure key op target unit <<<"$row"
   if [[ $key == db_ok ]]; then
     measured=1
-    for run in rate5k full mix; do
+    for run in rate5k full mix pg1 pg2 pg2rate5k; do
       [[ $(value "$run.db_ok") == 1.000 ]] || measured=0
     done
   else

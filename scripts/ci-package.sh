@@ -12,6 +12,7 @@ build_dir=build-package
 packages=(cmake ninja-build g++ pkg-config tzdata ca-certificates
           libboost1.81-dev libssl-dev nlohmann-json3-dev libsqlitecpp-dev libspdlog-dev
           libhowardhinnant-date-dev libstemmer-dev libpqxx-dev
+          libcmark-gfm-dev libcmark-gfm-extensions-dev
           dpkg-dev file)  # CPack: dpkg-shlibdeps for Depends, file to find the ELF binaries
 
 sudo=""
@@ -58,7 +59,7 @@ inspect_package() {
         || fail "/etc/hindsight/env must be 0640 root:root"
     local depends conffiles
     depends="$(dpkg-deb --field "$DEB" Depends)"
-    for dep in libc6 libstdc++6 libssl3 libsqlite3-0 tzdata ca-certificates; do
+    for dep in libc6 libstdc++6 libssl3 libsqlite3-0 libcmark-gfm0 libcmark-gfm-extensions0 tzdata ca-certificates; do
         grep -q "\\b$dep\\b" <<<"$depends" || fail "Depends lacks $dep: $depends"
     done
     conffiles="$(dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles)"

@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ pkg-config tzdata
           libboost1.81-dev libssl-dev nlohmann-json3-dev libsqlitecpp-dev libspdlog-dev
           doctest-dev libhowardhinnant-date-dev libstemmer-dev
-          libpqxx-dev postgresql)
+          libpqxx-dev postgresql
+          libcmark-gfm-dev libcmark-gfm-extensions-dev  # Markdown on the web pages
+          chromium)                                     # the browser tests (headless)
 
 install_missing() {
     local missing=()

@@ -2,6 +2,7 @@
 
 #include "storage/checkpointer.hpp"
 #include "storage/database_backend.hpp"
+#include "storage/forwarding_store.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite_incident_store.hpp"
 #include "storage/sqlite_outbox.hpp"
@@ -38,60 +39,11 @@ SQLite::Database open_writer(const std::string& path, const Database::Options& o
 
 // A read-only connection bundled with the store that uses it; the store's
 // statements are finalized before the connection closes.
-class ReaderStore final : public IncidentStore {
+class ReaderStore final : public ForwardingStore {
 public:
     ReaderStore(const std::string& path, int busy_timeout_ms)
-        : db_(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, busy_timeout_ms), store_(db_) {}
-
-    std::int64_t create_incident(const Incident& i) override { return store_.create_incident(i); }
-    void update_incident(const Incident& i) override { store_.update_incident(i); }
-    std::optional<Incident> find_incident(std::int64_t id) override { return store_.find_incident(id); }
-    std::optional<Incident> latest_incident(const ChannelRef& w) override { return store_.latest_incident(w); }
-    std::vector<Incident> list_incidents() override { return store_.list_incidents(); }
-    std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp closed_before) override {
-        return store_.incidents_awaiting_meeting_reminder(closed_before);
-    }
-    std::vector<IncidentSummary> incident_summaries() override { return store_.incident_summaries(); }
-    bool insert_message(const RecordedMessage& m) override { return store_.insert_message(m); }
-    bool edit_message(std::int64_t i, const std::string& m, const std::string& t, Timestamp at) override {
-        return store_.edit_message(i, m, t, at);
-    }
-    bool delete_message(std::int64_t i, const std::string& m, Timestamp at) override {
-        return store_.delete_message(i, m, at);
-    }
-    bool mark_key_message(std::int64_t i, const std::string& m, bool marked) override {
-        return store_.mark_key_message(i, m, marked);
-    }
-    std::vector<RecordedMessage> messages(std::int64_t i) override { return store_.messages(i); }
-    std::int64_t count_messages(std::int64_t i) override { return store_.count_messages(i); }
-    std::int64_t add_key_event(const KeyEvent& e) override { return store_.add_key_event(e); }
-    std::vector<KeyEvent> key_events(std::int64_t i) override { return store_.key_events(i); }
-    std::int64_t add_curation(const TimelineCuration& c) override { return store_.add_curation(c); }
-    std::vector<TimelineCuration> curations(std::int64_t i) override { return store_.curations(i); }
-    void set_why(const WhyStep& s) override { store_.set_why(s); }
-    std::vector<WhyStep> whys(std::int64_t i) override { return store_.whys(i); }
-    void add_factor(std::int64_t i, const std::string& t) override { store_.add_factor(i, t); }
-    std::vector<std::string> factors(std::int64_t i) override { return store_.factors(i); }
-    std::int64_t add_action(const ActionItem& a) override { return store_.add_action(a); }
-    void update_action(const ActionItem& a) override { store_.update_action(a); }
-    std::optional<ActionItem> find_action(std::int64_t id) override { return store_.find_action(id); }
-    std::vector<ActionItem> actions(std::int64_t i) override { return store_.actions(i); }
-    std::vector<ActionItem> all_actions() override { return store_.all_actions(); }
-    std::vector<ActionItem> actions_due_for_nudge(Timestamp now, Duration every, std::size_t limit) override {
-        return store_.actions_due_for_nudge(now, every, limit);
-    }
-    std::optional<ActionItem> find_action_by_ticket(const std::string& t, const std::string& k) override {
-        return store_.find_action_by_ticket(t, k);
-    }
-    std::optional<IncidentTracker> incident_tracker(std::int64_t i) override { return store_.incident_tracker(i); }
-    void set_incident_tracker(std::int64_t i, const IncidentTracker& c) override { store_.set_incident_tracker(i, c); }
-    void remember_user(const ChannelRef& w, const std::string& u, const std::string& n) override {
-        store_.remember_user(w, u, n);
-    }
-    std::optional<std::string> user_name(const ChannelRef& w, const std::string& u) override {
-        return store_.user_name(w, u);
-    }
-    bool remember_delivery(const std::string& k, Timestamp at) override { return store_.remember_delivery(k, at); }
+        : ForwardingStore(store_), db_(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, busy_timeout_ms),
+          store_(db_) {}
 
 private:
     SQLite::Database db_;

@@ -33,6 +33,11 @@ public:
         std::string replica;
         std::chrono::milliseconds ready_timeout{2000};
         std::chrono::milliseconds pool_wait{10000};  // a reader waits this long for a free connection
+        // Per connection (writer and readers): the longest one statement may
+        // run, and the longest it may wait for a lock another replica holds,
+        // before it fails with an error. 0 = no limit.
+        std::chrono::milliseconds statement_timeout{30000};
+        std::chrono::milliseconds lock_timeout{5000};
     };
     // For /metrics.
     struct PoolStats {
@@ -41,6 +46,7 @@ public:
         std::size_t waiting = 0;  // callers waiting for one
         std::uint64_t outbox_claims = 0;    // outbox rows this replica claimed for delivery
         std::uint64_t reminder_claims = 0;  // action items / incidents this replica's scans claimed
+        std::uint64_t outbox_claims_lost = 0;  // send results discarded: the lease had passed to another replica
     };
 
     // Opens (creating if needed) the file, sets WAL + foreign_keys + busy_timeout, runs numbered

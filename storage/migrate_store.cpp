@@ -54,7 +54,8 @@ const std::vector<Table> kTables = {
     {"deliveries", {"key", "at"}, {}, false},
     {"outbox",
      {"id", "platform", "team", "channel", "to_user", "thread", "text", "response_url", "ephemeral", "buttons",
-      "created_at", "attempts", "next_attempt_at", "state", "delivered_at", "last_error"},
+      "created_at", "attempts", "next_attempt_at", "state", "delivered_at", "last_error", "posted_id", "edit_of",
+      "reply_to"},
      {"ephemeral"},
      true},
 };

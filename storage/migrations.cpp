@@ -237,7 +237,25 @@ constexpr const char* kMessageReactions = R"sql(
 ALTER TABLE messages ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// Version 7: issue trackers (docs/trackers.md). An action item's ticket —
+// Version 7: the secret that signs links to the incident pages (one row;
+// `hindsight rotate-link-secret` replaces it).
+constexpr const char* kLinkSecret = R"sql(
+CREATE TABLE link_secret (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    secret TEXT    NOT NULL
+);
+)sql";
+
+// Version 8: a later outbox row may refer to what an earlier one posted
+// (update the posted draft in place, reply in its thread): the platform's
+// id of each delivered post, and the two references.
+constexpr const char* kOutboxPostedIds = R"sql(
+ALTER TABLE outbox ADD COLUMN posted_id TEXT    NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN edit_of   INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN reply_to  INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+// Version 9: issue trackers (docs/trackers.md). An action item's ticket —
 // which tracker, its key there, its link, and where it stands — and an
 // incident's own choice of tracker (`/incident tracker`). Webhooks and polls
 // find the item by (tracker, key).
@@ -261,7 +279,9 @@ const std::vector<Migration> kMigrations = {
     {4, kAwaitingIndexes},
     {5, kOutboxCheckAsComparisons},
     {6, kMessageReactions},
-    {7, kTrackerTickets},
+    {7, kLinkSecret},
+    {8, kOutboxPostedIds},
+    {9, kTrackerTickets},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

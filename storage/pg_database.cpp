@@ -2,6 +2,7 @@
 // group-commit thread, a pool of read connections, migrations at open.
 #include "bot/core/connection_url.hpp"
 #include "storage/database_backend.hpp"
+#include "storage/forwarding_store.hpp"
 #include "storage/pg_migrations.hpp"
 #include "storage/pg_stores.hpp"
 
@@ -116,22 +117,24 @@ private:
         std::vector<std::exception_ptr> results(batch.size());
         std::exception_ptr batch_error;
         bool open = false;
+        // Every round trip to the server counts (the writer waits for each):
+        // the statements between two items go as one.
         try {
-            session_.run("BEGIN");
+            session_.run("BEGIN; SAVEPOINT item");
             open = true;
             for (std::size_t i = 0; i < batch.size() && !batch_error; ++i) {
-                session_.run("SAVEPOINT item");
+                const bool last = i + 1 == batch.size();
                 try {
                     if (batch[i].work) batch[i].work();
-                    session_.run("RELEASE SAVEPOINT item");
+                    session_.run(last ? "RELEASE SAVEPOINT item" : "RELEASE SAVEPOINT item; SAVEPOINT item");
                 } catch (...) {
                     results[i] = std::current_exception();
                     if (is_broken(results[i]) || !session_.connected()) {
                         batch_error = results[i];
                         break;
                     }
-                    session_.run("ROLLBACK TO SAVEPOINT item");
-                    session_.run("RELEASE SAVEPOINT item");
+                    session_.run(last ? "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item"
+                                      : "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item; SAVEPOINT item");
                     spdlog::debug("storage: write item failed and was rolled back: {}",
                                   scrub_password(describe(results[i]), url_));
                 }
@@ -188,9 +191,11 @@ private:
 // reader is destroyed. Connections are made on first use.
 class Pool {
 public:
-    Pool(const std::string& url, std::size_t size, std::chrono::milliseconds wait) : wait_(wait) {
+    Pool(const std::string& url, std::size_t size, std::chrono::milliseconds wait, pg::SessionSettings settings)
+        : wait_(wait) {
+        settings.read_only = true;
         for (std::size_t i = 0; i < size; ++i) {
-            sessions_.push_back(std::make_unique<pg::Session>(url, true));
+            sessions_.push_back(std::make_unique<pg::Session>(url, settings));
             free_.push_back(sessions_.back().get());
         }
     }
@@ -231,60 +236,11 @@ private:
 };
 
 // A reader holding one pooled connection until it is destroyed.
-class PooledReader final : public IncidentStore {
+class PooledReader final : public ForwardingStore {
 public:
-    explicit PooledReader(Pool& pool) : pool_(pool), session_(pool.acquire()), store_(session_, false) {}
+    explicit PooledReader(Pool& pool)
+        : ForwardingStore(store_), pool_(pool), session_(pool.acquire()), store_(session_, false) {}
     ~PooledReader() override { pool_.release(session_); }
-
-    std::int64_t create_incident(const Incident& i) override { return store_.create_incident(i); }
-    void update_incident(const Incident& i) override { store_.update_incident(i); }
-    std::optional<Incident> find_incident(std::int64_t id) override { return store_.find_incident(id); }
-    std::optional<Incident> latest_incident(const ChannelRef& w) override { return store_.latest_incident(w); }
-    std::vector<Incident> list_incidents() override { return store_.list_incidents(); }
-    std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp t) override {
-        return store_.incidents_awaiting_meeting_reminder(t);
-    }
-    std::vector<IncidentSummary> incident_summaries() override { return store_.incident_summaries(); }
-    bool insert_message(const RecordedMessage& m) override { return store_.insert_message(m); }
-    bool edit_message(std::int64_t i, const std::string& m, const std::string& t, Timestamp at) override {
-        return store_.edit_message(i, m, t, at);
-    }
-    bool delete_message(std::int64_t i, const std::string& m, Timestamp at) override {
-        return store_.delete_message(i, m, at);
-    }
-    bool mark_key_message(std::int64_t i, const std::string& m, bool k) override {
-        return store_.mark_key_message(i, m, k);
-    }
-    std::vector<RecordedMessage> messages(std::int64_t i) override { return store_.messages(i); }
-    std::int64_t count_messages(std::int64_t i) override { return store_.count_messages(i); }
-    std::int64_t add_key_event(const KeyEvent& e) override { return store_.add_key_event(e); }
-    std::vector<KeyEvent> key_events(std::int64_t i) override { return store_.key_events(i); }
-    std::int64_t add_curation(const TimelineCuration& c) override { return store_.add_curation(c); }
-    std::vector<TimelineCuration> curations(std::int64_t i) override { return store_.curations(i); }
-    void set_why(const WhyStep& s) override { store_.set_why(s); }
-    std::vector<WhyStep> whys(std::int64_t i) override { return store_.whys(i); }
-    void add_factor(std::int64_t i, const std::string& t) override { store_.add_factor(i, t); }
-    std::vector<std::string> factors(std::int64_t i) override { return store_.factors(i); }
-    std::int64_t add_action(const ActionItem& a) override { return store_.add_action(a); }
-    void update_action(const ActionItem& a) override { store_.update_action(a); }
-    std::optional<ActionItem> find_action(std::int64_t id) override { return store_.find_action(id); }
-    std::vector<ActionItem> actions(std::int64_t i) override { return store_.actions(i); }
-    std::vector<ActionItem> all_actions() override { return store_.all_actions(); }
-    std::vector<ActionItem> actions_due_for_nudge(Timestamp now, Duration every, std::size_t limit) override {
-        return store_.actions_due_for_nudge(now, every, limit);
-    }
-    std::optional<ActionItem> find_action_by_ticket(const std::string& t, const std::string& k) override {
-        return store_.find_action_by_ticket(t, k);
-    }
-    std::optional<IncidentTracker> incident_tracker(std::int64_t i) override { return store_.incident_tracker(i); }
-    void set_incident_tracker(std::int64_t i, const IncidentTracker& c) override { store_.set_incident_tracker(i, c); }
-    void remember_user(const ChannelRef& w, const std::string& u, const std::string& n) override {
-        store_.remember_user(w, u, n);
-    }
-    std::optional<std::string> user_name(const ChannelRef& w, const std::string& u) override {
-        return store_.user_name(w, u);
-    }
-    bool remember_delivery(const std::string& k, Timestamp at) override { return store_.remember_delivery(k, at); }
 
 private:
     Pool& pool_;
@@ -302,7 +258,7 @@ public:
           writer_(connect_writer(o)),
           store_(*writer_, true, &claims_),
           outbox_(*writer_, clock, o.lease, o.replica.empty() ? default_replica_name() : o.replica, &claims_),
-          pool_(o.url, o.pool_size == 0 ? 1 : o.pool_size, o.pool_wait),
+          pool_(o.url, o.pool_size == 0 ? 1 : o.pool_size, o.pool_wait, session_settings(o)),
           queue_(*writer_, shown_, o.url) {}
 
     IncidentStore& store() override { return store_; }
@@ -324,6 +280,7 @@ public:
         pool_.stats(out);
         out.outbox_claims = claims_.outbox;
         out.reminder_claims = claims_.reminders;
+        out.outbox_claims_lost = claims_.lost;
         return out;
     }
 
@@ -332,7 +289,13 @@ private:
     // at start, not on the first write.
     static std::unique_ptr<pg::Session> connect_writer(const Database::PostgresOptions& o) {
         migrate_postgres(o.url);
-        return std::make_unique<pg::Session>(o.url);
+        return std::make_unique<pg::Session>(o.url, session_settings(o));
+    }
+    static pg::SessionSettings session_settings(const Database::PostgresOptions& o) {
+        pg::SessionSettings s;
+        s.statement_timeout = o.statement_timeout;
+        s.lock_timeout = o.lock_timeout;
+        return s;
     }
 
     Database::PostgresOptions options_;

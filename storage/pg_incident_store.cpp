@@ -1,4 +1,5 @@
 #include "storage/pg_stores.hpp"
+#include "storage/store_rows.hpp"
 
 #include <stdexcept>
 
@@ -9,38 +10,39 @@ std::string platform_text(Platform p) { return std::string(to_string(p)); }
 
 // ---- incidents
 
-#define INCIDENT_COLUMNS                                                                               \
-    "platform, team, channel, title, severity, commander_id, commander_name, state, opened_at, "       \
-    "closed_at, started_at, meeting_at, meeting_reminded_at, summary, impact, root_cause, "            \
-    "facilitator_id, postmortem_md"
-
 constexpr const char* kInsertIncident =
-    "INSERT INTO incidents (" INCIDENT_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,"
+    "INSERT INTO incidents (" HINDSIGHT_INCIDENT_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,"
     "$17,$18) RETURNING id";
 constexpr const char* kUpdateIncident =
     "UPDATE incidents SET platform=$1, team=$2, channel=$3, title=$4, severity=$5, commander_id=$6, "
     "commander_name=$7, state=$8, opened_at=$9, closed_at=$10, started_at=$11, meeting_at=$12, "
     "meeting_reminded_at=$13, summary=$14, impact=$15, root_cause=$16, facilitator_id=$17, "
     "postmortem_md=$18 WHERE id=$19";
-constexpr const char* kFindIncident = "SELECT id, " INCIDENT_COLUMNS " FROM incidents WHERE id=$1";
+constexpr const char* kFindIncident = "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS " FROM incidents WHERE id=$1";
 constexpr const char* kLatestIncident =
-    "SELECT id, " INCIDENT_COLUMNS
+    "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS
     " FROM incidents WHERE platform=$1 AND team=$2 AND channel=$3 ORDER BY id DESC LIMIT 1";
 // The writer's form: the row stays locked until COMMIT, so a command or a
 // close handled by another replica at the same moment waits for this one and
 // then sees its result (a close drafts the timeline once).
 constexpr const char* kLatestIncidentLocked =
-    "SELECT id, " INCIDENT_COLUMNS
+    "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS
     " FROM incidents WHERE platform=$1 AND team=$2 AND channel=$3 ORDER BY id DESC LIMIT 1 FOR NO KEY UPDATE";
-constexpr const char* kListIncidents = "SELECT id, " INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC";
+// The recorder's form: recorders on several replicas share the row (FOR
+// SHARE), so their batches commit side by side, while a command's FOR NO KEY
+// UPDATE above waits for them to commit and then reads what they recorded.
+constexpr const char* kLatestIncidentShared =
+    "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS
+    " FROM incidents WHERE platform=$1 AND team=$2 AND channel=$3 ORDER BY id DESC LIMIT 1 FOR SHARE";
+constexpr const char* kListIncidents = "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC";
 constexpr const char* kAwaitingMeetingReminder =
-    "SELECT id, " INCIDENT_COLUMNS " FROM incidents "
+    "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS " FROM incidents "
     "WHERE state = 'closed' AND meeting_at IS NULL AND meeting_reminded_at IS NULL AND closed_at <= $1 "
     "ORDER BY closed_at, id";
 // The scheduler's form: rows another replica's scan holds are passed over,
 // and the WHERE is checked again on the newest row version once locked.
 constexpr const char* kAwaitingMeetingReminderClaim =
-    "SELECT id, " INCIDENT_COLUMNS " FROM incidents "
+    "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS " FROM incidents "
     "WHERE state = 'closed' AND meeting_at IS NULL AND meeting_reminded_at IS NULL AND closed_at <= $1 "
     "ORDER BY closed_at, id FOR NO KEY UPDATE SKIP LOCKED";
 constexpr const char* kIncidentSummaries =
@@ -58,7 +60,7 @@ Args incident_args(const Incident& i) {
         .integer(i.severity)
         .text(i.commander_id)
         .text(i.commander_name)
-        .text(i.state == IncidentState::open ? "open" : "closed")
+        .text(incident_state_text(i.state))
         .time(i.opened_at)
         .time(i.closed_at)
         .time(i.started_at)
@@ -82,7 +84,7 @@ void read_incident_head(const pqxx::row& r, Row& i) {
     i.severity = r[5].as<int>();
     i.commander_id = text_of(r[6]);
     i.commander_name = text_of(r[7]);
-    i.state = text_of(r[8]) == "open" ? IncidentState::open : IncidentState::closed;
+    i.state = incident_state_from(text_of(r[8]));
     i.opened_at = time_of(r[9]);
     i.closed_at = optional_time(r[10]);
 }
@@ -110,14 +112,10 @@ IncidentSummary read_summary(const pqxx::row& r) {
 
 // ---- messages
 
-#define MESSAGE_COLUMNS                                                                                \
-    "incident_id, message_id, user_id, user_name, text, original_text, thread_parent, at_us, "         \
-    "edited_at, deleted, deleted_at, key_event, permalink, reactions"
-
 // A duplicate (a platform retry, perhaps received by another replica) meets
 // the unique (incident_id, message_id) and is dropped.
 constexpr const char* kInsertMessage =
-    "INSERT INTO messages (" MESSAGE_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
+    "INSERT INTO messages (" HINDSIGHT_MESSAGE_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
     "ON CONFLICT (incident_id, message_id) DO NOTHING";
 constexpr const char* kEditMessage =
     "UPDATE messages SET text=$1, edited_at=$2 WHERE incident_id=$3 AND message_id=$4";
@@ -125,7 +123,7 @@ constexpr const char* kDeleteMessage =
     "UPDATE messages SET deleted=true, deleted_at=$1 WHERE incident_id=$2 AND message_id=$3";
 constexpr const char* kMarkMessage = "UPDATE messages SET key_event=$1 WHERE incident_id=$2 AND message_id=$3";
 constexpr const char* kMessages =
-    "SELECT " MESSAGE_COLUMNS " FROM messages WHERE incident_id=$1 ORDER BY at_us, id";
+    "SELECT " HINDSIGHT_MESSAGE_COLUMNS " FROM messages WHERE incident_id=$1 ORDER BY at_us, id";
 constexpr const char* kCountMessages = "SELECT count(*) FROM messages WHERE incident_id=$1 AND NOT deleted";
 
 RecordedMessage read_message(const pqxx::row& r) {
@@ -161,26 +159,6 @@ constexpr const char* kCurations =
     "SELECT id, incident_id, kind, entry_key, text, at_us, author_id, author_name, created_at "
     "FROM timeline_curations WHERE incident_id=$1 ORDER BY id";
 
-const char* curation_kind_text(TimelineCuration::Kind k) {
-    switch (k) {
-        case TimelineCuration::Kind::add: return "add";
-        case TimelineCuration::Kind::hide: return "hide";
-        case TimelineCuration::Kind::show: return "show";
-        case TimelineCuration::Kind::edit: return "edit";
-        case TimelineCuration::Kind::retime: return "retime";
-    }
-    throw std::invalid_argument("unknown timeline curation kind");
-}
-
-TimelineCuration::Kind curation_kind_from(const std::string& s) {
-    if (s == "add") return TimelineCuration::Kind::add;
-    if (s == "hide") return TimelineCuration::Kind::hide;
-    if (s == "show") return TimelineCuration::Kind::show;
-    if (s == "edit") return TimelineCuration::Kind::edit;
-    if (s == "retime") return TimelineCuration::Kind::retime;
-    throw std::runtime_error("stored timeline curation has unknown kind '" + s + "'");
-}
-
 constexpr const char* kSetWhy =
     "INSERT INTO whys (incident_id, n, answer, author_id, at_us) VALUES ($1,$2,$3,$4,$5) "
     "ON CONFLICT (incident_id, n) DO UPDATE SET answer=excluded.answer, author_id=excluded.author_id, "
@@ -193,30 +171,26 @@ constexpr const char* kFactors = "SELECT tag FROM factors WHERE incident_id=$1 O
 
 // ---- action items
 
-#define ACTION_COLUMNS                                                                                 \
-    "incident_id, owner_id, owner_name, text, due_at, created_at, created_by, state, done_by, "        \
-    "done_at, snoozed_until, nudges, last_nudged_at, ticket_status, ticket_tracker, ticket_key, ticket_url"
-
 constexpr const char* kInsertAction =
-    "INSERT INTO action_items (" ACTION_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) "
+    "INSERT INTO action_items (" HINDSIGHT_ACTION_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) "
     "RETURNING id";
 constexpr const char* kUpdateAction =
     "UPDATE action_items SET incident_id=$1, owner_id=$2, owner_name=$3, text=$4, due_at=$5, "
     "created_at=$6, created_by=$7, state=$8, done_by=$9, done_at=$10, snoozed_until=$11, nudges=$12, "
     "last_nudged_at=$13, ticket_status=$14, ticket_tracker=$15, ticket_key=$16, ticket_url=$17 WHERE id=$18";
 constexpr const char* kActionByTicket =
-    "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE ticket_tracker=$1 AND ticket_key=$2 AND ticket_key <> '' "
+    "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items WHERE ticket_tracker=$1 AND ticket_key=$2 AND ticket_key <> '' "
     "ORDER BY id DESC LIMIT 1";
 constexpr const char* kIncidentTracker = "SELECT tracker, project FROM incident_trackers WHERE incident_id=$1";
 constexpr const char* kSetIncidentTracker =
     "INSERT INTO incident_trackers (incident_id, tracker, project) VALUES ($1,$2,$3) "
     "ON CONFLICT (incident_id) DO UPDATE SET tracker=excluded.tracker, project=excluded.project";
-constexpr const char* kFindAction = "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE id=$1";
+constexpr const char* kFindAction = "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items WHERE id=$1";
 constexpr const char* kActions =
-    "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE incident_id=$1 ORDER BY id";
-constexpr const char* kAllActions = "SELECT id, " ACTION_COLUMNS " FROM action_items ORDER BY id";
+    "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items WHERE incident_id=$1 ORDER BY id";
+constexpr const char* kAllActions = "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items ORDER BY id";
 constexpr const char* kActionsDue =
-    "SELECT id, " ACTION_COLUMNS " FROM action_items "
+    "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items "
     "WHERE state = 'open' AND due_at <= $1 "
     "AND (snoozed_until IS NULL OR snoozed_until <= $1) "
     "AND (last_nudged_at IS NULL OR last_nudged_at <= $2) "
@@ -225,7 +199,7 @@ constexpr const char* kActionsDue =
 // transaction, so once this replica commits, the item is no longer due for
 // anyone; until then the row is locked and every other scan skips it.
 constexpr const char* kActionsDueClaim =
-    "SELECT id, " ACTION_COLUMNS " FROM action_items "
+    "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items "
     "WHERE state = 'open' AND due_at <= $1 "
     "AND (snoozed_until IS NULL OR snoozed_until <= $1) "
     "AND (last_nudged_at IS NULL OR last_nudged_at <= $2) "
@@ -240,7 +214,7 @@ Args action_args(const ActionItem& a) {
         .time(a.due_at)
         .time(a.created_at)
         .text(a.created_by)
-        .text(a.state == ActionState::open ? "open" : "done")
+        .text(action_state_text(a.state))
         .text(a.done_by)
         .time(a.done_at)
         .time(a.snoozed_until)
@@ -263,7 +237,7 @@ ActionItem read_action(const pqxx::row& r) {
     a.due_at = time_of(r[5]);
     a.created_at = time_of(r[6]);
     a.created_by = text_of(r[7]);
-    a.state = text_of(r[8]) == "done" ? ActionState::done : ActionState::open;
+    a.state = action_state_from(text_of(r[8]));
     a.done_by = text_of(r[9]);
     a.done_at = optional_time(r[10]);
     a.snoozed_until = optional_time(r[11]);
@@ -284,6 +258,11 @@ constexpr const char* kRememberUser =
 constexpr const char* kUserName =
     "SELECT display_name FROM users WHERE platform=$1 AND team=$2 AND user_id=$3";
 // Unique across the deployment: a retry landing on another replica is seen.
+constexpr const char* kLinkSecret = "SELECT secret FROM link_secret WHERE id = 1";
+constexpr const char* kEnsureLinkSecret =
+    "INSERT INTO link_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING";
+constexpr const char* kReplaceLinkSecret =
+    "INSERT INTO link_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET secret = excluded.secret";
 constexpr const char* kRememberDelivery =
     "INSERT INTO deliveries (key, at) VALUES ($1,$2) ON CONFLICT (key) DO NOTHING";
 constexpr const char* kPruneDeliveries = "DELETE FROM deliveries WHERE at < $1";
@@ -303,6 +282,12 @@ template <class T, class Read>
 std::optional<T> one(const pqxx::result& r, Read read) {
     if (r.empty()) return std::nullopt;
     return read(r[0]);
+}
+
+Args channel_args(const ChannelRef& where) {
+    Args a;
+    a.text(platform_text(where.platform)).text(where.team).text(where.channel);
+    return a;
 }
 
 Args id_arg(std::int64_t id) {
@@ -329,9 +314,13 @@ std::optional<Incident> IncidentStore::find_incident(std::int64_t id) {
 }
 
 std::optional<Incident> IncidentStore::latest_incident(const ChannelRef& where) {
-    Args a;
-    a.text(platform_text(where.platform)).text(where.team).text(where.channel);
-    return one<Incident>(s_.exec(writer_ ? kLatestIncidentLocked : kLatestIncident, a), read_incident);
+    return one<Incident>(s_.exec(writer_ ? kLatestIncidentLocked : kLatestIncident, channel_args(where)),
+                         read_incident);
+}
+
+std::optional<Incident> IncidentStore::latest_incident_to_record(const ChannelRef& where) {
+    return one<Incident>(s_.exec(writer_ ? kLatestIncidentShared : kLatestIncident, channel_args(where)),
+                         read_incident);
 }
 
 std::vector<Incident> IncidentStore::list_incidents() { return all<Incident>(s_.exec(kListIncidents), read_incident); }
@@ -542,6 +531,25 @@ bool IncidentStore::remember_delivery(const std::string& key, Timestamp at) {
         s_.exec(kPruneDeliveries, p);
     }
     return fresh;
+}
+
+
+std::string IncidentStore::link_secret() {
+    return one<std::string>(s_.exec(kLinkSecret, Args{}), [](const pqxx::row& r) { return text_of(r[0]); })
+        .value_or("");
+}
+
+std::string IncidentStore::ensure_link_secret(const std::string& candidate) {
+    Args a;
+    a.text(candidate);
+    s_.exec(kEnsureLinkSecret, a);
+    return link_secret();
+}
+
+void IncidentStore::replace_link_secret(const std::string& secret) {
+    Args a;
+    a.text(secret);
+    s_.exec(kReplaceLinkSecret, a);
 }
 
 }  // namespace hindsight::storage::pg

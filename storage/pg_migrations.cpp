@@ -169,7 +169,24 @@ constexpr const char* kMessageReactions = R"sql(
 ALTER TABLE messages ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// Version 3: issue trackers, as SQLite's schema 7.
+// Version 3: the secret that signs links to the incident pages, as SQLite's
+// schema 7.
+constexpr const char* kLinkSecret = R"sql(
+CREATE TABLE link_secret (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    secret TEXT    NOT NULL
+);
+)sql";
+
+// Version 4: the platform's id of each delivered post and the references of
+// a later row to an earlier one's post, as SQLite's schema 8.
+constexpr const char* kOutboxPostedIds = R"sql(
+ALTER TABLE outbox ADD COLUMN posted_id TEXT   NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN edit_of   BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN reply_to  BIGINT NOT NULL DEFAULT 0;
+)sql";
+
+// Version 5: issue trackers, as SQLite's schema 9.
 constexpr const char* kTrackerTickets = R"sql(
 ALTER TABLE action_items ADD COLUMN ticket_status  TEXT NOT NULL DEFAULT '';
 ALTER TABLE action_items ADD COLUMN ticket_tracker TEXT NOT NULL DEFAULT '';
@@ -191,7 +208,9 @@ struct Step {
 const std::vector<Step> kSteps = {
     {1, kInitialSchema},
     {2, kMessageReactions},
-    {3, kTrackerTickets},
+    {3, kLinkSecret},
+    {4, kOutboxPostedIds},
+    {5, kTrackerTickets},
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "storage/pg_stores.hpp"
+#include "storage/store_rows.hpp"
 
-#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -9,8 +10,8 @@ namespace {
 
 constexpr const char* kEnqueue =
     "INSERT INTO outbox (platform, team, channel, to_user, thread, text, response_url, ephemeral, "
-    "buttons, created_at, attempts, next_attempt_at, state) "
-    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,$10,'pending') RETURNING id";
+    "buttons, created_at, attempts, next_attempt_at, state, edit_of, reply_to) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,$10,'pending',$11,$12) RETURNING id";
 
 // The claim, in one statement:
 //  heads  - the oldest pending row of every conversation (platform, team,
@@ -36,35 +37,33 @@ constexpr const char* kClaim =
     ") "
     "UPDATE outbox SET claimed_by = $3, claimed_until = $2 + $5 FROM picked WHERE outbox.id = picked.id "
     "RETURNING outbox.id, platform, team, channel, to_user, thread, text, response_url, ephemeral, buttons, "
-    "attempts, next_attempt_at";
-constexpr const char* kDelivered =
-    "UPDATE outbox SET state='delivered', delivered_at=$1, attempts=attempts+1, claimed_by=NULL, "
-    "claimed_until=NULL WHERE id=$2 AND state='pending'";
-constexpr const char* kRetry =
-    "UPDATE outbox SET next_attempt_at=$1, last_error=$2, attempts=attempts+1, claimed_by=NULL, "
-    "claimed_until=NULL WHERE id=$3 AND state='pending'";
-constexpr const char* kDead =
-    "UPDATE outbox SET state='dead', last_error=$1, attempts=attempts+1, claimed_by=NULL, claimed_until=NULL "
-    "WHERE id=$2 AND state='pending'";
+    "attempts, next_attempt_at, edit_of, reply_to";
+// The outcome of a send. Fenced forms: the row must still carry this
+// replica's claim, the one due_messages made ($n-1 claimed_by, $n
+// claimed_until, together the claim's token). A replica whose lease ran out
+// and whose row another replica claimed since finds nothing to update: its
+// late result is discarded and the current claimant's counts.
+#define DELIVERED "UPDATE outbox SET state='delivered', delivered_at=$1, attempts=attempts+1, claimed_by=NULL, " \
+                  "claimed_until=NULL, posted_id=$2 WHERE id=$3 AND state='pending'"
+#define RETRY "UPDATE outbox SET next_attempt_at=$1, last_error=$2, attempts=attempts+1, claimed_by=NULL, " \
+              "claimed_until=NULL WHERE id=$3 AND state='pending'"
+#define DEAD "UPDATE outbox SET state='dead', last_error=$1, attempts=attempts+1, claimed_by=NULL, " \
+             "claimed_until=NULL WHERE id=$2 AND state='pending'"
+constexpr const char* kDelivered = DELIVERED;
+constexpr const char* kDeliveredFenced = DELIVERED " AND claimed_by=$4 AND claimed_until=$5";
+constexpr const char* kRetry = RETRY;
+constexpr const char* kRetryFenced = RETRY " AND claimed_by=$4 AND claimed_until=$5";
+constexpr const char* kDead = DEAD;
+constexpr const char* kDeadFenced = DEAD " AND claimed_by=$3 AND claimed_until=$4";
+#undef DELIVERED
+#undef RETRY
+#undef DEAD
+constexpr const char* kPostedId = "SELECT state, posted_id FROM outbox WHERE id=$1";
 constexpr const char* kForgetDelivered =
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'delivered' "
     "AND delivered_at < $1 ORDER BY delivered_at, id LIMIT $2)";
 constexpr const char* kPendingCount = "SELECT count(*) FROM outbox WHERE state = 'pending'";
 constexpr const char* kDeadCount = "SELECT count(*) FROM outbox WHERE state = 'dead'";
-
-std::string buttons_json(const std::vector<OutboundButton>& buttons) {
-    auto list = nlohmann::json::array();
-    for (const auto& b : buttons) list.push_back({{"label", b.label}, {"action", b.action}, {"value", b.value}});
-    return list.dump();
-}
-
-std::vector<OutboundButton> buttons_from_json(const std::string& text) {
-    std::vector<OutboundButton> out;
-    for (const auto& b : nlohmann::json::parse(text))
-        out.push_back({b.at("label").get<std::string>(), b.at("action").get<std::string>(),
-                       b.at("value").get<std::string>()});
-    return out;
-}
 
 std::int64_t clamp_limit(std::size_t limit) {
     return static_cast<std::int64_t>(std::min<std::size_t>(limit, std::size_t{1} << 30));
@@ -83,12 +82,15 @@ std::int64_t Outbox::enqueue(const OutboundMessage& m, Timestamp at) {
         .text(m.response_url)
         .boolean(m.ephemeral)
         .text(buttons_json(m.buttons))
-        .time(at);
+        .time(at)
+        .integer(m.edit_of)
+        .integer(m.reply_to);
     return s_.exec(kEnqueue, a)[0][0].as<std::int64_t>();
 }
 
 std::vector<OutboxItem> Outbox::due_messages(Timestamp now, std::size_t limit) {
     const Timestamp clock_now = clock_.now();
+    const Timestamp until = clock_now + lease_;
     Args a;
     a.time(std::min(now, clock_now)).time(clock_now).text(replica_).integer(clamp_limit(limit)).integer(lease_.count());
     const auto rows = s_.exec(kClaim, a);
@@ -108,30 +110,64 @@ std::vector<OutboxItem> Outbox::due_messages(Timestamp now, std::size_t limit) {
         item.message.buttons = buttons_from_json(text_of(r[9]));
         item.attempts = r[10].as<int>();
         item.next_attempt_at = time_of(r[11]);
+        item.claimed_until = until;
+        item.message.edit_of = r[12].as<std::int64_t>();
+        item.message.reply_to = r[13].as<std::int64_t>();
         out.push_back(std::move(item));
     }
+    // The newest claim is the one a completion is checked against.
+    claimed_.clear();
+    for (const auto& item : out) claimed_[item.id] = until;
     // RETURNING follows no ORDER BY: oldest first, as the worker expects.
     std::sort(out.begin(), out.end(), [](const OutboxItem& x, const OutboxItem& y) { return x.id < y.id; });
     if (claims_) claims_->outbox += out.size();
     return out;
 }
 
-void Outbox::mark_delivered(std::int64_t id, Timestamp at) {
+void Outbox::mark_delivered(std::int64_t id, Timestamp at, const std::string& posted_id) {
     Args a;
-    a.time(at).integer(id);
-    s_.exec(kDelivered, a);
+    a.time(at).text(posted_id).integer(id);
+    complete(id, kDelivered, kDeliveredFenced, a, "delivered");
+}
+
+std::optional<std::string> Outbox::posted_id(std::int64_t id) {
+    Args a;
+    a.integer(id);
+    const auto rows = s_.exec(kPostedId, a);
+    if (rows.empty()) return std::string{};
+    if (text_of(rows[0][0]) == "pending") return std::nullopt;
+    return text_of(rows[0][1]);
 }
 
 void Outbox::mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) {
     Args a;
     a.time(next_attempt_at).text(error).integer(id);
-    s_.exec(kRetry, a);
+    complete(id, kRetry, kRetryFenced, a, "retry");
 }
 
 void Outbox::mark_dead(std::int64_t id, const std::string& error) {
     Args a;
     a.text(error).integer(id);
-    s_.exec(kDead, a);
+    complete(id, kDead, kDeadFenced, a, "dead-lettered");
+}
+
+// A row this replica claimed is completed only under that claim (until the
+// next claim: a second result for it finds the claim gone and is discarded
+// too); a row it never claimed (an operator's tool, a test) as the SQLite
+// outbox would.
+void Outbox::complete(std::int64_t id, const char* plain, const char* fenced, Args& args, const char* outcome) {
+    const auto claim = claimed_.find(id);
+    if (claim == claimed_.end()) {
+        s_.exec(plain, args);
+        return;
+    }
+    args.text(replica_).time(claim->second);
+    if (s_.exec(fenced, args).affected_rows() == 0) {
+        if (claims_) ++claims_->lost;
+        spdlog::warn("outbox: message {} was no longer this replica's claim (lease ended, another replica took "
+                     "it over): its '{}' result is discarded",
+                     id, outcome);
+    }
 }
 
 std::int64_t Outbox::forget_delivered(Timestamp before, std::size_t limit) {

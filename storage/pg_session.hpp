@@ -7,6 +7,7 @@
 
 #include <pqxx/pqxx>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -55,13 +56,23 @@ inline std::optional<Timestamp> optional_time(const pqxx::field& f) {
 inline Timestamp time_of(const pqxx::field& f) { return from_micros(f.as<std::int64_t>()); }
 inline std::string text_of(const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); }
 
+// How a session's connection is set up each time it connects.
+struct SessionSettings {
+    bool read_only = false;  // every transaction READ ONLY (the pooled readers)
+    // Server-side bounds on one statement and on one wait for a lock; zero is
+    // none. A replica's writer or reader never hangs on a stuck query or on a
+    // lock another process keeps: the statement fails and the caller hears it.
+    std::chrono::milliseconds statement_timeout{0};
+    std::chrono::milliseconds lock_timeout{0};
+};
+
 // A connection opened on first use and again after it broke (reset()).
 // Statements are prepared on the connection the first time they run. Used by
 // one thread at a time.
 class Session {
 public:
-    // `read_only`: every transaction on it is READ ONLY (the pooled readers).
-    explicit Session(std::string url, bool read_only = false) : url_(std::move(url)), read_only_(read_only) {}
+    explicit Session(std::string url, SessionSettings settings = {})
+        : url_(std::move(url)), settings_(settings) {}
     ~Session() { reset(); }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -73,7 +84,12 @@ public:
         work_ = std::make_unique<pqxx::nontransaction>(*connection_);
         prepared_.clear();
         named_.clear();
-        if (read_only_) work_->exec("SET default_transaction_read_only = on");
+        // One round trip; values in milliseconds, 0 = none.
+        guarded([&] {
+            return work_->exec("SET statement_timeout = " + std::to_string(settings_.statement_timeout.count()) +
+                               "; SET lock_timeout = " + std::to_string(settings_.lock_timeout.count()) +
+                               (settings_.read_only ? "; SET default_transaction_read_only = on" : ""));
+        });
     }
     bool connected() const { return work_ != nullptr; }
     // Forgets the connection (after it broke); the next use connects again.
@@ -86,12 +102,40 @@ public:
 
     // A plain statement (transaction control, DDL).
     pqxx::result run(const std::string& sql) {
-        ensure();
-        return guarded([&] { return work_->exec(sql); });
+        return again_if_stale([&] {
+            ensure();
+            return guarded([&] { return work_->exec(sql); });
+        });
     }
 
     // A statement built at run time, prepared under `name` on first use.
     pqxx::result exec_named(const std::string& name, const std::string& sql, const Args& args) {
+        return again_if_stale([&] { return exec_named_once(name, sql, args); });
+    }
+
+    // `sql` is a string constant: its address names the prepared statement.
+    pqxx::result exec(const char* sql, const Args& args = Args{}) {
+        return again_if_stale([&] { return exec_once(sql, args); });
+    }
+
+private:
+    // A read-only session whose connection broke while it sat idle (the
+    // server restarted, a proxy dropped it) runs the statement again on a new
+    // one: a read has no effect to repeat, and the caller need not see the
+    // old connection's end. The writer never does: its statements belong to
+    // a transaction that died with the connection.
+    template <class F>
+    pqxx::result again_if_stale(F f) {
+        const bool was_connected = connected();
+        try {
+            return f();
+        } catch (const pqxx::broken_connection&) {
+            if (!settings_.read_only || !was_connected) throw;
+            return f();
+        }
+    }
+
+    pqxx::result exec_named_once(const std::string& name, const std::string& sql, const Args& args) {
         ensure();
         if (named_.insert(name).second) {
             try {
@@ -107,8 +151,7 @@ public:
         return guarded([&] { return work_->exec_prepared(name, pqxx::prepare::make_dynamic_params(args.pointers())); });
     }
 
-    // `sql` is a string constant: its address names the prepared statement.
-    pqxx::result exec(const char* sql, const Args& args = Args{}) {
+    pqxx::result exec_once(const char* sql, const Args& args) {
         ensure();
         auto found = prepared_.find(sql);
         if (found == prepared_.end()) {
@@ -124,7 +167,6 @@ public:
         });
     }
 
-private:
     // A broken connection is forgotten here, so whoever catches the error
     // finds the session ready to reconnect.
     template <class F>
@@ -138,7 +180,7 @@ private:
     }
 
     std::string url_;
-    bool read_only_;
+    SessionSettings settings_;
     std::unique_ptr<pqxx::connection> connection_;
     std::unique_ptr<pqxx::nontransaction> work_;
     std::map<const char*, std::string> prepared_;

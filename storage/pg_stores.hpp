@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace hindsight::storage::pg {
@@ -14,6 +15,7 @@ namespace hindsight::storage::pg {
 struct ClaimCounters {
     std::atomic<std::uint64_t> outbox{0};     // outbox rows claimed for delivery
     std::atomic<std::uint64_t> reminders{0};  // action items and incidents claimed by a reminder scan
+    std::atomic<std::uint64_t> lost{0};       // outbox results discarded: the claim had passed to another replica
 };
 
 class IncidentStore final : public hindsight::IncidentStore {
@@ -29,6 +31,7 @@ public:
     void update_incident(const Incident& incident) override;
     std::optional<Incident> find_incident(std::int64_t id) override;
     std::optional<Incident> latest_incident(const ChannelRef& where) override;
+    std::optional<Incident> latest_incident_to_record(const ChannelRef& where) override;
     std::vector<Incident> list_incidents() override;
     std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp closed_before) override;
     std::vector<IncidentSummary> incident_summaries() override;
@@ -59,6 +62,9 @@ public:
     void remember_user(const ChannelRef& where, const std::string& user_id, const std::string& display_name) override;
     std::optional<std::string> user_name(const ChannelRef& where, const std::string& user_id) override;
     bool remember_delivery(const std::string& key, Timestamp at) override;
+    std::string link_secret() override;
+    std::string ensure_link_secret(const std::string& candidate) override;
+    void replace_link_secret(const std::string& secret) override;
 
 private:
     Session& s_;
@@ -80,7 +86,9 @@ public:
 
     std::int64_t enqueue(const OutboundMessage& message, Timestamp at) override;
     std::vector<OutboxItem> due_messages(Timestamp now, std::size_t limit) override;
-    void mark_delivered(std::int64_t id, Timestamp at) override;
+    using OutboxStore::mark_delivered;
+    void mark_delivered(std::int64_t id, Timestamp at, const std::string& posted_id) override;
+    std::optional<std::string> posted_id(std::int64_t id) override;
     void mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) override;
     void mark_dead(std::int64_t id, const std::string& error) override;
     std::int64_t forget_delivered(Timestamp before, std::size_t limit) override;
@@ -88,11 +96,16 @@ public:
     std::int64_t dead_count() override;
 
 private:
+    void complete(std::int64_t id, const char* plain, const char* fenced, Args& args, const char* outcome);
+
     Session& s_;
     const Clock& clock_;
     Duration lease_;
     std::string replica_;
     ClaimCounters* claims_;
+    // The rows the last due_messages claimed, with their claimed_until (the
+    // claim's token together with replica_). Writer thread only.
+    std::map<std::int64_t, Timestamp> claimed_;
 };
 
 }  // namespace hindsight::storage::pg

@@ -1,6 +1,7 @@
 #include "storage/sqlite_incident_store.hpp"
 
 #include "storage/sqlite_values.hpp"
+#include "storage/store_rows.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -10,28 +11,23 @@ namespace {
 
 // ---- incidents
 
-#define INCIDENT_COLUMNS                                                                               \
-    "platform, team, channel, title, severity, commander_id, commander_name, state, opened_at, "       \
-    "closed_at, started_at, meeting_at, meeting_reminded_at, summary, impact, root_cause, "            \
-    "facilitator_id, postmortem_md"
-
 constexpr const char* kInsertIncident =
-    "INSERT INTO incidents (" INCIDENT_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "INSERT INTO incidents (" HINDSIGHT_INCIDENT_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 constexpr const char* kUpdateIncident =
     "UPDATE incidents SET platform=?1, team=?2, channel=?3, title=?4, severity=?5, commander_id=?6, "
     "commander_name=?7, state=?8, opened_at=?9, closed_at=?10, started_at=?11, meeting_at=?12, "
     "meeting_reminded_at=?13, summary=?14, impact=?15, root_cause=?16, facilitator_id=?17, "
     "postmortem_md=?18 WHERE id=?19";
-constexpr const char* kFindIncident = "SELECT id, " INCIDENT_COLUMNS " FROM incidents WHERE id=?";
+constexpr const char* kFindIncident = "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS " FROM incidents WHERE id=?";
 constexpr const char* kLatestIncident =
-    "SELECT id, " INCIDENT_COLUMNS
+    "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS
     " FROM incidents WHERE platform=? AND team=? AND channel=? ORDER BY id DESC LIMIT 1";
-constexpr const char* kListIncidents = "SELECT id, " INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC";
+constexpr const char* kListIncidents = "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC";
 // The WHERE repeats the partial index's own (migration 4) so SQLite may use
 // it, and the order is the index's (closed_at, then rowid): ordered by id
 // instead, SQLite prefers walking the whole table backwards to a sort.
 constexpr const char* kAwaitingMeetingReminder =
-    "SELECT id, " INCIDENT_COLUMNS " FROM incidents "
+    "SELECT id, " HINDSIGHT_INCIDENT_COLUMNS " FROM incidents "
     "WHERE state = 'closed' AND meeting_at IS NULL AND meeting_reminded_at IS NULL AND closed_at <= ? "
     "ORDER BY closed_at, id";
 // postmortem_md is the last column: a row's drafted text lives on overflow
@@ -51,7 +47,7 @@ void bind_incident(SQLite::Statement& s, const Incident& i) {
     s.bind(5, i.severity);
     s.bind(6, i.commander_id);
     s.bind(7, i.commander_name);
-    s.bind(8, i.state == IncidentState::open ? "open" : "closed");
+    s.bind(8, incident_state_text(i.state));
     bind_time(s, 9, i.opened_at);
     bind_time(s, 10, i.closed_at);
     bind_time(s, 11, i.started_at);
@@ -76,7 +72,7 @@ void read_incident_head(const SQLite::Statement& s, Row& i) {
     i.severity = s.getColumn(5).getInt();
     i.commander_id = text_at(s, 6);
     i.commander_name = text_at(s, 7);
-    i.state = text_at(s, 8) == "open" ? IncidentState::open : IncidentState::closed;
+    i.state = incident_state_from(text_at(s, 8));
     i.opened_at = time_at(s, 9);
     i.closed_at = optional_time_at(s, 10);
 }
@@ -104,19 +100,15 @@ IncidentSummary read_summary(const SQLite::Statement& s) {
 
 // ---- messages
 
-#define MESSAGE_COLUMNS                                                                                \
-    "incident_id, message_id, user_id, user_name, text, original_text, thread_parent, at_us, "         \
-    "edited_at, deleted, deleted_at, key_event, permalink, reactions"
-
 constexpr const char* kInsertMessage =
-    "INSERT OR IGNORE INTO messages (" MESSAGE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "INSERT OR IGNORE INTO messages (" HINDSIGHT_MESSAGE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 constexpr const char* kEditMessage =
     "UPDATE messages SET text=?, edited_at=? WHERE incident_id=? AND message_id=?";
 constexpr const char* kDeleteMessage =
     "UPDATE messages SET deleted=1, deleted_at=? WHERE incident_id=? AND message_id=?";
 constexpr const char* kMarkMessage = "UPDATE messages SET key_event=? WHERE incident_id=? AND message_id=?";
 constexpr const char* kMessages =
-    "SELECT " MESSAGE_COLUMNS " FROM messages WHERE incident_id=? ORDER BY at_us, id";
+    "SELECT " HINDSIGHT_MESSAGE_COLUMNS " FROM messages WHERE incident_id=? ORDER BY at_us, id";
 // Kept by triggers (migration 3): no row yet means no live message.
 constexpr const char* kCountMessages = "SELECT coalesce((SELECT live FROM message_counts WHERE incident_id=?), 0)";
 
@@ -154,26 +146,6 @@ constexpr const char* kCurations =
     "SELECT id, incident_id, kind, entry_key, text, at_us, author_id, author_name, created_at "
     "FROM timeline_curations WHERE incident_id=? ORDER BY id";
 
-const char* curation_kind_text(TimelineCuration::Kind k) {
-    switch (k) {
-        case TimelineCuration::Kind::add: return "add";
-        case TimelineCuration::Kind::hide: return "hide";
-        case TimelineCuration::Kind::show: return "show";
-        case TimelineCuration::Kind::edit: return "edit";
-        case TimelineCuration::Kind::retime: return "retime";
-    }
-    throw std::invalid_argument("unknown timeline curation kind");
-}
-
-TimelineCuration::Kind curation_kind_from(const std::string& s) {
-    if (s == "add") return TimelineCuration::Kind::add;
-    if (s == "hide") return TimelineCuration::Kind::hide;
-    if (s == "show") return TimelineCuration::Kind::show;
-    if (s == "edit") return TimelineCuration::Kind::edit;
-    if (s == "retime") return TimelineCuration::Kind::retime;
-    throw std::runtime_error("stored timeline curation has unknown kind '" + s + "'");
-}
-
 constexpr const char* kSetWhy =
     "INSERT INTO whys (incident_id, n, answer, author_id, at_us) VALUES (?,?,?,?,?) "
     "ON CONFLICT (incident_id, n) DO UPDATE SET answer=excluded.answer, author_id=excluded.author_id, "
@@ -186,33 +158,29 @@ constexpr const char* kFactors = "SELECT tag FROM factors WHERE incident_id=? OR
 
 // ---- action items
 
-#define ACTION_COLUMNS                                                                                 \
-    "incident_id, owner_id, owner_name, text, due_at, created_at, created_by, state, done_by, "        \
-    "done_at, snoozed_until, nudges, last_nudged_at, ticket_status, ticket_tracker, ticket_key, ticket_url"
-
 constexpr const char* kInsertAction =
-    "INSERT INTO action_items (" ACTION_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "INSERT INTO action_items (" HINDSIGHT_ACTION_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 constexpr const char* kUpdateAction =
     "UPDATE action_items SET incident_id=?1, owner_id=?2, owner_name=?3, text=?4, due_at=?5, "
     "created_at=?6, created_by=?7, state=?8, done_by=?9, done_at=?10, snoozed_until=?11, nudges=?12, "
     "last_nudged_at=?13, ticket_status=?14, ticket_tracker=?15, ticket_key=?16, ticket_url=?17 WHERE id=?18";
-// action_items_by_ticket (migration 7) answers it.
+// action_items_by_ticket (migration 9) answers it.
 constexpr const char* kActionByTicket =
-    "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE ticket_tracker=?1 AND ticket_key=?2 AND ticket_key <> '' "
+    "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items WHERE ticket_tracker=?1 AND ticket_key=?2 AND ticket_key <> '' "
     "ORDER BY id DESC LIMIT 1";
 constexpr const char* kIncidentTracker = "SELECT tracker, project FROM incident_trackers WHERE incident_id=?";
 constexpr const char* kSetIncidentTracker =
     "INSERT INTO incident_trackers (incident_id, tracker, project) VALUES (?1,?2,?3) "
     "ON CONFLICT (incident_id) DO UPDATE SET tracker=excluded.tracker, project=excluded.project";
-constexpr const char* kFindAction = "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE id=?";
+constexpr const char* kFindAction = "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items WHERE id=?";
 constexpr const char* kActions =
-    "SELECT id, " ACTION_COLUMNS " FROM action_items WHERE incident_id=? ORDER BY id";
-constexpr const char* kAllActions = "SELECT id, " ACTION_COLUMNS " FROM action_items ORDER BY id";
+    "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items WHERE incident_id=? ORDER BY id";
+constexpr const char* kAllActions = "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items ORDER BY id";
 // `state = 'open'` is spelled as a literal so the partial index
 // action_items_open_by_due applies; its implicit rowid makes (due_at, id) the
 // index order, so there is no sort step either.
 constexpr const char* kActionsDue =
-    "SELECT id, " ACTION_COLUMNS " FROM action_items "
+    "SELECT id, " HINDSIGHT_ACTION_COLUMNS " FROM action_items "
     "WHERE state = 'open' AND due_at <= ?1 "
     "AND (snoozed_until IS NULL OR snoozed_until <= ?1) "
     "AND (last_nudged_at IS NULL OR last_nudged_at <= ?2) "
@@ -226,7 +194,7 @@ void bind_action(SQLite::Statement& s, const ActionItem& a) {
     bind_time(s, 5, a.due_at);
     bind_time(s, 6, a.created_at);
     s.bind(7, a.created_by);
-    s.bind(8, a.state == ActionState::open ? "open" : "done");
+    s.bind(8, action_state_text(a.state));
     s.bind(9, a.done_by);
     bind_time(s, 10, a.done_at);
     bind_time(s, 11, a.snoozed_until);
@@ -248,7 +216,7 @@ ActionItem read_action(const SQLite::Statement& s) {
     a.due_at = time_at(s, 5);
     a.created_at = time_at(s, 6);
     a.created_by = text_at(s, 7);
-    a.state = text_at(s, 8) == "done" ? ActionState::done : ActionState::open;
+    a.state = action_state_from(text_at(s, 8));
     a.done_by = text_at(s, 9);
     a.done_at = optional_time_at(s, 10);
     a.snoozed_until = optional_time_at(s, 11);
@@ -271,6 +239,12 @@ constexpr const char* kUserName =
 
 constexpr const char* kRememberDelivery = "INSERT OR IGNORE INTO deliveries (key, at) VALUES (?,?)";
 constexpr const char* kPruneDeliveries = "DELETE FROM deliveries WHERE at < ?";
+
+constexpr const char* kLinkSecret = "SELECT secret FROM link_secret WHERE id = 1";
+constexpr const char* kEnsureLinkSecret =
+    "INSERT INTO link_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING";
+constexpr const char* kReplaceLinkSecret =
+    "INSERT INTO link_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET secret = excluded.secret";
 
 template <typename T, typename Read>
 std::vector<T> read_all(StatementCache::Use& s, Read read) {
@@ -607,6 +581,29 @@ bool SqliteIncidentStore::remember_delivery(const std::string& key, Timestamp at
         s->exec();
     }
     return fresh;
+}
+
+
+// ---- the link secret
+
+std::string SqliteIncidentStore::link_secret() {
+    auto s = statements_.get(kLinkSecret);
+    return read_one<std::string>(s, [](const SQLite::Statement& r) { return text_at(r, 0); }).value_or("");
+}
+
+std::string SqliteIncidentStore::ensure_link_secret(const std::string& candidate) {
+    {
+        auto s = statements_.get(kEnsureLinkSecret);
+        s->bind(1, candidate);
+        s->exec();
+    }
+    return link_secret();
+}
+
+void SqliteIncidentStore::replace_link_secret(const std::string& secret) {
+    auto s = statements_.get(kReplaceLinkSecret);
+    s->bind(1, secret);
+    s->exec();
 }
 
 }  // namespace hindsight::storage

@@ -63,6 +63,9 @@ public:
     std::optional<std::string> user_name(const ChannelRef& where, const std::string& user_id) override;
 
     bool remember_delivery(const std::string& key, Timestamp at) override;
+    std::string link_secret() override;
+    std::string ensure_link_secret(const std::string& candidate) override;
+    void replace_link_secret(const std::string& secret) override;
 
 private:
     StatementCache statements_;

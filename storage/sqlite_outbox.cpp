@@ -1,23 +1,24 @@
 #include "storage/sqlite_outbox.hpp"
 
 #include "storage/sqlite_values.hpp"
+#include "storage/store_rows.hpp"
 
-#include <nlohmann/json.hpp>
 
 namespace hindsight::storage {
 namespace {
 
 constexpr const char* kEnqueue =
     "INSERT INTO outbox (platform, team, channel, to_user, thread, text, response_url, ephemeral, "
-    "buttons, created_at, attempts, next_attempt_at, state) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?10, 'pending')";
+    "buttons, created_at, attempts, next_attempt_at, state, edit_of, reply_to) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?10, 'pending', ?11, ?12)";
 constexpr const char* kDue =
     "SELECT id, platform, team, channel, to_user, thread, text, response_url, ephemeral, buttons, "
-    "attempts, next_attempt_at FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
+    "attempts, next_attempt_at, edit_of, reply_to FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
     "ORDER BY id LIMIT ?";
 constexpr const char* kDelivered =
-    "UPDATE outbox SET state='delivered', delivered_at=?, attempts=attempts+1 "
+    "UPDATE outbox SET state='delivered', delivered_at=?, attempts=attempts+1, posted_id=? "
     "WHERE id=? AND state='pending'";
+constexpr const char* kPostedId = "SELECT state, posted_id FROM outbox WHERE id=?";
 constexpr const char* kRetry =
     "UPDATE outbox SET next_attempt_at=?, last_error=?, attempts=attempts+1 WHERE id=? AND state='pending'";
 constexpr const char* kDead =
@@ -27,21 +28,6 @@ constexpr const char* kForgetDelivered =
     "AND delivered_at < ? ORDER BY id LIMIT ?)";
 constexpr const char* kPendingCount = "SELECT count(*) FROM outbox WHERE state = 'pending'";
 constexpr const char* kDeadCount = "SELECT count(*) FROM outbox WHERE state = 'dead'";
-
-std::string buttons_json(const std::vector<OutboundButton>& buttons) {
-    auto list = nlohmann::json::array();
-    for (const auto& b : buttons) list.push_back({{"label", b.label}, {"action", b.action}, {"value", b.value}});
-    return list.dump();
-}
-
-std::vector<OutboundButton> buttons_from_json(const std::string& text) {
-    std::vector<OutboundButton> out;
-    for (const auto& b : nlohmann::json::parse(text)) {
-        out.push_back({b.at("label").get<std::string>(), b.at("action").get<std::string>(),
-                       b.at("value").get<std::string>()});
-    }
-    return out;
-}
 
 std::int64_t count(StatementCache& statements, const char* sql) {
     auto s = statements.get(sql);
@@ -63,6 +49,8 @@ std::int64_t SqliteOutboxStore::enqueue(const OutboundMessage& m, Timestamp at) 
     s->bind(8, m.ephemeral ? 1 : 0);
     s->bind(9, buttons_json(m.buttons));
     bind_time(*s, 10, at);
+    s->bind(11, static_cast<std::int64_t>(m.edit_of));
+    s->bind(12, static_cast<std::int64_t>(m.reply_to));
     s->exec();
     return statements_.db().getLastInsertRowid();
 }
@@ -86,16 +74,27 @@ std::vector<OutboxItem> SqliteOutboxStore::due_messages(Timestamp now, std::size
         item.message.buttons = buttons_from_json(text_at(*s, 9));
         item.attempts = s->getColumn(10).getInt();
         item.next_attempt_at = time_at(*s, 11);
+        item.message.edit_of = int_at(*s, 12);
+        item.message.reply_to = int_at(*s, 13);
         out.push_back(std::move(item));
     }
     return out;
 }
 
-void SqliteOutboxStore::mark_delivered(std::int64_t id, Timestamp at) {
+void SqliteOutboxStore::mark_delivered(std::int64_t id, Timestamp at, const std::string& posted_id) {
     auto s = statements_.get(kDelivered);
     bind_time(*s, 1, at);
-    s->bind(2, static_cast<std::int64_t>(id));
+    s->bind(2, posted_id);
+    s->bind(3, static_cast<std::int64_t>(id));
     s->exec();
+}
+
+std::optional<std::string> SqliteOutboxStore::posted_id(std::int64_t id) {
+    auto s = statements_.get(kPostedId);
+    s->bind(1, static_cast<std::int64_t>(id));
+    if (!s->executeStep()) return std::string{};
+    if (text_at(*s, 0) == "pending") return std::nullopt;
+    return text_at(*s, 1);
 }
 
 void SqliteOutboxStore::mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) {

@@ -17,7 +17,9 @@ public:
     std::vector<OutboxItem> due_messages(Timestamp now, std::size_t limit) override;
     // Each mark counts one attempt and only moves a pending message, so a late
     // or repeated mark never revives a delivered or dead one.
-    void mark_delivered(std::int64_t id, Timestamp at) override;
+    using OutboxStore::mark_delivered;
+    void mark_delivered(std::int64_t id, Timestamp at, const std::string& posted_id) override;
+    std::optional<std::string> posted_id(std::int64_t id) override;
     void mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) override;
     void mark_dead(std::int64_t id, const std::string& error) override;
     std::int64_t forget_delivered(Timestamp before, std::size_t limit) override;

@@ -98,60 +98,37 @@ struct Flow::State : std::enable_shared_from_this<Flow::State> {
             });
     }
 
-    // Background worker: the history of the incident window merged in one
-    // transaction, then the command; its reply through the outbox.
-    void close_with_history(const SlashCommand& command, const std::string& delivery_key) {
+    // Background worker, after a close whose draft already went out (outbox
+    // row `draft_row`): the history of the incident window merged in one
+    // transaction, and the posted draft updated in place when that changed
+    // it (Bot::update_draft).
+    void backfill(const ChannelRef& where, std::int64_t incident_id, std::int64_t draft_row) {
+        const std::string what = "history of " + where_label(where);
         std::optional<Incident> incident;
-        run([&] { incident = deps.store.latest_incident(command.where); },
-            "close in " + where_label(command.where) + ": reading the incident");
-        if (incident && incident->state == IncidentState::open) {
-            auto fetched_at = deps.clock.now();
-            auto history = read_history(hooks.history, command.where, incident->opened_at, hooks.history_options,
-                                        hooks.name);
-            if (!history) {
-                spdlog::warn("{}: close in {}: history not read; closing with what was recorded live", label(),
-                             where_label(command.where));
-            } else {
-                Reconciled merged;
-                bool ok = run(
-                    [&] {
-                        merged = reconcile_history(deps.bot, deps.store, *incident, *history, fetched_at,
-                                                   deps.clock.now(), hooks.history_options.lists_thread_replies);
-                    },
-                    "close in " + where_label(command.where) + ": merging the history");
-                if (ok) {
-                    spdlog::info("{}: close in {}: {} history events, {} stored, {} deleted while away", label(),
-                                 where_label(command.where), history->size(), merged.stored, merged.deleted);
-                    learn_names(command.where, merged.authors);
-                }
-            }
+        if (!run([&] { incident = deps.store.find_incident(incident_id); }, what + ": reading the incident") ||
+            !incident)
+            return;
+        auto fetched_at = deps.clock.now();
+        auto history = read_history(hooks.history, where, incident->opened_at, hooks.history_options, hooks.name);
+        if (!history) {
+            spdlog::warn("{}: {} not read; the draft stands as recorded live", label(), what);
+            return;
         }
-
-        bool closed = run(
+        Reconciled merged;
+        bool updated = false;
+        bool ok = run(
             [&] {
-                if (!first_delivery(delivery_key)) return;  // a redelivered close: already handled
-                auto reply = deps.bot.handle_command(command);
-                late_reply(command, reply);
+                auto before = deps.bot.close_draft(incident_id);
+                merged = reconcile_history(deps.bot, deps.store, *incident, *history, fetched_at, deps.clock.now(),
+                                           hooks.history_options.lists_thread_replies);
+                updated = deps.bot.update_draft(incident_id, draft_row, before, merged.changes);
             },
-            "close in " + where_label(command.where));
-        if (!closed) {
-            run([&] { late_reply(command, {"Closing failed; nothing was changed. Try `/incident close` again.", false}); },
-                "close in " + where_label(command.where) + ": the failure reply");
-        }
-        on_outbox();
-    }
-
-    // Inside a write-queue item: the reply to a command answered earlier,
-    // through its response_url (the draft itself is a channel post already).
-    void late_reply(const SlashCommand& command, const CommandReply& reply) {
-        if (reply.text.empty() || command.response_url.empty()) return;
-        OutboundMessage message;
-        message.platform = command.where.platform;
-        message.team = command.where.team;
-        message.text = reply.text;
-        message.ephemeral = !reply.in_channel;
-        message.response_url = command.response_url;
-        deps.bot.send(message);
+            what + ": merging");
+        if (!ok) return;
+        spdlog::info("{}: {}: {} events, {} stored, {} deleted while away; draft {}", label(), what, history->size(),
+                     merged.stored, merged.deleted, updated ? "updated in place" : "unchanged");
+        learn_names(where, merged.authors);
+        if (updated) on_outbox();
     }
 };
 
@@ -168,26 +145,25 @@ void Flow::learn_names(const ChannelRef& where, const std::vector<std::string>& 
 
 void Flow::command(SlashCommand command, Answer answer, std::string delivery_key) {
     auto& s = *state_;
-    if (Bot::wants_history(command) && s.hooks.history && s.deps.background) {
-        // Platforms want an answer within seconds; the history and the draft follow.
-        if (answer) answer(s.hooks.closing());
-        s.deps.background->post([state = state_, command = std::move(command), key = std::move(delivery_key)] {
-            state->close_with_history(command, key);
-        });
-        return;
-    }
+    // A close posts its draft from what was recorded live at once; the
+    // channel history is merged afterwards (backfill).
+    const bool backfill = Bot::wants_history(command) && s.hooks.history && s.deps.background;
     auto reply = std::make_shared<CommandReply>();
+    auto incident_id = std::make_shared<std::int64_t>(0);
     auto duplicate = std::make_shared<bool>(false);
     auto where = command.where;
     s.submit(
-        [state = state_, reply, duplicate, command = std::move(command), key = std::move(delivery_key)] {
+        [state = state_, reply, incident_id, duplicate, backfill, command = std::move(command),
+         key = std::move(delivery_key)] {
             if (!state->first_delivery(key)) {
                 *duplicate = true;
                 return;
             }
             *reply = state->deps.bot.handle_command(command);
+            if (backfill && reply->draft_row != 0)
+                if (auto incident = state->deps.store.latest_incident(command.where)) *incident_id = incident->id;
         },
-        [state = state_, reply, duplicate, where, answer = std::move(answer)](std::exception_ptr e) {
+        [state = state_, reply, incident_id, duplicate, where, answer = std::move(answer)](std::exception_ptr e) {
             if (e) {
                 spdlog::error("{} commands: in {} failed: {}", state->label(), where_label(where), describe(e));
                 if (answer) answer(state->hooks.command_failed());
@@ -198,6 +174,11 @@ void Flow::command(SlashCommand command, Answer answer, std::string delivery_key
                 return;
             }
             state->on_outbox();
+            // Queued before the answer: whoever got the answer finds the merge under way.
+            if (*incident_id != 0)
+                state->deps.background->post([state, where, id = *incident_id, row = reply->draft_row] {
+                    state->backfill(where, id, row);
+                });
             if (answer) answer(state->hooks.command_answer(*reply));
         });
 }

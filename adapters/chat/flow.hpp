@@ -4,10 +4,11 @@
 // hands it here; the flow runs it on the database writer and calls `answer`
 // once, after COMMIT ("acked means stored"), with what to answer the platform.
 //
-//   command(): `/incident …`. A command that wants the channel history first
-//     (`close`) is answered at once (hooks.closing); the history is read and
-//     merged on the background worker, then the command runs and its reply
-//     goes out through the outbox to the command's response_url.
+//   command(): `/incident …`. A `close` runs at once, like any command: its
+//     draft goes out from what was recorded live. Then the channel history is
+//     read and merged on the background worker (one transaction), and when it
+//     changed the draft, the posted draft is updated in place and a reply in
+//     its thread says so (Bot::update_draft; both are outbox rows).
 //   event(): a message, edit, deletion or pin. `delivery_key` de-duplicates
 //     platform retries in the same transaction. A stored human message gets
 //     its author's display name looked up (once per hour per user).
@@ -15,8 +16,7 @@
 //   A non-empty `delivery_key` given to command() or action() is remembered
 //   in the transaction that runs it (a transport's redelivery id, e.g. a
 //   Socket Mode envelope): a redelivery runs nothing and is answered 200 with
-//   an empty body. For a `close` that reads history first, the key is checked
-//   when the command itself runs.
+//   an empty body.
 // Failures are logged with the platform's name and answered with the hook's
 // failure response; nothing is half-stored (each item is its own savepoint).
 // The flow's state is shared with every pending callback, so a Flow may be
@@ -68,11 +68,10 @@ struct PlatformHooks {
     std::string name;  // "slack", "mattermost": the prefix of every log line
     std::function<http::Response(const CommandReply&)> command_answer;
     std::function<http::Response()> command_failed;
-    std::function<http::Response()> closing;  // the immediate answer to a command that reads history first
     std::function<http::Response(bool stored_ok)> event_answer;  // false: not stored, let the platform retry
     std::function<http::Response(const ButtonAction&, const CommandReply&)> action_answer;
     std::function<http::Response()> action_failed;
-    FetchPage history;  // empty: no history backfill (close runs at once)
+    FetchPage history;  // empty: no history backfill after a close
     HistoryOptions history_options;
     LookupName lookup_name;  // empty: names are not looked up
 };
@@ -93,8 +92,6 @@ public:
     void learn_names(const ChannelRef& where, const std::vector<std::string>& user_ids);
 
     const EndpointDeps& deps() const;
-
-    static constexpr const char* closing_text = "Closing — collecting the channel history and drafting…";
 
     struct State;
 

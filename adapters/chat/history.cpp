@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -61,6 +62,23 @@ Reconciled reconcile_history(Bot& bot, IncidentStore& store, const Incident& inc
     std::set<std::string> seen;
     std::set<std::string> authors;
     Timestamp newest{};
+    // What was recorded before, to count only what the history changes (it
+    // repeats edits and deletions the bot already saw live; an edit of a
+    // message it adds counts as that message).
+    std::map<std::string, const RecordedMessage*> before;
+    const auto recorded_before = store.messages(incident.id);
+    for (const auto& m : recorded_before) before[m.message_id] = &m;
+    auto changes_record = [&](const ChatEvent& event) {
+        if (const auto* e = std::get_if<MessageEdited>(&event)) {
+            auto it = before.find(e->message_id);
+            return it != before.end() && it->second->text != e->new_text;
+        }
+        if (const auto* d = std::get_if<MessageDeleted>(&event)) {
+            auto it = before.find(d->message_id);
+            return it != before.end() && !it->second->deleted;
+        }
+        return true;
+    };
     for (const auto& event : history) {
         if (const auto* m = std::get_if<ChatMessage>(&event)) {
             seen.insert(m->message_id);
@@ -68,7 +86,13 @@ Reconciled reconcile_history(Bot& bot, IncidentStore& store, const Incident& inc
             if (m->origin == Origin::human && !m->user_id.empty() && authors.insert(m->user_id).second)
                 out.authors.push_back(m->user_id);
         }
-        if (bot.handle_event(event) == EventOutcome::stored) ++out.stored;
+        const bool changes = changes_record(event);
+        if (bot.merge_history_event(incident, event) != EventOutcome::stored) continue;
+        ++out.stored;
+        if (!changes) continue;
+        if (std::holds_alternative<ChatMessage>(event)) ++out.changes.added;
+        if (std::holds_alternative<MessageEdited>(event)) ++out.changes.edited;
+        if (std::holds_alternative<MessageDeleted>(event)) ++out.changes.deleted;
     }
     // A message recorded live but absent from the complete history was
     // deleted while the bot was not listening. The history covers what was
@@ -81,8 +105,11 @@ Reconciled reconcile_history(Bot& bot, IncidentStore& store, const Incident& inc
         if (recorded.at < incident.opened_at) continue;
         if (recorded.at >= fetched_at && recorded.at > newest) continue;
         if (seen.count(recorded.message_id)) continue;
-        if (bot.handle_event(MessageDeleted{incident.where, recorded.message_id, now}) == EventOutcome::stored)
+        if (bot.merge_history_event(incident, MessageDeleted{incident.where, recorded.message_id, now}) ==
+            EventOutcome::stored) {
             ++out.deleted;
+            ++out.changes.deleted;
+        }
     }
     return out;
 }

@@ -58,12 +58,14 @@ std::optional<std::vector<ChatEvent>> read_history(const FetchPage& fetch, const
 struct Reconciled {
     std::size_t stored = 0;             // events the bot recorded (new messages, edits, ...)
     std::size_t deleted = 0;            // recorded messages found missing from the history
+    HistoryChanges changes;             // what of it changes the incident's record
     std::vector<std::string> authors;   // user ids of the human messages seen, once each
 };
 
-// Call inside ONE write-queue item. `fetched_at`: when reading began; a
-// recorded message at or after it, and newer than every message the history
-// holds, may be newer than the read and is left alone.
+// Call inside ONE write-queue item. The events are recorded into `incident`
+// whatever its state (Bot::merge_history_event). `fetched_at`: when reading
+// began; a recorded message at or after it, and newer than every message the
+// history holds, may be newer than the read and is left alone.
 Reconciled reconcile_history(Bot& bot, IncidentStore& store, const Incident& incident,
                              const std::vector<ChatEvent>& history, Timestamp fetched_at, Timestamp now,
                              bool lists_thread_replies);

@@ -75,7 +75,6 @@ struct Endpoints::State {
                                {"text", with_mattermost_mentions(reply.text)}}));
         };
         h.command_failed = [] { return ephemeral(500, "Something went wrong; nothing was changed."); };
-        h.closing = [] { return ephemeral(200, chat::Flow::closing_text); };
         h.event_answer = [](bool ok) { return empty(ok ? 200 : 500); };
         h.action_failed = [] {
             return http::Response::json(200, dump(json{{"ephemeral_text", "Something went wrong; nothing was changed."}}));
@@ -98,7 +97,7 @@ struct Endpoints::State {
                 chat::NameLookup out;
                 auto user = api->user(id);
                 if (!user) {
-                    out.outcome = {SendResult::Status::retry, "users/" + id + ": not read", {}};
+                    out.outcome = {SendResult::Status::retry, "users/" + id + ": not read", {}, {}};
                     return out;
                 }
                 out.display_name = user->display_name;

@@ -11,7 +11,7 @@ chat::PageResult history_page(Api& api, const ChannelRef& where, Timestamp since
     int page = 0;
     if (!cursor.empty()) std::from_chars(cursor.data(), cursor.data() + cursor.size(), page);
     if (page >= options.max_pages)
-        return {{SendResult::Status::failed, "channel posts: stopped after " + std::to_string(options.max_pages) + " pages", {}},
+        return {{SendResult::Status::failed, "channel posts: stopped after " + std::to_string(options.max_pages) + " pages", {}, {}},
                 std::nullopt};
     auto response = api.channel_posts_page(where.channel, page, options.per_page, false);
     if (!response.ok()) return {response.result("channel posts"), std::nullopt};
@@ -19,7 +19,7 @@ chat::PageResult history_page(Api& api, const ChannelRef& where, Timestamp since
     try {
         list = parse_post_list(response.body);
     } catch (const ParseError& e) {
-        return {{SendResult::Status::failed, std::string("channel posts: ") + e.what(), {}}, std::nullopt};
+        return {{SendResult::Status::failed, std::string("channel posts: ") + e.what(), {}, {}}, std::nullopt};
     }
     auto oldest = std::numeric_limits<std::int64_t>::max();
     for (const auto& id : list.order)

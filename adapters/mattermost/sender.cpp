@@ -81,19 +81,38 @@ SendResult Sender::send(const OutboundMessage& message) {
         if (!direct) return failure.result("channels/direct");
         channel = *direct;
     }
-    if (channel.empty()) return {SendResult::Status::failed, "no channel or user to send to", {}};
+    if (channel.empty()) return {SendResult::Status::failed, "no channel or user to send to", {}, {}};
 
-    for (std::size_t i = 0; i < parts.size(); ++i) {
+    SendResult delivered;
+    std::size_t first = 0;
+    std::string thread = message.thread;
+    if (!message.replaces.empty()) {
+        // An update patches the post in place; a text now too long for one
+        // post continues in replies under it.
+        json patch{{"message", parts.empty() ? std::string{} : parts.front()}};
+        auto response = api_.call("PUT", "/posts/" + message.replaces + "/patch", dump(patch));
+        if (!response.ok()) return response.result("posts/patch");
+        delivered.posted_id = message.replaces;
+        first = 1;
+        thread = message.replaces;
+    }
+    for (std::size_t i = first; i < parts.size(); ++i) {
         json post{{"channel_id", channel}, {"message", parts[i]}};
-        if (!message.thread.empty()) post["root_id"] = message.thread;
+        if (!thread.empty()) post["root_id"] = thread;
         // Buttons go with the last part, under the text they act on.
         if (i + 1 == parts.size() && !message.buttons.empty())
             post["props"] = json::parse(button_props_json(message.buttons, public_url_, action_secret_, message.team));
         auto response = api_.call("POST", "/posts", dump(post));
         if (!response.ok())
             return response.result(parts.size() > 1 ? "posts (part " + std::to_string(i + 1) + ")" : "posts");
+        // The id of a message split in parts is its first part's.
+        if (delivered.posted_id.empty()) {
+            auto created = json::parse(response.body, nullptr, false);
+            if (created.is_object() && created.contains("id") && created["id"].is_string())
+                delivered.posted_id = created["id"].get<std::string>();
+        }
     }
-    return {};
+    return delivered;
 }
 
 }  // namespace hindsight::mattermost

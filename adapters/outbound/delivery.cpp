@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <random>
 #include <set>
@@ -63,24 +64,51 @@ struct Delivery::Impl {
         return Duration(pick(random));
     }
 
+    // A row that refers to an earlier post (edit_of, reply_to) gets that
+    // post's platform id. An outcome instead when it cannot go yet (the
+    // earlier row is still pending: rows of one channel go in order, so this
+    // is rare) or at all (an update of a post that never went out). A reply
+    // whose parent never went out is posted in the channel instead.
+    std::optional<SendResult> resolve(OutboundMessage& m) {
+        if (m.edit_of == 0 && m.reply_to == 0) return std::nullopt;
+        std::optional<std::string> edited, parent;
+        writes.run([&] {
+            if (m.edit_of != 0) edited = outbox.posted_id(m.edit_of);
+            if (m.reply_to != 0) parent = outbox.posted_id(m.reply_to);
+        });
+        if ((m.edit_of != 0 && !edited) || (m.reply_to != 0 && !parent))
+            return SendResult{SendResult::Status::retry, "the message it refers to is not posted yet", {}, {}};
+        if (m.edit_of != 0) {
+            if (edited->empty())
+                return SendResult{SendResult::Status::failed,
+                                  "the message it updates (outbox " + std::to_string(m.edit_of) + ") was not posted",
+                                  {}, {}};
+            m.replaces = *edited;
+        }
+        if (m.reply_to != 0 && !parent->empty()) m.thread = *parent;
+        return std::nullopt;
+    }
+
+    SendResult send(OutboundMessage m, ChatSender& sender) {
+        try {
+            if (auto refused = resolve(m)) return *refused;
+            return sender.send(m);
+        } catch (const std::exception& e) {
+            return {SendResult::Status::retry, std::string("sender threw: ") + e.what(), {}, {}};
+        } catch (...) {
+            return {SendResult::Status::retry, "sender threw a non-standard exception", {}, {}};
+        }
+    }
+
     // Sends one row and records the outcome. Returns true when delivered.
     bool attempt(const OutboxItem& item, ChatSender& sender, std::set<std::string>& blocked) {
         const auto& m = item.message;
-        SendResult result;
-        try {
-            result = sender.send(m);
-        } catch (const std::exception& e) {
-            result.status = SendResult::Status::retry;
-            result.error = std::string("sender threw: ") + e.what();
-        } catch (...) {
-            result.status = SendResult::Status::retry;
-            result.error = "sender threw a non-standard exception";
-        }
+        SendResult result = send(m, sender);
         const Timestamp now = clock.now();
         const int attempts = item.attempts + 1;
 
         if (result.status == SendResult::Status::delivered) {
-            writes.run([&] { outbox.mark_delivered(item.id, now); });
+            writes.run([&] { outbox.mark_delivered(item.id, now, result.posted_id); });
             ++delivered;
             return true;
         }
@@ -158,7 +186,10 @@ struct Delivery::Impl {
                     spdlog::warn("outbox delivery: no sender for {}; its messages stay pending",
                                  to_string(m.platform));
             }
-            if (sender == senders.end() || paused || item.next_attempt_at > now) {
+            // Too little lease left for a whole send: another replica could
+            // claim the row while this one is still sending it.
+            const bool lease_short = item.claimed_until && *item.claimed_until - now < options.send_deadline;
+            if (sender == senders.end() || paused || item.next_attempt_at > now || lease_short) {
                 blocked.insert(key);
                 continue;
             }

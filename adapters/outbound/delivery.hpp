@@ -3,7 +3,9 @@
 // exponential backoff and jitter (or after the platform's Retry-After), or
 // dead-lettered. A 429 pauses that platform's queue only (docs/platforms.md, "Rate limits and retries on the way out").
 // Rows of one channel go out in order: a later row waits while an earlier one
-// waits for its retry. Delivered rows are forgotten after Options::keep_delivered.
+// waits for its retry. A delivered row keeps the platform's id of its post; a
+// row that updates that post or replies in its thread (edit_of, reply_to)
+// gets the id filled in when it is sent. Delivered rows are forgotten after Options::keep_delivered.
 #pragma once
 
 #include "bot/core/ports.hpp"
@@ -31,6 +33,11 @@ public:
         // for them at most once per `forget_every`, the first pass at once.
         Duration keep_delivered{0};
         Duration forget_every = std::chrono::hours(1);
+        // The longest one send may take. A leased row (OutboxItem::claimed_until,
+        // an outbox shared by several replicas) is sent only while at least
+        // this much of its lease is left, so no send outlives its lease; the
+        // row is claimed again on a later pass.
+        Duration send_deadline = std::chrono::seconds(30);
     };
 
     // All references must outlive the Delivery.

@@ -25,7 +25,7 @@ std::string text_of(const json& j, const char* key) {
 }
 
 SendResult make(CallStatus status, std::string error, Duration retry_after = Duration{0}) {
-    return SendResult{status, std::move(error), retry_after};
+    return SendResult{status, std::move(error), retry_after, {}};
 }
 
 // Retry-After is whole seconds; absent or unreadable → 1 s, Slack's usual
@@ -138,6 +138,18 @@ ApiResult<std::string> Api::post_message(const std::string& channel, const std::
     auto [result, body] = impl_->call_post("chat.postMessage", payload);
     if (result.status != CallStatus::delivered) return {result, {}};
     return {result, text_of(body, "ts")};
+}
+
+ApiResult<std::string> Api::update_message(const std::string& channel, const std::string& ts,
+                                          const std::string& payload_json) {
+    json payload = json::parse(payload_json, nullptr, false);
+    if (!payload.is_object()) return {make(CallStatus::failed, "chat.update: payload is not a JSON object"), {}};
+    payload.erase("thread_ts");  // an update keeps the message where it is
+    payload["channel"] = channel;
+    payload["ts"] = ts;
+    auto [result, body] = impl_->call_post("chat.update", payload);
+    if (result.status != CallStatus::delivered) return {result, {}};
+    return {result, ts};
 }
 
 ApiResult<std::string> Api::open_dm(const std::string& user_id) {

@@ -51,6 +51,10 @@ public:
     // chat.postMessage; `payload_json` is the message object without
     // "channel" (text, blocks, thread_ts, …). Returns the posted ts.
     ApiResult<std::string> post_message(const std::string& channel, const std::string& payload_json);
+    // chat.update: the message `ts` of `channel` now reads as `payload_json`
+    // (text, blocks). Returns the ts.
+    ApiResult<std::string> update_message(const std::string& channel, const std::string& ts,
+                                          const std::string& payload_json);
     // conversations.open users=<id> → the DM channel id.
     ApiResult<std::string> open_dm(const std::string& user_id);
     // users.info → profile.display_name, else real_name, else name.

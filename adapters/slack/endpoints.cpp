@@ -79,7 +79,6 @@ struct Endpoints::State {
             return http::Response::json(
                 200, reply_payload("Something went wrong; nothing was changed. Please try again.", "ephemeral"));
         };
-        h.closing = [] { return http::Response::json(200, reply_payload(closing_text, "ephemeral")); };
         h.event_answer = [](bool ok) { return http::Response::empty(ok ? 200 : 500); };
         h.action_failed = [] { return http::Response::empty(500); };
         h.action_answer = [api = api, background = background](const ButtonAction& action, const CommandReply& reply) {

@@ -45,9 +45,6 @@ public:
     void trusted_event(const http::Request& request, http::Responder respond);
     void trusted_interaction(const http::Request& request, http::Responder respond, std::string delivery_key = {});
 
-    // The ephemeral answer to `/incident close` while the backfill runs.
-    static constexpr const char* closing_text = chat::Flow::closing_text;
-
     struct State;
 
 private:

@@ -199,8 +199,11 @@ SendResult SlackSender::send(const OutboundMessage& message) {
             dm_channels_[key] = channel;
         }
     }
-    if (channel.empty()) return {SendResult::Status::failed, "message without channel or user", {}};
-    return api_.post_message(channel, message_payload(message)).outcome;
+    if (channel.empty()) return {SendResult::Status::failed, "message without channel or user", {}, {}};
+    auto sent = message.replaces.empty() ? api_.post_message(channel, message_payload(message))
+                                         : api_.update_message(channel, message.replaces, message_payload(message));
+    if (sent.ok() && sent.value) sent.outcome.posted_id = *sent.value;
+    return sent.outcome;
 }
 
 }  // namespace hindsight::slack

@@ -57,6 +57,10 @@ bool is_ip_literal(const std::string& host) {
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// Slack's limit of sockets per app: one more is answered with
+// too_many_websockets. A refresh never takes the client above it.
+constexpr std::size_t slack_max_sockets = 10;
+
 constexpr const char* reconnects_metric = "hindsight_slack_socket_reconnects_total";
 constexpr const char* reconnects_help = "Slack Socket Mode connections replaced, by reason";
 
@@ -85,6 +89,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     Impl(http::EventLoop& loop, SocketModeOptions o, EnvelopeHandler h, http::Metrics* m)
         : strand(net::make_strand(loop.impl().io_context())),
           options(std::move(o)),
+          clock(options.clock ? *options.clock : system_clock),
           handler(std::move(h)),
           metrics(m),
           retry_timer(strand),
@@ -104,6 +109,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
 
     Strand strand;
     SocketModeOptions options;
+    SystemClock system_clock;
+    const Clock& clock;  // the back-offs
     EnvelopeHandler handler;
     http::Metrics* metrics;
     ssl::context tls{ssl::context::tls_client};
@@ -116,8 +123,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     bool stopping = false;
     std::function<void()> stopped;
     int failures = 0;  // consecutive, since the last hello
-    steady::time_point retry_at{};
-    steady::time_point hold_until{};
+    Timestamp retry_at{};    // on `clock`
+    Timestamp hold_until{};
     net::steady_timer retry_timer;
     net::steady_timer stop_timer;
     bool retry_armed = false;
@@ -129,6 +136,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     mutable std::mutex status_mutex;
     bool disabled = false;
     std::string disabled_reason;
+    std::optional<Timestamp> next_connect_at;
 
     void count(const char* name, const char* help, const std::string& labels) {
         if (metrics) metrics->add(name, help, 1, labels);
@@ -159,13 +167,16 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     // Opens sockets until `connections` are live (or waits for the backoff).
     void reconcile() {
         if (stopping || is_disabled()) return;
-        auto now = steady::now();
+        auto now = clock.now();
         auto at = std::max(retry_at, hold_until);
-        if (live() >= options.connections) return;
+        if (live() >= options.connections) return set_next_connect({});
         if (at > now) {
+            set_next_connect(at);
             if (!retry_armed) {
+                // Real time runs on while the clock may be another one: look
+                // at the clock again after the wait or the tick, whichever first.
                 retry_armed = true;
-                retry_timer.expires_at(at);
+                retry_timer.expires_after(std::min<steady::duration>(at - now, options.clock_tick));
                 retry_timer.async_wait([self = shared_from_this()](boost::system::error_code) {
                     self->retry_armed = false;
                     self->reconcile();
@@ -173,7 +184,13 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             }
             return;
         }
-        while (live() < options.connections) open_one();
+        set_next_connect({});
+        while (live() < options.connections && conns.size() < slack_max_sockets) open_one();
+    }
+
+    void set_next_connect(std::optional<Timestamp> at) {
+        std::lock_guard lock(status_mutex);
+        next_connect_at = at;
     }
 
     std::chrono::milliseconds backoff() {
@@ -229,7 +246,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         if (!conn->expected) {
             ++failures;
             auto wait = backoff();
-            retry_at = std::max(retry_at, steady::now() + wait);
+            retry_at = std::max(retry_at, clock.now() + wait);
             count(reconnects_metric, reconnects_help, "reason=\"" + reason + "\"");
             spdlog::warn("slack socket mode: connection {} ended ({}: {}); reconnecting in {} ms", conn->id, reason, why,
                          wait.count());
@@ -271,18 +288,22 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     void retire_one_draining() {
         for (auto& c : conns) {
             if (!c->draining || c->closing || c->retiring) continue;
-            c->retiring = true;
-            if (c->inflight == 0) {
-                close(c, "refresh");
-            } else {
-                auto timer = std::make_shared<net::steady_timer>(strand);
-                timer->expires_after(options.close_timeout);
-                timer->async_wait([self = shared_from_this(), c, timer](boost::system::error_code) {
-                    self->close(c, "refresh");
-                });
-            }
+            retire(c);
             return;
         }
+    }
+
+    // Closes a draining socket once the envelopes it handed out are acked
+    // (bounded by the close timeout).
+    void retire(const std::shared_ptr<Conn>& c) {
+        c->retiring = true;
+        if (c->inflight == 0) {
+            close(c, "refresh");
+            return;
+        }
+        auto timer = std::make_shared<net::steady_timer>(strand);
+        timer->expires_after(options.close_timeout);
+        timer->async_wait([self = shared_from_this(), c, timer](boost::system::error_code) { self->close(c, "refresh"); });
     }
 
     // ---- one connection (strand) ----------------------------------------
@@ -508,7 +529,16 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             conn->draining = true;
             conn->expected = true;
             recount();
-            retry_at = steady::now();  // a refresh is no failure: no backoff
+            retry_at = clock.now();  // a refresh is no failure: no backoff
+            if (conns.size() >= slack_max_sockets) {
+                // A successor now would be one socket too many: this one
+                // goes first; the other live sockets keep the bot listening.
+                spdlog::info("slack socket mode: connection {}: at Slack's limit of {} sockets; closing it before "
+                             "opening its successor",
+                             conn->id, slack_max_sockets);
+                retire(conn);
+                return;
+            }
             reconcile();
             return;
         }
@@ -516,7 +546,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             count(reconnects_metric, reconnects_help, "reason=\"too_many_websockets\"");
             ++failures;
             auto wait = std::max(options.busy_backoff, backoff());
-            hold_until = steady::now() + wait;
+            hold_until = clock.now() + wait;
             spdlog::warn("slack socket mode: connection {}: Slack reports too many WebSockets for this app; "
                          "closing it and opening none for {} ms",
                          conn->id, wait.count());
@@ -611,6 +641,7 @@ SocketModeStatus SocketModeClient::status() const {
     std::lock_guard lock(impl_->status_mutex);
     s.disabled = impl_->disabled;
     s.disabled_reason = impl_->disabled_reason;
+    s.next_connect_at = impl_->next_connect_at;
     return s;
 }
 

@@ -6,10 +6,13 @@
 // It runs on the service's EventLoop (one strand); no Boost in this header.
 #pragma once
 
+#include "bot/core/time.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace hindsight::http {
@@ -36,6 +39,12 @@ struct SocketModeOptions {
     std::chrono::milliseconds max_backoff{60000};
     // After `too_many_websockets`: no new socket for at least this long.
     std::chrono::milliseconds busy_backoff{30000};
+    // The back-offs above run on this clock (null: the system clock), read
+    // again at least every `clock_tick` of real time while one is pending, so
+    // an injected clock moves them along. The I/O timeouts (connect, idle,
+    // close) bound real socket operations and stay on real time.
+    const Clock* clock = nullptr;
+    std::chrono::milliseconds clock_tick{1000};
 };
 
 // One envelope, as Slack sent it.
@@ -60,6 +69,8 @@ struct SocketModeStatus {
     int ready = 0;                // sockets that said `hello` and are not being closed
     bool disabled = false;        // link_disabled: stopped for good
     std::string disabled_reason;  // why, for the log and /readyz
+    // A back-off holds new sockets until then (on the options' clock).
+    std::optional<Timestamp> next_connect_at;
 };
 
 class SocketModeClient {

@@ -21,12 +21,15 @@ Bot::Bot(IncidentStore& store, Outbox& outbox, const Clock& clock, BotSettings s
 
 namespace {
 
-// Records one event against the channel's open incident.
+// Records one event against the channel's open incident, or against
+// `merging` (a history merge) whatever its state.
 struct Recorder {
     IncidentStore& store;
+    const Incident* merging = nullptr;
 
     std::optional<Incident> open_incident(const ChannelRef& where) {
-        auto incident = store.latest_incident(where);
+        if (merging) return *merging;
+        auto incident = store.latest_incident_to_record(where);
         if (!incident || incident->state != IncidentState::open) return std::nullopt;
         return incident;
     }
@@ -37,6 +40,7 @@ struct Recorder {
         if (m.origin != Origin::human) return EventOutcome::ignored;
         auto incident = open_incident(m.where);
         if (!incident) return EventOutcome::ignored;
+        if (incident->closed_at && m.at > *incident->closed_at) return EventOutcome::ignored;
         RecordedMessage r;
         r.incident_id = incident->id;
         r.message_id = m.message_id;
@@ -66,7 +70,7 @@ struct Recorder {
 
     EventOutcome operator()(const KeyEventMarked& e) {
         // Pins count after close too: people mark key moments while reviewing.
-        auto incident = store.latest_incident(e.where);
+        auto incident = store.latest_incident_to_record(e.where);
         if (!incident) return EventOutcome::ignored;
         return store.mark_key_message(incident->id, e.message_id, e.marked) ? EventOutcome::stored
                                                                             : EventOutcome::ignored;
@@ -83,6 +87,61 @@ EventOutcome Bot::handle_event(const ChatEvent& event, std::string_view delivery
 
 void Bot::send(const OutboundMessage& message) { outbox_.enqueue(message, clock_.now()); }
 
+EventOutcome Bot::merge_history_event(const Incident& incident, const ChatEvent& event) {
+    return std::visit(Recorder{store_, &incident}, event);
+}
+
+namespace {
+
+// "2 messages, 1 edit and 1 deletion".
+std::string describe_changes(const HistoryChanges& changes) {
+    std::vector<std::string> parts;
+    if (changes.added) parts.push_back(count_of(static_cast<long long>(changes.added), "message", "messages"));
+    if (changes.edited) parts.push_back(count_of(static_cast<long long>(changes.edited), "edit", "edits"));
+    if (changes.deleted) parts.push_back(count_of(static_cast<long long>(changes.deleted), "deletion", "deletions"));
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i > 0) out += i + 1 == parts.size() ? " and " : ", ";
+        out += parts[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string Bot::close_draft(std::int64_t incident_id) {
+    auto incident = store_.find_incident(incident_id);
+    if (!incident || incident->state != IncidentState::closed) return {};
+    SlashCommand none;
+    none.where = incident->where;
+    CommandContext ctx{store_, outbox_, settings_, none, incident, incident->closed_at.value_or(clock_.now())};
+    return close_post(ctx, *incident);
+}
+
+bool Bot::update_draft(std::int64_t incident_id, std::int64_t draft_row, const std::string& before,
+                       const HistoryChanges& changes) {
+    if (draft_row == 0) return false;
+    auto after = close_draft(incident_id);
+    if (after.empty() || after == before) return false;
+    auto incident = store_.find_incident(incident_id);
+    OutboundMessage update;
+    update.platform = incident->where.platform;
+    update.team = incident->where.team;
+    update.channel = incident->where.channel;
+    update.text = std::move(after);
+    update.edit_of = draft_row;
+    outbox_.enqueue(update, clock_.now());
+
+    OutboundMessage note = update;
+    note.edit_of = 0;
+    note.reply_to = draft_row;
+    note.text = "✏️ Draft updated: the channel history held " +
+                (changes.any() ? describe_changes(changes) : std::string("changes")) +
+                " I had not seen live. The draft above now includes them.";
+    outbox_.enqueue(note, clock_.now());
+    return true;
+}
+
 bool Bot::wants_history(const SlashCommand& command) {
     auto parsed = parse_command(command.text);
     return parsed.command && parsed.command->kind == Command::Kind::close;
@@ -97,7 +156,8 @@ CommandReply Bot::handle_command(const SlashCommand& command) {
     if (!command.user_name.empty() && !store_.user_name(command.where, command.user_id))
         store_.remember_user(command.where, command.user_id, command.user_name);
 
-    CommandContext ctx{store_, outbox_, settings_, command, store_.latest_incident(command.where), clock_.now()};
+    CommandContext ctx{store_,         outbox_,      settings_, command, store_.latest_incident(command.where),
+                       clock_.now(),   link_signer_};
     using K = Command::Kind;
     switch (c.kind) {
         case K::help: return reply_ephemeral(help_text());
@@ -185,13 +245,13 @@ std::string display_name(IncidentStore& store, const ChannelRef& where, const st
     return user_id;
 }
 
-void announce(CommandContext& ctx, const ChannelRef& where, std::string text) {
+std::int64_t announce(CommandContext& ctx, const ChannelRef& where, std::string text) {
     OutboundMessage m;
     m.platform = where.platform;
     m.team = where.team;
     m.channel = where.channel;
     m.text = std::move(text);
-    ctx.outbox.enqueue(m, ctx.now);
+    return ctx.outbox.enqueue(m, ctx.now);
 }
 
 DraftInput gather_draft_input(IncidentStore& store, const BotSettings& settings, const Incident& incident,
@@ -253,6 +313,24 @@ std::string draft_postmortem_document(IncidentStore& store, const BotSettings& s
                                       const Incident& incident, Timestamp now) {
     auto input = gather_draft_input(store, settings, incident, now);
     return render_postmortem(input, draft_timeline(input));
+}
+
+PostmortemDraft draft_postmortem(IncidentStore& store, const BotSettings& settings, const Incident& incident,
+                                 Timestamp now) {
+    PostmortemDraft draft{gather_draft_input(store, settings, incident, now), {}, {}};
+    draft.timeline = draft_timeline(draft.input);
+    draft.markdown = render_postmortem(draft.input, draft.timeline);
+    return draft;
+}
+
+std::string page_link(CommandContext& ctx, std::int64_t incident_id) {
+    if (ctx.settings.public_url.empty()) return {};
+    auto base = ctx.settings.public_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    std::string path = "/incidents";
+    if (incident_id > 0) path += "/" + std::to_string(incident_id);
+    if (!ctx.links) return incident_id > 0 ? base + path + "/postmortem.md" : std::string{};
+    return base + path + ctx.links->query(ctx.store, path, ctx.now);
 }
 
 std::string explain_draft(IncidentStore& store, const BotSettings& settings, const Incident& incident, Timestamp now,

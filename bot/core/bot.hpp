@@ -7,11 +7,11 @@
 #include "bot/core/chat_event.hpp"
 #include "bot/core/ports.hpp"
 #include "bot/core/settings.hpp"
+#include "bot/core/timeline.hpp"
 #include "bot/core/tracker.hpp"
 
 #include <map>
 #include <set>
-
 #include <string_view>
 
 namespace hindsight {
@@ -20,6 +20,14 @@ enum class EventOutcome {
     stored,     // a new message, edit, deletion or mark was recorded
     duplicate,  // already seen (same delivery key or message id)
     ignored,    // not for us: no open incident, a bot, a join notice, ...
+};
+
+// What merging the channel history into an incident changed.
+struct HistoryChanges {
+    std::size_t added = 0;    // messages the bot had missed
+    std::size_t edited = 0;   // edits it had missed
+    std::size_t deleted = 0;  // deletions it had missed
+    bool any() const { return added + edited + deleted > 0; }
 };
 
 class Bot {
@@ -34,9 +42,29 @@ public:
     // Announcements and slow results go to the outbox.
     CommandReply handle_command(const SlashCommand& command);
 
-    // True for commands that should see the platform's channel history first
-    // (`close`): the adapter acks at once, backfills, then runs the command.
+    // True for commands whose result the platform's channel history may
+    // change (`close`): the adapter runs the command at once, then merges the
+    // history in the background (merge_history_event) and calls update_draft.
     static bool wants_history(const SlashCommand& command);
+
+    // A history event recorded into `incident` whatever its state (the close
+    // has usually run by then). A new message posted after the incident was
+    // closed is ignored, as it would have been live; edits and deletions
+    // count whenever they were made.
+    EventOutcome merge_history_event(const Incident& incident, const ChatEvent& event);
+
+    // The draft post `close` makes, drafted again from what is stored now as
+    // of the close (the document stored with the incident is updated too).
+    // Empty when the incident is unknown or open.
+    std::string close_draft(std::int64_t incident_id);
+
+    // After the channel history was merged into a closed incident: when its
+    // draft post now reads differently from `before` (close_draft() before
+    // the merge), the draft posted as outbox row `draft_row` is replaced in
+    // place and a reply in its thread says what the history changed.
+    // Returns whether it was.
+    bool update_draft(std::int64_t incident_id, std::int64_t draft_row, const std::string& before,
+                      const HistoryChanges& changes);
 
     // Interactive button clicks (reminder Done / Snooze).
     CommandReply handle_action(const ButtonAction& action);
@@ -65,17 +93,31 @@ public:
 
     const BotSettings& settings() const { return settings_; }
 
+    // Links the bot posts (on close, `/incident postmortem`, `/incident
+    // stats`) go to the web pages, signed by `signer` (which must outlive the
+    // bot). Without one they point at the Markdown document, for the API token.
+    void set_link_signer(const LinkSigner* signer) { link_signer_ = signer; }
+
 private:
     IncidentStore& store_;
     Outbox& outbox_;
     const Clock& clock_;
     BotSettings settings_;
+    const LinkSigner* link_signer_ = nullptr;
 };
 
 // The postmortem document (Markdown) of an incident, drafted from what is
 // stored now: `GET /incidents/{id}/postmortem.md` and `hindsight export`.
 std::string draft_postmortem_document(IncidentStore& store, const BotSettings& settings,
                                       const Incident& incident, Timestamp now);
+// The same with what it was drafted from, for the web page.
+struct PostmortemDraft {
+    DraftInput input;
+    Timeline timeline;
+    std::string markdown;
+};
+PostmortemDraft draft_postmortem(IncidentStore& store, const BotSettings& settings, const Incident& incident,
+                                 Timestamp now);
 // The same draft explained message by message (`hindsight draft --explain`).
 std::string explain_draft(IncidentStore& store, const BotSettings& settings, const Incident& incident, Timestamp now,
                           bool as_json);

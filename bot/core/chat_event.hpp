@@ -5,6 +5,7 @@
 
 #include "bot/core/time.hpp"
 
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -90,6 +91,9 @@ struct SlashCommand {
 struct CommandReply {
     std::string text;
     bool in_channel = false;  // false: only the invoker sees it (ephemeral)
+    // The outbox row of the draft post a `close` made (0: none), so the draft
+    // can be updated in place once the channel history has been merged.
+    std::int64_t draft_row = 0;
 };
 
 }  // namespace hindsight

@@ -23,7 +23,12 @@ struct CommandContext {
     const SlashCommand& command;
     std::optional<Incident> incident;  // the channel's newest incident, any state
     Timestamp now;
+    const LinkSigner* links = nullptr;  // signs links to the web pages; none: links to the Markdown
 };
+
+// The address of an incident page (`incident_id` > 0) or of the index, signed
+// when the bot has a link signer; "" without public_url.
+std::string page_link(CommandContext& ctx, std::int64_t incident_id);
 
 // Helpers shared by the handlers (bot.cpp).
 CommandReply reply_ephemeral(std::string text);
@@ -32,8 +37,8 @@ CommandReply reply_in_channel(std::string text);
 CommandReply no_incident_reply();
 // Display name for a user id: the users cache, else the id itself.
 std::string display_name(IncidentStore& store, const ChannelRef& where, const std::string& user_id);
-// Posts to the incident channel through the outbox.
-void announce(CommandContext& ctx, const ChannelRef& where, std::string text);
+// Posts to the incident channel through the outbox; returns the outbox row.
+std::int64_t announce(CommandContext& ctx, const ChannelRef& where, std::string text);
 // Everything the drafting engine needs about an incident.
 DraftInput gather_draft_input(IncidentStore& store, const BotSettings& settings, const Incident& incident,
                               Timestamp now);
@@ -50,6 +55,10 @@ CommandReply cmd_status(CommandContext& ctx, const Command& c);
 CommandReply cmd_timeline(CommandContext& ctx, const Command& c);  // show and every curation verb
 CommandReply cmd_started(CommandContext& ctx, const Command& c);
 CommandReply cmd_close(CommandContext& ctx, const Command& c);
+// The post a close makes for the closed `incident` (its draft timeline, where
+// the document is, what comes next), drafted as of its close; the drafted
+// document is stored with the incident.
+std::string close_post(CommandContext& ctx, Incident& incident);
 CommandReply cmd_reopen(CommandContext& ctx, const Command& c);
 CommandReply cmd_impact(CommandContext& ctx, const Command& c);
 CommandReply cmd_meeting(CommandContext& ctx, const Command& c);

@@ -30,13 +30,6 @@ const TimelineEntry* entry_number(const Timeline& timeline, int n) {
     return nullptr;
 }
 
-std::string postmortem_link(const BotSettings& settings, const Incident& incident) {
-    if (settings.public_url.empty()) return {};
-    auto base = settings.public_url;
-    if (!base.empty() && base.back() == '/') base.pop_back();
-    return base + "/incidents/" + std::to_string(incident.id) + "/postmortem.md";
-}
-
 }  // namespace
 
 CommandReply cmd_open(CommandContext& ctx, const Command& c) {
@@ -168,6 +161,21 @@ CommandReply cmd_started(CommandContext& ctx, const Command& c) {
                             ". Durations in the postmortem count from then.");
 }
 
+std::string close_post(CommandContext& ctx, Incident& incident) {
+    auto input = gather_draft_input(ctx.store, ctx.settings, incident, incident.closed_at.value_or(ctx.now));
+    auto timeline = draft_timeline(input);
+    incident.postmortem_md = render_postmortem(input, timeline);
+    ctx.store.update_incident(incident);
+
+    std::string post = "📝 **Draft timeline** for " + incident.title + "\n" + render_timeline(timeline, input);
+    if (auto link = page_link(ctx, incident.id); !link.empty())
+        post += "\nFull postmortem draft: " + link;
+    else
+        post += "\nFull postmortem draft: `/incident postmortem`";
+    post += "\n\n" + after_close_prompts(ctx, incident);
+    return post;
+}
+
 CommandReply cmd_close(CommandContext& ctx, const Command& c) {
     Incident incident = *ctx.incident;
     if (incident.state == IncidentState::closed)
@@ -178,26 +186,17 @@ CommandReply cmd_close(CommandContext& ctx, const Command& c) {
     if (!c.text.empty()) incident.summary = c.text;
     ctx.store.update_incident(incident);
 
-    auto input = gather_draft_input(ctx.store, ctx.settings, incident, ctx.now);
-    auto timeline = draft_timeline(input);
-    incident.postmortem_md = render_postmortem(input, timeline);
-    ctx.store.update_incident(incident);
-
     // The draft goes out through the outbox: it can be long, and the
     // command's own reply must stay quick.
-    std::string post = "📝 **Draft timeline** for " + incident.title + "\n" + render_timeline(timeline, input);
-    if (auto link = postmortem_link(ctx.settings, incident); !link.empty())
-        post += "\nFull postmortem draft: " + link;
-    else
-        post += "\nFull postmortem draft: `/incident postmortem`";
-    post += "\n\n" + after_close_prompts(ctx, incident);
-    announce(ctx, incident.where, std::move(post));
+    auto draft_row = announce(ctx, incident.where, close_post(ctx, incident));
 
     auto start = incident.started_at.value_or(incident.opened_at);
-    return reply_in_channel("✅ **Incident closed:** " + incident.title + " after " +
-                            format_duration(ctx.now - start) + ". " +
-                            count_of(ctx.store.count_messages(incident.id), "message", "messages") +
-                            " recorded — the draft timeline follows.");
+    auto reply = reply_in_channel("✅ **Incident closed:** " + incident.title + " after " +
+                                  format_duration(ctx.now - start) + ". " +
+                                  count_of(ctx.store.count_messages(incident.id), "message", "messages") +
+                                  " recorded — the draft timeline follows.");
+    reply.draft_row = draft_row;
+    return reply;
 }
 
 CommandReply cmd_reopen(CommandContext& ctx, const Command&) {
@@ -235,8 +234,8 @@ CommandReply cmd_meeting(CommandContext& ctx, const Command& c) {
 CommandReply cmd_postmortem(CommandContext& ctx, const Command&) {
     Incident incident = *ctx.incident;
     auto document = redraft_postmortem(ctx.store, ctx.settings, incident, ctx.now);
-    if (auto link = postmortem_link(ctx.settings, incident); !link.empty())
-        document += "\n\n_Download: " + link + "_";
+    if (auto link = page_link(ctx, incident.id); !link.empty())
+        document += "\n\n_" + std::string(ctx.links ? "On the web: " : "Download: ") + link + "_";
     return reply_ephemeral(document);
 }
 

@@ -70,6 +70,7 @@ CommandReply cmd_stats(CommandContext& ctx, const Command&) {
     if (s.actions > 0) out += " (" + std::to_string((s.actions_done * 100 + s.actions / 2) / s.actions) + "%)";
     out += ", " + std::to_string(s.actions_overdue) + " overdue";
     if (s.actions_overdue > 0) out += "\nNext: `/incident actions all` shows who owns what.";
+    if (auto link = page_link(ctx, 0); !link.empty()) out += "\nCharts and every incident: " + link;
     return reply_ephemeral(out);
 }
 

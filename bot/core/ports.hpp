@@ -42,6 +42,13 @@ public:
     virtual std::optional<Incident> find_incident(std::int64_t id) = 0;
     // The newest incident of a channel, whatever its state.
     virtual std::optional<Incident> latest_incident(const ChannelRef& where) = 0;
+    // The same, to record a message, an edit, a deletion or a pin into it. Recorders only
+    // add to the incident, so they may share it, while a command that changes
+    // it (found through latest_incident) waits for them and then sees what
+    // they recorded: a store shared by several processes locks accordingly.
+    virtual std::optional<Incident> latest_incident_to_record(const ChannelRef& where) {
+        return latest_incident(where);
+    }
     virtual std::vector<Incident> list_incidents() = 0;  // newest first
     // Closed incidents with no review meeting and no meeting reminder yet,
     // closed at or before `closed_before`; longest closed first (then by id).
@@ -111,6 +118,27 @@ public:
 
     // --- delivery de-duplication (e.g. Slack event_id). false when already seen.
     virtual bool remember_delivery(const std::string& key, Timestamp at) = 0;
+
+    // --- the secret that signs links to the incident pages, one per deployment
+    // The stored secret; "" before the first ensure_link_secret.
+    virtual std::string link_secret() = 0;
+    // Stores `candidate` unless a secret exists already (another replica may
+    // have been first) and returns the one stored.
+    virtual std::string ensure_link_secret(const std::string& candidate) = 0;
+    // Replaces the secret: every link signed with the old one stops working.
+    virtual void replace_link_secret(const std::string& secret) = 0;
+};
+
+// Makes the links the bot posts to its incident pages openable without the
+// API token until they expire (adapters/web signs them with the stored
+// secret, so rotating it revokes every link).
+class LinkSigner {
+public:
+    virtual ~LinkSigner() = default;
+    // The query ("?exp=…&sig=…") that opens `path` from now until the link
+    // lifetime has passed. `store` is the caller's: inside a command, the
+    // writer's.
+    virtual std::string query(IncidentStore& store, std::string_view path, Timestamp now) const = 0;
 };
 
 // A message the bot wants to send. Text is Markdown; the platform sender
@@ -131,6 +159,14 @@ struct OutboundMessage {
     std::string response_url;  // deliver through the platform's response URL instead
     bool ephemeral = false;    // with response_url: only the invoker sees it
     std::vector<OutboundButton> buttons;
+    // A message this bot posted earlier through the outbox, named by its
+    // outbox row: the platform's id for it is known only once that row has
+    // been delivered, so the delivery worker looks it up then.
+    std::int64_t edit_of = 0;   // replace that post's text in place (same channel)
+    std::int64_t reply_to = 0;  // post in that post's thread (sets `thread`)
+    // Filled in by the delivery worker from edit_of: the platform's id of the
+    // post to update. Senders update instead of posting when it is set.
+    std::string replaces;
 };
 
 // The persistent outbox: enqueue is part of the caller's transaction, so a
@@ -146,13 +182,24 @@ struct OutboxItem {
     OutboundMessage message;
     int attempts = 0;
     Timestamp next_attempt_at{};
+    // An outbox shared by several processes leases what due_messages returns:
+    // until then the row is this process's to send; after it, another may
+    // claim it. Unset: no lease (one process owns the outbox).
+    std::optional<Timestamp> claimed_until;
 };
 
 // What the delivery worker needs from the outbox.
 class OutboxStore : public Outbox {
 public:
     virtual std::vector<OutboxItem> due_messages(Timestamp now, std::size_t limit) = 0;
-    virtual void mark_delivered(std::int64_t id, Timestamp at) = 0;
+    // `posted_id`: the platform's id of the posted message (Slack ts,
+    // Mattermost post id), when the platform gave one.
+    virtual void mark_delivered(std::int64_t id, Timestamp at, const std::string& posted_id) = 0;
+    void mark_delivered(std::int64_t id, Timestamp at) { mark_delivered(id, at, {}); }
+    // The platform's id of what row `id` posted: nullopt while the row is
+    // pending; empty when it was dead-lettered, posted without an id, or is
+    // gone (forgotten).
+    virtual std::optional<std::string> posted_id(std::int64_t id) = 0;
     virtual void mark_retry(std::int64_t id, Timestamp next_attempt_at, const std::string& error) = 0;
     virtual void mark_dead(std::int64_t id, const std::string& error) = 0;  // dead letter, kept
     // Deletes up to `limit` delivered rows delivered before `before`, oldest
@@ -182,6 +229,7 @@ struct SendResult {
     Status status = Status::delivered;
     std::string error;        // for logs and dead letters; never contains secrets
     Duration retry_after{0};  // from 429 Retry-After, when the platform said
+    std::string posted_id;    // delivered: the platform's id of the new post, when it has one
 };
 
 class ChatSender {

@@ -22,7 +22,7 @@ using F = Feature;
 constexpr std::array<std::string_view, feature_count> names{
     "length",   "short",    "mid_length", "act",         "problem",  "recover",        "escalate",
     "decide",   "resolve",  "hedge",      "cause",       "chatter",  "past",           "progressive",
-    "act_past", "act_progressive", "number", "metric",   "problem_metric", "recover_metric", "question",
+    "act_past", "act_progressive", "state_reached", "cause_found", "number", "metric",   "problem_metric", "recover_metric", "question",
     "asks",     "label",    "negation",   "first_person", "scope",   "anchor",         "we_act",         "rule_kind",
     "rule_hypothesis", "code", "link", "addressed", "reactions", "pinned", "drew_acks", "novelty", "reply",
     "drew_replies", "commander", "opening", "first_of_kind", "echoed"};
@@ -75,6 +75,10 @@ constexpr std::string_view hedge_words[] = {
 constexpr std::string_view cause_words[] = {
     // a cause found
     "found", "cause", "culprit", "turns", "because", "reason", "root"};
+// "found it:", "root cause is…", "turns out…", "culprit:": a message that opens
+// by announcing the cause (the timeline keeps it: timeline.cpp, milestones).
+constexpr std::string_view cause_openers[] = {"found", "culprit", "root", "turns", "turned"};
+constexpr std::string_view interjections[] = {"ok", "okay", "ah", "aha", "so", "yes", "yep"};
 constexpr std::string_view chatter_words[] = {
     // side talk
     "lol", "haha", "ofc", "brb", "lunch", "omg", "wtf", "lmao", "heh", "ugh", "hah", "coffee"};
@@ -83,6 +87,9 @@ constexpr std::string_view chatter_words[] = {
 constexpr std::string_view done_words[] = {"done", "gone", "out", "off", "live", "up", "shut", "set", "put", "cut",
                                            "frozen", "taken", "sent", "begun", "built", "spun", "held", "ran"};
 constexpr std::string_view particles[] = {"off", "out", "over", "back", "down", "up"};
+// "the banner is live", "uploads are back on", "the fix went out": a copula (or
+// went/got) and, at most two words on, a done word, a particle or "on".
+constexpr std::string_view copulas[] = {"is", "are", "was", "were", "been", "be", "went", "got", "it's", "that's"};
 constexpr std::string_view negation_words[] = {"no", "not", "don't", "dont", "nobody", "never", "won't", "nothing"};
 constexpr std::string_view first_person_words[] = {"we", "we're", "we'll", "i'm", "i've", "we've"};
 constexpr std::string_view scope_words[] = {"all", "every", "everywhere", "everyone", "global", "globally", "whole",
@@ -104,51 +111,53 @@ struct Weight {
     double weight;
 };
 constexpr Weight weights[] = {
-    {"act", 0.44},
-    {"act_past", 0.61},
-    {"act_progressive", 0.17},
-    {"addressed", -0.25},
-    {"anchor", 0.48},
-    {"asks", -0.14},
-    {"cause", 0.23},
-    {"chatter", -0.01},
-    {"code", -0.20},
-    {"commander", 0.01},
-    {"decide", 0.28},
-    {"drew_acks", 0.47},
-    {"drew_replies", 0.01},
+    {"act", 0.31},
+    {"act_past", 0.25},
+    {"act_progressive", 0.05},
+    {"cause_found", 0.0},  // acts through the milestones (timeline.cpp), not the score
+    {"state_reached", 0.17},
+    {"addressed", -0.03},
+    {"anchor", 0.26},
+    {"asks", -0.09},
+    {"cause", 0.04},
+    {"chatter", -0.02},
+    {"code", -0.02},
+    {"commander", 0.09},
+    {"decide", 0.16},
+    {"drew_acks", 0.24},
+    {"drew_replies", -0.03},
     {"echoed", 0.10},
-    {"escalate", 0.65},
-    {"first_of_kind", 0.95},
-    {"first_person", -0.05},
-    {"hedge", -0.14},
-    {"label", 0.07},
-    {"length", -0.69},
-    {"link", 0.06},
-    {"metric", 0.08},
-    {"mid_length", 0.91},
-    {"negation", -0.14},
-    {"novelty", 0.19},
-    {"number", 0.24},
-    {"opening", 1.02},
-    {"past", 0.69},
-    {"pinned", 0.92},
-    {"problem", 0.03},
-    {"problem_metric", 0.10},
-    {"progressive", 0.01},
-    {"question", -0.81},
-    {"reactions", 0.73},
-    {"recover", 0.56},
-    {"recover_metric", 0.13},
-    {"reply", -0.74},
-    {"resolve", 0.29},
-    {"rule_hypothesis", 1.00},
-    {"rule_kind", 0.85},
-    {"scope", 0.71},
-    {"short", -0.96},
-    {"we_act", 0.23},
+    {"escalate", 0.20},
+    {"first_of_kind", 0.20},
+    {"first_person", 0.02},
+    {"hedge", -0.04},
+    {"label", 0.10},
+    {"length", 0.12},
+    {"link", 0.00},
+    {"metric", 0.09},
+    {"mid_length", 0.45},
+    {"negation", -0.05},
+    {"novelty", 0.20},
+    {"number", 0.27},
+    {"opening", 0.17},
+    {"past", 0.29},
+    {"pinned", 0.28},
+    {"problem", 0.12},
+    {"problem_metric", 0.09},
+    {"progressive", 0.11},
+    {"question", -0.19},
+    {"reactions", 0.21},
+    {"recover", 0.21},
+    {"recover_metric", 0.14},
+    {"reply", -0.23},
+    {"resolve", 0.17},
+    {"rule_hypothesis", 0.09},
+    {"rule_kind", 0.33},
+    {"scope", 0.40},
+    {"short", -0.19},
+    {"we_act", 0.04},
 };
-constexpr double bias = -1.62;
+constexpr double bias = -0.77;
 constexpr double threshold = 0.0;
 
 template <std::size_t N>
@@ -282,7 +291,7 @@ struct WordInfo {
     bool content = false;     // 4+ characters, no digit: counts for novelty and echoes
     bool we = false;
     bool past = false, progressive = false, digit = false, metric = false, negation = false, first_person = false,
-         scope = false, anchor = false, particle = false, ask = false;
+         scope = false, anchor = false, particle = false, ask = false, copula = false, reached = false;
 };
 
 void set(FeatureVector& v, F f, double x) { v[static_cast<std::size_t>(f)] = static_cast<float>(x); }
@@ -349,6 +358,8 @@ struct TextAnalyzer::Impl {
         x.scope = in(scope_words, w);
         x.anchor = in(anchor_words, w);
         x.particle = in(particles, w);
+        x.copula = in(copulas, w);
+        x.reached = x.particle || w == "on" || in(done_words, w);
         x.ask = in(ask_words, w);
         x.we = in(we_words, w);
         word_ids.emplace(std::string(w), static_cast<std::uint32_t>(words.size()));
@@ -373,7 +384,8 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
     int past = 0;
     bool progressive = false, number = false, metric = false, negation = false, first_person = false, scope = false,
          anchor = false;
-    std::size_t we_at = n;  // where the last "we" was
+    std::size_t we_at = n;      // where the last "we" was
+    std::size_t copula_at = n;  // where the last "is", "are", "went"… was
     auto note = [&](F f, std::string_view word) {
         if (get(v, f) > 0) return;
         set(v, f, 1);
@@ -393,6 +405,9 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
             if (x.progressive) note(F::act_progressive, w);
         }
         if (x.we) we_at = i;
+        if (x.reached && copula_at < i && i - copula_at <= 2) note(F::state_reached, w);
+        if (x.copula) copula_at = i;
+        if (in(cause_openers, w) && (i == 0 || (i == 1 && in(interjections, tokens[0])))) note(F::cause_found, w);
         // An act or a decision word one to three words after "we" / "let's".
         if ((x.classes & (bit(F::act) | bit(F::decide))) && we_at < i && i - we_at <= 3 && !x.past) note(F::we_act, w);
         number = number || x.digit;

@@ -25,7 +25,7 @@ namespace hindsight {
 enum class Feature : std::size_t {
     length, short_text, mid_length,
     act, problem, recover, escalate, decide, resolve, hedge, cause, chatter,
-    past, progressive, act_past, act_progressive,
+    past, progressive, act_past, act_progressive, state_reached, cause_found,
     number, metric, problem_metric, recover_metric,
     question, asks, label, negation, first_person, scope, anchor, we_act,
     rule_kind, rule_hypothesis, code, link, addressed,

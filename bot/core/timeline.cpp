@@ -41,7 +41,7 @@ struct Draft {
     bool keep = false;  // key event or curated: survives the cap
     bool from_message = false;
     bool recap = false;  // a message of it is a summary after the fact
-    bool milestone = false;  // holds a message a duration is measured to
+    bool milestone = false;  // holds a milestone message (see Scored::milestone)
     double score = 0;    // salience: the highest of its messages
     std::vector<std::size_t> sources;  // indexes into input.messages
 };
@@ -156,9 +156,12 @@ struct Scored {
     EntryKind feature_kind = EntryKind::message;  // what the features say (kind_from_features)
     bool noise = false;
     // The first detection and mitigation (the durations in the document are
-    // measured to them) and every resolution the kind table reads (where the
-    // impact ended): the timeline always shows them.
+    // measured to them), the first escalation (when help was called) and the
+    // first hypothesis (when the investigation took a direction), every
+    // message that announces the cause, and every resolution the kind table
+    // reads (where the impact ended): the timeline always shows them.
     bool milestone = false;
+    bool cause_announced = false;  // "found it: …", "root cause is …": not asked, not guessed
     // Only when explaining: every feature's value and the words that fired.
     std::unique_ptr<FeatureVector> features;
     std::vector<std::string> evidence;
@@ -180,7 +183,9 @@ std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) 
         // The score is linear: the text's part now, the context's added below.
         out[i].score = salience(f.values);
         out[i].feature_kind = kind_from_features(f.values);
-        shortish[i] = out[i].noise || f.values[static_cast<std::size_t>(Feature::short_text)] > 0;
+        auto value = [&](Feature x) { return f.values[static_cast<std::size_t>(x)]; };
+        shortish[i] = out[i].noise || value(Feature::short_text) > 0;
+        out[i].cause_announced = value(Feature::cause_found) > 0 && value(Feature::question) == 0 && value(Feature::hedge) == 0;
         stems[i] = std::move(f.content);
         if (keep_evidence) {
             out[i].features = std::make_unique<FeatureVector>(f.values);
@@ -225,9 +230,10 @@ std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) 
                         : kind == EntryKind::action     ? 6
                                                         : -1;
             if (slot == 3) out[i].milestone = true;
+            if (out[i].cause_announced) out[i].milestone = true;
             if (slot >= 0 && !first_seen[slot]) {
                 c.first_of_kind = first_seen[slot] = true;
-                out[i].milestone = slot == 0 || slot == 2;
+                out[i].milestone = slot == 0 || slot == 1 || slot == 2 || slot == 4;
             }
         }
         c.opening = !opened && !out[i].noise;

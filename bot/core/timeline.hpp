@@ -79,8 +79,9 @@ struct DraftInput {
 
 // The draft keeps at most this share of the channel's messages (key events and
 // curated entries aside), the highest-scoring first, however many score above
-// the threshold: a timeline is a summary. Never fewer than `min_budget`.
-inline constexpr double density_budget = 0.33;
+// the threshold: a timeline is a summary (just under the 0.35 entries per
+// message the draft is measured against). Never fewer than `min_budget`.
+inline constexpr double density_budget = 0.34;
 inline constexpr std::size_t min_budget = 20;
 // A channel of at most this many messages is its own summary: every message
 // but noise is kept, whatever its score.

@@ -2,9 +2,11 @@
 
 #include "adapters/console/console.hpp"
 #include "adapters/slack/export_reader.hpp"
+#include "adapters/web/page.hpp"
 #include "bot/core/bot.hpp"
 #include "bot/core/when.hpp"
 #include "bot/service/database.hpp"
+#include "bot/service/links.hpp"
 #include "bot/service/logging.hpp"
 #include "bot/service/ops.hpp"
 #include "bot/service/service.hpp"
@@ -18,6 +20,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -33,7 +37,8 @@ namespace {
 constexpr const char* usage_text = R"(hindsight — blameless postmortems in your incident channels
 
 Usage:
-  hindsight demo                                  play a bundled incident end to end (no network)
+  hindsight demo [--out FILE]                     play a bundled incident end to end (no network) and write
+                                                  its postmortem page (default: hindsight-demo.html in the temp dir)
   hindsight console [--config FILE] [--db PATH]   chat with the bot in the terminal (script on stdin works too)
   hindsight serve [--config FILE]                 run the HTTP service (defaults: 127.0.0.1:8080, ./hindsight.db)
   hindsight check-config --config FILE            validate and print the effective config, secrets redacted
@@ -46,6 +51,7 @@ Usage:
                                                   (--explain-json: one JSON object per message, every feature)
   hindsight backup <file> [--config FILE]         online, integrity-checked copy of the database
   hindsight restore <file> [--config FILE]        replace the database with a backup (service stopped)
+  hindsight rotate-link-secret [--config FILE]    new secret for page links: every link posted so far stops working
   hindsight migrate-store --from sqlite:PATH --to postgres:URL [--force]
                                                   copy a SQLite database into PostgreSQL, counts verified
   hindsight --version | --help
@@ -150,8 +156,10 @@ private:
     std::filesystem::path dir_;
 };
 
+// `after`: called with the database and the clock once the session ends.
 int run_console_session(const config::Config& cfg, const std::string& db_path, std::istream& in, bool interactive,
-                        bool echo, Timestamp start) {
+                        bool echo, Timestamp start,
+                        const std::function<void(storage::Database&, const Clock&)>& after = {}) {
     storage::Database db(db_path);
     ManualClock clock(start);
     Bot bot(db.store(), db.outbox(), clock, cfg.bot);
@@ -162,6 +170,7 @@ int run_console_session(const config::Config& cfg, const std::string& db_path, s
         std::cout << "Hindsight console — you are `you` in #incident. Type messages or `/incident help`; "
                      ":user NAME, :channel NAME, :advance 2h, :quit.\n";
     chat.run(in, interactive);
+    if (after) after(db, clock);
     return 0;
 }
 
@@ -170,19 +179,60 @@ Timestamp demo_start() {
     return Timestamp{sys_days{2026_y / November / 18} + std::chrono::hours{14} + std::chrono::minutes{25}};
 }
 
+// The demo incident's page and its Markdown, side by side.
+void write_demo_page(storage::Database& db, const Clock& clock, const config::Config& cfg,
+                     const std::filesystem::path& out) {
+    auto reader = db.open_reader();
+    auto incidents = reader->list_incidents();
+    if (incidents.empty()) throw std::runtime_error("the demo left no incident");
+    auto draft = draft_postmortem(*reader, cfg.bot, incidents.front(), clock.now());
+    if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+    auto markdown_path = std::filesystem::path(out).replace_extension(".md");
+    web::PageLinks links;
+    links.markdown = markdown_path.filename().string();
+    std::ofstream(markdown_path, std::ios::binary) << draft.markdown;
+    std::ofstream html(out, std::ios::binary);
+    html << web::render_incident_page(draft, links);
+    if (!html.flush()) throw std::runtime_error("cannot write " + out.string());
+}
+
 int cmd_demo(int argc, char** argv) {
-    auto args = parse_args(argc, argv, 2, {});
-    if (!args.error.empty() || !args.positional.empty()) return usage_error(args.error.empty() ? "demo takes no arguments" : args.error);
+    auto args = parse_args(argc, argv, 2, {"out"});
+    if (!args.error.empty() || !args.positional.empty()) return usage_error(args.error.empty() ? "demo takes no arguments but --out FILE" : args.error);
     configure_logging("warn", "text");
     config::Config cfg;
+    auto out = std::filesystem::path(
+        args.flag("out").value_or((std::filesystem::temp_directory_path() / "hindsight-demo.html").string()));
     ScratchDatabase scratch;
     std::istringstream script(console::demo_script());
     std::cout << "Hindsight demo: a checkout outage, played through the console adapter with a simulated clock.\n"
                  "Everything below is what the channel would see. No network is used.\n\n";
-    int rc = run_console_session(cfg, scratch.path(), script, false, true, demo_start());
-    std::cout << "\nThat was the demo. Next: `hindsight console` to try it yourself, or `hindsight serve` "
+    int rc = run_console_session(cfg, scratch.path(), script, false, true, demo_start(),
+                                 [&](storage::Database& db, const Clock& clock) { write_demo_page(db, clock, cfg, out); });
+    std::cout << "\nThe postmortem as a web page: " << std::filesystem::absolute(out).string()
+              << "\n\nThat was the demo. Next: `hindsight console` to try it yourself, or `hindsight serve` "
                  "to connect Slack or Mattermost (see README.md).\n";
     return rc;
+}
+
+int cmd_rotate_link_secret(int argc, char** argv) {
+    auto args = parse_args(argc, argv, 2, {"config"});
+    if (!args.error.empty() || !args.positional.empty())
+        return usage_error(args.error.empty() ? "rotate-link-secret takes --config FILE" : args.error);
+    auto cfg = load_config(args.flag("config"));
+    if (!cfg) return 2;
+    configure_logging("warn", cfg->log.format);
+    if (!cfg->storage.postgres() && !std::filesystem::exists(cfg->storage_path)) {
+        std::cerr << "hindsight: no database at " << cfg->storage_path << "\n";
+        return 1;
+    }
+    SystemClock clock;
+    storage::Database db = open_database(*cfg, clock);
+    db.writes().run([&] { db.store().replace_link_secret(new_link_secret()); });
+    std::cout << "Link secret replaced in " << db.path()
+              << ": every page link posted so far now answers 401. New links come with the next "
+                 "/incident postmortem or /incident stats.\n";
+    return 0;
 }
 
 int cmd_console(int argc, char** argv) {
@@ -367,6 +417,7 @@ int run_cli(int argc, char** argv) {
         if (command == "backup") return cmd_backup(argc, argv);
         if (command == "restore") return cmd_restore(argc, argv);
         if (command == "migrate-store") return cmd_migrate_store(argc, argv);
+        if (command == "rotate-link-secret") return cmd_rotate_link_secret(argc, argv);
     } catch (const std::exception& e) {
         std::cerr << "hindsight: " << e.what() << "\n";
         return 1;

@@ -98,6 +98,7 @@ Platforms::Platforms(const config::Config& config, PlatformDeps deps)
             options.api_base_url = config.slack.api_base_url;
             options.app_token = config.slack.app_token;
             options.connections = config.slack.connections;
+            options.clock = &deps.clock;
             p.slack_socket = std::make_unique<slack::SocketModeClient>(deps.loop, options,
                                                                        slack::SocketDispatch(*p.slack), &deps.metrics);
             p.slack_socket->start();

@@ -77,6 +77,7 @@ http::Response unauthorized(const http::Request& request) {
 }  // namespace
 
 http::Response ApiRoutes::incidents(const http::Request& request) {
+    if (wants_html(request)) return index_page(request);
     if (!authorized(request)) return unauthorized(request);
     std::lock_guard lock(reader_mutex_);
     nlohmann::json list = nlohmann::json::array();
@@ -102,23 +103,28 @@ http::Response ApiRoutes::incidents(const http::Request& request) {
 }
 
 http::Response ApiRoutes::incident_resource(const http::Request& request) {
-    if (!authorized(request)) return unauthorized(request);
-    // /incidents/{id}/postmortem.md
+    // /incidents/{id} (the page) or /incidents/{id}/postmortem.md
     auto rest = request.path().substr(std::string_view("/incidents/").size());
     auto slash = rest.find('/');
-    if (slash == std::string_view::npos || rest.substr(slash) != "/postmortem.md")
-        return http::Response::json(404, R"({"error":"not found"})");
+    const bool page = slash == std::string_view::npos;
+    if (!page && rest.substr(slash) != "/postmortem.md") return http::Response::json(404, R"({"error":"not found"})");
     std::int64_t id = 0;
     auto digits = rest.substr(0, slash);
     auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-    if (ec != std::errc{} || ptr != digits.data() + digits.size())
+    if (ec != std::errc{} || ptr != digits.data() + digits.size() || digits.empty())
         return http::Response::json(404, R"({"error":"not found"})");
+    if (page) return incident_page(request, id);
+    if (!page_access(request, request.path()).granted) return unauthorized(request);
     std::lock_guard lock(reader_mutex_);
     auto incident = reader_->find_incident(id);
     if (!incident) return http::Response::json(404, R"({"error":"no such incident"})");
     auto document = draft_postmortem_document(*reader_, config_.bot, *incident, clock_.now());
     auto response = http::Response::text(200, std::move(document));
     response.content_type = "text/markdown; charset=utf-8";
+    response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    response.headers.emplace_back("Referrer-Policy", "no-referrer");
+    response.headers.emplace_back("Content-Disposition",
+                                  "attachment; filename=\"postmortem-" + std::to_string(id) + ".md\"");
     return response;
 }
 

@@ -8,6 +8,7 @@
 #include "adapters/outbound/worker.hpp"
 #include "bot/core/bot.hpp"
 #include "bot/service/database.hpp"
+#include "bot/service/links.hpp"
 #include "bot/service/platforms.hpp"
 #include "bot/service/routes.hpp"
 #include "bot/service/trackers.hpp"
@@ -42,6 +43,8 @@ outbound::Delivery::Options delivery_options(const config::OutboundConfig& c) {
     options.base_backoff = c.backoff_base;
     options.max_backoff = c.backoff_max;
     options.keep_delivered = c.keep_delivered;
+    // A send may take two requests (a DM first opens the conversation).
+    options.send_deadline = std::chrono::duration_cast<Duration>(2 * to_ms(c.timeout_s));
     return options;
 }
 
@@ -55,6 +58,7 @@ struct Service::Parts {
     explicit Parts(config::Config c)
         : cfg(std::move(c)),
           db(open_database(cfg, clock)),
+          links(std::chrono::hours(24) * cfg.link_ttl_days),
           bot(db.store(), db.outbox(), clock, cfg.bot),
           loop(cfg.listen.threads),
           delivery(db.writes(), db.outbox(), clock, delivery_options(cfg.outbound)),
@@ -63,6 +67,7 @@ struct Service::Parts {
     config::Config cfg;
     SystemClock clock;
     storage::Database db;
+    StoredLinkSigner links;
     Bot bot;
     http::EventLoop loop;
     http::Metrics metrics;
@@ -148,10 +153,19 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
                         [&p] { return static_cast<double>(p.db.pool_stats().waiting); });
         p.metrics.gauge("hindsight_outbox_claims", "Outbox messages this replica claimed for delivery since start",
                         [&p] { return static_cast<double>(p.db.pool_stats().outbox_claims); });
+        p.metrics.gauge("hindsight_outbox_claims_lost",
+                        "Send results this replica discarded because its outbox lease had run out and another "
+                        "replica had claimed the message",
+                        [&p] { return static_cast<double>(p.db.pool_stats().outbox_claims_lost); });
         p.metrics.gauge("hindsight_reminder_claims",
                         "Action items and incidents this replica's reminder scans claimed since start",
                         [&p] { return static_cast<double>(p.db.pool_stats().reminder_claims); });
     }
+
+    // The first start makes the secret that signs page links (another
+    // replica may have been first: its secret is kept).
+    p.db.writes().run([&p] { p.db.store().ensure_link_secret(new_link_secret()); });
+    p.bot.set_link_signer(&p.links);
 
     PlatformDeps deps{p.db, p.bot, p.clock, p.background, p.metrics, p.delivery, p.loop};
     p.platforms = std::make_unique<Platforms>(cfg, deps);

@@ -158,11 +158,15 @@ inline constexpr const char* bench_signing_secret = "8f742231b10e8888abcd99yyyzz
 inline constexpr const char* bench_api_token = "bench-api-token-0123456789";
 
 // Writes a config for `hindsight serve`: ephemeral port, the database in
-// `dir`, Slack enabled without a bot token (records, never calls out).
-inline std::string write_config(const ScratchDir& dir, const std::string& log_level = "info") {
+// `dir` (or `storage`, a JSON object, when given: a PostgreSQL database shared
+// by several servers), Slack enabled without a bot token (records, never
+// calls out).
+inline std::string write_config(const ScratchDir& dir, const std::string& log_level = "info",
+                                const std::string& storage = "") {
     auto path = dir.file("config.json");
-    std::ofstream(path) << R"({"listen":{"port":0},"storage":{"path":")" << dir.file("hindsight.db")
-                        << R"("},"log":{"level":")" << log_level << R"("},"slack":{"signing_secret":")"
+    std::ofstream(path) << R"({"listen":{"port":0},"storage":)"
+                        << (storage.empty() ? R"({"path":")" + dir.file("hindsight.db") + R"("})" : storage)
+                        << R"(,"log":{"level":")" << log_level << R"("},"slack":{"signing_secret":")"
                         << bench_signing_secret << R"("},"api":{"token":")" << bench_api_token << R"("}})";
     return path;
 }

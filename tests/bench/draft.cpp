@@ -3,11 +3,15 @@
 // through the real store (so this process's peak RSS is only the draft's);
 // then draft_postmortem_document is timed end to end on a read connection,
 // the way GET /incidents/{id}/postmortem.md runs it, and the drafting alone
-// (draft_timeline + render_postmortem) on input gathered once.
+// (draft_timeline + render_postmortem) on input gathered once. With --what
+// page, instead, the web page (GET /incidents/{id}): the draft plus the HTML
+// with its charts and the Markdown through cmark-gfm — a run of its own, so
+// the peak RSS is the page's alone.
 //
-//   bench_draft [--messages 100000] [--days 3] [--repeat 5]
+//   bench_draft [--messages 100000] [--days 3] [--repeat 5] [--what draft|page]
 #include "tests/bench/bench_support.hpp"
 
+#include "adapters/web/page.hpp"
 #include "bot/core/bot.hpp"
 #include "bot/core/handlers.hpp"
 #include "bot/core/postmortem.hpp"
@@ -177,8 +181,30 @@ std::int64_t build(const std::string& path, std::size_t count, int days) {
     return incident.id;
 }
 
+// The incident page, as GET /incidents/{id} renders it.
+int time_page(IncidentStore& reader, const Incident& incident, Timestamp now, long repeat) {
+    BotSettings settings;
+    std::vector<double> page;
+    std::size_t page_bytes = 0;
+    for (long r = 0; r < repeat; ++r) {
+        auto t0 = Clock::now();
+        auto html = web::render_incident_page(draft_postmortem(reader, settings, incident, now),
+                                              {"../incidents", "1/postmortem.md"});
+        page.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        page_bytes = html.size();
+    }
+    double peak_page = proc_status_mib(0, "VmHWM");
+    double first = page.front();
+    std::cerr << "page: " << page_bytes << " bytes, ms: first " << first << ", median " << percentile(page, 0.5)
+              << "; RSS peak (VmHWM) " << peak_page << " MiB\n";
+    result("page.end_to_end_ms", percentile(page, 0.5), "ms");
+    result("page.first_ms", first, "ms");
+    result("page.peak_rss_mib", peak_page, "MiB");
+    return 0;
+}
+
 int run(int argc, char** argv) {
-    Flags flags(argc, argv, {{"messages", "100000"}, {"days", "3"}, {"repeat", "5"}});
+    Flags flags(argc, argv, {{"messages", "100000"}, {"days", "3"}, {"repeat", "5"}, {"what", "draft"}});
     ScratchDir dir;
     auto path = dir.file("draft.db");
     auto count = static_cast<std::size_t>(flags.integer("messages"));
@@ -207,6 +233,7 @@ int run(int argc, char** argv) {
     auto incident = reader->list_incidents().at(0);
     BotSettings settings;
     const Timestamp now = *incident.closed_at + std::chrono::minutes{5};
+    if (flags.str("what") == "page") return time_page(*reader, incident, now, flags.integer("repeat"));
 
     std::vector<double> end_to_end, drafting;
     std::size_t bytes = 0;
@@ -239,6 +266,7 @@ int run(int argc, char** argv) {
     result("draft.gather_ms", gather_ms, "ms");
     result("draft.drafting_ms", percentile(drafting, 0.5), "ms");
     result("draft.peak_rss_mib", peak_end_to_end, "MiB");
+
     return 0;
 }
 

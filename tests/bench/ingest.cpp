@@ -5,12 +5,19 @@
 // connections go. Afterwards the server is stopped and its database checked:
 // it must hold exactly the acked events, each once.
 //
+// With --backend postgres the servers share one PostgreSQL database on a
+// throw-away cluster of this machine (tests/support/postgres_cluster.hpp,
+// durable: fsync and synchronous_commit on), --replicas N of them, and the
+// connections are spread round-robin over the replicas.
+//
 //   bench_ingest [--binary PATH] [--rate 5000|0] [--duration 10] [--connections 64]
 //                [--client-threads 1] [--status-every 0] [--stop kill|term]
+//                [--backend sqlite|postgres] [--replicas 1] [--pool-size 4] [--pg-durable 1|0]
 //   bench_ingest --port P --db FILE ...   (a server already running with
 //                tests/bench's signing secret; checked while it runs)
 #include "tests/bench/bench_support.hpp"
 #include "tests/bench/sync_http.hpp"
+#include "tests/support/postgres_cluster.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +29,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <pqxx/pqxx>
 
 #include <array>
 #include <iostream>
@@ -114,7 +122,8 @@ class Worker;
 // its intended time, sends it, records the answer, repeats.
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    Connection(Worker& worker, net::io_context& io) : worker_(worker), stream_(io), timer_(io) {}
+    Connection(Worker& worker, net::io_context& io, tcp::endpoint endpoint)
+        : worker_(worker), endpoint_(endpoint), stream_(io), timer_(io) {}
     void start() { connect(); }
 
 private:
@@ -125,6 +134,7 @@ private:
     void fail();
 
     Worker& worker_;
+    tcp::endpoint endpoint_;
     beast::tcp_stream stream_;
     net::steady_timer timer_;
     beast::flat_buffer buffer_;
@@ -138,10 +148,15 @@ private:
 
 class Worker {
 public:
-    Worker(const Plan& plan, int id, tcp::endpoint endpoint) : plan_(plan), id_(id), endpoint_(endpoint) {}
+    // `endpoints`: the replicas; connection i of this worker goes to
+    // endpoints[(first + i) % size].
+    Worker(const Plan& plan, int id, std::vector<tcp::endpoint> endpoints)
+        : plan_(plan), id_(id), endpoints_(std::move(endpoints)) {}
 
-    void run(int connections) {
-        for (int i = 0; i < connections; ++i) std::make_shared<Connection>(*this, io_)->start();
+    void run(int connections, int first) {
+        for (int i = 0; i < connections; ++i)
+            std::make_shared<Connection>(*this, io_, endpoints_[static_cast<std::size_t>(first + i) % endpoints_.size()])
+                ->start();
         io_.run();
     }
 
@@ -166,13 +181,12 @@ public:
     }
 
     const Plan& plan() const { return plan_; }
-    const tcp::endpoint& endpoint() const { return endpoint_; }
     Stats& stats() { return stats_; }
 
 private:
     const Plan& plan_;
     int id_;
-    tcp::endpoint endpoint_;
+    std::vector<tcp::endpoint> endpoints_;
     net::io_context io_;
     std::uint64_t next_ = 0;
     Stats stats_;
@@ -180,7 +194,7 @@ private:
 
 void Connection::connect() {
     stream_.expires_after(std::chrono::seconds{5});
-    stream_.async_connect(worker_.endpoint(), [self = shared_from_this()](beast::error_code ec) {
+    stream_.async_connect(endpoint_, [self = shared_from_this()](beast::error_code ec) {
         if (ec) {
             ++self->worker_.stats().io_errors;
             if (++self->reconnects_ > 100) return;  // the server is gone: give up on this connection
@@ -272,25 +286,46 @@ struct Verification {
     bool ok() const { return stored == distinct && acked_missing == 0 && unexpected == 0; }
 };
 
-// The database after the server stopped: every acked event once, nothing
-// else. (Events that failed in flight may be stored without an ack; they
-// count as `unexpected` only when their index was never sent.)
-Verification verify(const std::string& db_path, const Plan& plan, const std::vector<std::uint64_t>& acked,
-                    std::uint64_t sent_ceiling, std::uint64_t& stored_unacked, bool read_only) {
-    // A stopped server: read-write, which recovers its WAL. A running one:
-    // read-only, seeing what it committed (acked means committed).
+constexpr const char* kIncidentQuery = "SELECT id FROM incidents WHERE team = $1 AND channel = $2 ORDER BY id DESC LIMIT 1";
+constexpr const char* kMessagesQuery = "SELECT message_id FROM messages WHERE incident_id = $1";
+
+// The message ids stored in the bench incident of a SQLite file. A stopped
+// server: read-write, which recovers its WAL. A running one: read-only,
+// seeing what it committed (acked means committed).
+std::vector<std::string> stored_ids_sqlite(const std::string& db_path, bool read_only) {
     SQLite::Database db(db_path, read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE);
-    SQLite::Statement incident(db, "SELECT id FROM incidents WHERE team = ? AND channel = ? ORDER BY id DESC LIMIT 1");
+    SQLite::Statement incident(db, kIncidentQuery);
     incident.bind(1, team);
     incident.bind(2, channel);
     if (!incident.executeStep()) throw std::runtime_error("verify: the bench incident is not in the database");
-    auto incident_id = incident.getColumn(0).getInt64();
-    SQLite::Statement messages(db, "SELECT message_id FROM messages WHERE incident_id = ?");
-    messages.bind(1, incident_id);
+    SQLite::Statement messages(db, kMessagesQuery);
+    messages.bind(1, incident.getColumn(0).getInt64());
+    std::vector<std::string> ids;
+    while (messages.executeStep()) ids.push_back(messages.getColumn(0).getString());
+    return ids;
+}
+
+// The same from the PostgreSQL database the replicas shared.
+std::vector<std::string> stored_ids_postgres(const std::string& url) {
+    pqxx::connection db(url);
+    pqxx::nontransaction q(db);
+    const auto incident = q.exec_params(kIncidentQuery, team, channel);
+    if (incident.empty()) throw std::runtime_error("verify: the bench incident is not in the database");
+    std::vector<std::string> ids;
+    for (const auto& row : q.exec_params(kMessagesQuery, incident[0][0].as<std::int64_t>()))
+        ids.push_back(row[0].as<std::string>());
+    return ids;
+}
+
+// The database after the servers stopped: every acked event once, nothing
+// else. (Events that failed in flight may be stored without an ack; they
+// count as `unexpected` only when their index was never sent.)
+Verification verify(const std::vector<std::string>& stored_ids, const Plan& plan,
+                    const std::vector<std::uint64_t>& acked, std::uint64_t sent_ceiling,
+                    std::uint64_t& stored_unacked) {
     Verification v;
     std::unordered_set<std::uint64_t> seen;
-    while (messages.executeStep()) {
-        std::string id = messages.getColumn(0).getString();
+    for (const auto& id : stored_ids) {
         ++v.stored;
         auto dot = id.find('.');
         long long us = std::stoll(id.substr(0, dot)) * 1000000 + std::stoll(id.substr(dot + 1));
@@ -319,21 +354,66 @@ int run(int argc, char** argv) {
                  {"label", "ingest"},
                  {"port", "0"},
                  {"db", ""},
-                 {"pid", "0"}});
+                 {"pid", "0"},
+                 {"backend", "sqlite"},
+                 {"replicas", "1"},
+                 {"pool-size", "4"},
+                 {"pg-durable", "1"}});
     const auto label = flags.str("label");
     ScratchDir dir;
     const bool external = flags.integer("port") != 0;
-    std::optional<Server> server;
-    std::uint16_t port = static_cast<std::uint16_t>(flags.integer("port"));
-    std::string db_path = external ? flags.str("db") : dir.file("hindsight.db");
-    if (!external) {
-        server.emplace(flags.str("binary"), write_config(dir));
-        port = server->wait_for_port();
+    const bool postgres = flags.str("backend") == "postgres";
+    if (!postgres && flags.str("backend") != "sqlite") throw std::invalid_argument("--backend sqlite|postgres");
+    const auto replicas = static_cast<std::size_t>(flags.integer("replicas"));
+    if (replicas < 1 || (replicas > 1 && (!postgres || external)))
+        throw std::invalid_argument("--replicas above 1 needs --backend postgres (and no --port)");
+
+    // PostgreSQL: a cluster of its own, durable, on this machine.
+    std::optional<hindsight::test::PostgresServer> cluster;
+    std::string pg_url;
+    std::string storage;
+    if (postgres && !external) {
+        hindsight::test::PostgresServer::Settings settings;
+        settings.durable = flags.integer("pg-durable") != 0;
+        settings.shared_buffers = "128MB";
+        cluster.emplace(settings);
+        pg_url = cluster->fresh_database();
+        storage = R"({"backend":"postgres","url":")" + pg_url + R"(","pool_size":)" + flags.str("pool-size") + "}";
+    } else if (postgres) {
+        pg_url = flags.str("db");  // --db is the database URL
     }
-    // Memory and CPU figures need the server's pid (--pid when external).
-    const pid_t server_pid = external ? static_cast<pid_t>(flags.integer("pid")) : server->pid();
-    auto server_mib = [&](const char* field) { return server_pid > 0 ? proc_status_mib(server_pid, field) : -1.0; };
-    auto server_cpu_s = [&] { return server_pid > 0 ? proc_cpu_seconds(server_pid) : 0.0; };
+
+    std::vector<std::unique_ptr<Server>> servers;
+    std::vector<std::uint16_t> ports;
+    std::string db_path = external ? flags.str("db") : dir.file("hindsight.db");
+    if (external) {
+        ports.push_back(static_cast<std::uint16_t>(flags.integer("port")));
+    } else {
+        const auto config = write_config(dir, "info", storage);
+        for (std::size_t r = 0; r < replicas; ++r) {
+            servers.push_back(std::make_unique<Server>(flags.str("binary"), config));
+            ports.push_back(servers.back()->wait_for_port());
+        }
+    }
+    const std::uint16_t port = ports.front();
+    // Memory and CPU figures need the servers' pids (--pid when external).
+    std::vector<pid_t> server_pids;
+    if (external) {
+        if (flags.integer("pid") > 0) server_pids.push_back(static_cast<pid_t>(flags.integer("pid")));
+    } else {
+        for (const auto& server : servers) server_pids.push_back(server->pid());
+    }
+    // RSS: the largest replica's; CPU: all replicas together.
+    auto server_mib = [&](const char* field) {
+        double most = -1;
+        for (auto pid : server_pids) most = std::max(most, proc_status_mib(pid, field));
+        return most;
+    };
+    auto server_cpu_s = [&] {
+        double sum = 0;
+        for (auto pid : server_pids) sum += proc_cpu_seconds(pid);
+        return sum;
+    };
 
     // Open the incident the events are recorded into.
     auto open_body = command_body("open Checkout failures in EU sev:2");
@@ -363,12 +443,14 @@ int run(int argc, char** argv) {
     plan.t0 = Clock::now() + std::chrono::milliseconds{20};
     plan.end = plan.t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
     std::vector<std::unique_ptr<Worker>> workers;
-    tcp::endpoint endpoint{net::ip::make_address("127.0.0.1"), port};
-    for (int t = 0; t < plan.threads; ++t) workers.push_back(std::make_unique<Worker>(plan, t, endpoint));
+    std::vector<tcp::endpoint> endpoints;
+    for (auto p : ports) endpoints.emplace_back(net::ip::make_address("127.0.0.1"), p);
+    for (int t = 0; t < plan.threads; ++t) workers.push_back(std::make_unique<Worker>(plan, t, endpoints));
     std::vector<std::thread> threads;
-    for (int t = 0; t < plan.threads; ++t) {
+    for (int t = 0, first = 0; t < plan.threads; ++t) {
         int share = connections / plan.threads + (t < connections % plan.threads ? 1 : 0);
-        threads.emplace_back([&, t, share] { workers[static_cast<std::size_t>(t)]->run(share); });
+        threads.emplace_back([&, t, share, first] { workers[static_cast<std::size_t>(t)]->run(share, first); });
+        first += share;
     }
     for (auto& t : threads) t.join();
     auto finished = Clock::now();
@@ -377,7 +459,10 @@ int run(int argc, char** argv) {
     double peak_rss = server_mib("VmHWM");
     double server_cpu = server_cpu_s() - server_cpu0;
     double client_cpu = self_cpu_seconds() - client_cpu0;
-    std::string stopped = external ? "left running" : server->stop(flags.str("stop") == "kill");
+    std::vector<double> replica_rss;
+    for (auto pid : server_pids) replica_rss.push_back(proc_status_mib(pid, "VmRSS"));
+    std::string stopped = external ? "left running" : "";
+    for (auto& server : servers) stopped += (stopped.empty() ? "" : ", ") + server->stop(flags.str("stop") == "kill");
 
     Stats all;
     for (auto& w : workers) {
@@ -394,14 +479,17 @@ int run(int argc, char** argv) {
     std::uint64_t sent_ceiling = 0;
     for (auto& w : workers) sent_ceiling = std::max(sent_ceiling, w->stats().index_ceiling);
     std::uint64_t stored_unacked = 0;
-    auto v = verify(db_path, plan, all.acked, sent_ceiling, stored_unacked, external);
+    auto v = verify(postgres ? stored_ids_postgres(pg_url) : stored_ids_sqlite(db_path, external), plan, all.acked,
+                    sent_ceiling, stored_unacked);
 
     std::uint64_t bad_status = 0;
     for (auto [status, n] : all.statuses) bad_status += n;
     double acked_rate = static_cast<double>(all.acked.size()) / elapsed;
     auto ms = [](std::uint32_t us) { return us / 1000.0; };
 
-    std::cerr << label << ": " << (plan.rate > 0 ? "open-loop at " + std::to_string(static_cast<long>(plan.rate)) + "/s"
+    std::cerr << label << ": " << (postgres ? "PostgreSQL, " + std::to_string(ports.size()) + " replica(s), "
+                                            : std::string("SQLite, "))
+              << (plan.rate > 0 ? "open-loop at " + std::to_string(static_cast<long>(plan.rate)) + "/s"
                                                  : std::string("full speed"))
               << ", " << connections << " connections, " << plan.threads << " client thread(s), " << elapsed
               << " s\n";
@@ -418,7 +506,10 @@ int run(int argc, char** argv) {
         std::cerr << "  /incident status latency ms p50 " << ms(percentile(all.command_us, 0.50)) << " p99 "
                   << ms(percentile(all.command_us, 0.99)) << " p99.9 " << ms(percentile(all.command_us, 0.999))
                   << "\n";
-    std::cerr << "  server RSS MiB: idle " << idle_rss << ", after load " << loaded_rss << ", peak " << peak_rss
+    std::cerr << "  RSS MiB per replica after load:";
+    for (auto rss : replica_rss) std::cerr << " " << rss;
+    std::cerr << "\n";
+    std::cerr << "  server RSS MiB (largest replica): idle " << idle_rss << ", after load " << loaded_rss << ", peak " << peak_rss
               << "; CPU s: server " << server_cpu << ", client " << client_cpu << "; stopped: " << stopped << "\n";
     std::cerr << "  database: " << v.stored << " messages, " << v.distinct << " distinct, acked but missing "
               << v.acked_missing << ", stored but not acked " << stored_unacked << ", never sent " << v.unexpected

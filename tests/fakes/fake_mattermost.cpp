@@ -241,7 +241,31 @@ FakeResponse FakeMattermost::create_post(const RecordedRequest& request) {
     post.props_json = body.contains("props") ? body["props"].dump() : "{}";
     posts_.push_back(post);
     created_.push_back(request.body);
+    auto id = post.id;
+    server_.route("PUT", "/api/v4/posts/" + id + "/patch", [this, id](const RecordedRequest& r) { return patch_post(id, r); });
     return FakeResponse::json(201, post_json(post).dump());
+}
+
+FakeResponse FakeMattermost::patch_post(const std::string& id, const RecordedRequest& request) {
+    if (auto denied = check_auth(request); denied.status) return denied;
+    auto body = json::parse(request.body, nullptr, false);
+    if (!body.is_object() || (body.contains("message") && !body["message"].is_string()))
+        return FakeResponse::json(400, error_json(400, "api.context.invalid_body_param.app_error",
+                                                  "Invalid or missing patch in request body."));
+    std::lock_guard lock(mutex_);
+    for (auto& p : posts_) {
+        if (p.id != id || p.delete_at > 0) continue;
+        if (body.contains("message")) p.message = body["message"].get<std::string>();
+        p.edit_at = p.update_at = ++clock_ms_;
+        patches_.emplace_back(id, request.body);
+        return FakeResponse::json(200, post_json(p).dump());
+    }
+    return FakeResponse::json(404, error_json(404, "app.post.get.app_error", "Unable to get the post."));
+}
+
+std::vector<std::pair<std::string, std::string>> FakeMattermost::patches() const {
+    std::lock_guard lock(mutex_);
+    return patches_;
 }
 
 FakeResponse FakeMattermost::direct_channel(const RecordedRequest& request) {

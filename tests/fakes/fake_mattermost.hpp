@@ -1,6 +1,6 @@
 // A fake Mattermost server for tests, speaking the REST v4 subset the bot uses
 // (docs/platforms.md, "Mattermost: REST API v4") on a FakeServer: users/me, users/{id}, channels/{id},
-// posts (201 + Post), channels/direct, channels/{id}/posts (PostList, paging,
+// posts (201 + Post), posts/{id}/patch, channels/direct, channels/{id}/posts (PostList, paging,
 // since, include_deleted), Bearer checks with the JSON error shape, and
 // scriptable 429s with Mattermost's plain-text body. Records every call.
 #pragma once
@@ -79,6 +79,9 @@ public:
 
     // Bodies of the POST /api/v4/posts calls that created a post, in order.
     std::vector<std::string> created_posts() const;
+    // (post id, body) of each PUT /api/v4/posts/{id}/patch that changed a
+    // post, in order. Only posts the bot created can be patched (404 else).
+    std::vector<std::pair<std::string, std::string>> patches() const;
     std::vector<RecordedRequest> requests() const { return server_.requests(); }
     std::vector<RecordedRequest> requests_to(std::string_view path) const { return server_.requests_to(path); }
 
@@ -95,6 +98,7 @@ private:
     FakeResponse check_auth(const RecordedRequest& request) const;
     FakeResponse posts_for(const std::string& channel_id, const RecordedRequest& request);
     FakeResponse create_post(const RecordedRequest& request);
+    FakeResponse patch_post(const std::string& id, const RecordedRequest& request);
     FakeResponse direct_channel(const RecordedRequest& request);
 
     std::string bot_token_;
@@ -104,6 +108,7 @@ private:
     std::map<std::string, std::pair<std::string, std::string>> channels_;  // id → (team, type)
     std::vector<FakeMattermostPost> posts_;
     std::vector<std::string> created_;
+    std::vector<std::pair<std::string, std::string>> patches_;
     std::vector<std::string> responses_;
     int next_response_url_ = 1;
     bool forbid_include_deleted_ = false;

@@ -3,6 +3,7 @@
 #include "tests/support/test_certificate.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -17,8 +18,10 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -88,14 +91,29 @@ struct Core {
     std::map<std::string, std::deque<FakeResponse>, std::less<>> scripted;
     std::atomic<std::size_t> accepted{0};
 
-    // Records the request, then picks the answer: scripted, routed, or 404.
-    FakeResponse answer(RecordedRequest request) {
+    std::set<std::string, std::less<>> held;                        // paths not answered for now
+    std::map<std::string, std::vector<std::function<void()>>> parked;  // their requests, to answer on release
+
+    void record(const RecordedRequest& request) {
+        std::lock_guard lock(mutex);
+        recorded.push_back(request);
+        arrived.notify_all();
+    }
+
+    // True when `path` is held: `resume` runs once it is released.
+    bool park(const std::string& path, std::function<void()> resume) {
+        std::lock_guard lock(mutex);
+        if (!held.count(path)) return false;
+        parked[path].push_back(std::move(resume));
+        return true;
+    }
+
+    // Picks the answer to a recorded request: scripted, routed, or 404.
+    FakeResponse answer(const RecordedRequest& request) {
         FakeServer::Handler handler;
         std::string path = request.path();
         {
             std::lock_guard lock(mutex);
-            recorded.push_back(request);
-            arrived.notify_all();
             if (auto it = scripted.find(path); it != scripted.end() && !it->second.empty()) {
                 FakeResponse next = std::move(it->second.front());
                 it->second.pop_front();
@@ -167,7 +185,14 @@ private:
         recorded.received_at = std::chrono::steady_clock::now();
         keep_alive_ = req.keep_alive();
         version_ = req.version();
-        response_ = server_.answer(std::move(recorded));
+        server_.record(recorded);
+        auto path = recorded.path();
+        if (server_.park(path, [self = this->shared_from_this(), recorded] { self->respond(recorded); })) return;
+        respond(recorded);
+    }
+
+    void respond(const RecordedRequest& recorded) {
+        response_ = server_.answer(recorded);
         if (response_.delay.count() > 0) {
             timer_.expires_after(response_.delay);
             timer_.async_wait([self = this->shared_from_this()](beast::error_code wait_ec) {
@@ -321,6 +346,7 @@ FakeServer::FakeServer(Options options) : impl_(std::make_unique<Impl>()) {
 FakeServer::~FakeServer() {
     impl_->ioc.stop();
     impl_->thread.join();
+    impl_->core.parked.clear();  // held sessions go before the io_context they use
     if (!impl_->ca_path.empty()) {
         std::error_code ignored;
         std::filesystem::remove(impl_->ca_path, ignored);
@@ -346,6 +372,24 @@ void FakeServer::route(std::string method, std::string path, Handler handler) {
 void FakeServer::fallback(Handler handler) {
     std::lock_guard lock(impl_->core.mutex);
     impl_->core.fallback = std::move(handler);
+}
+
+void FakeServer::hold(std::string path) {
+    std::lock_guard lock(impl_->core.mutex);
+    impl_->core.held.insert(std::move(path));
+}
+
+void FakeServer::release(const std::string& path) {
+    std::vector<std::function<void()>> resume;
+    {
+        std::lock_guard lock(impl_->core.mutex);
+        impl_->core.held.erase(path);
+        if (auto it = impl_->core.parked.find(path); it != impl_->core.parked.end()) {
+            resume = std::move(it->second);
+            impl_->core.parked.erase(it);
+        }
+    }
+    for (auto& r : resume) net::post(impl_->ioc, std::move(r));
 }
 
 void FakeServer::fail_next(std::string path, std::vector<FakeResponse> responses) {

@@ -80,6 +80,11 @@ public:
     // Answers what no route matches (a fake with paths of its own, e.g.
     // /repos/{owner}/{repo}/issues/{n}); without one that is a 404.
     void fallback(Handler handler);
+    // Requests to `path` (any method) are recorded but not answered until
+    // release(path): a slow peer, without timing, e.g. a history read the
+    // test holds while it checks what the bot did meanwhile.
+    void hold(std::string path);
+    void release(const std::string& path);
     // Scripted responses for `path` (any method), used in order before the route.
     void fail_next(std::string path, std::vector<FakeResponse> responses);
 

@@ -19,8 +19,8 @@ std::string lower(std::string s) {
     return s;
 }
 
-const char* methods[] = {"chat.postMessage",    "chat.postEphemeral", "conversations.open",
-                         "conversations.history", "users.info",        "chat.getPermalink"};
+const char* methods[] = {"chat.postMessage",      "chat.postEphemeral", "chat.update",      "conversations.open",
+                         "conversations.history", "users.info",         "chat.getPermalink"};
 
 std::string query_of(const std::string& target) {
     auto q = target.find('?');
@@ -97,6 +97,16 @@ std::vector<json> FakeSlack::responses() const {
     return responses_;
 }
 
+std::vector<std::string> FakeSlack::posted_ts() const {
+    std::lock_guard lock(mutex_);
+    return posted_order_;
+}
+
+std::vector<json> FakeSlack::updated() const {
+    std::lock_guard lock(mutex_);
+    return updated_;
+}
+
 std::vector<std::string> FakeSlack::warnings() const {
     std::lock_guard lock(mutex_);
     return warnings_;
@@ -144,12 +154,24 @@ FakeResponse FakeSlack::handle(const std::string& method, const RecordedRequest&
         std::snprintf(ts, sizeof ts, "1700100000.%06d", next_ts_++);
         if (method == "chat.postMessage") {
             posted_.push_back(args);
+            posted_ts_[ts] = arg("channel");
+            posted_order_.push_back(ts);
             reply["channel"] = arg("channel");
             reply["ts"] = ts;
             reply["message"] = {{"type", "message"}, {"text", arg("text")}, {"ts", ts}};
         } else {
             reply["message_ts"] = ts;
         }
+    } else if (method == "chat.update") {
+        // Only the bot's own posts, in the channel they were posted in.
+        auto it = posted_ts_.find(arg("ts"));
+        if (arg("channel").empty()) return error("channel_not_found");
+        if (it == posted_ts_.end() || it->second != arg("channel")) return error("message_not_found");
+        if (arg("text").empty() && !args.contains("blocks")) return error("no_text");
+        updated_.push_back(args);
+        reply["channel"] = arg("channel");
+        reply["ts"] = arg("ts");
+        reply["text"] = arg("text");
     } else if (method == "conversations.open") {
         auto users = arg("users");
         if (users.empty()) return error("users_list_not_supplied");

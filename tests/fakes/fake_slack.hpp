@@ -43,6 +43,12 @@ public:
     std::vector<RecordedRequest> calls(const std::string& method) const;
     // The JSON bodies of successful chat.postMessage calls, in order.
     std::vector<nlohmann::json> posted() const;
+    // The ts the fake gave each of posted(), in the same order.
+    std::vector<std::string> posted_ts() const;
+    // The JSON bodies of successful chat.update calls (channel, ts, text,
+    // blocks), in order. chat.update accepts only a ts chat.postMessage gave
+    // out, in the same channel (message_not_found otherwise).
+    std::vector<nlohmann::json> updated() const;
     // The JSON bodies POSTed to response_urls, in order.
     std::vector<nlohmann::json> responses() const;
     // Every warning the fake put into response_metadata.warnings.
@@ -57,6 +63,9 @@ private:
     std::map<std::string, std::vector<nlohmann::json>> history_;
     std::map<std::string, nlohmann::json> users_;
     std::vector<nlohmann::json> posted_;
+    std::map<std::string, std::string> posted_ts_;  // ts → channel of what chat.postMessage posted
+    std::vector<std::string> posted_order_;
+    std::vector<nlohmann::json> updated_;
     std::vector<nlohmann::json> responses_;
     std::vector<std::string> warnings_;
     int next_ts_ = 1;

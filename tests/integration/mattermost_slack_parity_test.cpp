@@ -1,4 +1,5 @@
-// Two parity tests: the reminders and their buttons (at the end), and first
+// Parity tests: the close's draft posted at once and updated in place (at
+// the end), the reminders and their buttons, and first
 // one neutral incident script played through the real binary on Slack
 // (signed /slack/commands and /slack/events) and on Mattermost (slash
 // commands, outgoing webhooks, edits and deletions over the WebSocket), both
@@ -308,6 +309,9 @@ TEST_CASE("parity: the same incident script drafts the same timeline on Slack an
         mattermost.play(step, base_s);
     }
 
+    // The close drafts at once; the history (after its 429) updates the draft.
+    REQUIRE_MESSAGE(slack.logged("draft updated in place", 20s), slack.process->err());
+    REQUIRE_MESSAGE(mattermost.svc.wait_for_log("draft updated in place"), mattermost.svc.process->err());
     auto slack_doc = fetch_postmortem(slack.client, slack.base, *slack.process);
     auto mattermost_doc = fetch_postmortem(mattermost.svc.client, mattermost.svc.base, *mattermost.svc.process);
     auto ours = timeline_entries(slack_doc);
@@ -457,6 +461,153 @@ TEST_CASE("parity: reminders and their buttons behave the same on Slack and on M
     CHECK(slack_row.find("done") != std::string::npos);
     CHECK(slack_row.find(item) != std::string::npos);
     CHECK(plain(slack_row) == plain(action_row(mattermost_doc, "A-1")));
+    slack.stop();
+    mattermost.stop();
+}
+
+namespace {
+
+// One platform's view of the close: where its draft went and what followed.
+struct DraftRun {
+    std::string draft_id;                  // Slack ts / Mattermost post id of the draft
+    std::string draft_text;                // as first posted
+    std::vector<std::string> updates;      // texts it was replaced with, in place
+    std::vector<std::string> thread_notes;  // replies in the draft's thread
+};
+
+DraftRun slack_draft(const test::SlackService& svc) {
+    DraftRun run;
+    auto posted = svc.slack.posted();
+    auto ts = svc.slack.posted_ts();
+    for (std::size_t i = 0; i < posted.size(); ++i)
+        if (run.draft_id.empty() && posted[i].dump().find("Draft timeline") != std::string::npos) {
+            run.draft_id = ts[i];
+            run.draft_text = posted[i].dump();
+        }
+    for (const auto& p : posted)
+        if (!run.draft_id.empty() && p.value("thread_ts", "") == run.draft_id) run.thread_notes.push_back(p.dump());
+    for (const auto& u : svc.slack.updated()) {
+        CHECK(u.value("ts", "") == run.draft_id);
+        CHECK(u.value("channel", "") == test::SlackService::channel);
+        run.updates.push_back(u.dump());
+    }
+    return run;
+}
+
+DraftRun mattermost_draft(const MattermostService& svc) {
+    DraftRun run;
+    const auto posts = svc.site.created_posts();
+    std::size_t created = 0;
+    for (const auto& body : posts) {
+        auto post = json::parse(body);
+        ++created;
+        // The fake numbers the posts it creates: fakepost1, fakepost2, ...
+        if (run.draft_id.empty() && post.value("message", "").find("Draft timeline") != std::string::npos) {
+            run.draft_id = "fakepost" + std::to_string(created);
+            run.draft_text = post.value("message", "");
+        } else if (!run.draft_id.empty() && post.value("root_id", "") == run.draft_id) {
+            run.thread_notes.push_back(post.value("message", ""));
+        }
+    }
+    for (const auto& [id, body] : svc.site.patches()) {
+        CHECK(id == run.draft_id);
+        run.updates.push_back(json::parse(body).value("message", ""));
+    }
+    return run;
+}
+
+bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("parity: the draft goes out before the history is read, and is updated in place when it changes it") {
+    test::SlackService slack(json{{"api", {{"token", api_token}}}});
+    MattermostService mattermost;
+    const std::string slack_history = "/api/conversations.history";
+    const std::string mattermost_history = "/api/v4/channels/" + std::string(channel_id) + "/posts";
+    const std::string live = "checkout 5xx rate at 18%, paging payments";
+    const std::string missed = "payments-db connections at 500/500, the pool is exhausted";
+
+    REQUIRE(slack.command("open Checkout errors sev:2", "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("open Checkout errors sev:2", alice).status == 200);
+    // One message recorded live; one the bot never received (it was down).
+    auto live_ts = test::slack_ts_now();
+    auto live_message = test::user_message(live_ts, "U0ALICE", live);
+    auto event = live_message;
+    event["event_ts"] = live_ts;
+    REQUIRE(slack.event("EvLIVE", event).status == 200);
+    REQUIRE(mattermost.say("polive000000000000000000001", alice, live, now_ms()).status == 200);
+    slack.slack.set_history(test::SlackService::channel,
+                            {live_message, test::user_message(test::slack_ts_now(), "U0BOB", missed)});
+    mattermost.site.add_post({"pomissed00000000000000002", channel_id, bob, "", missed, "", now_ms()});
+
+    // The history is slow: held until the test lets it go.
+    slack.slack.server().hold(slack_history);
+    mattermost.site.server().hold(mattermost_history);
+    REQUIRE(slack.command("close", "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("close", alice).status == 200);
+    REQUIRE(slack.slack.server().wait_for_requests(slack_history, 1, 20s));
+    REQUIRE(mattermost.site.server().wait_for_requests(mattermost_history, 1, 20s));
+
+    // The drafts go out from what was recorded live while the history is still being read.
+    REQUIRE_MESSAGE(test::wait_until([&] { return !slack_draft(slack).draft_id.empty(); }, 20s), slack.process->err());
+    REQUIRE_MESSAGE(mattermost.wait_for_post(channel_id, "Draft timeline"), mattermost.process->err());
+    for (const auto& run : {slack_draft(slack), mattermost_draft(mattermost)}) {
+        CHECK(contains(run.draft_text, "paging payments"));
+        CHECK_FALSE(contains(run.draft_text, "the pool is exhausted"));
+        CHECK(run.updates.empty());
+    }
+
+    // The history comes: the missed message changes the draft, which is updated in place.
+    slack.slack.server().release(slack_history);
+    mattermost.site.server().release(mattermost_history);
+    auto updated = [](const DraftRun& run) { return run.updates.size() == 1 && run.thread_notes.size() == 1; };
+    REQUIRE_MESSAGE(test::wait_until([&] { return updated(slack_draft(slack)); }, 20s), slack.process->err());
+    REQUIRE_MESSAGE(test::wait_until([&] { return updated(mattermost_draft(mattermost)); }, 20s),
+                    mattermost.process->err());
+    for (const auto& run : {slack_draft(slack), mattermost_draft(mattermost)}) {
+        CHECK(contains(run.updates[0], "Draft timeline"));
+        CHECK(contains(run.updates[0], "the pool is exhausted"));
+        CHECK(contains(run.updates[0], "paging payments"));
+        CHECK(contains(run.thread_notes[0], "Draft updated"));
+        CHECK(contains(run.thread_notes[0], "1 message"));
+    }
+    // The document tells the same story.
+    CHECK(contains(fetch_postmortem(slack.client, slack.base, *slack.process), "the pool is exhausted"));
+    CHECK(contains(mattermost.closed_postmortem(), "the pool is exhausted"));
+    slack.stop();
+    mattermost.stop();
+}
+
+TEST_CASE("parity: a history that holds nothing new leaves the posted draft alone") {
+    test::SlackService slack(json{{"api", {{"token", api_token}}}});
+    MattermostService mattermost;
+    const std::string live = "checkout 5xx rate at 18%, paging payments";
+
+    REQUIRE(slack.command("open Checkout errors sev:2", "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("open Checkout errors sev:2", alice).status == 200);
+    auto live_ts = test::slack_ts_now();
+    auto live_message = test::user_message(live_ts, "U0ALICE", live);
+    auto event = live_message;
+    event["event_ts"] = live_ts;
+    REQUIRE(slack.event("EvLIVE", event).status == 200);
+    REQUIRE(mattermost.say("polive000000000000000000001", alice, live, now_ms()).status == 200);
+    slack.slack.set_history(test::SlackService::channel, {live_message});
+
+    REQUIRE(slack.command("close", "U0ALICE").status == 200);
+    REQUIRE(mattermost.command("close", alice).status == 200);
+    // The merge has run to the end on both...
+    REQUIRE_MESSAGE(slack.logged("draft unchanged", 20s), slack.process->err());
+    REQUIRE_MESSAGE(mattermost.wait_for_log("draft unchanged"), mattermost.process->err());
+    REQUIRE_MESSAGE(test::wait_until([&] { return !slack_draft(slack).draft_id.empty(); }, 20s), slack.process->err());
+    REQUIRE_MESSAGE(mattermost.wait_for_post(channel_id, "Draft timeline"), mattermost.process->err());
+    // ...and touched nothing.
+    for (const auto& run : {slack_draft(slack), mattermost_draft(mattermost)}) {
+        CHECK(contains(run.draft_text, "paging payments"));
+        CHECK(run.updates.empty());
+        CHECK(run.thread_notes.empty());
+    }
+    CHECK(slack.slack.calls("chat.update").empty());
     slack.stop();
     mattermost.stop();
 }

@@ -28,6 +28,19 @@ inline long long unix_now() {
         .count();
 }
 
+// A Slack ts for this very moment ("1700000000.123456"): after a command
+// that has been answered, before the next one (a whole-second ts could fall
+// before the open, and a later second after the close).
+inline std::string slack_ts_now() {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    char ts[32];
+    std::snprintf(ts, sizeof ts, "%lld.%06lld", static_cast<long long>(us / 1000000),
+                  static_cast<long long>(us % 1000000));
+    return ts;
+}
+
 // A person's plain message event, as the Events API delivers it.
 inline nlohmann::json user_message(const std::string& ts, const std::string& user, const std::string& text) {
     return {{"type", "message"}, {"user", user}, {"text", text}, {"ts", ts}, {"event_ts", ts}};

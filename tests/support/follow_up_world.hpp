@@ -129,6 +129,8 @@ public:
     }
 
     ManualClock clock{follow_up_epoch()};
+    storage::Database& db() { return *db_; }
+    Bot& bot() { return *bot_; }
 
 private:
     void open() {

@@ -1,6 +1,7 @@
 // Overdue action-item nudges, escalation, the review-meeting reminder and the
 // reminder buttons, through the real Bot, a real SQLite outbox and a
 // ManualClock.
+#include "storage/forwarding_store.hpp"
 #include "tests/support/follow_up_world.hpp"
 
 #include <doctest/doctest.h>
@@ -190,58 +191,18 @@ namespace {
 
 // A store whose nudge query answers from an older snapshot, the way a
 // result can go stale: the reminder must re-read each item.
-class StaleNudgeQuery final : public IncidentStore {
+class StaleNudgeQuery final : public storage::ForwardingStore {
 public:
-    explicit StaleNudgeQuery(IncidentStore& real) : real_(real) {}
+    explicit StaleNudgeQuery(IncidentStore& real) : ForwardingStore(real), real_(real) {}
     std::vector<ActionItem> snapshot;
 
     std::vector<ActionItem> actions_due_for_nudge(Timestamp, Duration, std::size_t) override { return snapshot; }
     // Counts the reads of every incident (the tick must not need them).
     int list_incidents_calls = 0;
-
-    std::int64_t create_incident(const Incident& i) override { return real_.create_incident(i); }
-    void update_incident(const Incident& i) override { real_.update_incident(i); }
-    std::optional<Incident> find_incident(std::int64_t id) override { return real_.find_incident(id); }
-    std::optional<Incident> latest_incident(const ChannelRef& w) override { return real_.latest_incident(w); }
     std::vector<Incident> list_incidents() override {
         ++list_incidents_calls;
         return real_.list_incidents();
     }
-    std::vector<Incident> incidents_awaiting_meeting_reminder(Timestamp closed_before) override {
-        return real_.incidents_awaiting_meeting_reminder(closed_before);
-    }
-    bool insert_message(const RecordedMessage& m) override { return real_.insert_message(m); }
-    bool edit_message(std::int64_t i, const std::string& m, const std::string& t, Timestamp at) override {
-        return real_.edit_message(i, m, t, at);
-    }
-    bool delete_message(std::int64_t i, const std::string& m, Timestamp at) override {
-        return real_.delete_message(i, m, at);
-    }
-    bool mark_key_message(std::int64_t i, const std::string& m, bool marked) override {
-        return real_.mark_key_message(i, m, marked);
-    }
-    std::vector<RecordedMessage> messages(std::int64_t i) override { return real_.messages(i); }
-    std::int64_t count_messages(std::int64_t i) override { return real_.count_messages(i); }
-    std::int64_t add_key_event(const KeyEvent& e) override { return real_.add_key_event(e); }
-    std::vector<KeyEvent> key_events(std::int64_t i) override { return real_.key_events(i); }
-    std::int64_t add_curation(const TimelineCuration& c) override { return real_.add_curation(c); }
-    std::vector<TimelineCuration> curations(std::int64_t i) override { return real_.curations(i); }
-    void set_why(const WhyStep& s) override { real_.set_why(s); }
-    std::vector<WhyStep> whys(std::int64_t i) override { return real_.whys(i); }
-    void add_factor(std::int64_t i, const std::string& t) override { real_.add_factor(i, t); }
-    std::vector<std::string> factors(std::int64_t i) override { return real_.factors(i); }
-    std::int64_t add_action(const ActionItem& a) override { return real_.add_action(a); }
-    void update_action(const ActionItem& a) override { real_.update_action(a); }
-    std::optional<ActionItem> find_action(std::int64_t id) override { return real_.find_action(id); }
-    std::vector<ActionItem> actions(std::int64_t i) override { return real_.actions(i); }
-    std::vector<ActionItem> all_actions() override { return real_.all_actions(); }
-    void remember_user(const ChannelRef& w, const std::string& id, const std::string& n) override {
-        real_.remember_user(w, id, n);
-    }
-    std::optional<std::string> user_name(const ChannelRef& w, const std::string& id) override {
-        return real_.user_name(w, id);
-    }
-    bool remember_delivery(const std::string& k, Timestamp at) override { return real_.remember_delivery(k, at); }
 
 private:
     IncidentStore& real_;

@@ -21,6 +21,7 @@ TEST_CASE("an empty object gives the documented defaults") {
     CHECK(c.log.level == "info");
     CHECK(c.log.format == "text");
     CHECK(c.api_token.empty());
+    CHECK(c.link_ttl_days == 30);
     CHECK(c.slack.signing_secret.empty());
     CHECK(c.slack.bot_token.empty());
     CHECK(c.slack.api_base_url == "https://slack.com/api/");
@@ -129,6 +130,7 @@ TEST_CASE("each invalid value is an error naming its key and what is expected") 
         {R"({"log": {"level": "verbose"}})", "log.level: must be one of trace, debug, info, warn, error"},
         {R"({"log": {"format": "xml"}})", "log.format: must be \"text\" or \"json\""},
         {R"({"api": {"token": 42}})", "api.token: must be a string"},
+        {R"({"api": {"link_ttl_days": 0}})", "api.link_ttl_days: must be an integer between 1"},
         {R"({"slack": {"signing_secret": true}})", "slack.signing_secret: must be a string"},
         {R"({"slack": {"bot_token": null}})", "slack.bot_token: must be a string"},
         {R"({"slack": {"api_base_url": "ftp://slack.com/api"}})", "slack.api_base_url: must be an http:// or https:// URL"},
@@ -204,4 +206,10 @@ TEST_CASE("errors about secrets don't echo the value") {
     auto message = error_of(R"({"mattermost": {"tokens": ["visible-secret", 5]}})");
     CHECK(message.starts_with("mattermost.tokens[1]"));
     CHECK(message.find("visible-secret") == std::string::npos);
+}
+
+TEST_CASE("api.link_ttl_days sets how long signed page links work") {
+    auto c = parse(R"({"api": {"token": "t", "link_ttl_days": 7}})", {});
+    CHECK(c.link_ttl_days == 7);
+    CHECK(c.api_token == "t");
 }

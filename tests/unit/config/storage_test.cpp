@@ -16,16 +16,21 @@ TEST_CASE("storage defaults to SQLite at hindsight.db") {
     CHECK(c.storage.url.empty());
     CHECK(c.storage.pool_size == 4);
     CHECK(c.storage.lease == std::chrono::seconds(60));
+    CHECK(c.storage.statement_timeout == std::chrono::seconds(30));
+    CHECK(c.storage.lock_timeout == std::chrono::seconds(5));
 }
 
 TEST_CASE("storage.backend postgres with a URL, pool size and lease") {
     auto c = parse(R"({"storage": {"backend": "postgres", "url": "postgresql://hs@db:5432/hindsight",
-                                   "pool_size": 8, "lease_s": 30}})",
+                                   "pool_size": 8, "lease_s": 45, "statement_timeout_s": 2.5,
+                                   "lock_timeout_s": 0.25}})",
                    {});
     CHECK(c.storage.postgres());
     CHECK(c.storage.url == "postgresql://hs@db:5432/hindsight");
     CHECK(c.storage.pool_size == 8);
-    CHECK(c.storage.lease == std::chrono::seconds(30));
+    CHECK(c.storage.lease == std::chrono::seconds(45));
+    CHECK(c.storage.statement_timeout == std::chrono::milliseconds(2500));
+    CHECK(c.storage.lock_timeout == std::chrono::milliseconds(250));
 }
 
 TEST_CASE("storage: invalid values name the key and never echo the URL") {
@@ -36,7 +41,13 @@ TEST_CASE("storage: invalid values name the key and never echo the URL") {
     CHECK(bad.find("TOPSECRET") == std::string::npos);
     CHECK(error_of(R"({"storage": {"pool_size": 0}})") == "storage.pool_size: must be an integer between 1 and 1000");
     CHECK(error_of(R"({"storage": {"lease_s": 0.5}})") == "storage.lease_s: must be at least 1 second");
+    CHECK(error_of(R"({"storage": {"statement_timeout_s": 0.0001}})") ==
+          "storage.statement_timeout_s: must be at least 0.001 seconds");
+    CHECK(error_of(R"({"storage": {"lock_timeout_s": 0}})").starts_with("storage.lock_timeout_s: must be a positive"));
     CHECK(error_of(R"({"storage": {"user": "x"}})") == "unknown key: storage.user");
+    CHECK(error_of(R"({"storage": {"backend": "postgres", "url": "postgresql://h/db", "lease_s": 30},
+                       "outbound": {"timeout_s": 15}})")
+              .starts_with("storage.lease_s: must be more than twice outbound.timeout_s"));
 }
 
 TEST_CASE("HINDSIGHT_DATABASE_URL supplies or overrides storage.url") {
@@ -58,6 +69,8 @@ TEST_CASE("check-config output shows the URL with its password redacted") {
     CHECK(j["storage"]["url"] == "postgresql://hs:<redacted>@db.internal:5432/hs?sslmode=require");
     CHECK(j["storage"]["pool_size"] == 4);
     CHECK(j["storage"]["lease_s"] == 60);
+    CHECK(j["storage"]["statement_timeout_s"] == 30);
+    CHECK(j["storage"]["lock_timeout_s"] == 5);
 }
 
 TEST_CASE("a URL with the SQLite backend is unused, and says so") {

@@ -86,6 +86,16 @@ TEST_CASE("tense: a state reached, an act done, an act under way") {
     CHECK(fires("redeploying the cache tier from zero", Feature::act_progressive));
     CHECK_FALSE(fires("redeploying the cache tier from zero", Feature::act_past));
     CHECK(fires("we are investigating", Feature::progressive));
+    CHECK(fires("writeup is live on the blog", Feature::state_reached));
+    CHECK(fires("the WAF is back on for one machine", Feature::state_reached));
+    CHECK(fires("first wave of resets is out", Feature::state_reached));
+    CHECK(fires("the fix went out at 14:02", Feature::state_reached));
+    CHECK_FALSE(fires("writeup live on the blog", Feature::state_reached));
+    CHECK_FALSE(fires("is it coming back after the restart", Feature::state_reached));
+    CHECK(fires("found it: the secret still holds the old token", Feature::cause_found));
+    CHECK(fires("root cause is the quota collector", Feature::cause_found));
+    CHECK(fires("ok found it, the collector reports zero", Feature::cause_found));
+    CHECK_FALSE(fires("we found nothing in the logs", Feature::cause_found));
 }
 
 TEST_CASE("numbers and metrics, alone and with a symptom or a recovery") {

@@ -286,7 +286,7 @@ TEST_CASE("actions: Done on a real item updates the post and completes the item"
     CHECK(body["update"]["message"].get<std::string>().find(value) != std::string::npos);
 }
 
-TEST_CASE("close: acks at once, backfills the incident window from REST in one go, then answers via response_url through the outbox") {
+TEST_CASE("close: answers at once with the draft from what was live, then backfills from REST in one go and patches the draft") {
     FakeMattermost fake("fake-bot-token-0000000000", "usbot");
     fake.add_channel(channel.channel, channel.team);
     fake.add_user({"usalice", "alice", "Alice", "Liddell", "", false});
@@ -318,23 +318,40 @@ TEST_CASE("close: acks at once, backfills the incident window from REST in one g
                         request("/mattermost/commands", "application/x-www-form-urlencoded",
                                 command_form(channel, "close Rolled back", token, fake.url() + "/hooks/commands/close1")));
         CHECK(r.status == 200);
-        CHECK(json::parse(r.body)["response_type"] == "ephemeral");
-        CHECK(json::parse(r.body)["text"].get<std::string>().starts_with("Closing"));
+        // The answer is the close itself, from what was recorded live.
+        CHECK(json::parse(r.body)["response_type"] == "in_channel");
+        CHECK(json::parse(r.body)["text"].get<std::string>().find("closed") != std::string::npos);
+        CHECK(json::parse(r.body)["text"].get<std::string>().find("2 messages recorded") != std::string::npos);
 
-        // The worker has run; the reply waits in the outbox, sent by the delivery worker.
+        // The worker has merged the history; the draft, its update and the
+        // note in its thread wait in the outbox, sent by the delivery worker.
         std::promise<void> done;
         worker.post([&] { done.set_value(); });
         REQUIRE(done.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
         w.db.writes().run([] {});
-        CHECK(fake.requests_to("/hooks/commands/close1").empty());
         Sender sender(api, "", "action-secret");
         outbound::Delivery delivery(w.db.writes(), w.db.outbox(), w.clock, {});
         delivery.add_sender(Platform::mattermost, sender);
         delivery.deliver_due();
-        REQUIRE(fake.requests_to("/hooks/commands/close1").size() == 1);
-        auto reply = json::parse(fake.requests_to("/hooks/commands/close1").at(0).body);
-        CHECK(reply["response_type"] == "in_channel");
-        CHECK(reply["text"].get<std::string>().find("closed") != std::string::npos);
+        CHECK(fake.requests_to("/hooks/commands/close1").empty());
+        int drafts = 0;
+        for (const auto& body : fake.created_posts()) {
+            auto post = json::parse(body);
+            if (post["message"].get<std::string>().find("Draft timeline") == std::string::npos) continue;
+            ++drafts;
+            CHECK(post["message"].get<std::string>().find("rolled back v2") == std::string::npos);
+        }
+        CHECK(drafts == 1);
+        auto patches = fake.patches();
+        REQUIRE(patches.size() == 1);
+        auto patched = fake.post(patches[0].first);
+        REQUIRE(patched.has_value());
+        CHECK(patched->message.find("Draft timeline") != std::string::npos);
+        CHECK(patched->message.find("rolled back v2 (edited)") != std::string::npos);
+        CHECK(patched->message.find("deleted while away") == std::string::npos);
+        auto note = json::parse(fake.created_posts().back());
+        CHECK(note["root_id"] == patches[0].first);
+        CHECK(note["message"].get<std::string>().find("1 message and 1 deletion") != std::string::npos);
 
         auto messages = w.messages(channel);
         REQUIRE(messages.size() == 3);

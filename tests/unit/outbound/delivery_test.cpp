@@ -35,7 +35,7 @@ public:
 
     void then(SendResult::Status status, std::string error = "boom", Duration retry_after = {}) {
         std::lock_guard lock(mutex_);
-        script_.push_back({status, std::move(error), retry_after});
+        script_.push_back({status, std::move(error), retry_after, {}});
     }
 
     std::vector<std::string> calls() const {
@@ -306,4 +306,108 @@ TEST_CASE("the background thread delivers when kicked, and stop() joins after th
     CHECK(w.delivery.delivered_total() == 1);
     CHECK(w.pending() == 0);
     w.delivery.stop();  // idempotent
+}
+
+namespace {
+
+// Posts get ids "post-1", "post-2", ...; an update answers with the id it updated.
+class PostingSender final : public ChatSender {
+public:
+    SendResult send(const OutboundMessage& message) override {
+        std::lock_guard lock(mutex_);
+        sent_.push_back(message);
+        SendResult result;
+        if (fail_next_) {
+            fail_next_ = false;
+            return {SendResult::Status::failed, "channel_not_found", {}, {}};
+        }
+        result.posted_id = message.replaces.empty() ? "post-" + std::to_string(++posts_) : message.replaces;
+        return result;
+    }
+    void fail_next() {
+        std::lock_guard lock(mutex_);
+        fail_next_ = true;
+    }
+    std::vector<OutboundMessage> sent() const {
+        std::lock_guard lock(mutex_);
+        return sent_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<OutboundMessage> sent_;
+    int posts_ = 0;
+    bool fail_next_ = false;
+};
+
+OutboundMessage channel_post(std::string text) {
+    OutboundMessage m;
+    m.platform = Platform::slack;
+    m.team = "T1";
+    m.channel = "C1";
+    m.text = std::move(text);
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("an update in place and a thread reply find the post of an earlier row, across a restart") {
+    test::TempDir dir;
+    ManualClock clock{Timestamp{} + std::chrono::hours(24 * 365 * 56)};
+    PostingSender sender;
+    {
+        storage::Database db(dir.file("hindsight.db"));
+        Delivery delivery(db.writes(), db.outbox(), clock, test_options());
+        delivery.add_sender(Platform::slack, sender);
+        std::int64_t draft = 0;
+        db.writes().run([&] { draft = db.outbox().enqueue(channel_post("draft v1"), clock.now()); });
+        CHECK(delivery.deliver_due() == 1);
+        // The update and the note are stored; the process stops before they go.
+        auto update = channel_post("draft v2");
+        update.edit_of = draft;
+        auto note = channel_post("updated from the history");
+        note.reply_to = draft;
+        db.writes().run([&] {
+            db.outbox().enqueue(update, clock.now());
+            db.outbox().enqueue(note, clock.now());
+        });
+    }
+    {
+        storage::Database db(dir.file("hindsight.db"));
+        Delivery delivery(db.writes(), db.outbox(), clock, test_options());
+        delivery.add_sender(Platform::slack, sender);
+        CHECK(delivery.deliver_due() == 2);
+    }
+    auto sent = sender.sent();
+    REQUIRE(sent.size() == 3);
+    CHECK(sent[1].text == "draft v2");
+    CHECK(sent[1].replaces == "post-1");
+    CHECK(sent[1].thread.empty());
+    CHECK(sent[2].text == "updated from the history");
+    CHECK(sent[2].thread == "post-1");
+    CHECK(sent[2].replaces.empty());
+}
+
+TEST_CASE("an update of a post that never went out is dead-lettered without a call, and a reply to it goes unthreaded") {
+    World w;
+    PostingSender sender;
+    w.delivery.add_sender(Platform::slack, sender);
+    std::int64_t draft = 0;
+    w.db.writes().run([&] { draft = w.db.outbox().enqueue(channel_post("draft"), w.clock.now()); });
+    sender.fail_next();
+    auto update = channel_post("draft v2");
+    update.edit_of = draft;
+    auto note = channel_post("note");
+    note.reply_to = draft;
+    w.db.writes().run([&] {
+        w.db.outbox().enqueue(update, w.clock.now());
+        w.db.outbox().enqueue(note, w.clock.now());
+    });
+    CHECK(w.delivery.deliver_due() == 1);  // only the note
+    auto sent = sender.sent();
+    REQUIRE(sent.size() == 2);  // the draft (failed) and the note; never the update
+    CHECK(sent[1].text == "note");
+    CHECK(sent[1].thread.empty());
+    CHECK(w.dead() == 2);
+    CHECK(w.pending() == 0);
 }

@@ -96,3 +96,59 @@ TEST_CASE("postgres delivery: two replicas racing on one outbox deliver each mes
     }
     CHECK(a->pool_stats().outbox_claims + b->pool_stats().outbox_claims == kChannels * kPerChannel);
 }
+
+namespace {
+
+// Each send takes `takes` of the (manual) clock's time, and is recorded.
+class SlowSender final : public ChatSender {
+public:
+    SlowSender(ManualClock& clock, Duration takes) : clock_(clock), takes_(takes) {}
+    SendResult send(const OutboundMessage& m) override {
+        clock_.advance(takes_);
+        sent.push_back(m.channel);
+        return {};
+    }
+    std::vector<std::string> sent;
+
+private:
+    ManualClock& clock_;
+    Duration takes_;
+};
+
+}  // namespace
+
+TEST_CASE("postgres delivery: a send is started only while its lease covers send_deadline, the row is claimed again later") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    ManualClock clock(from_micros(1'772'366'400'000'000LL));
+    storage::Database::PostgresOptions o;
+    o.url = *url;
+    o.replica = "a";
+    o.lease = 30s;
+    storage::Database db(o, clock);
+    db.writes().run([&] {
+        for (const char* channel : {"C1", "C2", "C3"}) {
+            OutboundMessage m;
+            m.platform = Platform::slack;
+            m.channel = channel;
+            m.text = "status";
+            db.outbox().enqueue(m, clock.now());
+        }
+    });
+    // Each send takes 8 s of a 30 s lease and may take up to 20 s: after
+    // the first send 22 s are left (enough), after the second 14 s (not).
+    SlowSender sender(clock, 8s);
+    outbound::Delivery::Options options;
+    options.send_deadline = 20s;
+    outbound::Delivery delivery(db.writes(), db.outbox(), clock, options);
+    delivery.add_sender(Platform::slack, sender);
+
+    CHECK(delivery.deliver_due() == 2);
+    CHECK(sender.sent == std::vector<std::string>{"C1", "C2"});
+    CHECK(db.pool_stats().outbox_claims == 3);
+    // The next pass claims C3 again with a fresh lease and sends it.
+    CHECK(delivery.deliver_due() == 1);
+    CHECK(sender.sent == std::vector<std::string>{"C1", "C2", "C3"});
+    CHECK(db.pool_stats().outbox_claims == 4);
+    CHECK(db.pool_stats().outbox_claims_lost == 0);
+}

@@ -358,7 +358,7 @@ TEST_CASE("endpoints: a command form without command, team_id, channel_id or use
     CHECK_FALSE(rig.db.open_reader()->latest_incident(incident_channel).has_value());
 }
 
-TEST_CASE("endpoints: close backfills the channel history, then replies through response_url") {
+TEST_CASE("endpoints: close answers with its draft from what was recorded live, then merges the channel history") {
     Rig rig;
     rig.command("open Checkout latency");
     auto opened_at = rig.clock.now();
@@ -392,8 +392,9 @@ TEST_CASE("endpoints: close backfills the channel history, then replies through 
     rig.clock.advance(10min);
     auto url = rig.slack.new_response_url();
     auto ack = reply_json(rig.command("close Checkout recovered", "T0TEST0001", url));
-    CHECK(ack["response_type"] == "ephemeral");
-    CHECK(ack["text"] == Endpoints::closing_text);
+    CHECK(ack["response_type"] == "in_channel");
+    CHECK(ack["text"].get<std::string>().find("Incident closed") != std::string::npos);
+    CHECK(ack["text"].get<std::string>().find("2 messages recorded") != std::string::npos);  // before the history
 
     rig.settle();
     auto pages = rig.slack.calls("conversations.history");
@@ -424,11 +425,21 @@ TEST_CASE("endpoints: close backfills the channel history, then replies through 
     auto incident = rig.db.open_reader()->latest_incident(incident_channel);
     REQUIRE(incident.has_value());
     CHECK(incident->state == IncidentState::closed);
-    CHECK(rig.slack.responses().empty());  // the reply waits in the outbox
     rig.deliver();
-    auto replies = rig.slack.responses();
-    REQUIRE(replies.size() == 1);
-    CHECK(replies[0]["response_type"] == "in_channel");
+    CHECK(rig.slack.responses().empty());  // the command's answer was the ack
+    // The draft as first posted, then replaced in place, and a note in its thread.
+    auto posted = rig.slack.posted();
+    auto ts = rig.slack.posted_ts();
+    REQUIRE(posted.size() == 2);
+    CHECK(posted[0].dump().find("Draft timeline") != std::string::npos);
+    CHECK(posted[0].dump().find("missed 249") == std::string::npos);
+    auto updates = rig.slack.updated();
+    REQUIRE(updates.size() == 1);
+    CHECK(updates[0]["ts"] == ts[0]);
+    CHECK(updates[0]["channel"] == "C0TEST0001");
+    CHECK(updates[0].dump().find("Draft timeline") != std::string::npos);
+    CHECK(posted[1]["thread_ts"] == ts[0]);
+    CHECK(posted[1]["text"].get<std::string>().find("250 messages, 1 edit and 1 deletion") != std::string::npos);
     CHECK(rig.outbox_wakeups > 0);
 }
 
@@ -443,7 +454,9 @@ TEST_CASE("endpoints: close still happens when the history cannot be read") {
     REQUIRE(incident.has_value());
     CHECK(incident->state == IncidentState::closed);
     rig.deliver();
-    CHECK(rig.slack.responses().size() == 1);
+    REQUIRE(rig.slack.posted().size() == 1);  // the draft, as recorded live, stands
+    CHECK(rig.slack.posted()[0].dump().find("Draft timeline") != std::string::npos);
+    CHECK(rig.slack.updated().empty());
 }
 
 TEST_CASE("endpoints: a button click runs the action and replaces the message") {

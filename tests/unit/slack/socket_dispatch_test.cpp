@@ -9,6 +9,7 @@
 #include "adapters/slack/socket_mode.hpp"
 #include "storage/database.hpp"
 #include "tests/fakes/fake_socket_mode.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/slack/fixture.hpp"
 #include "adapters/http/form.hpp"
@@ -141,9 +142,7 @@ TEST_CASE("socket dispatch: an envelope delivered twice is stored once and acked
         for (const auto& a : rig.fake.acks()) n += a.envelope_id == id;
         return n == 2;
     };
-    auto until = std::chrono::steady_clock::now() + bound;
-    while (!acked_twice() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
-    CHECK(acked_twice());
+    CHECK(hindsight::test::wait_until(acked_twice, bound));
     CHECK(rig.messages().size() == 1);
 
     // A command redelivered under its envelope_id runs once: the repeat gets an empty ack.
@@ -152,16 +151,15 @@ TEST_CASE("socket dispatch: an envelope delivered twice is stored once and acked
     REQUIRE(first);
     CHECK(first->payload.is_object());
     rig.fake.envelope(1, "slash_commands", command("note paged the database team"), 1, "env-note");
-    until = std::chrono::steady_clock::now() + bound;
     std::vector<fakes::FakeAck> notes;
-    while (std::chrono::steady_clock::now() < until) {
-        notes.clear();
-        for (const auto& a : rig.fake.acks())
-            if (a.envelope_id == "env-note") notes.push_back(a);
-        if (notes.size() == 2) break;
-        std::this_thread::sleep_for(5ms);
-    }
-    REQUIRE(notes.size() == 2);
+    REQUIRE(hindsight::test::wait_until(
+        [&] {
+            notes.clear();
+            for (const auto& a : rig.fake.acks())
+                if (a.envelope_id == "env-note") notes.push_back(a);
+            return notes.size() == 2;
+        },
+        bound));
     CHECK(notes[1].payload.is_null());
     auto reader = rig.db.open_reader();
     auto incident = reader->latest_incident(incident_channel);
@@ -210,9 +208,7 @@ TEST_CASE("socket dispatch: a button click arrives as an interactive envelope an
         for (const auto& a : rig.fake.acks()) n += a.envelope_id == "env-click";
         return n == 2;
     };
-    auto until = std::chrono::steady_clock::now() + bound;
-    while (!acked_twice() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
-    REQUIRE(acked_twice());
+    REQUIRE(hindsight::test::wait_until(acked_twice, bound));
     actions = rig.db.open_reader()->actions(reader->latest_incident(incident_channel)->id);
     CHECK(actions[0].done_by == "U0ALICE");
     // The envelope's key went into the deliveries table with the click.

@@ -5,6 +5,7 @@
 #include "adapters/http/metrics.hpp"
 #include "adapters/slack/socket_mode.hpp"
 #include "tests/fakes/fake_socket_mode.hpp"
+#include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -27,12 +28,7 @@ namespace {
 constexpr auto bound = 10s;
 
 bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout = bound) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (!ready()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(5ms);  // polling a condition, not waiting for time to pass
-    }
-    return true;
+    return hindsight::test::wait_until(ready, timeout);
 }
 
 double sample(const http::Metrics& metrics, const std::string& series) {
@@ -184,16 +180,59 @@ TEST_CASE("socket mode: a refresh opens the new socket before closing the old, a
           std::string::npos);
 }
 
+TEST_CASE("socket mode: at Slack's limit of 10 sockets a refresh closes the old socket before opening its successor") {
+    Harness h([](SocketModeOptions& o) { o.connections = 10; });
+    h.client->start();
+    REQUIRE(h.ready(10));
+    REQUIRE(h.fake.wait_for_connections(10, bound));
+    h.fake.disconnect(3, "refresh_requested");
+    REQUIRE(h.fake.wait_for_closed(3, bound));
+    REQUIRE(h.fake.wait_for_greeted(11, bound));
+    // The 11th socket was accepted only after the client had closed the 3rd:
+    // never more than 10 at once, and nine kept listening meanwhile.
+    REQUIRE(h.fake.closed_by_client_at(3).has_value());
+    CHECK(*h.fake.accepted_at(11) >= *h.fake.closed_by_client_at(3));
+    CHECK(h.ready(10));
+    CHECK(h.fake.open().size() == 10);
+}
+
+// The back-offs on an injected clock: the test moves time, the client looks
+// at the clock every few milliseconds.
+ManualClock& test_clock() {
+    static ManualClock clock{Timestamp{} + std::chrono::hours(24 * 365 * 56)};
+    return clock;
+}
+
+void on_test_clock(SocketModeOptions& o) {
+    o.clock = &test_clock();
+    o.clock_tick = 5ms;
+}
+
+// The back-off the client waits for now, once a new one (later than the clock) is planned.
+std::optional<Duration> planned_wait(SocketModeClient& client) {
+    std::optional<Duration> wait;
+    wait_until([&] {
+        auto at = client.status().next_connect_at;
+        if (at && *at > test_clock().now()) wait = *at - test_clock().now();
+        return wait.has_value();
+    });
+    return wait;
+}
+
 TEST_CASE("socket mode: too_many_websockets closes the socket and opens none for the back-off") {
-    Harness h;
+    Harness h(on_test_clock);
     h.client->start();
     REQUIRE(h.ready(1));
-    auto sent = std::chrono::steady_clock::now();
     h.fake.disconnect(1, "too_many_websockets");
     REQUIRE(h.fake.wait_for_closed(1, bound));
     CHECK(h.fake.closed_by_client_at(1).has_value());
+    auto wait = planned_wait(*h.client);
+    REQUIRE(wait);
+    CHECK(*wait >= 300ms);  // busy_backoff
+    test_clock().advance(*wait - 1ms);
+    CHECK_FALSE(h.fake.wait_for_connections(2, 100ms));  // twenty looks at the clock: still waiting
+    test_clock().advance(1ms);
     REQUIRE(h.fake.wait_for_connections(2, bound));
-    CHECK(*h.fake.accepted_at(2) - sent >= 300ms);  // busy_backoff
     CHECK(h.metrics.render().find(R"(hindsight_slack_socket_reconnects_total{reason="too_many_websockets"} 1)") !=
           std::string::npos);
 }
@@ -288,23 +327,31 @@ TEST_CASE("socket mode: stop closes every socket with a handshake and then repor
 
 TEST_CASE("socket mode: consecutive failures back off exponentially, with jitter, up to the cap") {
     Harness h([](SocketModeOptions& o) {
+        on_test_clock(o);
         o.initial_backoff = 100ms;
         o.max_backoff = 400ms;
     });
     for (int i = 0; i < 4; ++i) h.fake.fail_open_next("ratelimited");
     h.client->start();
+    // Each failure plans the next attempt; the test lets the clock reach it.
+    std::vector<Duration> waits;
+    for (std::size_t i = 1; i <= 4; ++i) {
+        REQUIRE(wait_until([&] { return h.slack.server().requests_to("/api/apps.connections.open").size() == i; }));
+        auto wait = planned_wait(*h.client);
+        REQUIRE(wait);
+        waits.push_back(*wait);
+        CHECK(h.slack.server().requests_to("/api/apps.connections.open").size() == i);  // nothing before the time
+        test_clock().advance(*wait);
+    }
     REQUIRE(h.ready(1));
-    auto calls = h.slack.server().requests_to("/api/apps.connections.open");
-    REQUIRE(calls.size() == 5);
-    std::vector<long long> gaps;
-    for (std::size_t i = 1; i < calls.size(); ++i)
-        gaps.push_back(std::chrono::duration_cast<milliseconds>(calls[i].received_at - calls[i - 1].received_at).count());
+    CHECK(h.slack.server().requests_to("/api/apps.connections.open").size() == 5);
     // Waits are drawn from [d/2, d] for d = 100, 200, 400, 400 (capped) ms.
-    CHECK(gaps[0] >= 50);
-    CHECK(gaps[1] >= 100);
-    CHECK(gaps[2] >= 200);
-    CHECK(gaps[3] >= 200);
-    CHECK(gaps[3] < 2000);  // capped, not 800 ms and growing
+    const std::vector<Duration> full = {100ms, 200ms, 400ms, 400ms};
+    for (std::size_t i = 0; i < 4; ++i) {
+        CAPTURE(i);
+        CHECK(waits[i] >= full[i] / 2);
+        CHECK(waits[i] <= full[i]);
+    }
     CHECK(h.metrics.render().find(R"(hindsight_slack_socket_reconnects_total{reason="open_failed"} 4)") !=
           std::string::npos);
 }

@@ -483,21 +483,21 @@ TEST_CASE("actions_due_for_nudge: due, not snoozed, not nudged recently, open, b
     });
 }
 
-TEST_CASE("action ids keep increasing across reopen (AUTOINCREMENT)") {
-    TempDir dir;
-    const auto path = dir.file("h.db");
-    std::int64_t last = 0;
-    {
-        Database db(path);
-        const auto id = db.store().create_incident(incident());
-        db.store().add_action(action(id, kT0));
-        last = db.store().add_action(action(id, kT0));
-    }
-    {
-        Database db(path);
-        const auto next = db.store().add_action(action(1, kT0));
-        CHECK(next == last + 1);
-    }
+TEST_CASE("action ids keep increasing across reopen (AUTOINCREMENT, a sequence)") {
+    for_each_store([&](const Store& store) {
+        std::int64_t last = 0;
+        {
+            auto db = store.open();
+            const auto id = db->store().create_incident(incident());
+            db->store().add_action(action(id, kT0));
+            last = db->store().add_action(action(id, kT0));
+        }
+        {
+            auto db = store.open();
+            const auto next = db->store().add_action(action(1, kT0));
+            CHECK(next == last + 1);
+        }
+    });
 }
 
 TEST_CASE("display names are cached per platform, team and user, and can change") {
@@ -541,5 +541,20 @@ TEST_CASE("a reader connection is read-only") {
     auto reader = db.open_reader();
     CHECK_THROWS(reader->create_incident(incident()));
     CHECK(reader->list_incidents().empty());
+    });
+}
+
+TEST_CASE("link secret: none at first, the first ensure wins, replace changes it for every reader") {
+    for_each_backend([&](Database& db, const std::string&) {
+        auto& store = db.store();
+        CHECK(db.open_reader()->link_secret().empty());
+        CHECK(store.ensure_link_secret("first") == "first");
+        // A second replica starting later keeps the stored one.
+        CHECK(store.ensure_link_secret("second") == "first");
+        CHECK(db.open_reader()->link_secret() == "first");
+        store.replace_link_secret("rotated");
+        CHECK(db.open_reader()->link_secret() == "rotated");
+        CHECK(store.ensure_link_secret("third") == "rotated");
+        CHECK_THROWS(db.open_reader()->replace_link_secret("from a reader"));
     });
 }

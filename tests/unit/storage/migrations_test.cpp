@@ -193,15 +193,15 @@ TEST_CASE("schema 5 rebuilds the outbox: rows, ids and the AUTOINCREMENT high-wa
     }
 }
 
-TEST_CASE("schema 7 adds the ticket columns to existing action items (empty) and the incidents' tracker table") {
+TEST_CASE("schema 9 adds the ticket columns to existing action items (empty) and the incidents' tracker table") {
     TempDir dir;
     const auto path = dir.file("m.db");
     {
         SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        std::vector<Migration> up_to_6;
+        std::vector<Migration> up_to_8;
         for (const auto& m : hindsight::storage::migrations())
-            if (m.version <= 6) up_to_6.push_back(m);
-        migrate(db, up_to_6);
+            if (m.version <= 8) up_to_8.push_back(m);
+        migrate(db, up_to_8);
         db.exec("INSERT INTO incidents (platform, team, channel, title, state, opened_at) "
                 "VALUES ('slack', 'T1', 'C1', 'old', 'open', 1)");
         db.exec("INSERT INTO action_items (incident_id, text, due_at, created_at, state) VALUES (1, 'before', 5, 1, 'open')");

@@ -37,20 +37,10 @@ OutboundMessage channel_post(const std::string& text) {
     return m;
 }
 
-// Every outbox row id, read through a connection of its own.
-std::vector<std::int64_t> row_ids(const std::string& file) {
-    SQLite::Database db(file, SQLite::OPEN_READONLY);
-    SQLite::Statement q(db, "SELECT id FROM outbox ORDER BY id");
-    std::vector<std::int64_t> ids;
-    while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
-    return ids;
-}
-
 }  // namespace
 
 TEST_CASE("outbox: enqueued messages come back due, in id order, with every field and their buttons") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_backend([&](Database& db, const std::string& backend) {
     auto& outbox = db.outbox();
 
     const auto first = outbox.enqueue(channel_post("opened"), kT0);
@@ -88,7 +78,17 @@ TEST_CASE("outbox: enqueued messages come back due, in id order, with every fiel
     CHECK(dm.buttons[1].action == "snooze");
 
     CHECK(outbox.due_messages(kT0 + 1h, 1).size() == 1);
-    CHECK(outbox.due_messages(kT0 + 1h, 10).back().id == later);
+    if (backend == "sqlite") {
+        CHECK(outbox.due_messages(kT0 + 1h, 10).back().id == later);
+    } else {
+        // Shared by replicas: only the oldest pending message of each
+        // conversation is claimed ("later" waits behind "opened" in C1).
+        CHECK(outbox.due_messages(kT0 + 1h, 10).back().id == second);
+        outbox.mark_delivered(first, kT0 + 1h);
+        CHECK(outbox.due_messages(kT0 + 1h, 10).front().id == second);
+        CHECK(outbox.due_messages(kT0 + 1h, 10).back().id == later);
+    }
+    });
 }
 
 TEST_CASE("outbox: delivered leaves the queue, retry counts attempts and waits, dead is kept and counted") {
@@ -127,20 +127,20 @@ TEST_CASE("outbox: delivered leaves the queue, retry counts attempts and waits, 
 }
 
 TEST_CASE("outbox: pending messages survive a restart") {
-    TempDir dir;
-    const auto path = dir.file("h.db");
-    std::int64_t id = 0;
-    {
-        Database db(path);
-        id = db.outbox().enqueue(reminder_dm(), kT0);
-        db.outbox().mark_retry(id, kT0 + 1min, "connection refused");
-    }
-    Database db(path);
-    const auto due = db.outbox().due_messages(kT0 + 1min, 10);
-    REQUIRE(due.size() == 1);
-    CHECK(due[0].id == id);
-    CHECK(due[0].attempts == 1);
-    CHECK(due[0].message.buttons.size() == 2);
+    for_each_store([&](const Store& store) {
+        std::int64_t id = 0;
+        {
+            auto db = store.open();
+            id = db->outbox().enqueue(reminder_dm(), kT0);
+            db->outbox().mark_retry(id, kT0 + 1min, "connection refused");
+        }
+        auto db = store.open();
+        const auto due = db->outbox().due_messages(kT0 + 1min, 10);
+        REQUIRE(due.size() == 1);
+        CHECK(due[0].id == id);
+        CHECK(due[0].attempts == 1);
+        CHECK(due[0].message.buttons.size() == 2);
+    });
 }
 
 TEST_CASE("outbox: enqueue inside a failing write is rolled back with it") {
@@ -176,9 +176,11 @@ TEST_CASE("outbox: buttons with quotes, backslashes, control characters and UTF-
 }
 
 TEST_CASE("outbox: forgetting deletes delivered rows from before the cut-off, oldest first, never pending or dead ones") {
-    TempDir dir;
-    Database db(dir.file("h.db"));
+    for_each_store([&](const Store& store) {
+    auto db_owner = store.open();
+    auto& db = *db_owner;
     auto& outbox = db.outbox();
+    const auto row_ids = [&] { return store.column("SELECT id FROM outbox ORDER BY id"); };
     const auto old1 = outbox.enqueue(channel_post("old 1"), kT0);
     const auto old2 = outbox.enqueue(channel_post("old 2"), kT0);
     const auto recent = outbox.enqueue(channel_post("recent"), kT0);
@@ -190,13 +192,48 @@ TEST_CASE("outbox: forgetting deletes delivered rows from before the cut-off, ol
     outbox.mark_dead(dead, "channel_not_found");
 
     CHECK(outbox.forget_delivered(kT0 + 10s, 1) == 1);
-    CHECK(row_ids(dir.file("h.db")) == std::vector<std::int64_t>{old2, recent, pending, dead});
+    CHECK(row_ids() == std::vector<std::int64_t>{old2, recent, pending, dead});
     // Delivered exactly at the cut-off is not before it.
     CHECK(outbox.forget_delivered(kT0 + 10s, 10) == 1);
-    CHECK(row_ids(dir.file("h.db")) == std::vector<std::int64_t>{recent, pending, dead});
+    CHECK(row_ids() == std::vector<std::int64_t>{recent, pending, dead});
     CHECK(outbox.forget_delivered(kT0 + 24h, 10) == 1);
-    CHECK(row_ids(dir.file("h.db")) == std::vector<std::int64_t>{pending, dead});
+    CHECK(row_ids() == std::vector<std::int64_t>{pending, dead});
     CHECK(outbox.forget_delivered(kT0 + 24h, 10) == 0);
     CHECK(outbox.pending_count() == 1);
     CHECK(outbox.dead_count() == 1);
+    });
+}
+
+TEST_CASE("outbox: a delivered row keeps the platform's id of its post, and later rows refer to it by row id") {
+    for_each_backend([&](Database& db, const std::string&) {
+        std::int64_t draft = 0, update = 0;
+        db.writes().run([&] {
+            auto& outbox = db.outbox();
+            draft = outbox.enqueue(channel_post("draft"), kT0);
+            auto edit = channel_post("draft v2");
+            edit.edit_of = draft;
+            edit.reply_to = draft;
+            update = outbox.enqueue(edit, kT0);
+            CHECK(outbox.posted_id(draft) == std::nullopt);  // still pending
+            CHECK(outbox.posted_id(update + 1000) == std::optional<std::string>(""));  // no such row
+        });
+        db.writes().run([&] {
+            auto& outbox = db.outbox();
+            auto due = outbox.due_messages(kT0, 10);
+            REQUIRE_FALSE(due.empty());
+            CHECK(due[0].message.edit_of == 0);
+            outbox.mark_delivered(draft, kT0 + 1s, "1700100000.000001");
+            CHECK(outbox.posted_id(draft) == std::optional<std::string>("1700100000.000001"));
+        });
+        db.writes().run([&] {
+            auto& outbox = db.outbox();
+            auto due = outbox.due_messages(kT0 + 1min, 10);
+            REQUIRE(due.size() == 1);
+            CHECK(due[0].id == update);
+            CHECK(due[0].message.edit_of == draft);
+            CHECK(due[0].message.reply_to == draft);
+            outbox.mark_dead(update, "gone");
+            CHECK(outbox.posted_id(update) == std::optional<std::string>(""));
+        });
+    });
 }

@@ -84,6 +84,37 @@ TEST_CASE("postgres: replicas starting at once migrate exactly once") {
           storage::latest_postgres_schema_version());
 }
 
+// Another replica is migrating: it holds the migration lock (here the test
+// holds it, as that replica would, mid-migration). A replica starting now
+// waits on the lock (seen in pg_locks, not guessed from time), opens nothing
+// meanwhile, and proceeds once the lock is released.
+TEST_CASE("postgres: a replica started while another migrates waits for it, then proceeds") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    pqxx::connection other(*url);
+    pqxx::nontransaction migrating(other);
+    migrating.exec("SELECT pg_advisory_lock(7533173591290881896)");
+    migrating.exec("CREATE TABLE hindsight_schema_migrations (version INTEGER PRIMARY KEY, "
+                   "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+
+    auto starting = std::async(std::launch::async, [&] { return std::make_unique<Database>(replica(*url, "b"), test_clock()); });
+    const auto waiting = [&] {
+        return scalar(*url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1;
+    };
+    REQUIRE(test::wait_until(waiting, 20s));
+    CHECK(starting.wait_for(0s) == std::future_status::timeout);
+    CHECK(scalar(*url, "SELECT count(*) FROM hindsight_schema_migrations") == 0);
+
+    migrating.exec("SELECT pg_advisory_unlock_all()");
+    REQUIRE(starting.wait_for(20s) == std::future_status::ready);
+    auto db = starting.get();
+    CHECK(scalar(*url, "SELECT count(*) FROM hindsight_schema_migrations") ==
+          storage::latest_postgres_schema_version());
+    std::int64_t id = 0;
+    db->writes().run([&] { id = db->store().create_incident(incident()); });
+    CHECK(db->open_reader()->find_incident(id));
+}
+
 TEST_CASE("postgres: incident numbers and action ids are unique across replicas") {
     auto url = test::postgres_database();
     if (!url) return;
@@ -256,6 +287,50 @@ TEST_CASE("postgres outbox: one claimant per conversation, in order, and a lease
     CHECK(claim(a) == std::vector<std::int64_t>{c1[1], c2[1]});
 }
 
+TEST_CASE("postgres outbox: a result reported after the lease passed to another replica is discarded") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    ManualClock clock(kT0);
+    Database a(replica(*url, "a", 30s), clock);
+    Database b(replica(*url, "b", 30s), clock);
+    std::int64_t first = 0, second = 0;
+    a.writes().run([&] {
+        first = a.outbox().enqueue(post("C1", "one"), kT0);
+        second = a.outbox().enqueue(post("C1", "two"), kT0);
+    });
+    auto claim = [](Database& db) {
+        std::vector<OutboxItem> items;
+        db.writes().run([&] { items = db.outbox().due_messages(Timestamp::max(), 10); });
+        return items;
+    };
+    auto a_items = claim(a);
+    REQUIRE(a_items.size() == 1);
+    CHECK(a_items[0].id == first);
+    CHECK(a_items[0].claimed_until == kT0 + 30s);
+
+    // a stalls past its lease; b claims the row and is sending it when a's
+    // late results arrive: neither may move the row, nor free C1's next one
+    // while b still sends the first.
+    clock.advance(31s);
+    auto b_items = claim(b);
+    REQUIRE(b_items.size() == 1);
+    CHECK(b_items[0].id == first);
+    a.writes().run([&] { a.outbox().mark_retry(first, clock.now() + 1min, "HTTP 503"); });
+    a.writes().run([&] { a.outbox().mark_delivered(first, clock.now()); });
+    CHECK(a.pool_stats().outbox_claims_lost == 2);
+    CHECK(scalar(*url, "SELECT count(*) FROM outbox WHERE state = 'pending' AND claimed_by = 'b'") == 1);
+    CHECK(scalar(*url, "SELECT attempts FROM outbox WHERE id = " + std::to_string(first)) == 0);
+    CHECK(claim(a).empty());
+
+    // b's result counts; C1's next message is then free.
+    b.writes().run([&] { b.outbox().mark_delivered(first, clock.now()); });
+    CHECK(b.pool_stats().outbox_claims_lost == 0);
+    CHECK(scalar(*url, "SELECT attempts FROM outbox WHERE id = " + std::to_string(first)) == 1);
+    auto next = claim(a);
+    REQUIRE(next.size() == 1);
+    CHECK(next[0].id == second);
+}
+
 TEST_CASE("postgres outbox: two replicas claiming at the same moment never share a row") {
     auto url = test::postgres_database();
     if (!url) return;
@@ -295,6 +370,9 @@ TEST_CASE("postgres: losing the database fails writes and readiness, and it reco
     options.ready_timeout = 20s;  // the answer, not the timeout, is under test
     Database db(options, test_clock());
     CHECK(db.writable());
+    // A reader that connected before the outage and sat idle through it.
+    auto idle_reader = db.open_reader();
+    CHECK(idle_reader->list_incidents().empty());
 
     server->stop();
     CHECK_FALSE(db.writable());
@@ -306,6 +384,67 @@ TEST_CASE("postgres: losing the database fails writes and readiness, and it reco
     std::int64_t id = 0;
     db.writes().run([&] { id = db.store().create_incident(incident()); });
     CHECK(db.open_reader()->find_incident(id));
+    // Its connection ended with the server: it reads on a new one, no error.
+    CHECK(idle_reader->find_incident(id));
+}
+
+// Another process holds the incidents table: every statement of the replica
+// that needs it waits for a lock. The replica's statements give up after their
+// bound instead of hanging, the rest of the writer's batch commits, and once
+// the lock is gone the same connections work again.
+TEST_CASE("postgres: a statement stuck on a lock fails after lock_timeout / statement_timeout, the replica goes on") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    struct Bound {
+        const char* name;
+        std::chrono::milliseconds statement, lock;
+        const char* error;  // PostgreSQL's message
+    };
+    for (const auto& bound : {Bound{"lock_timeout", 60s, 200ms, "lock timeout"},
+                              Bound{"statement_timeout", 200ms, 60s, "statement timeout"}}) {
+        CAPTURE(bound.name);
+        auto options = replica(*url, "a");
+        options.statement_timeout = bound.statement;
+        options.lock_timeout = bound.lock;
+        Database db(options, test_clock());
+        std::int64_t first = 0;
+        db.writes().run([&] { first = db.store().create_incident(incident()); });
+        auto reader = db.open_reader();
+        CHECK(reader->find_incident(first));  // the reader is connected before the lock
+
+        pqxx::connection holder(*url);
+        pqxx::work lock(holder);
+        lock.exec("LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE");
+
+        // The writer: the stuck item fails with PostgreSQL's reason, its
+        // batch-mate (another table) commits.
+        std::promise<std::exception_ptr> stuck, other;
+        db.writes().submit([&] { db.store().create_incident(incident()); },
+                           [&](std::exception_ptr e) { stuck.set_value(e); });
+        db.writes().submit([&] { db.store().remember_delivery("key-" + std::string(bound.name), kT0); },
+                           [&](std::exception_ptr e) { other.set_value(e); });
+        auto stuck_result = stuck.get_future();
+        REQUIRE(stuck_result.wait_for(20s) == std::future_status::ready);
+        auto error = stuck_result.get();
+        REQUIRE(error);
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            CHECK(std::string(e.what()).find(bound.error) != std::string::npos);
+        }
+        auto other_result = other.get_future();
+        REQUIRE(other_result.wait_for(20s) == std::future_status::ready);
+        CHECK_FALSE(other_result.get());
+        // A reader gives up the same way.
+        CHECK_THROWS_WITH(reader->list_incidents(), doctest::Contains(bound.error));
+
+        lock.abort();
+        std::int64_t second = 0;
+        db.writes().run([&] { second = db.store().create_incident(incident()); });
+        CHECK(second > first);
+        CHECK(reader->find_incident(second));
+        CHECK(scalar(*url, "SELECT count(*) FROM deliveries WHERE key = 'key-" + std::string(bound.name) + "'") == 1);
+    }
 }
 
 TEST_CASE("postgres: an unreachable server is a clear error without the password") {

@@ -1,3 +1,4 @@
+#include "backends.hpp"
 #include "fixtures.hpp"
 #include "storage/database.hpp"
 #include "storage/write_queue.hpp"
@@ -257,10 +258,11 @@ TEST_CASE("write queue: stop() commits what is queued and later submissions fail
 }
 
 TEST_CASE("Database: concurrent submitters, each done fires once its data is visible to a fresh reader") {
-    TempDir dir;
-    const auto path = dir.file("h.db");
-    Database db(path);
+    for_each_store([&](const Store& store) {
+    auto owner = store.open();
+    auto& db = *owner;
     const auto id = db.store().create_incident(incident());
+    Store::Watcher watcher(store);  // used on the writer thread only
 
     constexpr int kThreads = 4;
     constexpr int kPerThread = 100;
@@ -285,11 +287,8 @@ TEST_CASE("Database: concurrent submitters, each done fires once its data is vis
                     },
                     [&, message_id, acked](std::exception_ptr e) {
                         if (e) ++failed;
-                        SQLite::Database fresh(path, SQLite::OPEN_READONLY);
-                        SQLite::Statement q(fresh, "SELECT count(*) FROM messages WHERE message_id = ?");
-                        q.bind(1, message_id);
-                        q.executeStep();
-                        if (q.getColumn(0).getInt() != 1) ++invisible_at_done;
+                        if (watcher.scalar("SELECT count(*) FROM messages WHERE message_id = '" + message_id + "'") != 1)
+                            ++invisible_at_done;
                         acked->set_value();
                     });
             }
@@ -304,6 +303,7 @@ TEST_CASE("Database: concurrent submitters, each done fires once its data is vis
     CHECK(invisible_at_done == 0);
     CHECK(db.open_reader()->count_messages(id) == kThreads * kPerThread);
     CHECK(db.write_batches() >= 1);
+    });
 }
 
 TEST_CASE("Database: writable() is true while the writer can take the write lock") {
@@ -323,17 +323,17 @@ TEST_CASE("Database: writable() is true while the writer can take the write lock
 }
 
 TEST_CASE("Database: the destructor commits writes still queued") {
-    TempDir dir;
-    const auto path = dir.file("h.db");
-    std::int64_t id = 0;
-    {
-        Database db(path);
-        id = db.store().create_incident(incident());
-        for (int i = 0; i < 50; ++i) {
-            db.writes().submit([&db, id, i] { db.store().insert_message(message(id, std::to_string(i), kT0)); },
-                               {});
+    for_each_store([&](const Store& store) {
+        std::int64_t id = 0;
+        {
+            auto db = store.open();
+            id = db->store().create_incident(incident());
+            for (int i = 0; i < 50; ++i) {
+                db->writes().submit(
+                    [db = db.get(), id, i] { db->store().insert_message(message(id, std::to_string(i), kT0)); }, {});
+            }
         }
-    }
-    Database reopened(path);
-    CHECK(reopened.open_reader()->count_messages(id) == 50);
+        auto reopened = store.open();
+        CHECK(reopened->open_reader()->count_messages(id) == 50);
+    });
 }

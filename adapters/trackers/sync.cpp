@@ -25,10 +25,10 @@ void Sender::add(const std::string& tracker, std::unique_ptr<TrackerClient> clie
 
 SendResult Sender::send(const OutboundMessage& message) {
     auto job = parse_tracker_job(message.text);
-    if (!job) return {SendResult::Status::failed, "not a tracker job this version understands", {}};
+    if (!job) return {SendResult::Status::failed, "not a tracker job this version understands", {}, {}};
     auto found = clients_.find(job->tracker);
     if (found == clients_.end())
-        return {SendResult::Status::failed, "no tracker named '" + job->tracker + "' is configured", {}};
+        return {SendResult::Status::failed, "no tracker named '" + job->tracker + "' is configured", {}, {}};
     auto& client = *found->second;
     const std::string ref = "A-" + std::to_string(job->action_id);
 
@@ -42,7 +42,8 @@ SendResult Sender::send(const OutboundMessage& message) {
                      permanent ? "refused" : "failed, will retry", r.error);
         deps_.writes.run([&] { deps_.bot.ticket_trouble(*job, r.error, permanent); });
         deps_.outbox_changed();
-        return SendResult{permanent ? SendResult::Status::failed : SendResult::Status::retry, r.error, r.retry_after};
+        return SendResult{permanent ? SendResult::Status::failed : SendResult::Status::retry, r.error,
+                          r.retry_after, {}};
     };
 
     CallResult r;

@@ -215,6 +215,14 @@ int cmd_demo(int argc, char** argv) {
     return rc;
 }
 
+// Commands that read or change an existing store never create one: a SQLite
+// file that is not there is a wrong --config, said once here.
+bool database_exists(const config::Config& cfg) {
+    if (cfg.storage.postgres() || std::filesystem::exists(cfg.storage_path)) return true;
+    std::cerr << "hindsight: no database at " << cfg.storage_path << "\n";
+    return false;
+}
+
 int cmd_rotate_link_secret(int argc, char** argv) {
     auto args = parse_args(argc, argv, 2, {"config"});
     if (!args.error.empty() || !args.positional.empty())
@@ -222,10 +230,7 @@ int cmd_rotate_link_secret(int argc, char** argv) {
     auto cfg = load_config(args.flag("config"));
     if (!cfg) return 2;
     configure_logging("warn", cfg->log.format);
-    if (!cfg->storage.postgres() && !std::filesystem::exists(cfg->storage_path)) {
-        std::cerr << "hindsight: no database at " << cfg->storage_path << "\n";
-        return 1;
-    }
+    if (!database_exists(*cfg)) return 1;
     SystemClock clock;
     storage::Database db = open_database(*cfg, clock);
     db.writes().run([&] { db.store().replace_link_secret(new_link_secret()); });
@@ -277,10 +282,7 @@ int cmd_export(int argc, char** argv) {
     auto cfg = load_config(args.flag("config"));
     if (!cfg) return 2;
     configure_logging("warn", cfg->log.format);
-    if (!cfg->storage.postgres() && !std::filesystem::exists(cfg->storage_path)) {
-        std::cerr << "hindsight: no database at " << cfg->storage_path << "\n";
-        return 1;
-    }
+    if (!database_exists(*cfg)) return 1;
     SystemClock clock;
     storage::Database db = open_database(*cfg, clock);
     auto reader = db.open_reader();

@@ -322,3 +322,22 @@ TEST_CASE("noise: thanks and praise with names, emoji and acknowledgements in an
         CHECK_FALSE(is_gratitude(text));
     }
 }
+
+TEST_CASE("draft: the announced cause, the first escalation and the first guess stay however the budget ranks them") {
+    // A long channel of strong action messages fills the budget; three short,
+    // low-scoring messages are milestones and must stay.
+    auto in = channel(90, [](int i) {
+        return "restarted worker-" + std::to_string(i) + " in every region, error rate down to " + std::to_string(i) + "%";
+    });
+    in.messages[20].text = "found it: stale token";
+    in.messages[5].text = "paging the db oncall";
+    in.messages[10].text = "could be the cdn";
+    in.messages[40].text = "we found nothing yet";  // not an announced cause
+    auto t = draft_timeline(in);
+    std::map<std::string, std::string> outcome;
+    for (const auto& x : t.explanations) outcome[x.message_id] = x.outcome;
+    CHECK(outcome["20"] == "kept");
+    CHECK(outcome["5"] == "kept");
+    CHECK(outcome["10"] == "kept");
+    CHECK(outcome["40"] != "kept");
+}

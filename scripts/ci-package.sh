@@ -2,13 +2,16 @@
 # Builds the Debian package and proves it on this machine (fresh Debian 12, as root):
 #   bash scripts/ci-package.sh         build, inspect, install, run, verify the unit, purge
 #   bash scripts/ci-package.sh build   only build build-package/hindsight_<version>_<arch>.deb
+# Options (env): BUILD_DIR (default build-package). Pointing it at an existing
+# Release build (CI uses ./build, which the test step just built) packages that
+# binary instead of compiling the product a second time.
 # Installs what the build needs (apt). Stops at the first failure, saying where.
 set -euo pipefail
 trap 'echo "ci-package: FAILED (line $LINENO: $BASH_COMMAND)" >&2' ERR
 
 cd "$(dirname "$0")/.."
 
-build_dir=build-package
+build_dir="${BUILD_DIR:-build-package}"
 packages=(cmake ninja-build g++ pkg-config tzdata ca-certificates
           libboost1.81-dev libssl-dev nlohmann-json3-dev libsqlitecpp-dev libspdlog-dev
           libhowardhinnant-date-dev libstemmer-dev libpqxx-dev
@@ -36,7 +39,14 @@ install_missing() {
 build_package() {
     step "build the package (Release, $build_dir)"
     rm -f "$build_dir"/hindsight_*.deb
-    cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHINDSIGHT_TESTS=OFF >/dev/null
+    if [ -f "$build_dir/CMakeCache.txt" ]; then
+        # An existing build: keep its options (tests on or off), only insist on Release.
+        grep -qx 'CMAKE_BUILD_TYPE:STRING=Release' "$build_dir/CMakeCache.txt" \
+            || fail "$build_dir is not a Release build"
+        cmake -S . -B "$build_dir" >/dev/null
+    else
+        cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHINDSIGHT_TESTS=OFF >/dev/null
+    fi
     cmake --build "$build_dir" --target package
     local debs=("$build_dir"/hindsight_*.deb)
     [ ${#debs[@]} -eq 1 ] && [ -f "${debs[0]}" ] || fail "expected one $build_dir/hindsight_*.deb, found: ${debs[*]}"

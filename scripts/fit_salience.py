@@ -148,7 +148,7 @@ def main():
     ap.add_argument("--keep", type=float, default=0.6, help="share of training messages at or above the threshold")
     ap.add_argument("--budget", type=float, default=0.34, help="density budget (as in the product)")
     ap.add_argument("--l2", type=float, default=0.1, help="L2 regularisation of the ranking fit")
-    ap.add_argument("--extra-weight", type=float, default=3.0,
+    ap.add_argument("--extra-weight", type=float, default=1.0,
                     help="how many times an --extra channel counts: they hold what the product must keep "
                          "beyond the evaluation set's kinds (the first hypotheses, for one)")
     ap.add_argument("--table", action="store_true", help="print the C++ weight table")

@@ -41,14 +41,14 @@ constexpr std::string_view act_words[] = {
     "provision", "override", "upgrade", "downgrade", "publish", "post", "announce", "mute", "silence", "wipe",
     "reset", "reissue", "renew", "invalidate", "lock", "unlock", "quarantine", "submit", "merge", "pull", "add",
     "withdraw", "deactivate", "activate", "detach", "attach", "rollout", "ramp", "scale", "roll", "cut", "update",
-    "clear", "spin"};
+    "clear", "spin", "install", "uninstall"};
 constexpr std::string_view problem_words[] = {
     // symptoms: something is wrong
     "error", "fail", "failure", "down", "outage", "broken", "dead", "timeout", "latency", "slow", "5xx", "500s",
     "502", "503", "504", "spike", "saturate", "loss", "lost", "degrade", "unavailable", "unreachable", "crash",
     "oom", "hang", "stuck", "alert", "alarm", "page", "pager", "fire", "critical", "exhaust", "leak", "overload",
     "refuse", "reject", "retransmit", "flap", "drop", "erroring", "wall", "corrupt", "unhealthy", "breach",
-    "elevated", "impact", "affected", "red", "missing", "dark",
+    "elevated", "impact", "affected", "red", "missing", "dark", "panic", "bsod", "notready", "crashloop",
     // security incidents
     "compromise", "unauthorized", "attacker", "attack", "exfiltrate", "stolen", "malicious",
     "suspicious", "phish", "intrusion", "exposed", "clone", "hit"};
@@ -61,7 +61,7 @@ constexpr std::string_view escalate_words[] = {
     // more people, more severity
     "sev", "sev0", "sev1", "sev2", "sev3", "p0", "p1", "p2", "severity", "declare", "incident", "commander", "ic",
     "escalate", "page", "paging", "loop", "bring", "exec", "vendor", "case", "bridge", "war", "major", "mim",
-    "upgrade", "oncall", "on-call"};
+    "upgrade", "oncall", "on-call", "engage", "ceo", "cfo", "cto", "vp", "leadership", "executive"};
 constexpr std::string_view decide_words[] = {
     // a course chosen
     "decision", "decide", "call", "plan", "agree", "stay", "nobody", "until", "freeze", "hold", "rule", "go",
@@ -83,10 +83,32 @@ constexpr std::string_view chatter_words[] = {
     // side talk
     "lol", "haha", "ofc", "brb", "lunch", "omg", "wtf", "lmao", "heh", "ugh", "hah", "coffee"};
 
+// Irregular past forms and the verb they are a form of: "rebuilt" is an act
+// done as much as "restarted" is (the stemmer leaves them alone).
+struct Irregular {
+    std::string_view form, base;
+};
+constexpr Irregular irregular_past[] = {
+    {"built", "build"}, {"rebuilt", "rebuild"}, {"spun", "spin"},   {"ran", "run"},         {"reran", "rerun"},
+    {"sent", "send"},   {"resent", "send"},     {"shut", "shut"},   {"cut", "cut"},         {"put", "put"},
+    {"reset", "reset"}, {"froze", "freeze"},    {"frozen", "freeze"}, {"unfrozen", "unfreeze"}, {"took", "take"},
+    {"taken", "take"},  {"withdrew", "withdraw"}, {"withdrawn", "withdraw"}, {"undid", "revert"}, {"undone", "revert"},
+    {"began", "start"}, {"begun", "start"},     {"brought", "bring"}, {"held", "hold"},     {"split", "split"}};
+// Prefixes that turn an act into another act: un-install, re-enable, de-register.
+constexpr std::string_view act_prefixes[] = {"un", "re", "de", "dis"};
+// "errors under 5%", "p99 below 300ms": a number on the good side of a line.
+constexpr std::string_view improving_comparators[] = {"under", "below"};
+// A check mark ends "status page posted ✅": the thing is done.
+constexpr std::string_view check_marks[] = {"\u2705", "\u2714", ":white_check_mark:", ":heavy_check_mark:"};
+
 // Past participles and particles that report a state reached.
 constexpr std::string_view done_words[] = {"done", "gone", "out", "off", "live", "up", "shut", "set", "put", "cut",
                                            "frozen", "taken", "sent", "begun", "built", "spun", "held", "ran"};
 constexpr std::string_view particles[] = {"off", "out", "over", "back", "down", "up"};
+// What may follow a state reached without a verb: "writeup live on the blog",
+// "FRA done", "status page live" (and the end of the text).
+constexpr std::string_view after_state[] = {"on", "in", "at", "for", "across", "everywhere", "to", "since", "as",
+                                            "and", "now", "already"};
 // "the banner is live", "uploads are back on", "the fix went out": a copula (or
 // went/got) and, at most two words on, a done word, a particle or "on".
 constexpr std::string_view copulas[] = {"is", "are", "was", "were", "been", "be", "went", "got", "it's", "that's"};
@@ -111,53 +133,53 @@ struct Weight {
     double weight;
 };
 constexpr Weight weights[] = {
-    {"act", 0.31},
-    {"act_past", 0.25},
-    {"act_progressive", 0.05},
+    {"act", 0.29},
+    {"act_past", 0.29},
+    {"act_progressive", 0.04},
     {"cause_found", 0.0},  // acts through the milestones (timeline.cpp), not the score
-    {"state_reached", 0.17},
-    {"addressed", -0.03},
-    {"anchor", 0.26},
-    {"asks", -0.09},
-    {"cause", 0.04},
+    {"state_reached", 0.23},
+    {"addressed", -0.02},
+    {"anchor", 0.22},
+    {"asks", -0.07},
+    {"cause", 0.03},
     {"chatter", -0.02},
-    {"code", -0.02},
-    {"commander", 0.09},
-    {"decide", 0.16},
-    {"drew_acks", 0.24},
-    {"drew_replies", -0.03},
-    {"echoed", 0.10},
-    {"escalate", 0.20},
+    {"code", -0.01},
+    {"commander", 0.08},
+    {"decide", 0.18},
+    {"drew_acks", 0.23},
+    {"drew_replies", -0.01},
+    {"echoed", 0.11},
+    {"escalate", 0.23},
     {"first_of_kind", 0.20},
-    {"first_person", 0.02},
+    {"first_person", 0.00},
     {"hedge", -0.04},
-    {"label", 0.10},
-    {"length", 0.12},
+    {"label", 0.12},
+    {"length", 0.14},
     {"link", 0.00},
-    {"metric", 0.09},
-    {"mid_length", 0.45},
-    {"negation", -0.05},
-    {"novelty", 0.20},
+    {"metric", 0.11},
+    {"mid_length", 0.47},
+    {"negation", -0.06},
+    {"novelty", 0.19},
     {"number", 0.27},
     {"opening", 0.17},
     {"past", 0.29},
-    {"pinned", 0.28},
-    {"problem", 0.12},
-    {"problem_metric", 0.09},
-    {"progressive", 0.11},
-    {"question", -0.19},
-    {"reactions", 0.21},
-    {"recover", 0.21},
-    {"recover_metric", 0.14},
-    {"reply", -0.23},
-    {"resolve", 0.17},
-    {"rule_hypothesis", 0.09},
-    {"rule_kind", 0.33},
-    {"scope", 0.40},
-    {"short", -0.19},
-    {"we_act", 0.04},
+    {"pinned", 0.25},
+    {"problem", 0.13},
+    {"problem_metric", 0.11},
+    {"progressive", 0.10},
+    {"question", -0.16},
+    {"reactions", 0.17},
+    {"recover", 0.22},
+    {"recover_metric", 0.16},
+    {"reply", -0.22},
+    {"resolve", 0.15},
+    {"rule_hypothesis", 0.08},
+    {"rule_kind", 0.30},
+    {"scope", 0.42},
+    {"short", -0.20},
+    {"we_act", 0.02},
 };
-constexpr double bias = -0.77;
+constexpr double bias = -0.78;
 constexpr double threshold = 0.0;
 
 template <std::size_t N>
@@ -345,12 +367,24 @@ struct TextAnalyzer::Impl {
                 a = b + 1;
             }
         }
+        bool irregular = false;
+        for (const auto& r : irregular_past)
+            if (r.form == w) {
+                x.classes |= lex.of(r.base) | lex.of(stemmer().stem(r.base));
+                irregular = true;
+            }
+        if (!(x.classes & bit(F::act)))
+            for (auto prefix : act_prefixes)
+                if (w.size() >= prefix.size() + 4 && w.starts_with(prefix)) {
+                    auto rest = w.substr(prefix.size());
+                    if ((lex.of(rest) | lex.of(stemmer().stem(rest))) & bit(F::act)) x.classes |= bit(F::act);
+                }
         auto [sid, fresh] = stem_ids.try_emplace(stem, static_cast<std::uint32_t>(stem_ids.size()));
         (void)fresh;
         x.stem = sid->second;
         x.digit = has_digit(w);
         x.content = w.size() >= 4 && !x.digit;
-        x.past = is_past(w);
+        x.past = irregular || is_past(w);
         x.progressive = is_progressive(w);
         x.metric = is_metric(w);
         x.negation = in(negation_words, w);
@@ -386,6 +420,9 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
          anchor = false;
     std::size_t we_at = n;      // where the last "we" was
     std::size_t copula_at = n;  // where the last "is", "are", "went"… was
+    std::size_t comparator_at = n;  // where the last "under" / "below" was
+    bool improving = false;
+    const bool asked = ends_with_question(text);
     auto note = [&](F f, std::string_view word) {
         if (get(v, f) > 0) return;
         set(v, f, 1);
@@ -406,6 +443,12 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
         }
         if (x.we) we_at = i;
         if (x.reached && copula_at < i && i - copula_at <= 2) note(F::state_reached, w);
+        // Without a copula: a done word after the thing it reports, ending the
+        // text or followed by where/when ("FRA done", "writeup live on the blog").
+        if (!asked && i > 0 && !x.particle && in(done_words, w) && (i + 1 == n || in(after_state, tokens[i + 1])))
+            note(F::state_reached, w);
+        if (in(improving_comparators, w)) comparator_at = i;
+        if (x.digit && comparator_at < i && i - comparator_at <= 2) improving = true;
         if (x.copula) copula_at = i;
         if (in(cause_openers, w) && (i == 0 || (i == 1 && in(interjections, tokens[0])))) note(F::cause_found, w);
         // An act or a decision word one to three words after "we" / "let's".
@@ -425,7 +468,10 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
     set(v, F::number, number);
     set(v, F::metric, metric);
     set(v, F::problem_metric, get(v, F::problem) * number);
-    set(v, F::recover_metric, get(v, F::recover) * number);
+    set(v, F::recover_metric, improving ? 1.0 : get(v, F::recover) * number);
+    if (!asked)
+        for (auto mark : check_marks)
+            if (text.find(mark) != std::string_view::npos) note(F::state_reached, mark);
     set(v, F::question, ends_with_question(text));
     set(v, F::asks, n > 0 && im.info(tokens[0]).ask);
     set(v, F::label, has_label(text));

@@ -90,7 +90,24 @@ TEST_CASE("tense: a state reached, an act done, an act under way") {
     CHECK(fires("the WAF is back on for one machine", Feature::state_reached));
     CHECK(fires("first wave of resets is out", Feature::state_reached));
     CHECK(fires("the fix went out at 14:02", Feature::state_reached));
-    CHECK_FALSE(fires("writeup live on the blog", Feature::state_reached));
+    // Without a copula: a done word after the thing, ending the text or followed by where/when.
+    CHECK(fires("writeup live on the blog", Feature::state_reached));
+    CHECK(fires("FRA done", Feature::state_reached));
+    CHECK_FALSE(fires("FRA done?", Feature::state_reached));
+    CHECK_FALSE(fires("done with lunch, back in 5", Feature::state_reached));  // nothing before it
+    // A check mark is a state reached; a question with one is not.
+    CHECK(fires("status page posted \u2705", Feature::state_reached));
+    CHECK(fires("status page posted :white_check_mark:", Feature::state_reached));
+    CHECK_FALSE(fires("status page posted?", Feature::state_reached));
+    CHECK_FALSE(fires("\u2705 posted?", Feature::state_reached));
+    // Irregular past forms of an act, and acts behind un- / re- / de-.
+    CHECK(fires("base image rebuilt", Feature::act_past));
+    CHECK(fires("fleet frozen at 14:00", Feature::act_past));
+    CHECK(fires("RLP code uninstalled on smars-01..07", Feature::act_past));
+    CHECK(fires("hosts reenabled one by one", Feature::act_past));
+    CHECK(fires("reran the export job", Feature::act_past));
+    CHECK_FALSE(fires("we ran into a wall", Feature::act));
+    CHECK_FALSE(fires("the report is here", Feature::act));
     CHECK_FALSE(fires("is it coming back after the restart", Feature::state_reached));
     CHECK(fires("found it: the secret still holds the old token", Feature::cause_found));
     CHECK(fires("root cause is the quota collector", Feature::cause_found));
@@ -107,6 +124,10 @@ TEST_CASE("numbers and metrics, alone and with a symptom or a recovery") {
     CHECK(fires("errors at 40% on the api", Feature::problem_metric));
     CHECK_FALSE(fires("errors on the api", Feature::problem_metric));
     CHECK(fires("back to baseline, 0.02% errors", Feature::recover_metric));
+    // A number on the good side of a line is a recovery however it is said.
+    CHECK(fires("Kinesis errors under 5% for the first time", Feature::recover_metric));
+    CHECK(fires("p99 below 300ms", Feature::recover_metric));
+    CHECK_FALSE(fires("under investigation since 14:00", Feature::recover_metric));
 }
 
 TEST_CASE("questions, proposals and labels") {
@@ -249,6 +270,57 @@ TEST_CASE("draft: at most a third of a long channel, the highest scores first, k
     CHECK(highest_over <= lowest_kept);
     auto k = t.entries;
     CHECK(std::any_of(k.begin(), k.end(), [](const TimelineEntry& e) { return e.key == "k:1"; }));
+}
+
+TEST_CASE("draft: a follow-up from the same author joins the entry before it") {
+    auto in = channel(90, [](int i) { return "looking at dashboard " + std::to_string(i) + " now"; });
+    // channel(): even indexes are U2's, a minute apart.
+    in.messages[10].text = "rolled back cart-api to v41 in every region";
+    in.messages[12].text = "error rate down to 0.2% since the rollback, p99 at 180ms";  // 2 min on
+    in.messages[20].text = "drained the eu-west pool, traffic moved to eu-central";
+    in.messages[24].text = "restarted the eu-west workers, error rate back to 0.1%";  // 4 min on
+    in.messages[30].text = "failed over the orders database to the replica in every region";
+    in.messages[31].text = "purged the cdn cache for every checkout page, 5xx down to 0.3%";  // someone else
+    auto t = draft_timeline(in);
+    REQUIRE(explained(t, "10").outcome == "kept");
+    CHECK(explained(t, "12").outcome == "merged");
+    CHECK(explained(t, "12").entry == explained(t, "10").entry);
+    const auto& joined = t.entries[static_cast<std::size_t>(explained(t, "10").entry - 1)];
+    CHECK(joined.text.find("rolled back cart-api") != std::string::npos);
+    CHECK(joined.text.find("error rate down to 0.2%") != std::string::npos);
+    CHECK(joined.at == in.messages[10].at);
+    // Too far apart, or another author: entries of their own.
+    CHECK(explained(t, "20").outcome == "kept");
+    CHECK(explained(t, "24").outcome == "kept");
+    CHECK(explained(t, "31").outcome == "kept");
+    CHECK(explained(t, "31").entry != explained(t, "30").entry);
+}
+
+TEST_CASE("draft: the budget counts entries, so follow-ups leave room for more") {
+    // 45 people, each with two strong messages two minutes apart: 90 messages,
+    // a budget of 30 entries, every pair one entry.
+    auto in = base_input();
+    in.explain = true;
+    for (int k = 0; k < 45; ++k) {
+        auto user = "U" + std::to_string(k);
+        auto at = utc(14, 0) + std::chrono::minutes{4 * k};
+        in.messages.push_back(message(std::to_string(2 * k), user,
+                                      "restarted worker-" + std::to_string(k) + " in every region", at));
+        in.messages.push_back(message(std::to_string(2 * k + 1), user,
+                                      "error rate down to " + std::to_string(k) + "% after the restart",
+                                      at + std::chrono::minutes{2}));
+    }
+    in.incident.closed_at = utc(18, 0);
+    auto t = draft_timeline(in);
+    const auto budget = static_cast<std::size_t>(density_budget * 90);
+    std::size_t visible = 0, in_draft = 0;
+    for (const auto& e : t.entries) visible += !e.hidden;
+    for (const auto& x : t.explanations) in_draft += x.outcome == "kept" || x.outcome == "merged";
+    CHECK(visible <= budget);
+    CHECK(in_draft >= 2 * visible - 1);
+    CHECK(in_draft > budget);
+    for (const auto& x : t.explanations)
+        if (x.outcome == "merged") CHECK(explained(t, std::to_string(std::stoi(x.message_id) - 1)).entry == x.entry);
 }
 
 TEST_CASE("draft: a short channel keeps every message that is not noise") {

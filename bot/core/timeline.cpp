@@ -12,6 +12,7 @@
 #include <charconv>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -61,6 +62,30 @@ bool mergeable(const Draft& burst, const RecordedMessage& m, EntryKind kind) {
     return kind == burst.kind || kind == EntryKind::message || burst.kind == EntryKind::message;
 }
 
+// A follow-up: `b` comes from the same author in the same thread as `a`, at
+// most follow_up_window after it, and their kinds agree (the same, or one is
+// a plain message) as in a burst. Among the messages the draft
+// keeps (chatter in between is gone), it reads as one entry. A milestone
+// never joins an earlier entry (its own time is the point of it), and a
+// recap joins nothing.
+bool follows(const Draft& a, const Draft& b) {
+    auto alone = [](const Draft& d) { return !d.from_message || d.keep || d.hidden || d.recap; };
+    if (alone(a) || alone(b) || b.milestone) return false;
+    if (a.user_id != b.user_id || a.thread != b.thread) return false;
+    if (b.at < a.last_at || b.at - a.last_at > follow_up_window) return false;
+    return b.kind == a.kind || b.kind == EntryKind::message || a.kind == EntryKind::message;
+}
+
+// Merges the follow-up `b` into `a`; the entry takes the stronger kind, as a burst does.
+void fold_into(Draft& a, Draft& b) {
+    a.parts.insert(a.parts.end(), b.parts.begin(), b.parts.end());
+    a.sources.insert(a.sources.end(), b.sources.begin(), b.sources.end());
+    a.kind = stronger(a.kind, b.kind);
+    a.signal = stronger(a.signal, b.signal);
+    a.last_at = b.last_at;
+    a.score = std::max(a.score, b.score);
+}
+
 // Display names, asked once per id.
 class NameCache {
 public:
@@ -90,12 +115,14 @@ std::string render_parts(const std::vector<std::string_view>& parts, NameCache& 
     NameResolver resolve = [&](const std::string& id) { return names(id); };
     std::string joined;
     for (auto part : parts) {
-        auto text = collapse_whitespace(render_chat_markup(part, resolve));
+        // Each message is shortened on its own, so a follow-up is not cut
+        // off by a long first message.
+        auto text = shorten(collapse_whitespace(render_chat_markup(part, resolve)), max_entry_chars);
         if (text.empty()) continue;
         if (!joined.empty()) joined += " / ";
         joined += text;
     }
-    return escape_markdown_inline(shorten(joined, max_entry_chars));
+    return escape_markdown_inline(joined);
 }
 
 // Keeps at most `cap` visible entries: first, last, key events and curated
@@ -431,19 +458,35 @@ Timeline draft_timeline(const DraftInput& input) {
     {
         std::size_t messages = 0;
         for (const auto& m : input.messages) messages += !m.deleted;
+        const bool selective = messages > small_channel;  // a short channel is its own summary
         auto budget = std::max(min_budget, static_cast<std::size_t>(density_budget * static_cast<double>(messages)));
+        // Follow-ups (see follows()) read as one entry, and the budget counts
+        // entries: drafts[] is in time order, `kept_at` holds the positions
+        // kept so far and `entries` how many entries they make.
+        std::set<std::size_t> kept_at;
+        std::size_t entries = 0;
+        auto cost = [&](std::size_t i) -> int {
+            auto next = kept_at.lower_bound(i);
+            bool has_next = next != kept_at.end(), has_prev = next != kept_at.begin();
+            auto p = has_prev ? *std::prev(next) : 0, q = has_next ? *next : 0;
+            int c = 1;
+            if (has_prev && follows(drafts[p], drafts[i])) --c;
+            if (has_next && follows(drafts[i], drafts[q])) --c;
+            if (has_prev && has_next && follows(drafts[p], drafts[q])) ++c;
+            return c;
+        };
+        auto keep = [&](std::size_t i) {
+            entries = static_cast<std::size_t>(static_cast<long>(entries) + cost(i));
+            kept_at.insert(i);
+        };
         std::vector<std::size_t> candidates;
-        std::size_t fixed = 0;
         std::vector<char> drop(drafts.size(), 0);
         for (std::size_t i = 0; i < drafts.size(); ++i) {
             const auto& d = drafts[i];
             if (d.hidden) continue;
             if (d.keep || !d.from_message || d.milestone) {
-                ++fixed;
-                continue;
-            }
-            // A short channel is its own summary: only noise leaves it.
-            if (messages > small_channel && d.score < salience_threshold()) {
+                keep(i);
+            } else if (selective && d.score < salience_threshold()) {
                 drop[i] = 1;
                 mark(d, "low salience");
                 ++timeline.dropped_low;
@@ -451,20 +494,47 @@ Timeline draft_timeline(const DraftInput& input) {
                 candidates.push_back(i);
             }
         }
-        auto room = budget > fixed ? budget - fixed : 0;
-        if (messages > small_channel && candidates.size() > room) {
-            std::stable_sort(candidates.begin(), candidates.end(),
-                             [&](auto a, auto b) { return drafts[a].score > drafts[b].score; });
-            for (std::size_t k = room; k < candidates.size(); ++k) {
-                drop[candidates[k]] = 1;
-                mark(drafts[candidates[k]], "over budget");
+        // The highest scores first while they fit. Once one does not, only
+        // follow-ups of what is kept still come in (they cost nothing), and
+        // only those scoring at most follow_up_margin below the one that did
+        // not fit: a follow-up is kept for what it says, not for being free.
+        std::stable_sort(candidates.begin(), candidates.end(),
+                         [&](auto a, auto b) { return drafts[a].score > drafts[b].score; });
+        std::optional<double> full_at;  // the score of the first that did not fit
+        for (auto i : candidates) {
+            int c = cost(i);
+            if (selective && !full_at && static_cast<long>(entries) + c > static_cast<long>(budget)) full_at = drafts[i].score;
+            if (!full_at || (c <= 0 && drafts[i].score >= *full_at - follow_up_margin)) {
+                keep(i);
+            } else {
+                drop[i] = 1;
+                mark(drafts[i], "over budget");
                 ++timeline.dropped_low;
             }
         }
+        // Fold each follow-up into the entry before it (in a long channel).
         std::vector<Draft> kept;
         kept.reserve(drafts.size());
-        for (std::size_t i = 0; i < drafts.size(); ++i)
-            if (!drop[i]) kept.push_back(std::move(drafts[i]));
+        // As counted above: each draft against the one kept before it, not
+        // against what that one has become (follows() reads only the fields
+        // a move leaves in place).
+        std::optional<std::size_t> last;  // in kept[], the last entry that is not hidden
+        std::optional<std::size_t> prev;  // in drafts[], the last draft kept that is not hidden
+        for (std::size_t i = 0; i < drafts.size(); ++i) {
+            if (drop[i]) continue;
+            auto& d = drafts[i];
+            if (selective && prev && follows(drafts[*prev], d)) {
+                fold_into(kept[*last], d);
+                timeline.merged += d.sources.size();
+                prev = i;
+                continue;
+            }
+            if (!d.hidden) {
+                last = kept.size();
+                prev = i;
+            }
+            kept.push_back(std::move(d));
+        }
         drafts = std::move(kept);
     }
 

@@ -89,6 +89,15 @@ inline constexpr std::size_t small_channel = 30;
 
 // Bursts by one author closer than this are merged into one entry.
 inline constexpr Duration burst_window = std::chrono::seconds{60};
+// In a channel longer than `small_channel`, a kept message from the same
+// author in the same thread at most this long after the previous kept one
+// (whatever was left out between) is a follow-up, merged into its entry; the
+// density budget counts entries, so follow-ups cost none of it.
+inline constexpr Duration follow_up_window = std::chrono::seconds{180};
+// Once the budget is full, a follow-up still joins its entry when it scores at
+// most this much below the first message that did not fit (scripts/fit_salience.py
+// scale; 0.5 is about two word classes).
+inline constexpr double follow_up_margin = 0.5;
 // Longest entry text, in characters, before it is shortened with "…".
 inline constexpr std::size_t max_entry_chars = 280;
 

@@ -20,6 +20,9 @@ struct Table {
     std::vector<const char*> columns;
     std::set<std::string> booleans;  // INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL
     bool identity;                   // an `id` column backed by a sequence
+    // A one-row setting (the link secret): the source's row replaces the
+    // target's, and a target holding only settings counts as empty.
+    bool setting = false;
 };
 
 // Parents before children (foreign keys), every column of the PostgreSQL schema
@@ -58,6 +61,8 @@ const std::vector<Table> kTables = {
       "reply_to"},
      {"ephemeral"},
      true},
+    // Signed web links keep working after the move (hindsight rotate-link-secret ends them).
+    {"link_secret", {"id", "secret"}, {}, false, true},
 };
 
 std::string joined(const std::vector<const char*>& columns, const std::string& prefix = "") {
@@ -111,6 +116,7 @@ StoreCopy copy_sqlite_to_postgres(const std::string& sqlite_path, const std::str
         std::int64_t existing = 0;
         std::string what;
         for (const auto& t : kTables) {
+            if (t.setting) continue;
             const auto n = pg_count(pg, t.name);
             existing += n;
             if (n > 0) what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + t.name;
@@ -120,7 +126,8 @@ StoreCopy copy_sqlite_to_postgres(const std::string& sqlite_path, const std::str
                                      "); nothing was copied. Use --force to replace its contents");
         if (existing > 0) {
             std::vector<const char*> names;
-            for (const auto& t : kTables) names.push_back(t.name);
+            for (const auto& t : kTables)
+                if (!t.setting) names.push_back(t.name);
             pg.run("TRUNCATE " + joined(names) + " RESTART IDENTITY");
         }
 
@@ -129,8 +136,13 @@ StoreCopy copy_sqlite_to_postgres(const std::string& sqlite_path, const std::str
             for (std::size_t i = 0; i < t.columns.size(); ++i)
                 placeholders += (i ? ",$" : "$") + std::to_string(i + 1);
             // Prepared once per table, run per row; ids are copied as they are.
-            const std::string insert = "INSERT INTO " + std::string(t.name) + " (" + joined(t.columns) +
-                                       ") VALUES (" + placeholders + ")";
+            std::string insert = "INSERT INTO " + std::string(t.name) + " (" + joined(t.columns) + ") VALUES (" +
+                                 placeholders + ")";
+            if (t.setting) {
+                insert += " ON CONFLICT (id) DO UPDATE SET ";
+                for (std::size_t i = 1; i < t.columns.size(); ++i)
+                    insert += std::string(i > 1 ? ", " : "") + t.columns[i] + " = excluded." + t.columns[i];
+            }
             const std::string statement = std::string("copy_") + t.name;
             SQLite::Statement rows(source, "SELECT " + joined(t.columns) + " FROM " + t.name);
             std::int64_t copied = 0;
@@ -168,6 +180,8 @@ StoreCopy copy_sqlite_to_postgres(const std::string& sqlite_path, const std::str
 
         // Verify before COMMIT: source and target row counts, table by table.
         for (const auto& [table, copied] : result.tables) {
+            // A setting the source lacks leaves the target's in place.
+            if (table == "link_secret" && copied == 0) continue;
             SQLite::Statement count(source, "SELECT count(*) FROM " + quoted(table));
             count.executeStep();
             const auto in_source = count.getColumn(0).getInt64();

@@ -35,6 +35,7 @@ Source fill(Database& db) {
     store.update_incident(closed);
     s.other = store.create_incident(incident(channel("C2", "T1", Platform::mattermost), "Queue backlog"));
 
+    store.ensure_link_secret("link-secret-of-the-sqlite-store");
     store.insert_message(message(s.incident, "1700.1", kT0 + 1s, "deploying v2"));
     store.insert_message(message(s.incident, "1700.2", kT0 + 2s, "rolling back"));
     store.insert_message(message(s.other, "mm-1", kT0 + 3s, "queue at 1M"));
@@ -109,6 +110,7 @@ TEST_CASE("migrate-store copies everything into PostgreSQL, ids kept and counts 
     CHECK(counts["users"] == 1);
     CHECK(counts["deliveries"] == 1);
     CHECK(counts["outbox"] == 3);
+    CHECK(counts["link_secret"] == 1);
 
     Database::PostgresOptions options;
     options.url = *url;
@@ -145,6 +147,7 @@ TEST_CASE("migrate-store copies everything into PostgreSQL, ids kept and counts 
     CHECK(actions[0].done_at == kT0 + 30h);
     CHECK(actions[1].id == s.last_action);
     CHECK(store.user_name(channel(), "U1") == "alice");
+    CHECK(store.link_secret() == "link-secret-of-the-sqlite-store");  // links posted before the move still open
     CHECK_FALSE(store.remember_delivery("Ev1", kT0 + 1s));
     CHECK(pg.outbox().pending_count() == 1);
     CHECK(pg.outbox().dead_count() == 1);
@@ -200,6 +203,31 @@ TEST_CASE("migrate-store refuses a non-empty target unless forced, and leaves it
     CHECK(pg.store().list_incidents().size() == 2);
     CHECK_FALSE(pg.store().latest_incident(channel("C77")));
     (void)stranger;
+}
+
+TEST_CASE("migrate-store: a target holding only its own link secret is empty, and gets the source's") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    test::TempDir dir;
+    const auto path = dir.file("h.db");
+    {
+        Database sqlite(path);
+        fill(sqlite);
+    }
+    {
+        Database::PostgresOptions options;
+        options.url = *url;
+        Database pg(options, test_clock());
+        pg.store().ensure_link_secret("the-target-made-its-own");
+    }
+    const auto copy = storage::copy_sqlite_to_postgres(path, *url, false);
+    std::map<std::string, std::int64_t> counts(copy.tables.begin(), copy.tables.end());
+    CHECK(counts["link_secret"] == 1);
+    Database::PostgresOptions options;
+    options.url = *url;
+    Database pg(options, test_clock());
+    CHECK(pg.store().link_secret() == "link-secret-of-the-sqlite-store");
+    CHECK(pg.store().list_incidents().size() == 2);
 }
 
 TEST_CASE("migrate-store: a missing source is an error naming it") {

@@ -196,11 +196,14 @@ void document_sections(std::string& out, const std::string& html) {
         }
         if (id == "action-items")
             for (std::string_view status : {"open", "done", "overdue"}) {
-                std::string cell = "<td>" + std::string(status) + "</td>";
-                std::string styled = "<td><span class=\"status " + std::string(status) + "\">" + std::string(status) +
-                                     "</span></td>";
-                for (std::size_t t = 0; (t = chunk.find(cell, t)) != std::string::npos; t += styled.size())
-                    chunk.replace(t, cell.size(), styled);
+                // The status alone, or followed by the tracker's ticket ("open · <a…>acme/ops#12</a> (open)").
+                for (std::string_view after : {"</td>", " \u00b7 "}) {
+                    std::string cell = "<td>" + std::string(status) + std::string(after);
+                    std::string styled = "<td><span class=\"status " + std::string(status) + "\">" +
+                                         std::string(status) + "</span>" + std::string(after);
+                    for (std::size_t t = 0; (t = chunk.find(cell, t)) != std::string::npos; t += styled.size())
+                        chunk.replace(t, cell.size(), styled);
+                }
             }
         out += "<section class=\"doc\" id=\"" + id + "\">" + chunk + "</section>";
         first = false;

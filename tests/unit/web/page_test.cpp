@@ -89,6 +89,24 @@ TEST_CASE("incident page: one document with the header, both charts and every po
     CHECK(count(html, "<style>") == 1);
 }
 
+TEST_CASE("incident page: an action item's tracker ticket is a link beside its status") {
+    auto in = outage();
+    in.actions[0].ticket.tracker = "github";
+    in.actions[0].ticket.key = "acme/ops#12";
+    in.actions[0].ticket.url = "https://github.com/acme/ops/issues/12";
+    in.actions[0].ticket.status = TicketStatus::open;
+    ActionItem unsafe = in.actions[0];
+    unsafe.id = 4;
+    unsafe.ticket.key = "EVIL-1";
+    unsafe.ticket.url = "javascript:alert(1)";
+    in.actions.push_back(unsafe);
+    auto html = web::render_incident_page(draft_of(in), {});
+    CHECK(has(html, "<a href=\"https://github.com/acme/ops/issues/12\">acme/ops#12</a> (open)"));
+    CHECK(count(html, "<span class=\"status open\">open</span> \u00b7 ") == 2);
+    CHECK(has(html, "EVIL-1"));
+    CHECK_FALSE(has(html, "javascript:"));
+}
+
 TEST_CASE("incident page: what people typed is text, never markup") {
     auto in = outage();
     in.incident.title = "<script>alert('title')</script>";

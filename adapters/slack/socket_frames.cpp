@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 namespace hindsight::slack {
@@ -14,14 +15,14 @@ namespace {
 using nlohmann::json;
 
 // Deeper than any frame Slack sends (a rich-text block inside an event inside
-// the payload is about ten levels). It bounds the recursion of dumping the
-// payload, which a crafted frame could otherwise run off the stack with.
+// the payload is about ten levels). It bounds what a crafted frame can make
+// the parsers and dumps after us recurse through.
 constexpr int max_depth = 64;
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// The frame as a DOM, or a discarded value when it is not JSON or nests
-// deeper than max_depth.
+// A DOM, or a discarded value when the text is not JSON or nests deeper than
+// max_depth.
 json read(std::string_view text) {
     bool too_deep = false;
     auto parsed = json::parse(
@@ -33,6 +34,121 @@ json read(std::string_view text) {
         false);
     return too_deep ? json(json::value_t::discarded) : parsed;
 }
+
+// A character iterator over the frame that leaves, in *mark, how far the
+// parser has read: nlohmann's lexer reads one character at a time and calls
+// the SAX handler as soon as a token is complete, so at start_object the mark
+// is just past the `{`, and at end_object just past the `}`.
+struct TrackedChars {
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = char;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const char*;
+    using reference = const char&;
+
+    const char* at = nullptr;
+    const char** mark = nullptr;
+
+    reference operator*() const { return *at; }
+    TrackedChars& operator++() {
+        *mark = ++at;
+        return *this;
+    }
+    TrackedChars operator++(int) {
+        auto before = *this;
+        ++*this;
+        return before;
+    }
+    bool operator==(const TrackedChars& other) const { return at == other.at; }
+    bool operator!=(const TrackedChars& other) const { return at != other.at; }
+};
+
+// The frame through nlohmann's SAX parser: a DOM of the top-level members
+// only (a container member is kept empty, but for debug_info's own scalars),
+// and where the payload — the bulk of an envelope — lies in the text. Its
+// bytes, validated by the parser, are then handed on as they are: no DOM of
+// the event is built here only to be dumped again and parsed once more by the
+// endpoint.
+class FrameReader {
+public:
+    using string_t = json::string_t;
+
+    explicit FrameReader(const char* const& mark) : mark_(mark) {}
+
+    json& root() { return root_; }
+    bool too_deep() const { return too_deep_; }
+    // The payload's text when its (last) value was an object or an array.
+    std::optional<std::string_view> payload() const { return payload_; }
+
+    bool null() { return scalar(nullptr); }
+    bool boolean(bool v) { return scalar(v); }
+    bool number_integer(json::number_integer_t v) { return scalar(v); }
+    bool number_unsigned(json::number_unsigned_t v) { return scalar(v); }
+    bool number_float(json::number_float_t v, const string_t&) { return scalar(v); }
+    bool string(string_t& v) { return scalar(std::move(v)); }
+    bool binary(json::binary_t&) { return scalar(nullptr); }  // JSON text has no binary values
+    bool key(string_t& k) {
+        if (depth_ == 1) top_key_ = std::move(k);
+        if (depth_ == 2 && in_debug_info_) inner_key_ = std::move(k);
+        return true;
+    }
+    bool start_object(std::size_t) { return open(json::value_t::object); }
+    bool start_array(std::size_t) { return open(json::value_t::array); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool parse_error(std::size_t, const std::string&, const json::exception&) { return false; }
+
+private:
+    bool member_of_root() const { return depth_ == 1 && root_.is_object(); }
+
+    // A value is built only where it is kept: the payload's many are not.
+    template <class T>
+    bool scalar(T&& v) {
+        if (depth_ == 0) {
+            root_ = json(std::forward<T>(v));
+        } else if (member_of_root()) {
+            if (top_key_ == "payload") payload_.reset();
+            root_[top_key_] = json(std::forward<T>(v));
+        } else if (depth_ == 2 && in_debug_info_) {
+            root_["debug_info"][inner_key_] = json(std::forward<T>(v));
+        }
+        return true;
+    }
+
+    bool open(json::value_t kind) {
+        if (depth_ == max_depth) {
+            too_deep_ = true;
+            return false;  // stops the parse
+        }
+        if (depth_ == 0) {
+            root_ = json(kind);
+        } else if (member_of_root()) {
+            root_[top_key_] = json(kind);
+            in_debug_info_ = top_key_ == "debug_info" && kind == json::value_t::object;
+            if (top_key_ == "payload") payload_start_ = mark_ - 1;
+        }
+        ++depth_;
+        return true;
+    }
+
+    bool close() {
+        --depth_;
+        if (member_of_root()) {
+            if (top_key_ == "payload") payload_ = std::string_view(payload_start_, static_cast<std::size_t>(mark_ - payload_start_));
+            in_debug_info_ = false;
+        }
+        return true;
+    }
+
+    const char* const& mark_;
+    json root_;
+    int depth_ = 0;
+    bool too_deep_ = false;
+    std::string top_key_, inner_key_;
+    bool in_debug_info_ = false;
+    const char* payload_start_ = nullptr;
+    std::optional<std::string_view> payload_;
+};
 
 Frame malformed(std::string problem) {
     Frame f;
@@ -90,7 +206,7 @@ Frame disconnect(const json& j) {
     return f;
 }
 
-Frame envelope(json& j, std::string type) {
+Frame envelope(json& j, std::string type, std::optional<std::string_view> payload_text) {
     const json *accepts = nullptr, *retry = nullptr, *retry_reason = nullptr;
     if (!member(j, "accepts_response_payload", is_boolean, accepts) || !member(j, "retry_attempt", is_integer, retry) ||
         !member(j, "retry_reason", is_string, retry_reason))
@@ -102,7 +218,7 @@ Frame envelope(json& j, std::string type) {
     e.envelope_id = j["envelope_id"].get<std::string>();
     e.type = std::move(type);
     auto payload = j.find("payload");
-    e.payload = payload == j.end() ? "{}" : dump(*payload);
+    e.payload = payload_text ? std::string(*payload_text) : payload == j.end() ? "{}" : dump(*payload);
     if (accepts) e.accepts_response_payload = accepts->get<bool>();
     if (retry) e.retry_attempt = clamp_to_int(*retry);
     if (retry_reason) e.retry_reason = retry_reason->get<std::string>();
@@ -130,8 +246,13 @@ DisconnectReason classify_disconnect(std::string_view reason) {
 }
 
 Frame parse_frame(std::string_view text) {
-    auto j = read(text);
-    if (j.is_discarded()) return malformed("not JSON (or nested deeper than " + std::to_string(max_depth) + ")");
+    const char* mark = text.data();
+    FrameReader reader(mark);
+    const bool parsed = json::sax_parse(TrackedChars{text.data(), &mark}, TrackedChars{text.data() + text.size(), &mark},
+                                        &reader);
+    if (reader.too_deep()) return malformed("nested deeper than " + std::to_string(max_depth) + " levels");
+    if (!parsed) return malformed("not JSON");
+    auto& j = reader.root();
     if (!j.is_object()) return malformed("not a JSON object");
     const json* type_member = nullptr;
     if (!member(j, "type", is_string, type_member)) return malformed("a `type` that is not a string");
@@ -147,7 +268,7 @@ Frame parse_frame(std::string_view text) {
     }
     if (!id->is_string() || id->get_ref<const std::string&>().empty())
         return malformed("an `envelope_id` that is not a non-empty string");
-    return envelope(j, std::move(type));
+    return envelope(j, std::move(type), reader.payload());
 }
 
 std::string ack_frame(std::string_view envelope_id, std::string_view payload) {

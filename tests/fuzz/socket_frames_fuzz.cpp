@@ -26,7 +26,12 @@ void frame(std::string_view text) {
     if (f.kind != slack::Frame::Kind::envelope) return;
     const auto& e = f.envelope;
     require(!e.envelope_id.empty() && e.retry_attempt >= 0);
-    require(!json::parse(e.payload, nullptr, false).is_discarded());  // the payload is JSON text
+    // The payload, taken from the frame's text as it was, is exactly the
+    // frame's `payload` member ("{}" when there is none).
+    auto payload = json::parse(e.payload, nullptr, false);
+    auto whole = json::parse(text, nullptr, false);
+    require(!payload.is_discarded() && whole.is_object());
+    require(payload == (whole.contains("payload") ? whole["payload"] : json::object()));
     auto request = slack::endpoint_request(e);
     if (request.problem.empty() && request.route != slack::EndpointRequest::Route::none &&
         request.route != slack::EndpointRequest::Route::events)

@@ -74,6 +74,29 @@ TEST_CASE("socket frames: an events_api envelope carries its payload as the Even
     CHECK(request.problem.empty());
 }
 
+TEST_CASE("socket frames: the payload is the frame's own text of it, wherever it sits and however it is spaced") {
+    auto payload_of = [](const std::string& frame) {
+        auto f = parse_frame(frame);
+        REQUIRE(f.kind == Kind::envelope);
+        return f.envelope.payload;
+    };
+    CHECK(payload_of(R"({"payload" : { "a" : 1 , "b":[2,3.5e1,"x}"]}  ,"type":"events_api","envelope_id":"e"})") ==
+          R"({ "a" : 1 , "b":[2,3.5e1,"x}"]})");
+    CHECK(payload_of(R"({"envelope_id":"e","type":"events_api","payload":[1,{"k":null}]})") == R"([1,{"k":null}])");
+    CHECK(payload_of(R"({"envelope_id":"e","type":"events_api","payload":{"n":12}})") == R"({"n":12})");
+    // A repeated member: the last one counts, as in a DOM.
+    CHECK(payload_of(R"({"envelope_id":"e","payload":{"first":1},"type":"events_api","payload":{"second":2}})") ==
+          R"({"second":2})");
+    CHECK(payload_of(R"({"envelope_id":"e","payload":{"first":1},"type":"events_api","payload":"text"})") ==
+          R"("text")");
+    CHECK(payload_of(R"({"envelope_id":"e","type":"events_api","payload":7})") == "7");
+    CHECK(payload_of(R"({"envelope_id":"e","type":"events_api","payload":null})") == "null");
+    // Members inside the payload are not the envelope's.
+    auto f = parse_frame(R"({"payload":{"envelope_id":"inner","type":"hello"},"envelope_id":"outer","type":"events_api"})");
+    REQUIRE(f.kind == Kind::envelope);
+    CHECK(f.envelope.envelope_id == "outer");
+}
+
 TEST_CASE("socket frames: a slash command's payload becomes the form the HTTP command POST carries") {
     auto f = parse_frame(json{{"envelope_id", "e-2"},
                               {"type", "slash_commands"},

@@ -324,6 +324,10 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         auto& ws = *conn->ws;
         beast::get_lowest_layer(ws).expires_after(options.connect_timeout);
         co_await beast::get_lowest_layer(ws).async_connect(endpoints, use_awaitable);
+        // Acks are small frames written whole: Nagle would hold one back until
+        // the previous one's TCP ACK came, adding up to a delayed-ACK timeout.
+        beast::error_code nagle;
+        beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true), nagle);
         if (!is_ip_literal(target->host) && !SSL_set_tlsext_host_name(ws.next_layer().native_handle(), target->host.c_str()))
             throw Ended("error", "tls: cannot set SNI host name");
         ws.next_layer().set_verify_callback(ssl::host_name_verification(target->host));

@@ -93,6 +93,8 @@ struct FakeSocketMode::Impl {
     void start(tcp::socket socket) {
         auto conn = std::make_shared<Conn>(ioc, tls);
         beast::get_lowest_layer(conn->ws).socket() = std::move(socket);
+        beast::error_code ignored;  // frames go out whole, as fast as the test sends them
+        beast::get_lowest_layer(conn->ws).socket().set_option(tcp::no_delay(true), ignored);
         conn->ws.next_layer().async_handshake(ssl::stream_base::server, [self = this, conn](
                                                                               beast::error_code ec) {
             if (ec) return;

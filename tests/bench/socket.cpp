@@ -189,6 +189,16 @@ int run(int argc, char** argv) {
     const double server_cpu0 = proc_cpu_seconds(server.pid());
     const double client_cpu0 = self_cpu_seconds();
     load.run(flags.num("duration"), std::chrono::milliseconds{flags.integer("drain") * 1000});
+    // The bot's own view (arrival of the frame to the ack written), which
+    // leaves out the fake's side and the sender's lag behind its schedule.
+    const auto metrics = sync_request(port, "GET", "/metrics").body;
+    auto series_value = [&metrics](const std::string& name) {
+        auto at = metrics.find("\n" + name + " ");
+        return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + name.size() + 2));
+    };
+    const double server_acks = series_value("hindsight_slack_socket_ack_seconds_count");
+    const double within_10ms = series_value(R"(hindsight_slack_socket_ack_seconds_bucket{le="0.01"})");
+    const double within_25ms = series_value(R"(hindsight_slack_socket_ack_seconds_bucket{le="0.025"})");
     const double loaded_rss = proc_status_mib(server.pid(), "VmRSS");
     const double peak_rss = proc_status_mib(server.pid(), "VmHWM");
     const double server_cpu = proc_cpu_seconds(server.pid()) - server_cpu0;
@@ -214,6 +224,10 @@ int run(int argc, char** argv) {
         std::cerr << "  ack latency ms p50 " << ms(percentile(latencies, 0.50)) << " p99 "
                   << ms(percentile(latencies, 0.99)) << " p99.9 " << ms(percentile(latencies, 0.999)) << " max "
                   << ms(latencies.back()) << "\n";
+    if (server_acks > 0)
+        std::cerr << "  the bot's ack histogram (frame in to ack out, incl. /incident open): "
+                  << 100 * within_10ms / server_acks << " % within 10 ms, " << 100 * within_25ms / server_acks
+                  << " % within 25 ms, of " << server_acks << "\n";
     std::cerr << "  server RSS MiB: idle " << idle_rss << ", after load " << loaded_rss << ", peak " << peak_rss
               << "; CPU s: server " << server_cpu << ", client (fake Slack) " << client_cpu << "; stopped: " << stopped
               << "\n";
@@ -227,6 +241,7 @@ int run(int argc, char** argv) {
         result(label + ".p99_ms", ms(percentile(latencies, 0.99)), "ms");
         result(label + ".p999_ms", ms(percentile(latencies, 0.999)), "ms");
     }
+    if (server_acks > 0) result(label + ".server_within_10ms_pct", 100 * within_10ms / server_acks, "%");
     result(label + ".unacked", static_cast<double>(load.sent() - acked), "count");
     result(label + ".idle_rss_mib", idle_rss, "MiB");
     result(label + ".loaded_rss_mib", loaded_rss, "MiB");

@@ -156,7 +156,7 @@ TEST_CASE("socket mode: an envelope reaches the handler and is acked only when t
     CHECK(text.find(R"(hindsight_slack_socket_envelopes_total{type="events_api"} 1)") != std::string::npos);
 }
 
-TEST_CASE("socket mode: malformed frames are dropped and the socket keeps serving; odd types are counted as other") {
+TEST_CASE("socket mode: malformed frames are dropped and the socket keeps serving, odd types are counted as other") {
     Harness h;
     h.client->start();
     REQUIRE(h.ready(1));

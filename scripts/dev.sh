@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ pkg-config tzdata
+          ca-certificates                               # TLS to Slack (socket mode, the Web API)
           libboost1.81-dev libssl-dev nlohmann-json3-dev libsqlitecpp-dev libspdlog-dev
           doctest-dev libhowardhinnant-date-dev libstemmer-dev
           libpqxx-dev postgresql

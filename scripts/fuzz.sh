@@ -17,7 +17,7 @@ case "$seconds" in
     ''|*[!0-9]*|0) echo "usage: bash scripts/fuzz.sh [seconds-per-target, a positive integer]" >&2; exit 2 ;;
 esac
 dir="${BUILD_DIR:-build-fuzz}"
-all_targets=(form slack_inbound mattermost_inbound command when export_reader mrkdwn config)
+all_targets=(form slack_inbound mattermost_inbound command when export_reader mrkdwn config socket_frames)
 read -r -a targets <<< "${TARGETS:-${all_targets[*]}}"
 
 if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then

@@ -1,39 +1,24 @@
 #include "adapters/slack/socket_dispatch.hpp"
 
-#include "adapters/http/form.hpp"
 #include "adapters/slack/endpoints.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 namespace hindsight::slack {
 
 namespace {
 
-using nlohmann::json;
-
 constexpr const char* source = "slack socket mode";
 
-http::Request request(const char* path, const char* content_type, std::string body) {
+// The request the HTTP endpoint at `path` would have received.
+http::Request request(const char* path, EndpointRequest& converted) {
     http::Request r;
     r.method = "POST";
     r.target = path;
-    r.headers.emplace_back("Content-Type", content_type);
-    r.body = std::move(body);
+    r.headers.emplace_back("Content-Type", std::move(converted.content_type));
+    r.body = std::move(converted.body);
     r.remote = source;
     return r;
-}
-
-// A slash command's payload is the form an HTTP command POST carries, as a
-// JSON object: back to that form.
-std::string form_of(const json& fields) {
-    std::string body;
-    for (const auto& [key, value] : fields.items()) {
-        if (!body.empty()) body += '&';
-        body += http::url_encode(key) + '=' +
-                http::url_encode(value.is_string() ? value.get<std::string>() : value.dump());
-    }
-    return body;
 }
 
 // The endpoint's answer as the ack. 5xx means "not stored": no ack, so Slack
@@ -57,29 +42,24 @@ void SocketDispatch::operator()(Envelope envelope, Ack ack) const {
     if (envelope.retry_attempt > 0)
         spdlog::debug("{}: envelope {} redelivered (attempt {}, {})", source, envelope.envelope_id,
                       envelope.retry_attempt, envelope.retry_reason);
-    const std::string key = "slack-envelope:" + envelope.envelope_id;
-    if (envelope.type == "events_api") {
-        endpoints_->trusted_event(request("/slack/events", "application/json", std::move(envelope.payload)),
-                                  std::move(respond));
+    auto converted = endpoint_request(envelope);
+    if (!converted.problem.empty()) {
+        spdlog::warn("{}: envelope {}: {}", source, envelope.envelope_id, converted.problem);
+        respond(http::Response::empty(400));
         return;
     }
-    if (envelope.type == "slash_commands" || envelope.type == "interactive") {
-        auto payload = json::parse(envelope.payload, nullptr, false);
-        if (!payload.is_object()) {
-            spdlog::warn("{}: {} envelope {} without a payload object", source, envelope.type, envelope.envelope_id);
-            respond(http::Response::empty(400));
-            return;
-        }
-        if (envelope.type == "slash_commands") {
-            endpoints_->trusted_command(
-                request("/slack/commands", "application/x-www-form-urlencoded", form_of(payload)), std::move(respond),
-                key);
-        } else {
-            endpoints_->trusted_interaction(request("/slack/interactions", "application/x-www-form-urlencoded",
-                                                    "payload=" + http::url_encode(envelope.payload)),
-                                            std::move(respond), key);
-        }
+    const std::string key = "slack-envelope:" + envelope.envelope_id;
+    switch (converted.route) {
+    case EndpointRequest::Route::events:
+        endpoints_->trusted_event(request("/slack/events", converted), std::move(respond));
         return;
+    case EndpointRequest::Route::commands:
+        endpoints_->trusted_command(request("/slack/commands", converted), std::move(respond), key);
+        return;
+    case EndpointRequest::Route::interactions:
+        endpoints_->trusted_interaction(request("/slack/interactions", converted), std::move(respond), key);
+        return;
+    case EndpointRequest::Route::none: break;
     }
     spdlog::debug("{}: ignored envelope type '{}'", source, envelope.type);
     respond(http::Response::empty(200));

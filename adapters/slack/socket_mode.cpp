@@ -16,7 +16,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -36,7 +35,6 @@ namespace bhttp = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using net::use_awaitable;
-using nlohmann::json;
 using steady = std::chrono::steady_clock;
 using Strand = net::strand<net::io_context::executor_type>;
 
@@ -55,11 +53,16 @@ bool is_ip_literal(const std::string& host) {
     return !ec;
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 // Slack's limit of sockets per app: one more is answered with
 // too_many_websockets. A refresh never takes the client above it.
 constexpr std::size_t slack_max_sockets = 10;
+
+// The envelope type as a metric label: the documented ones, or "other" (a
+// label value never carries text from the wire).
+std::string type_label(const std::string& type) {
+    if (type == "events_api" || type == "slash_commands" || type == "interactive") return type;
+    return "other";
+}
 
 constexpr const char* reconnects_metric = "hindsight_slack_socket_reconnects_total";
 constexpr const char* reconnects_help = "Slack Socket Mode connections replaced, by reason";
@@ -321,6 +324,10 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         auto& ws = *conn->ws;
         beast::get_lowest_layer(ws).expires_after(options.connect_timeout);
         co_await beast::get_lowest_layer(ws).async_connect(endpoints, use_awaitable);
+        // Acks are small frames written whole: Nagle would hold one back until
+        // the previous one's TCP ACK came, adding up to a delayed-ACK timeout.
+        beast::error_code nagle;
+        beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true), nagle);
         if (!is_ip_literal(target->host) && !SSL_set_tlsext_host_name(ws.next_layer().native_handle(), target->host.c_str()))
             throw Ended("error", "tls: cannot set SNI host name");
         ws.next_layer().set_verify_callback(ssl::host_name_verification(target->host));
@@ -356,7 +363,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         while (true) {
             buffer.clear();
             co_await ws.async_read(buffer, use_awaitable);
-            frame(conn, beast::buffers_to_string(buffer.data()));
+            // A flat_buffer is one contiguous block: parsed where it lies.
+            frame(conn, std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()));
         }
     }
 
@@ -399,42 +407,29 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             co_await bhttp::async_read(stream, buffer, parser, use_awaitable);
         }
         const auto& response = parser.get();
-        if (response.result_int() != 200)
-            throw Ended("open_failed", "apps.connections.open: HTTP " + std::to_string(response.result_int()));
-        auto body = json::parse(response.body(), nullptr, false);
-        if (!body.is_object() || !body.value("ok", false)) {
-            std::string error = body.is_object() ? body.value("error", std::string{"no error given"}) : "not JSON";
-            throw Ended("open_failed", "apps.connections.open: " + error);
-        }
-        auto url = body.value("url", std::string{});
-        if (!url.starts_with("wss://")) throw Ended("open_failed", "apps.connections.open returned no wss:// URL");
-        co_return url;
+        auto answer = parse_open_answer(response.result_int(), response.body());
+        if (!answer.error.empty()) throw Ended("open_failed", answer.error);
+        co_return std::move(answer.url);
     }
 
-    void frame(const std::shared_ptr<Conn>& conn, const std::string& text) {
-        auto j = json::parse(text, nullptr, false);
-        if (!j.is_object()) {
-            spdlog::debug("slack socket mode: dropped a frame that is not a JSON object");
+    void frame(const std::shared_ptr<Conn>& conn, std::string_view text) {
+        auto f = parse_frame(text);
+        switch (f.kind) {
+        case Frame::Kind::hello: return hello(conn, f.refresh_in_s);
+        case Frame::Kind::disconnect: return disconnect(conn, f.disconnect, f.reason);
+        case Frame::Kind::envelope: return envelope(conn, std::move(f.envelope));
+        case Frame::Kind::ignored:
+            spdlog::debug("slack socket mode: ignored a frame of type '{}'", f.type);
+            return;
+        case Frame::Kind::malformed:
+            spdlog::debug("slack socket mode: dropped a malformed frame: {}", f.problem);
             return;
         }
-        auto type = j.value("type", std::string{});
-        if (type == "hello") return hello(conn, j);
-        if (type == "disconnect") return disconnect(conn, j.value("reason", std::string{}));
-        if (!j.contains("envelope_id") || !j["envelope_id"].is_string()) {
-            spdlog::debug("slack socket mode: ignored a frame of type '{}'", type);
-            return;
-        }
-        Envelope e;
-        e.envelope_id = j["envelope_id"].get<std::string>();
-        e.type = type;
-        e.payload = j.contains("payload") ? dump(j["payload"]) : "{}";
-        if (auto it = j.find("accepts_response_payload"); it != j.end() && it->is_boolean())
-            e.accepts_response_payload = it->get<bool>();
-        if (auto it = j.find("retry_attempt"); it != j.end() && it->is_number_integer())
-            e.retry_attempt = it->get<int>();
-        if (auto it = j.find("retry_reason"); it != j.end() && it->is_string()) e.retry_reason = it->get<std::string>();
+    }
+
+    void envelope(const std::shared_ptr<Conn>& conn, Envelope e) {
         count("hindsight_slack_socket_envelopes_total", "Slack Socket Mode envelopes received, by type",
-              "type=\"" + (type.empty() ? std::string("none") : type) + "\"");
+              "type=\"" + type_label(e.type) + "\"");
         ++conn->inflight;
         auto once = std::make_shared<std::atomic<bool>>(false);
         Ack ack = [weak = weak_from_this(), wconn = std::weak_ptr<Conn>(conn), once, id = e.envelope_id,
@@ -461,17 +456,12 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                          id);
             return;
         }
-        json ack{{"envelope_id", id}};
-        if (!payload.empty()) {
-            auto p = json::parse(payload, nullptr, false);
-            if (p.is_object()) ack["payload"] = std::move(p);
-        }
         // Counted before the write starts: the peer may see the ack before send() returns.
         if (metrics)
             metrics->observe("hindsight_slack_socket_ack_seconds",
                              "Time from a Slack Socket Mode envelope's arrival to its acknowledgement",
                              std::chrono::duration<double>(steady::now() - received).count());
-        send(conn, dump(ack));
+        send(conn, ack_frame(id, payload));
         if (conn->retiring && conn->inflight == 0) close(conn, "refresh");
     }
 
@@ -500,7 +490,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                               }));
     }
 
-    void hello(const std::shared_ptr<Conn>& conn, const json& j) {
+    void hello(const std::shared_ptr<Conn>& conn, std::optional<long long> refresh_in) {
         if (conn->greeted) return;
         conn->greeted = true;
         if (conn->hello_timer) conn->hello_timer->cancel();
@@ -508,20 +498,15 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         failures = 0;
         recount();
         if (conn->closing) return;
-        long long refresh_in = -1;
-        if (auto d = j.find("debug_info"); d != j.end() && d->is_object()) {
-            if (auto t = d->find("approximate_connection_time"); t != d->end() && t->is_number_integer())
-                refresh_in = t->get<long long>();
-        }
         spdlog::info("slack socket mode: connection {} ready ({} of {} open{})", conn->id, ready.load(),
                      options.connections,
-                     refresh_in >= 0 ? ", Slack expects to refresh it in about " + std::to_string(refresh_in) + " s"
+                     refresh_in ? ", Slack expects to refresh it in about " + std::to_string(*refresh_in) + " s"
                                      : std::string{});
         retire_one_draining();
     }
 
-    void disconnect(const std::shared_ptr<Conn>& conn, const std::string& reason) {
-        if (reason == "warning" || reason == "refresh_requested") {
+    void disconnect(const std::shared_ptr<Conn>& conn, DisconnectReason what, const std::string& reason) {
+        if (what == DisconnectReason::refresh) {
             if (conn->draining || conn->closing) return;
             spdlog::info("slack socket mode: connection {}: Slack asked for a refresh ({}); opening its successor first",
                          conn->id, reason);
@@ -542,7 +527,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             reconcile();
             return;
         }
-        if (reason == "too_many_websockets") {
+        if (what == DisconnectReason::too_many_websockets) {
             count(reconnects_metric, reconnects_help, "reason=\"too_many_websockets\"");
             ++failures;
             auto wait = std::max(options.busy_backoff, backoff());
@@ -555,7 +540,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             reconcile();
             return;
         }
-        if (reason == "link_disabled") {
+        if (what == DisconnectReason::link_disabled) {
             {
                 std::lock_guard lock(status_mutex);
                 disabled = true;

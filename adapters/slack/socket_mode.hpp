@@ -6,6 +6,7 @@
 // It runs on the service's EventLoop (one strand); no Boost in this header.
 #pragma once
 
+#include "adapters/slack/socket_frames.hpp"
 #include "bot/core/time.hpp"
 
 #include <chrono>
@@ -45,16 +46,6 @@ struct SocketModeOptions {
     // close) bound real socket operations and stay on real time.
     const Clock* clock = nullptr;
     std::chrono::milliseconds clock_tick{1000};
-};
-
-// One envelope, as Slack sent it.
-struct Envelope {
-    std::string envelope_id;
-    std::string type;     // "events_api" | "slash_commands" | "interactive" (others are passed on too)
-    std::string payload;  // the `payload` object as JSON text ("{}" when absent)
-    bool accepts_response_payload = false;
-    int retry_attempt = 0;
-    std::string retry_reason;
 };
 
 // Acknowledges one envelope on the socket it came on; `payload` (JSON object

@@ -160,14 +160,17 @@ inline constexpr const char* bench_api_token = "bench-api-token-0123456789";
 // Writes a config for `hindsight serve`: ephemeral port, the database in
 // `dir` (or `storage`, a JSON object, when given: a PostgreSQL database shared
 // by several servers), Slack enabled without a bot token (records, never
-// calls out).
+// calls out): HTTP mode with the bench signing secret, or `slack` (a JSON
+// object, e.g. socket mode) when given.
 inline std::string write_config(const ScratchDir& dir, const std::string& log_level = "info",
-                                const std::string& storage = "") {
+                                const std::string& storage = "", const std::string& slack = "") {
     auto path = dir.file("config.json");
     std::ofstream(path) << R"({"listen":{"port":0},"storage":)"
                         << (storage.empty() ? R"({"path":")" + dir.file("hindsight.db") + R"("})" : storage)
-                        << R"(,"log":{"level":")" << log_level << R"("},"slack":{"signing_secret":")"
-                        << bench_signing_secret << R"("},"api":{"token":")" << bench_api_token << R"("}})";
+                        << R"(,"log":{"level":")" << log_level << R"("},"slack":)"
+                        << (slack.empty() ? std::string(R"({"signing_secret":")") + bench_signing_secret + R"("})"
+                                          : slack)
+                        << R"(,"api":{"token":")" << bench_api_token << R"("}})";
     return path;
 }
 

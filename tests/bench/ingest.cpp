@@ -16,6 +16,7 @@
 //   bench_ingest --port P --db FILE ...   (a server already running with
 //                tests/bench's signing secret; checked while it runs)
 #include "tests/bench/bench_support.hpp"
+#include "tests/bench/slack_events.hpp"
 #include "tests/bench/sync_http.hpp"
 #include "tests/support/postgres_cluster.hpp"
 
@@ -46,32 +47,11 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using namespace hindsight::bench;
 
-constexpr const char* team = "T0BENCH001";
-constexpr const char* channel = "C0BENCH001";
-
-// What people type during an incident, JSON-safe (no quotes or backslashes).
-constexpr std::array<const char*, 12> texts = {
-    "FIRING: [P1] api-gateway 5xx rate above 5% for 5m on prod-eu-west-1 (current 7.3%). Runbook: https://runbooks.example.com/api-gateway/5xx",
-    "looking at the dashboards now, error rate started climbing around 14:02 right after the deploy of checkout-service v2.31.0",
-    "ack, I'm on it. paging the database on-call as well since replication lag on the primary looks suspicious",
-    "<@U0BENCH0007> can you check whether the connection pool on orders-db is saturated? I see a lot of timeouts in the client logs",
-    "Decision: we roll back checkout-service to v2.30.4 now and investigate the config change afterwards, no objections heard",
-    "rollback started, ETA about 6 minutes for all 48 pods to cycle. I'll post when the canary is healthy again",
-    "customers are reporting failed payments on the status page, support has 37 tickets so far, mostly from the EU region",
-    "interesting: the new release bumped the HTTP client timeout from 2s to 30s, so threads pile up when orders-db is slow",
-    "RESOLVED: [P1] api-gateway 5xx rate back below threshold (0.4%) on prod-eu-west-1 for 10m. Grafana: https://grafana.example.com/d/abc123",
-    "action for later: add an alert on connection pool saturation and a load test for the timeout path before the next release",
-    "+1, also we should make the deploy pipeline halt automatically when the canary error rate doubles, not only on crashes",
-    "status update for stakeholders: impact on checkout in EU for ~25 minutes, mitigation in progress, next update in 15 minutes",
-};
-
-struct Plan {
+struct Plan : EventSeries {
     double rate = 0;  // events/s over all connections; 0 = as fast as possible
     Clock::time_point t0, end;
     int threads = 1;
     int status_every = 0;    // every Nth request is `/incident status`
-    long long base_us = 0;   // message ts of index 0, microseconds since the epoch
-    std::string run;         // makes event ids unique per run
 };
 
 struct Stats {
@@ -81,30 +61,6 @@ struct Stats {
     std::uint64_t sent = 0, io_errors = 0, events = 0, commands = 0;
     std::uint64_t index_ceiling = 0;  // 1 + the highest index sent
 };
-
-std::string message_ts(long long us) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%lld.%06lld", us / 1000000, us % 1000000);
-    return buf;
-}
-
-// A ~600-byte event_callback as Slack sends it (docs/platforms.md, "Slack: Events API").
-std::string event_body(const Plan& plan, std::uint64_t index) {
-    auto ts = message_ts(plan.base_us + static_cast<long long>(index));
-    char buf[2048];
-    int n = std::snprintf(
-        buf, sizeof buf,
-        R"({"token":"vtok0000000000000000000000","team_id":"%s","api_app_id":"A0BENCH001",)"
-        R"("event":{"type":"message","channel":"%s","user":"U0BENCH%04llu","text":"%s","ts":"%s",)"
-        R"("client_msg_id":"5b3c%08llx-2e1f-4c7a-9d1e-%012llx","event_ts":"%s","channel_type":"channel",)"
-        R"("team":"%s"},"type":"event_callback","event_id":"Ev%s%010llu","event_time":%lld,)"
-        R"("authorizations":[{"enterprise_id":null,"team_id":"%s","user_id":"U0BOT00001","is_bot":true,)"
-        R"("is_enterprise_install":false}],"is_ext_shared_channel":false,"event_context":"4-eyJldCI6Im1lc3NhZ2UifQ"})",
-        team, channel, static_cast<unsigned long long>(index % 40), texts[index % texts.size()], ts.c_str(),
-        static_cast<unsigned long long>(index), static_cast<unsigned long long>(index), ts.c_str(), team,
-        plan.run.c_str(), static_cast<unsigned long long>(index), plan.base_us / 1000000, team);
-    return std::string(buf, static_cast<std::size_t>(n));
-}
 
 std::string command_body(const std::string& text) {
     std::string encoded;
@@ -281,30 +237,6 @@ void Connection::fail() {
     connect();
 }
 
-struct Verification {
-    std::uint64_t stored = 0, distinct = 0, acked_missing = 0, unexpected = 0;
-    bool ok() const { return stored == distinct && acked_missing == 0 && unexpected == 0; }
-};
-
-constexpr const char* kIncidentQuery = "SELECT id FROM incidents WHERE team = $1 AND channel = $2 ORDER BY id DESC LIMIT 1";
-constexpr const char* kMessagesQuery = "SELECT message_id FROM messages WHERE incident_id = $1";
-
-// The message ids stored in the bench incident of a SQLite file. A stopped
-// server: read-write, which recovers its WAL. A running one: read-only,
-// seeing what it committed (acked means committed).
-std::vector<std::string> stored_ids_sqlite(const std::string& db_path, bool read_only) {
-    SQLite::Database db(db_path, read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE);
-    SQLite::Statement incident(db, kIncidentQuery);
-    incident.bind(1, team);
-    incident.bind(2, channel);
-    if (!incident.executeStep()) throw std::runtime_error("verify: the bench incident is not in the database");
-    SQLite::Statement messages(db, kMessagesQuery);
-    messages.bind(1, incident.getColumn(0).getInt64());
-    std::vector<std::string> ids;
-    while (messages.executeStep()) ids.push_back(messages.getColumn(0).getString());
-    return ids;
-}
-
 // The same from the PostgreSQL database the replicas shared.
 std::vector<std::string> stored_ids_postgres(const std::string& url) {
     pqxx::connection db(url);
@@ -315,31 +247,6 @@ std::vector<std::string> stored_ids_postgres(const std::string& url) {
     for (const auto& row : q.exec_params(kMessagesQuery, incident[0][0].as<std::int64_t>()))
         ids.push_back(row[0].as<std::string>());
     return ids;
-}
-
-// The database after the servers stopped: every acked event once, nothing
-// else. (Events that failed in flight may be stored without an ack; they
-// count as `unexpected` only when their index was never sent.)
-Verification verify(const std::vector<std::string>& stored_ids, const Plan& plan,
-                    const std::vector<std::uint64_t>& acked, std::uint64_t sent_ceiling,
-                    std::uint64_t& stored_unacked) {
-    Verification v;
-    std::unordered_set<std::uint64_t> seen;
-    for (const auto& id : stored_ids) {
-        ++v.stored;
-        auto dot = id.find('.');
-        long long us = std::stoll(id.substr(0, dot)) * 1000000 + std::stoll(id.substr(dot + 1));
-        long long index = us - plan.base_us;
-        if (index < 0 || static_cast<std::uint64_t>(index) >= sent_ceiling) ++v.unexpected;
-        if (seen.insert(static_cast<std::uint64_t>(index)).second) ++v.distinct;
-    }
-    std::unordered_set<std::uint64_t> acked_set(acked.begin(), acked.end());
-    for (auto index : acked)
-        if (!seen.count(index)) ++v.acked_missing;
-    stored_unacked = 0;
-    for (auto index : seen)
-        if (!acked_set.count(index)) ++stored_unacked;
-    return v;
 }
 
 int run(int argc, char** argv) {

@@ -71,6 +71,7 @@ struct FakeSocketMode::Impl {
     int next_envelope = 1;
     std::map<int, Record> records;
     std::vector<FakeAck> acks;
+    std::function<void(const FakeAck&)> ack_listener;
 
     // Only on the I/O thread.
     std::map<int, std::shared_ptr<Conn>> conns;
@@ -92,6 +93,8 @@ struct FakeSocketMode::Impl {
     void start(tcp::socket socket) {
         auto conn = std::make_shared<Conn>(ioc, tls);
         beast::get_lowest_layer(conn->ws).socket() = std::move(socket);
+        beast::error_code ignored;  // frames go out whole, as fast as the test sends them
+        beast::get_lowest_layer(conn->ws).socket().set_option(tcp::no_delay(true), ignored);
         conn->ws.next_layer().async_handshake(ssl::stream_base::server, [self = this, conn](
                                                                               beast::error_code ec) {
             if (ec) return;
@@ -164,9 +167,14 @@ struct FakeSocketMode::Impl {
                 ack.payload = frame.contains("payload") ? frame["payload"] : json(nullptr);
                 ack.connection = conn->id;
                 ack.at = Clock::now();
-                std::lock_guard lock(self->mutex);
-                self->acks.push_back(std::move(ack));
-                self->changed.notify_all();
+                std::function<void(const FakeAck&)> listener;
+                {
+                    std::lock_guard lock(self->mutex);
+                    self->acks.push_back(ack);
+                    listener = self->ack_listener;
+                    self->changed.notify_all();
+                }
+                if (listener) listener(ack);
             }
             self->read(conn);
         });
@@ -412,6 +420,11 @@ void FakeSocketMode::go_silent(int id) {
 std::vector<FakeAck> FakeSocketMode::acks() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->acks;
+}
+
+void FakeSocketMode::on_ack(std::function<void(const FakeAck&)> listener) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->ack_listener = std::move(listener);
 }
 
 std::optional<FakeAck> FakeSocketMode::wait_for_ack(const std::string& envelope_id,

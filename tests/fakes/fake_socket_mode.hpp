@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,10 @@ public:
     void go_silent(int id);   // stops reading (so no pongs) and writing, keeps TCP open
 
     std::vector<FakeAck> acks() const;
+    // Called on the fake's I/O thread for every ack, once it is recorded (for
+    // the benchmark, which sends the next envelope from it). Set it before the
+    // traffic starts; it may call send().
+    void on_ack(std::function<void(const FakeAck&)> listener);
     std::optional<FakeAck> wait_for_ack(const std::string& envelope_id, std::chrono::milliseconds timeout) const;
 
 private:

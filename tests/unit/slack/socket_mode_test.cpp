@@ -156,6 +156,26 @@ TEST_CASE("socket mode: an envelope reaches the handler and is acked only when t
     CHECK(text.find(R"(hindsight_slack_socket_envelopes_total{type="events_api"} 1)") != std::string::npos);
 }
 
+TEST_CASE("socket mode: malformed frames are dropped and the socket keeps serving, odd types are counted as other") {
+    Harness h;
+    h.client->start();
+    REQUIRE(h.ready(1));
+    // Each of these used to throw out of the read loop and cost the socket.
+    h.fake.send(1, R"({"type":5})");
+    h.fake.send(1, R"({"type":"disconnect","reason":7})");
+    h.fake.send(1, R"({"type":"events_api","envelope_id":"e-x","retry_attempt":"1"})");
+    h.fake.send(1, "not json");
+    auto odd = h.fake.envelope(1, "type\"with} quotes", json::object());
+    auto got = h.next();
+    REQUIRE(got);
+    CHECK(got->first.envelope_id == odd);  // the malformed ones never reached the handler
+    got->second("");
+    REQUIRE(h.fake.wait_for_ack(odd, bound));
+    CHECK(h.fake.connections() == 1);
+    CHECK(h.fake.open() == std::vector<int>{1});
+    CHECK(sample(h.metrics, "hindsight_slack_socket_envelopes_total{type=\"other\"}") == 1);
+}
+
 TEST_CASE("socket mode: a refresh opens the new socket before closing the old, and the old one's envelope is acked") {
     Harness h;
     h.client->start();

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -227,6 +228,15 @@ struct FakeSocketMode::Impl {
             if (it != self->conns.end()) fn(it->second);
         });
     }
+    // As with(), and returns once it has run (never call it on the I/O
+    // thread): what the test does next sees the change.
+    void with_now(int id, std::function<void(const std::shared_ptr<Conn>&)> fn) {
+        auto applied = std::make_shared<std::promise<void>>();
+        auto done = applied->get_future();
+        with(id, std::move(fn));
+        net::post(ioc, [applied] { applied->set_value(); });  // after it: one I/O thread, posts in order
+        done.wait_for(std::chrono::seconds{10});
+    }
 };
 
 FakeSocketMode::FakeSocketMode(FakeSlack& slack, std::string app_token) : impl_(std::make_shared<Impl>()) {
@@ -409,8 +419,9 @@ void FakeSocketMode::close(int id) {
 }
 
 void FakeSocketMode::go_silent(int id) {
-    // No read pending from now on: the client's pings go unanswered.
-    impl_->with(id, [](const std::shared_ptr<Impl::Conn>& c) {
+    // No read pending from now on: the client's pings go unanswered. Applied
+    // before this returns, so a close the test sends next is never read.
+    impl_->with_now(id, [](const std::shared_ptr<Impl::Conn>& c) {
         c->silent = true;
         beast::error_code ignored;
         beast::get_lowest_layer(c->ws).socket().cancel(ignored);

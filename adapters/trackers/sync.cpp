@@ -35,15 +35,17 @@ SendResult Sender::send(const OutboundMessage& message) {
     std::optional<TicketLink> link;
     deps_.writes.run([&] { link = deps_.bot.ticket_of(job->action_id); });
 
-    // What went wrong, told to the channel (once) and to the delivery worker.
+    // What went wrong, told to the delivery worker. A retry is told to the
+    // channel here (a filing's first only); a refusal when the worker
+    // dead-letters the job (dead_lettered), in the same transaction.
     auto trouble = [&](const CallResult& r) {
         const bool permanent = r.status == CallResult::Status::failed;
         spdlog::warn("trackers.{}: {} for {} {}: {}", job->tracker, to_string(job->op), ref,
                      permanent ? "refused" : "failed, will retry", r.error);
-        deps_.writes.run([&] { deps_.bot.ticket_trouble(*job, r.error, permanent); });
+        if (permanent) return SendResult{SendResult::Status::failed, r.error, {}, {}};
+        deps_.writes.run([&] { deps_.bot.ticket_trouble(*job, r.error, TicketTrouble::retrying); });
         deps_.outbox_changed();
-        return SendResult{permanent ? SendResult::Status::failed : SendResult::Status::retry, r.error,
-                          r.retry_after, {}};
+        return SendResult{SendResult::Status::retry, r.error, r.retry_after, {}};
     };
 
     CallResult r;
@@ -100,6 +102,14 @@ SendResult Sender::send(const OutboundMessage& message) {
         }
     }
     return {};
+}
+
+void Sender::dead_lettered(const OutboundMessage& message, const std::string& why, bool gave_up) {
+    auto job = parse_tracker_job(message.text);
+    if (!job) return;  // nothing to tell: the worker's log says it
+    // Inside the worker's write: the Bot is called directly.
+    deps_.bot.ticket_trouble(*job, why, gave_up ? TicketTrouble::gave_up : TicketTrouble::refused);
+    deps_.outbox_changed();
 }
 
 // ---- Poller

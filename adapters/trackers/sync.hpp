@@ -34,6 +34,8 @@ public:
     explicit Sender(SyncDeps deps);
     void add(const std::string& tracker, std::unique_ptr<TrackerClient> client);  // before use
     SendResult send(const OutboundMessage& message) override;
+    // The job is a dead letter: the item's channel is told which item and why.
+    void dead_lettered(const OutboundMessage& message, const std::string& why, bool gave_up) override;
 
 private:
     SyncDeps deps_;

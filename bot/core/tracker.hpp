@@ -57,6 +57,11 @@ struct TicketUpdate {
     std::string actor;                    // who changed it, when the source says
 };
 
+// Why a tracker job did not go through: it is being retried, or it is a
+// dead letter because the tracker refused it (a 4xx that is not a rate
+// limit) or because its attempts ran out.
+enum class TicketTrouble { retrying, refused, gave_up };
+
 enum class TicketOutcome {
     updated,    // the item changed (state, owner or due date)
     unchanged,  // known ticket, nothing new

@@ -15,11 +15,13 @@ namespace {
 
 constexpr const char* kToken = "ghp_e2e_tracker_token";
 constexpr const char* kSecret = "gh-e2e-webhook-secret";
+constexpr const char* kPublicUrl = "http://hindsight.invalid";
 
 struct Tracked {
     Tracked()
         : github(kToken),
-          service(nlohmann::json{{"outbound", {{"backoff_base_s", 0.05}, {"backoff_max_s", 0.2}}},
+          service(nlohmann::json{{"public_url", kPublicUrl},
+                                 {"outbound", {{"backoff_base_s", 0.05}, {"backoff_max_s", 0.2}}},
                                  {"trackers",
                                   {{"gh",
                                     {{"kind", "github"},
@@ -62,6 +64,20 @@ TEST_CASE("trackers e2e: a command files a GitHub issue through the outbox — G
     REQUIRE(test::wait_until([&] { return t.github.issues().size() == 1; }, 20s));
     CHECK(t.github.issue("acme/ops", 1)->assignee == "bob-gh");
     CHECK(t.posted("is tracked in gh"));
+
+    // The body links the incident's web page, signed like the links in chat:
+    // it opens without the API token.
+    const auto body = t.github.issue("acme/ops", 1)->body;
+    const std::string prefix = std::string("Postmortem: ") + kPublicUrl;
+    auto at = body.find(prefix);
+    REQUIRE(at != std::string::npos);
+    const auto link = body.substr(at + prefix.size(), body.find('\n', at) - at - prefix.size());
+    CHECK(link.starts_with("/incidents/1?exp="));
+    CHECK(link.find("&sig=") != std::string::npos);
+    auto page = t.service.client.send({"GET", t.service.base + link, {}, {}});
+    CHECK(page.status == 200);
+    CHECK(page.body.find("Checkout errors") != std::string::npos);
+    CHECK(t.service.client.send({"GET", t.service.base + "/incidents/1", {}, {}}).status == 401);
 
     // Forged: 401, nothing changes; the log says why, without the secret.
     t.github.change("acme/ops", 1, [](fakes::FakeIssue& i) { i.state = "closed"; });

@@ -318,3 +318,85 @@ TEST_CASE("github: a refused filing is dead-lettered and the channel told — a 
     w.world.deliver();
     CHECK(w.world.action(1)->ticket.status == TicketStatus::open);
 }
+
+namespace {
+
+// GitHub down: `times` answers 500 with an HTML page (nothing of it belongs in chat).
+std::vector<fakes::FakeResponse> down(int times) {
+    fakes::FakeResponse page = fakes::FakeResponse::text(500, "<html><body>Stack trace: token=ghp_should_not_leak</body></html>");
+    page.content_type = "text/html";
+    return std::vector<fakes::FakeResponse>(static_cast<std::size_t>(times), page);
+}
+
+// Delivery passes until the outbox has nothing left to try (the backoff is
+// on the injected clock, at most a minute in TrackerWorld).
+void deliver_until_settled(TrackerWorld& world) {
+    for (int i = 0; i < 10 && world.pending() > 0; ++i) {
+        world.deliver();
+        world.clock.advance(61s);
+    }
+    world.deliver();
+}
+
+}  // namespace
+
+TEST_CASE("github: a filing whose retries run out is a dead letter — the channel hears which item and why, once") {
+    GitHubWorld w;
+    w.github.server().fail_next("/repos/acme/ops/issues", down(5));  // every attempt
+    w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");
+    deliver_until_settled(w.world);
+
+    CHECK(w.github.issues().empty());
+    CHECK(w.world.dead_letters() == 1);
+    CHECK(w.world.pending() == 0);
+    CHECK(w.world.action(1)->ticket.status == TicketStatus::failed);
+    CHECK(w.world.chat.count("isn't answering") == 1);  // on the first retry
+    CHECK(w.world.chat.count("gh did not answer; gave up trying to file **A-1** (list issues: HTTP 500 (gave up after 5 "
+                             "attempts)). Once it is back, `/incident action file A-1`") == 1);
+    for (const auto& m : w.world.chat.sent()) {
+        CHECK(m.text.find("Stack trace") == std::string::npos);
+        CHECK(m.text.find("ghp_") == std::string::npos);
+    }
+    CHECK(w.world.command("actions").text.find("filing in gh failed") != std::string::npos);
+
+    w.world.clock.advance(1h);
+    deliver_until_settled(w.world);
+    CHECK(w.world.chat.count("gave up trying to file") == 1);  // told once
+
+    // Once GitHub is back, filing again works.
+    w.world.command("action file A-1");
+    deliver_until_settled(w.world);
+    CHECK(w.world.action(1)->ticket.status == TicketStatus::open);
+}
+
+TEST_CASE("github: a close that is refused or whose retries run out is told once, with the item and the reason") {
+    SUBCASE("refused") {
+        GitHubWorld w;
+        w.filed();
+        w.github.server().fail_next("/repos/acme/ops/issues/1",
+                                    {fakes::FakeResponse::json(403, R"({"message":"Resource not accessible by integration"})")});
+        w.world.command("done A-1");
+        deliver_until_settled(w.world);
+        CHECK(w.world.dead_letters() == 1);
+        CHECK(w.world.chat.count("gh refused to close the ticket of **A-1** (close issue: HTTP 403 (Resource not "
+                                 "accessible by integration)). Please update it there by hand.") == 1);
+        w.world.clock.advance(1h);
+        deliver_until_settled(w.world);
+        CHECK(w.world.chat.count("the ticket of **A-1**") == 1);
+    }
+    SUBCASE("gave up") {
+        GitHubWorld w;
+        w.filed();
+        w.github.server().fail_next("/repos/acme/ops/issues/1", down(5));  // every attempt
+        w.world.command("done A-1");
+        deliver_until_settled(w.world);
+        CHECK(w.world.dead_letters() == 1);
+        CHECK(w.github.issue(kRepo, 1)->state == "open");
+        CHECK(w.world.chat.count("gh did not answer; gave up trying to close the ticket of **A-1** (close issue: HTTP "
+                                 "500 (gave up after 5 attempts)). Please update it there by hand.") == 1);
+        CHECK(w.world.chat.count("Stack trace") == 0);
+        w.world.clock.advance(1h);
+        deliver_until_settled(w.world);
+        CHECK(w.world.chat.count("the ticket of **A-1**") == 1);
+    }
+}

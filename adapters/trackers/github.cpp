@@ -43,18 +43,18 @@ public:
     CallResult find_filed(const TrackerJob& job, std::optional<TicketUpdate>& found) override {
         // The newest issues, not the search API: its index lags behind a
         // ticket created a moment ago, which is exactly the one looked for.
-        auto r = rest_.call("GET", repo_path(job.project) + "/issues?state=all&sort=created&direction=desc&per_page=100");
-        auto result = rest_.classify(r, "list issues");
-        if (!result.ok()) return result;
-        auto issues = parse_json(r.body);
-        if (!issues.is_array()) return result;
-        for (const auto& issue : issues)
-            if (issue.is_object() && issue.contains("body") && issue["body"].is_string() &&
-                issue["body"].get<std::string>().find(job.marker) != std::string::npos) {
+        // Only those touched since the job was queued (less a margin for
+        // clock skew) can be its ticket; every page of them is read.
+        std::string path = repo_path(job.project) + "/issues?state=all&sort=created&direction=desc&per_page=100";
+        if (job.queued_at) path += "&since=" + url_encode(iso8601(*job.queued_at - kSkew));
+        return rest_.each_page(path, "list issues", [&](const nlohmann::json& issue) {
+            if (issue.contains("body") && issue["body"].is_string() &&
+                has_marker(issue["body"].get<std::string>(), job.marker)) {
                 found = read_issue(issue, job.project);
-                break;
+                return false;
             }
-        return result;
+            return true;
+        });
     }
 
     CallResult create(const TrackerJob& job, TicketUpdate& created) override {
@@ -91,9 +91,12 @@ public:
     CallResult updated_since(const std::string& repo, Timestamp since, std::vector<TicketUpdate>& out) override {
         // Conditional: GitHub does not count a 304 against the rate limit. The
         // hour `since` falls in keeps the request the same from poll to poll,
-        // so its ETag applies; issues seen again change nothing.
+        // so its ETag applies; issues seen again change nothing. Sorted by
+        // update, newest first: any change moves its issue onto the first
+        // page, so an unchanged first page (304) means nothing changed.
         const auto hour = std::chrono::floor<std::chrono::hours>(since);
-        const std::string path = repo_path(repo) + "/issues?state=all&per_page=100&since=" + url_encode(iso8601(hour));
+        const std::string path = repo_path(repo) + "/issues?state=all&sort=updated&direction=desc&per_page=100&since=" +
+                                 url_encode(iso8601(hour));
         Rest::Headers extra;
         {
             std::lock_guard lock(mutex_);
@@ -103,14 +106,21 @@ public:
         auto r = rest_.call("GET", path, nullptr, std::move(extra));
         auto result = rest_.classify(r, "list updated issues");
         if (!result.ok() || r.status == 304) return result;
-        if (auto etag = r.header("ETag")) {
+        const auto etag = r.header("ETag");
+        std::vector<TicketUpdate> read;
+        auto keep = [&](const nlohmann::json& issue) {
+            if (!issue.contains("pull_request")) read.push_back(read_issue(issue, repo));
+            return true;
+        };
+        result = rest_.each_page(std::move(r), "list updated issues", keep);
+        if (!result.ok()) return result;
+        // Remembered only once every page was read: a 304 next time must
+        // not hide the pages behind a failure.
+        if (etag) {
             std::lock_guard lock(mutex_);
             etags_[repo] = {path, *etag};
         }
-        auto issues = parse_json(r.body);
-        if (issues.is_array())
-            for (const auto& issue : issues)
-                if (issue.is_object() && !issue.contains("pull_request")) out.push_back(read_issue(issue, repo));
+        for (auto& t : read) out.push_back(std::move(t));
         return result;
     }
 
@@ -137,6 +147,9 @@ public:
     }
 
 private:
+    // How far before the job was queued its ticket may look made (clocks differ).
+    static constexpr Duration kSkew = std::chrono::minutes(10);
+
     std::string secret_;
     Rest rest_;
     std::mutex mutex_;

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,12 +33,29 @@ public:
 
     const std::string& base_url() const { return base_url_; }
 
+    // The path (under the base URL) of the next page named by the answer's
+    // `Link: <…>; rel="next"` header (GitHub, GitLab); nullopt on the last
+    // page, or when the link leads off the base URL (the credential goes
+    // nowhere else).
+    std::optional<std::string> next_page(const outbound::ClientResponse& response) const;
+
+    // Each object of a listing answered as a JSON array, page after page
+    // (next_page), until `each` returns false or the pages end (at most
+    // kMaxPages). The second form starts from a first page already read.
+    using Each = std::function<bool(const nlohmann::json& item)>;
+    CallResult each_page(const std::string& path, const std::string& what, const Each& each);
+    CallResult each_page(outbound::ClientResponse first, const std::string& what, const Each& each);
+
 private:
     std::string base_url_;
     Headers auth_;
     outbound::HttpClient http_;
     const Clock& clock_;
 };
+
+// How many pages one listing reads at most (100 tickets each): a bound, not
+// a limit met in practice; reaching it is logged.
+constexpr int kMaxPages = 100;
 
 // The JSON of a body, or an empty object when it is not JSON.
 nlohmann::json parse_json(const std::string& body);
@@ -48,6 +67,9 @@ std::pair<std::string, std::string> split_key(const std::string& key);
 std::string url_encode(std::string_view text);
 // "2026-12-01T17:00:00Z" (UTC, seconds).
 std::string iso8601(Timestamp t);
+// Whether `text` carries `marker` ("hindsight-action:A-1") as a whole: not
+// as the start of another item's ("hindsight-action:A-12").
+bool has_marker(std::string_view text, std::string_view marker);
 // Constant-time comparison of two secrets or signatures.
 bool same_secret(std::string_view a, std::string_view b);
 

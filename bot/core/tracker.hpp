@@ -33,6 +33,10 @@ struct TrackerJob {
     std::string marker;    // file: found in the body of a ticket filed before (no second ticket)
     std::string due_date;  // file: YYYY-MM-DD in the configured time zone
     std::string assignee;  // file: the tracker user, when the owner is mapped
+    // file: when the job was queued. A ticket filed by it was made later, so
+    // the search for the marker need not look at older ones. nullopt in jobs
+    // queued by an older version.
+    std::optional<Timestamp> queued_at;
 };
 
 std::string_view to_string(TrackerJob::Op op);

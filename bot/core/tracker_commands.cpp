@@ -92,6 +92,7 @@ std::string file_ticket(CommandContext& ctx, const Incident& incident, ActionIte
     job.marker = ticket_marker(item.id);
     job.due_date = local_date(item.due_at, ctx.settings.timezone);
     job.assignee = tracker_user(*tracker, item.owner_id);
+    job.queued_at = ctx.now;
     ctx.outbox.enqueue(tracker_message(job), ctx.now);
     item.ticket = {TicketStatus::filing, where->tracker, {}, {}};
     ctx.store.update_action(item);

@@ -64,6 +64,37 @@ int to_int(const std::string& s) {
     }
 }
 
+// One page of a listing as GitHub and GitLab answer it: `per_page` (up to
+// 100, else `default_size`) items from `page` (1-based), and a
+// `Link: <…&page=N+1>; rel="next", <…>; rel="last"` header while more follow.
+FakeResponse page_of(const RecordedRequest& r, const std::string& base_url, const json& all, std::size_t default_size) {
+    auto q = query_of(r);
+    std::size_t size = default_size;
+    if (int n = q.count("per_page") ? to_int(q["per_page"]) : 0; n > 0) size = std::min<std::size_t>(n, 100);
+    int page = q.count("page") ? std::max(1, to_int(q["page"])) : 1;
+    json out = json::array();
+    const std::size_t from = (static_cast<std::size_t>(page) - 1) * size;
+    for (std::size_t i = from; i < all.size() && i < from + size; ++i) out.push_back(all[i]);
+    auto answer = FakeResponse::json(200, out.dump());
+    const std::size_t pages = (all.size() + size - 1) / size;
+    if (static_cast<std::size_t>(page) < pages) {
+        // The request's own query with another page number.
+        std::string path = r.path(), kept;
+        auto qm = r.target.find('?');
+        std::string_view rest = qm == std::string::npos ? std::string_view{} : std::string_view(r.target).substr(qm + 1);
+        while (!rest.empty()) {
+            auto amp = rest.find('&');
+            auto pair = rest.substr(0, amp);
+            if (!pair.starts_with("page=")) kept += std::string(pair) + "&";
+            if (amp == std::string_view::npos) break;
+            rest.remove_prefix(amp + 1);
+        }
+        auto link = [&](std::size_t n) { return "<" + base_url + path + "?" + kept + "page=" + std::to_string(n) + ">"; };
+        answer.headers.emplace_back("Link", link(page + 1) + "; rel=\"next\", " + link(pages) + "; rel=\"last\"");
+    }
+    return answer;
+}
+
 FakeResponse not_found() { return FakeResponse::json(404, R"({"message":"Not Found"})"); }
 
 std::string base64(const std::string& text) {
@@ -246,10 +277,14 @@ FakeResponse FakeGitHub::handle(const RecordedRequest& r) {
             if (q["state"] != "all" && i.state != (q["state"].empty() ? "open" : q["state"])) continue;
             list.push_back(i);
         }
+        if (q["sort"] == "updated")
+            std::stable_sort(list.begin(), list.end(),
+                             [](const FakeIssue& a, const FakeIssue& b) { return a.updated_at < b.updated_at; });
         if (q["direction"] == "desc") std::reverse(list.begin(), list.end());
-        json out = json::array();
-        for (const auto& i : list) out.push_back(issue_json(i));
-        const std::string etag = "\"" + std::to_string(std::hash<std::string>{}(out.dump())) + "\"";
+        json all = json::array();
+        for (const auto& i : list) all.push_back(issue_json(i));
+        auto answer = page_of(r, server_.base_url(), all, 30);
+        const std::string etag = "\"" + std::to_string(std::hash<std::string>{}(answer.body)) + "\"";
         if (r.header("If-None-Match") == etag) {
             ++not_modified_;
             FakeResponse unchanged = FakeResponse::text(304, "");
@@ -257,8 +292,7 @@ FakeResponse FakeGitHub::handle(const RecordedRequest& r) {
             unchanged.headers = {{"ETag", etag}};
             return unchanged;
         }
-        auto answer = FakeResponse::json(200, out.dump());
-        answer.headers = {{"ETag", etag}};
+        answer.headers.emplace_back("ETag", etag);
         return answer;
     }
     FakeIssue* i = s.size() >= 5 ? find(repo, to_int(s[4])) : nullptr;
@@ -340,16 +374,16 @@ FakeResponse FakeGitLab::handle(const RecordedRequest& r) {
     }
     if (raw.size() == 5 && r.method == "GET") {
         auto q = query_of(r);
-        json out = json::array();
+        json all = json::array();
         for (const auto& i : issues_) {
             if (i.project != project) continue;
             if (q.count("updated_after") && i.updated_at < q["updated_after"]) continue;
             if (q.count("search") && i.body.find(q["search"]) == std::string::npos &&
                 i.title.find(q["search"]) == std::string::npos)
                 continue;
-            out.push_back(issue_json(i));
+            all.push_back(issue_json(i));
         }
-        return FakeResponse::json(200, out.dump());
+        return page_of(r, server_.base_url(), all, 20);
     }
     FakeIssue* i = find(project, to_int(raw[5]));
     if (!i) return FakeResponse::json(404, R"({"message":"404 Not found"})");
@@ -442,7 +476,7 @@ FakeResponse FakeJira::handle(const RecordedRequest& r) {
         const std::string& jql = q["jql"];
         auto quote = jql.find("project = \"");
         std::string project = quote == std::string::npos ? "" : jql.substr(quote + 11, jql.find('"', quote + 11) - quote - 11);
-        json out = json::array();
+        json all = json::array();
         for (const auto& i : issues_) {
             if (i.project != project) continue;
             if (auto text = jql.find("text ~ \"\\\""); text != std::string::npos) {
@@ -454,9 +488,32 @@ FakeResponse FakeJira::handle(const RecordedRequest& r) {
                 auto minutes = to_int(jql.substr(updated + 12, jql.find('m', updated + 12) - updated - 12));
                 if (i.updated_at < iso_at(now() - 60 * static_cast<std::time_t>(minutes))) continue;
             }
-            out.push_back(issue_json(i));
+            all.push_back(issue_json(i));
         }
-        return FakeResponse::json(200, json{{"issues", out}}.dump());
+        // Pages of maxResults (at most 100). Cloud's /search/jql: an opaque
+        // nextPageToken while more follow, isLast; Data Center: startAt and total.
+        std::size_t size = 50;
+        if (int n = q.count("maxResults") ? to_int(q["maxResults"]) : 0; n > 0) size = std::min<std::size_t>(n, 100);
+        std::size_t from = 0;
+        if (cloud_ && q.count("nextPageToken")) {
+            if (!q["nextPageToken"].starts_with("tok-"))
+                return FakeResponse::json(400, R"({"errorMessages":["Invalid nextPageToken."]})");
+            from = static_cast<std::size_t>(std::max(0, to_int(q["nextPageToken"].substr(4))));
+        }
+        if (!cloud_ && q.count("startAt")) from = static_cast<std::size_t>(std::max(0, to_int(q["startAt"])));
+        json out = json::array();
+        for (std::size_t k = from; k < all.size() && k < from + size; ++k) out.push_back(all[k]);
+        json answer = {{"issues", out}};
+        const bool last = from + size >= all.size();
+        if (cloud_) {
+            answer["isLast"] = last;
+            if (!last) answer["nextPageToken"] = "tok-" + std::to_string(from + size);
+        } else {
+            answer["startAt"] = from;
+            answer["maxResults"] = size;
+            answer["total"] = all.size();
+        }
+        return FakeResponse::json(200, answer.dump());
     }
     if (s.size() < 2 || s[0] != "issue") return not_found();
     auto [project, number] = key_of(s[1]);

@@ -400,3 +400,61 @@ TEST_CASE("github: a close that is refused or whose retries run out is told once
         CHECK(w.world.chat.count("the ticket of **A-1**") == 1);
     }
 }
+
+namespace {
+
+// `n` issues of someone else's in the repository, made now.
+void others(fakes::FakeGitHub& github, int n, const std::string& body = "not ours") {
+    for (int k = 0; k < n; ++k) {
+        fakes::FakeIssue i;
+        i.project = kRepo;
+        i.title = "other " + std::to_string(k);
+        i.body = body;
+        github.add_issue(i);
+    }
+}
+
+std::size_t pages_read(fakes::FakeGitHub& github) {
+    std::size_t n = 0;
+    for (const auto& r : github.server().requests_to("/repos/acme/ops/issues"))
+        if (r.method == "GET") ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("github: polling follows Link rel=next — a change behind 150 newer ones is not missed") {
+    GitHubWorld w(false, std::chrono::minutes(5));
+    w.filed();  // acme/ops#1
+    others(w.github, 160);
+    CHECK(w.world.poll() == 0);
+
+    // Closed first, then 160 other issues change: sorted by update, #1 is on page 2.
+    w.github.change(kRepo, 1, [](fakes::FakeIssue& i) { i.state = "closed"; });
+    for (int n = 2; n <= 161; ++n) w.github.change(kRepo, n, [](fakes::FakeIssue& i) { i.title += "!"; });
+    w.world.clock.advance(5min);
+    const auto before = pages_read(w.github);
+    CHECK(w.world.poll() == 1);
+    CHECK(w.world.action(1)->state == ActionState::done);
+    CHECK(pages_read(w.github) - before == 2);
+    auto last = w.github.server().requests_to("/repos/acme/ops/issues").back();
+    CHECK(last.target.find("page=2") != std::string::npos);
+}
+
+TEST_CASE("github: the marker search before filing again reads every page, and A-1 is not A-12") {
+    GitHubWorld w;
+    w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");
+    // The ticket a crashed run made, then 150 newer ones — among them A-12's.
+    fakes::FakeIssue before;
+    before.project = kRepo;
+    before.title = "add an alert on replica lag above 30 s";
+    before.body = "…\nFiled by Hindsight (hindsight-action:A-1); closing this ticket completes the action item.";
+    w.github.add_issue(before);
+    others(w.github, 150, "Filed by Hindsight (hindsight-action:A-12); closing this ticket completes the action item.");
+    w.world.deliver();
+    CHECK(w.github.issues().size() == 151);  // no POST
+    CHECK(w.world.action(1)->ticket.key == "acme/ops#1");
+    CHECK(pages_read(w.github) == 2);
+    // Only issues touched since the job was queued are read.
+    CHECK(w.github.server().requests_to("/repos/acme/ops/issues").front().target.find("since=") != std::string::npos);
+}

@@ -66,7 +66,8 @@ std::string tracker_env_name(const std::string& tracker, const std::string& suff
 
 void read_trackers(const Section& root, Config& out) {
     for (auto& [name, s] : root.named_sections("trackers", {"kind", "base_url", "web_url", "jira_api", "email",
-                                                            "on_done", "projects", "users", "poll_interval_s"})) {
+                                                            "on_done", "projects", "users", "match_email",
+                                                            "poll_interval_s"})) {
         const std::string prefix = "trackers." + name;
         if (!valid_name(name)) fail(prefix, "a tracker's name must be 1-40 of a-z, 0-9, '-' and '_'");
         TrackerConfig wire;
@@ -101,6 +102,8 @@ void read_trackers(const Section& root, Config& out) {
         }
         if (auto f = s["projects"]) read_projects(*f, domain);
         if (auto f = s["users"]) read_users(*f, domain);
+        domain.match_email = true;
+        if (auto f = s["match_email"]) domain.match_email = as_bool(*f);
         if (auto f = s["poll_interval_s"]) {
             auto seconds = as_integer(*f, 0, 7 * 24 * 3600);
             wire.poll_interval = std::chrono::seconds(seconds);

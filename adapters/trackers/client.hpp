@@ -51,6 +51,9 @@ public:
     virtual CallResult set_state(const std::string& key, TicketState state) = 0;
     virtual CallResult comment(const std::string& key, const std::string& body) = 0;
     virtual CallResult get(const std::string& key, TicketUpdate& ticket) = 0;
+    // The tracker user whose e-mail is `email` (as assigned: GitHub login,
+    // GitLab numeric id, Jira account id or user name); "" when none is found.
+    virtual CallResult find_user(const std::string& email, std::string& user) = 0;
     // Tickets of `project` updated at or after `since` (conditional where the
     // tracker supports it: an unchanged answer costs nothing).
     virtual CallResult updated_since(const std::string& project, Timestamp since, std::vector<TicketUpdate>& out) = 0;

@@ -88,6 +88,18 @@ public:
         return result;
     }
 
+    CallResult find_user(const std::string& email, std::string& user) override {
+        // Matches a public e-mail, or any verified one with an App's or an
+        // organisation member's view of it.
+        auto r = rest_.call("GET", "/search/users?q=" + url_encode(email) + "+in:email");
+        auto result = rest_.classify(r, "search users");
+        if (!result.ok()) return result;
+        user.clear();
+        auto items = parse_json(r.body).value("items", nlohmann::json::array());
+        if (items.size() == 1 && items[0].is_object()) user = string_or_empty(items[0], "login");
+        return result;
+    }
+
     CallResult updated_since(const std::string& repo, Timestamp since, std::vector<TicketUpdate>& out) override {
         // Conditional: GitHub does not count a 304 against the rate limit. The
         // hour `since` falls in keeps the request the same from poll to poll,

@@ -85,6 +85,19 @@ public:
         return result;
     }
 
+    CallResult find_user(const std::string& email, std::string& user) override {
+        // A public e-mail matches for everyone, any e-mail for an administrator's token.
+        auto r = rest_.call("GET", "/api/v4/users?search=" + url_encode(email));
+        auto result = rest_.classify(r, "search users");
+        if (!result.ok()) return result;
+        user.clear();
+        auto users = parse_json(r.body);
+        if (users.is_array() && users.size() == 1 && users[0].is_object() && users[0].contains("id") &&
+            users[0]["id"].is_number_integer())
+            user = std::to_string(users[0]["id"].get<std::int64_t>());
+        return result;
+    }
+
     CallResult updated_since(const std::string& project, Timestamp since, std::vector<TicketUpdate>& out) override {
         return rest_.each_page(
             project_path(project) + "/issues?scope=all&per_page=100&updated_after=" + url_encode(iso8601(since)),

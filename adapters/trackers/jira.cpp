@@ -129,6 +129,19 @@ public:
         return result;
     }
 
+    CallResult find_user(const std::string& email, std::string& user) override {
+        // Cloud matches `query` against e-mail and name; Data Center's
+        // `username` against user name, name and e-mail.
+        auto r = rest_.call("GET", api_ + "/user/search?" + (cloud_ ? "query=" : "username=") + url_encode(email));
+        auto result = rest_.classify(r, "search users");
+        if (!result.ok()) return result;
+        user.clear();
+        auto users = parse_json(r.body);
+        if (users.is_array() && users.size() == 1 && users[0].is_object())
+            user = string_or_empty(users[0], cloud_ ? "accountId" : "name");
+        return result;
+    }
+
     CallResult updated_since(const std::string& project, Timestamp since, std::vector<TicketUpdate>& out) override {
         // Relative minutes: JQL dates are read in the API user's time zone.
         auto minutes = std::chrono::duration_cast<std::chrono::minutes>(clock_now() - since).count() + 1;

@@ -13,7 +13,77 @@ std::string key_or_stored(const TrackerJob& job, const std::optional<TicketLink>
     return link ? link->key : std::string{};
 }
 
+// Tells the Bot who a ticket's assignee is, when matched by e-mail.
+void name_assignee(const SyncDeps& deps, const std::string& tracker, TicketUpdate& u) {
+    if (!deps.people || !u.assignee || u.assignee->empty()) return;
+    u.assignee_user = deps.people->chat_user(tracker, *u.assignee);
+}
+
 }  // namespace
+
+// ---- EmailDirectory
+
+EmailDirectory::EmailDirectory(EmailOf email_of, const Clock& clock) : email_of_(std::move(email_of)), clock_(clock) {}
+
+std::optional<std::string> EmailDirectory::cached(const std::map<std::string, Cached>& cache,
+                                                  const std::string& key) const {
+    auto it = cache.find(key);
+    if (it == cache.end() || it->second.until <= clock_.now()) return std::nullopt;
+    return it->second.value;
+}
+
+CallResult EmailDirectory::tracker_user(const std::string& tracker, TrackerClient& client, const ItemOwner& owner,
+                                        std::string& user, std::string& why) {
+    user.clear();
+    const std::string person =
+        std::string(to_string(owner.where.platform)) + "/" + owner.where.team + "/" + owner.user_id;
+    std::optional<std::string> email;
+    {
+        std::lock_guard lock(mutex_);
+        email = cached(emails_, person);
+    }
+    if (!email) {
+        auto found = email_of_ ? email_of_(owner.where, owner.user_id) : EmailLookup{};
+        if (found.retry) return {CallResult::Status::retry, "the owner's e-mail: " + found.error, {}};
+        std::lock_guard lock(mutex_);
+        const Timestamp until = clock_.now() + (found.email.empty() ? nobody_for : found_for);
+        emails_[person] = {found.email, until};
+        email = found.email;
+    }
+    if (email->empty()) {
+        why = "the owner's e-mail is not visible to Hindsight";
+        return {};
+    }
+    const std::string key = tracker + "\n" + *email;
+    std::optional<std::string> login;
+    {
+        std::lock_guard lock(mutex_);
+        login = cached(users_, key);
+    }
+    if (!login) {
+        std::string found;
+        auto r = client.find_user(*email, found);
+        if (!r.ok()) return r;
+        std::lock_guard lock(mutex_);
+        users_[key] = {found, clock_.now() + (found.empty() ? nobody_for : found_for)};
+        login = found;
+    }
+    if (login->empty()) {
+        why = "no " + tracker + " user has the owner's e-mail";
+        return {};
+    }
+    user = *login;
+    std::lock_guard lock(mutex_);
+    matched_[tracker + "\n" + user] = owner.user_id;
+    return {};
+}
+
+std::optional<std::string> EmailDirectory::chat_user(const std::string& tracker, const std::string& tracker_user) const {
+    std::lock_guard lock(mutex_);
+    auto it = matched_.find(tracker + "\n" + tracker_user);
+    if (it == matched_.end()) return std::nullopt;
+    return it->second;
+}
 
 // ---- Sender
 
@@ -62,6 +132,8 @@ SendResult Sender::send(const OutboundMessage& message) {
             if (ticket) {
                 spdlog::info("trackers.{}: {} was already filed as {}; adopting it", job->tracker, ref, ticket->key);
             } else {
+                r = assign_by_email(*job, client);
+                if (!r.ok()) return trouble(r);
                 TicketUpdate created;
                 r = client.create(*job, created);
                 if (!r.ok()) return trouble(r);
@@ -91,6 +163,7 @@ SendResult Sender::send(const OutboundMessage& message) {
                 if (r.ok()) {
                     ticket.tracker = job->tracker;
                     ticket.key = key;  // as linked
+                    name_assignee(deps_, job->tracker, ticket);
                     deps_.writes.run([&] { deps_.bot.handle_ticket_update(ticket); });
                     deps_.outbox_changed();
                 }
@@ -100,6 +173,21 @@ SendResult Sender::send(const OutboundMessage& message) {
             if (!r.ok()) return trouble(r);
             return {};
         }
+    }
+    return {};
+}
+
+CallResult Sender::assign_by_email(TrackerJob& job, TrackerClient& client) {
+    if (!job.assignee.empty() || !deps_.people) return {};
+    std::optional<ItemOwner> owner;
+    deps_.writes.run([&] { owner = deps_.bot.unmapped_owner(job.action_id, job.tracker); });
+    if (!owner) return {};
+    std::string why;
+    auto r = deps_.people->tracker_user(job.tracker, client, *owner, job.assignee, why);
+    if (!r.ok()) return r;
+    if (job.assignee.empty()) {
+        spdlog::info("trackers.{}: A-{} filed unassigned: {}", job.tracker, job.action_id, why);
+        job.body += "\n\nNot assigned: " + why + ".";
     }
     return {};
 }
@@ -143,6 +231,7 @@ std::size_t Poller::poll_due() {
             }
             for (auto& u : updates) {
                 u.tracker = name;
+                name_assignee(deps_, name, u);
                 TicketOutcome outcome = TicketOutcome::unknown;
                 deps_.writes.run([&] { outcome = deps_.bot.handle_ticket_update(u); });
                 if (outcome == TicketOutcome::updated) ++changed;
@@ -177,6 +266,7 @@ void Webhooks::handle(const http::Request& request, http::Responder respond) {
         case WebhookVerdict::ok: break;
     }
     update.tracker = tracker_;
+    name_assignee(deps_, tracker_, update);
     auto outcome = std::make_shared<TicketOutcome>(TicketOutcome::unknown);
     deps_.writes.submit([this, update, outcome] { *outcome = deps_.bot.handle_ticket_update(update); },
                         [this, update, outcome, respond](std::exception_ptr error) {

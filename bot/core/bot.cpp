@@ -220,6 +220,10 @@ void Bot::ticket_trouble(const TrackerJob& job, const std::string& why, TicketTr
     record_ticket_trouble(store_, outbox_, job, why, trouble, clock_.now());
 }
 
+std::optional<ItemOwner> Bot::unmapped_owner(std::int64_t action_id, const std::string& tracker) {
+    return find_unmapped_owner(store_, settings_, action_id, tracker);
+}
+
 std::optional<TicketLink> Bot::ticket_of(std::int64_t action_id) {
     auto item = store_.find_action(action_id);
     if (!item) return std::nullopt;

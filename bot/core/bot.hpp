@@ -87,6 +87,9 @@ public:
     // a filing being retried on its first retry, every job when it becomes a
     // dead letter (which happens once per job).
     void ticket_trouble(const TrackerJob& job, const std::string& why, TicketTrouble trouble);
+    // The item's owner when a chat user with no tracker user in `tracker`'s
+    // `users` (to be matched by e-mail); else nullopt.
+    std::optional<ItemOwner> unmapped_owner(std::int64_t action_id, const std::string& tracker);
     // The item's ticket as stored now (a job waiting in the outbox reads its key).
     std::optional<TicketLink> ticket_of(std::int64_t action_id);
     // Tracker name -> projects holding tickets of action items (what polling reads).

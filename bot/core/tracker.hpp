@@ -49,6 +49,12 @@ std::optional<TrackerJob> parse_tracker_job(std::string_view text);
 // The text in a ticket's body that says which action item it tracks.
 std::string ticket_marker(std::int64_t action_id);
 
+// An action item's owner as a chat user (not a name typed without a mention).
+struct ItemOwner {
+    ChannelRef where;  // the incident channel: platform and team
+    std::string user_id;
+};
+
 // What a tracker says about one ticket now. Fields a source does not report
 // are nullopt and leave the item alone.
 struct TicketUpdate {
@@ -57,6 +63,8 @@ struct TicketUpdate {
     std::string url;
     TicketState state = TicketState::open;
     std::optional<std::string> assignee;  // tracker user; "" unassigned
+    // The chat user `assignee` is, when the adapter matched them by e-mail.
+    std::optional<std::string> assignee_user;
     std::optional<std::string> due_date;  // YYYY-MM-DD; "" no due date
     std::string actor;                    // who changed it, when the source says
 };

@@ -251,8 +251,11 @@ TicketOutcome apply_ticket_update(IncidentStore& store, Outbox& outbox, const Bo
         }
     }
     if (u.assignee && !u.assignee->empty() && *u.assignee != tracker_user(*tracker, item.owner_id)) {
-        auto mapped = chat_user(*tracker, *u.assignee);
-        if (!(mapped && *mapped == item.owner_id) && !(!mapped && item.owner_id == *u.assignee)) {
+        auto mapped = u.assignee_user ? u.assignee_user : chat_user(*tracker, *u.assignee);
+        // Matching by e-mail: an assignee nobody could match may be the owner
+        // (matched before a restart); it changes nothing.
+        const bool unknown = !mapped && tracker->match_email;
+        if (!unknown && !(mapped && *mapped == item.owner_id) && !(!mapped && item.owner_id == *u.assignee)) {
             item.owner_id = mapped.value_or(*u.assignee);
             item.owner_name = mapped ? std::string{} : *u.assignee;
             changes.push_back("reassigned to " + mention(item.owner_id, item.owner_name));
@@ -330,6 +333,18 @@ void record_ticket_trouble(IncidentStore& store, Outbox& outbox, const TrackerJo
                         "⚠️ " + failed + std::string(to_string(job.op)) + " the ticket of **" + ref + "** (" + why +
                             "). Please update it there by hand.",
                         now);
+}
+
+std::optional<ItemOwner> find_unmapped_owner(IncidentStore& store, const BotSettings& settings,
+                                             std::int64_t action_id, const std::string& tracker) {
+    const auto* t = find_tracker(settings, tracker);
+    auto item = store.find_action(action_id);
+    if (!t || !t->match_email || !item) return std::nullopt;
+    // A name typed without a mention keeps it as its id: not a chat user.
+    if (item->owner_id.empty() || item->owner_id == item->owner_name || t->users.count(item->owner_id)) return std::nullopt;
+    auto incident = store.find_incident(item->incident_id);
+    if (!incident) return std::nullopt;
+    return ItemOwner{incident->where, item->owner_id};
 }
 
 std::string ticket_project(const std::string& key) {

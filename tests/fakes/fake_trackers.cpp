@@ -191,6 +191,11 @@ void FakeTracker::delay_next_create(std::chrono::milliseconds delay) {
     create_delay_ = delay;
 }
 
+void FakeTracker::add_user(const std::string& email, const std::string& user) {
+    std::lock_guard lock(mutex_);
+    users_[email] = user;
+}
+
 int FakeTracker::unauthorized() const {
     std::lock_guard lock(mutex_);
     return unauthorized_;
@@ -252,6 +257,16 @@ int FakeGitHub::not_modified() const {
 FakeResponse FakeGitHub::handle(const RecordedRequest& r) {
     if (!authorized(r)) return FakeResponse::json(401, R"({"message":"Bad credentials"})");
     auto s = segments(r.path());
+    if (r.path() == "/search/users" && r.method == "GET") {
+        // q=<e-mail> in:email ('+' decodes to a space)
+        auto q = query_of(r)["q"];
+        auto email = q.substr(0, q.find(' '));
+        std::lock_guard lock(mutex_);
+        json items = json::array();
+        if (auto it = users_.find(email); it != users_.end() && q.ends_with(" in:email"))
+            items.push_back({{"login", it->second}, {"type", "User"}});
+        return FakeResponse::json(200, json{{"total_count", items.size()}, {"incomplete_results", false}, {"items", items}}.dump());
+    }
     if (s.size() < 4 || s[0] != "repos" || s[3] != "issues") return not_found();
     const std::string repo = s[1] + "/" + s[2];
     std::lock_guard lock(mutex_);
@@ -354,6 +369,13 @@ FakeResponse FakeGitLab::handle(const RecordedRequest& r) {
     if (!authorized(r)) return FakeResponse::json(401, R"({"message":"401 Unauthorized"})");
     // The project path arrives URL-encoded in one segment: /api/v4/projects/group%2Fproject/issues…
     auto raw = segments(r.path());
+    if (raw.size() == 3 && raw[0] == "api" && raw[1] == "v4" && raw[2] == "users" && r.method == "GET") {
+        std::lock_guard lock(mutex_);
+        json out = json::array();
+        if (auto it = users_.find(query_of(r)["search"]); it != users_.end())
+            out.push_back({{"id", to_int(it->second)}, {"username", "user" + it->second}});
+        return FakeResponse::json(200, out.dump());
+    }
     if (raw.size() < 5 || raw[0] != "api" || raw[1] != "v4" || raw[2] != "projects" || raw[4] != "issues")
         return not_found();
     const std::string project = percent_decode(raw[3]);
@@ -448,6 +470,14 @@ FakeResponse FakeJira::handle(const RecordedRequest& r) {
     if (!path.starts_with(api + "/")) return not_found();
     auto s = segments(path.substr(api.size()));
     std::lock_guard lock(mutex_);
+    if (s.size() == 2 && s[0] == "user" && s[1] == "search" && r.method == "GET") {
+        // Cloud: query (e-mail or name); Data Center: username.
+        auto q = query_of(r);
+        json out = json::array();
+        if (auto it = users_.find(q[cloud_ ? "query" : "username"]); it != users_.end())
+            out.push_back(cloud_ ? json{{"accountId", it->second}, {"accountType", "atlassian"}} : json{{"name", it->second}});
+        return FakeResponse::json(200, out.dump());
+    }
     auto key_of = [](const std::string& key) -> std::pair<std::string, int> {
         auto dash = key.rfind('-');
         if (dash == std::string::npos) return {key, -1};

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -56,6 +57,9 @@ public:
     int add_issue(FakeIssue issue);
     // The next create is answered only after `delay` (the issue exists at once).
     void delay_next_create(std::chrono::milliseconds delay);
+    // A tracker user found by their e-mail (GitHub login, GitLab numeric id,
+    // Jira account id or user name), as the user search answers.
+    void add_user(const std::string& email, const std::string& user);
     // Requests with the wrong credential so far.
     int unauthorized() const;
     // The fake's time for updated_at and its filters (default: the wall clock),
@@ -75,6 +79,7 @@ protected:
     std::vector<FakeIssue> issues_;
     std::chrono::milliseconds create_delay_{0};
     std::function<std::time_t()> now_;
+    std::map<std::string, std::string> users_;  // e-mail -> user
     FakeServer server_;
 
 private:

@@ -15,8 +15,8 @@ constexpr const char* kSecret = "github-webhook-secret";
 constexpr const char* kRepo = "acme/ops";
 
 struct GitHubWorld {
-    explicit GitHubWorld(bool comment_on_done = false, Duration poll = Duration::zero())
-        : world(wire(poll), domain(comment_on_done)) {
+    explicit GitHubWorld(bool comment_on_done = false, Duration poll = Duration::zero(), bool match_email = false)
+        : world(wire(poll), domain(comment_on_done, match_email)) {
         world.share_clock(github);
         world.command("open Checkout errors sev:2");
     }
@@ -32,8 +32,9 @@ struct GitHubWorld {
         return c;
     }
 
-    static TrackerSettings domain(bool comment_on_done) {
+    static TrackerSettings domain(bool comment_on_done, bool match_email) {
         TrackerSettings t;
+        t.match_email = match_email;
         t.name = "gh";
         t.kind = "github";
         t.web_url = "https://github.example";
@@ -457,4 +458,78 @@ TEST_CASE("github: the marker search before filing again reads every page, and A
     CHECK(pages_read(w.github) == 2);
     // Only issues touched since the job was queued are read.
     CHECK(w.github.server().requests_to("/repos/acme/ops/issues").front().target.find("since=") != std::string::npos);
+}
+
+namespace {
+
+std::size_t user_searches(fakes::FakeGitHub& github) { return github.server().requests_to("/search/users").size(); }
+
+}  // namespace
+
+TEST_CASE("github: an owner not in users is assigned by e-mail — looked up once, cached, and known coming back") {
+    GitHubWorld w(false, Duration::zero(), true);
+    w.world.chat_email("U4", "dana@example.com");
+    w.github.add_user("dana@example.com", "dana-gh");
+    w.world.command("action <@U4|dana> add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action <@U4|dana> page the database on-call on replica lag due:+7d");
+    w.world.command("action <@U2|bob> add a runbook for replica lag due:+7d");
+    w.world.deliver();
+    REQUIRE(w.github.issues().size() == 3);
+    CHECK(w.github.issue(kRepo, 1)->assignee == "dana-gh");
+    CHECK(w.github.issue(kRepo, 2)->assignee == "dana-gh");
+    CHECK(w.github.issue(kRepo, 3)->assignee == "bob-gh");  // `users` first: no look-up
+    CHECK(w.world.email_lookups() == 1);
+    CHECK(user_searches(w.github) == 1);
+    auto search = w.github.server().requests_to("/search/users").front();
+    CHECK(search.target.find("q=dana%40example.com+in:email") != std::string::npos);
+
+    // GitHub's events name dana-gh: that is the owner, not a reassignment.
+    w.github.change(kRepo, 1, [](fakes::FakeIssue& i) { i.state = "closed"; });
+    CHECK(w.world.webhook(w.github.webhook("closed", kRepo, 1, kSecret)).body == "updated\n");
+    CHECK(w.world.action(1)->owner_id == "U4");
+    // Assigned to someone nobody matched: may be anyone; the owner stays.
+    w.github.change(kRepo, 2, [](fakes::FakeIssue& i) { i.assignee = "stranger-gh"; });
+    CHECK(w.world.webhook(w.github.webhook("assigned", kRepo, 2, kSecret)).body == "unchanged\n");
+    CHECK(w.world.action(2)->owner_id == "U4");
+    // Assigned to a user in `users`: reassigned as before.
+    w.github.change(kRepo, 2, [](fakes::FakeIssue& i) { i.assignee = "carol-gh"; });
+    CHECK(w.world.webhook(w.github.webhook("assigned", kRepo, 2, kSecret)).body == "updated\n");
+    CHECK(w.world.action(2)->owner_id == "U3");
+
+    // A day later the cache has expired: asked again.
+    w.world.clock.advance(25h);
+    w.world.command("action <@U4|dana> alert on replica lag in staging too due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 4)->assignee == "dana-gh");
+    CHECK(w.world.email_lookups() == 2);
+    CHECK(user_searches(w.github) == 2);
+}
+
+TEST_CASE("github: no tracker user with the owner's e-mail — filed unassigned, and the ticket says why") {
+    GitHubWorld w(false, Duration::zero(), true);
+    w.world.chat_email("U4", "dana@example.com");
+    w.world.command("action <@U4|dana> add an alert on replica lag above 30 s due:+7d");
+    w.world.deliver();
+    auto issue = w.github.issue(kRepo, 1);
+    REQUIRE(issue);
+    CHECK(issue->assignee.empty());
+    CHECK(issue->body.find("Not assigned: no gh user has the owner's e-mail.") != std::string::npos);
+    CHECK(issue->body.find("dana@example.com") == std::string::npos);
+    CHECK(w.world.action(1)->ticket.status == TicketStatus::open);
+
+    // No e-mail visible for the owner (Slack without users:read.email).
+    w.world.command("action <@U5|erin> page the database on-call on replica lag due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 2)->body.find("Not assigned: the owner's e-mail is not visible to Hindsight.") !=
+          std::string::npos);
+
+    // "Nobody" is remembered for an hour, then asked again: dana has an account now.
+    w.github.add_user("dana@example.com", "dana-gh");
+    w.world.command("action <@U4|dana> alert on replica lag in staging too due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 3)->assignee.empty());
+    w.world.clock.advance(61min);
+    w.world.command("action <@U4|dana> alert on replica lag in canary too due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 4)->assignee == "dana-gh");
 }

@@ -236,3 +236,45 @@ TEST_CASE("jira: more than 100 tickets — Cloud follows nextPageToken, Data Cen
         CHECK(second == 3);
     }
 }
+
+namespace {
+
+// Files one item of U4 (in no `users`), whose e-mail the tracker knows: the
+// assignee the tracker's user search found.
+std::string assigned_by_email(fakes::FakeTracker& tracker, const config::TrackerConfig& c, const std::string& project,
+                              const std::string& user) {
+    auto settings = domain(c.kind, project, {});
+    settings.match_email = true;
+    TrackerWorld world(c, settings);
+    world.share_clock(tracker);
+    world.chat_email("U4", "dana@example.com");
+    tracker.add_user("dana@example.com", user);
+    world.command("open Queue backlog");
+    world.command("action <@U4|dana> add a queue depth alert above 10000 messages due:+7d");
+    world.deliver();
+    auto issue = tracker.issue(project, 1);
+    return issue ? issue->assignee : "(not filed)";
+}
+
+}  // namespace
+
+TEST_CASE("gitlab and jira: an owner not in users is assigned by e-mail through the tracker's user search") {
+    SUBCASE("gitlab: GET /users?search=") {
+        fakes::FakeGitLab gitlab;
+        CHECK(assigned_by_email(gitlab, wire("gitlab", gitlab.base_url(), gitlab.token()), "platform/ops", "77") == "77");
+        CHECK(gitlab.server().requests_to("/api/v4/users").size() == 1);
+    }
+    SUBCASE("jira cloud: GET /rest/api/3/user/search?query=") {
+        fakes::FakeJira jira(true, "bot@example.com");
+        auto c = wire("jira", jira.base_url(), jira.token());
+        c.email = "bot@example.com";
+        CHECK(assigned_by_email(jira, c, "OPS", "acc-dana") == "acc-dana");
+        CHECK(jira.server().requests_to("/rest/api/3/user/search").size() == 1);
+    }
+    SUBCASE("jira data center: GET /rest/api/2/user/search?username=") {
+        fakes::FakeJira jira(false);
+        auto c = wire("jira", jira.base_url(), jira.token());
+        c.jira_api = "datacenter";
+        CHECK(assigned_by_email(jira, c, "OPS", "dana") == "dana");
+    }
+}

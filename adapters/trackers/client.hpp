@@ -7,6 +7,7 @@
 #include "bot/core/time.hpp"
 #include "bot/core/tracker.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,16 @@ struct WebhookRequest {
     std::string event;      // the kind's event header (GitHub X-GitHub-Event), "" when none
     std::string body;
 };
+
+// A chat user's e-mail as their platform tells it (Slack users.info
+// profile.email, Mattermost GET /users/{id}): found, none visible (email ""),
+// or worth asking again later (retry, with why).
+struct EmailLookup {
+    bool retry = false;
+    std::string email;
+    std::string error;
+};
+using EmailOf = std::function<EmailLookup(const ChannelRef& where, const std::string& user_id)>;
 
 enum class WebhookVerdict { ok, unauthenticated, malformed, ignored };
 

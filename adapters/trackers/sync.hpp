@@ -22,16 +22,6 @@ class Bot;
 
 namespace hindsight::trackers {
 
-// A chat user's e-mail as their platform tells it (Slack users.info
-// profile.email, Mattermost GET /users/{id}): found, none visible (email ""),
-// or worth asking again later (retry, with why).
-struct EmailLookup {
-    bool retry = false;
-    std::string email;
-    std::string error;
-};
-using EmailOf = std::function<EmailLookup(const ChannelRef& where, const std::string& user_id)>;
-
 // Owners matched to tracker users by e-mail (docs/trackers.md, "Owners"),
 // shared by the Sender, Poller and Webhooks. Answers are cached on the
 // injected clock: a match for a day, "nobody" for an hour (an account made

@@ -100,6 +100,18 @@ TEST_CASE("trackers e2e: a command files a GitHub issue through the outbox — G
     CHECK(t.service.command("actions").body.find("No open action items") != std::string::npos);
 }
 
+TEST_CASE("trackers e2e: an owner not in users is assigned by the e-mail Slack's users.info gives") {
+    Tracked t;
+    t.service.slack.add_user({{"id", "U0DANA"}, {"name", "dana"}, {"profile", {{"email", "dana@example.com"}}}});
+    t.github.add_user("dana@example.com", "dana-gh");
+    REQUIRE(t.service.command("open Checkout errors").status == 200);
+    CHECK(t.service.command("action <@U0DANA> add an alert on replica lag above 30 s due:+3d").status == 200);
+    REQUIRE(test::wait_until([&] { return t.github.issues().size() == 1; }, 20s));
+    CHECK(t.github.issue("acme/ops", 1)->assignee == "dana-gh");
+    CHECK(t.github.server().requests_to("/search/users").size() == 1);
+    CHECK_FALSE(t.service.logged("dana@example.com", 0s));  // no address in the log
+}
+
 TEST_CASE("trackers e2e: kill -9 between filing and recording the ticket files no second ticket") {
     Tracked t;
     REQUIRE(t.service.command("open Checkout errors").status == 200);

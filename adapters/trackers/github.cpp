@@ -3,6 +3,7 @@
 // tickets are "owner/repo#12". GitHub issues have no due date: the body's
 // "Due: YYYY-MM-DD" line carries it both ways.
 #include "adapters/chat/wire.hpp"
+#include "adapters/trackers/github_app.hpp"
 #include "adapters/trackers/kinds.hpp"
 #include "adapters/trackers/rest.hpp"
 
@@ -36,9 +37,10 @@ class GitHub final : public TrackerClient {
 public:
     GitHub(const config::TrackerConfig& c, const outbound::ClientOptions& options, const Clock& clock)
         : secret_(c.webhook_secret),
-          rest_(c.base_url,
-                {{"Authorization", "Bearer " + c.token}, {"X-GitHub-Api-Version", "2022-11-28"}},
-                options, clock) {}
+          app_(c.app_id.empty() ? nullptr
+                                : std::make_unique<AppToken>(c.base_url, c.app_id, c.installation_id, c.app_private_key,
+                                                             options, clock)),
+          rest_(c.base_url, credential(c.token, app_.get()), options, clock) {}
 
     CallResult find_filed(const TrackerJob& job, std::optional<TicketUpdate>& found) override {
         // The newest issues, not the search API: its index lags behind a
@@ -159,10 +161,24 @@ public:
     }
 
 private:
+    // A token's headers, or a GitHub App's current installation token's.
+    static Rest::Credential credential(const std::string& token, AppToken* app) {
+        return [token, app](bool stale, Rest::Headers& auth) {
+            std::string bearer = token;
+            if (app) {
+                auto r = app->token(stale, bearer);
+                if (!r.ok()) return r;
+            }
+            auth = {{"Authorization", "Bearer " + bearer}, {"X-GitHub-Api-Version", "2022-11-28"}};
+            return CallResult{};
+        };
+    }
+
     // How far before the job was queued its ticket may look made (clocks differ).
     static constexpr Duration kSkew = std::chrono::minutes(10);
 
     std::string secret_;
+    std::unique_ptr<AppToken> app_;  // a GitHub App; none: the token
     Rest rest_;
     std::mutex mutex_;
     std::map<std::string, std::pair<std::string, std::string>> etags_;  // repo -> (request path, ETag)

@@ -63,15 +63,35 @@ std::string reason(const outbound::ClientResponse& r) {
 Rest::Rest(std::string base_url, Headers auth, const outbound::ClientOptions& options, const Clock& clock)
     : base_url_(std::move(base_url)), auth_(std::move(auth)), http_(options), clock_(clock) {}
 
+Rest::Rest(std::string base_url, Credential credential, const outbound::ClientOptions& options, const Clock& clock)
+    : base_url_(std::move(base_url)), credential_(std::move(credential)), http_(options), clock_(clock) {}
+
 outbound::ClientResponse Rest::call(const std::string& method, const std::string& path, const nlohmann::json& body,
                                     Headers extra) {
+    if (!credential_) return send(method, path, body, extra, auth_);
+    for (bool stale : {false, true}) {
+        Headers auth;
+        auto got = credential_(stale, auth);
+        if (!got.ok()) {
+            outbound::ClientResponse none;
+            none.error = got.error;
+            return none;
+        }
+        auto r = send(method, path, body, extra, auth);
+        if (r.status != 401 || stale) return r;
+    }
+    return {};  // not reached
+}
+
+outbound::ClientResponse Rest::send(const std::string& method, const std::string& path, const nlohmann::json& body,
+                                    const Headers& extra, const Headers& auth) {
     outbound::ClientRequest request;
     request.method = method;
     request.url = base_url_ + path;
-    request.headers = auth_;
+    request.headers = auth;
     request.headers.emplace_back("Accept", "application/json");
     request.headers.emplace_back("User-Agent", "hindsight");
-    for (auto& h : extra) request.headers.push_back(std::move(h));
+    for (const auto& h : extra) request.headers.push_back(h);
     if (!body.is_null()) {
         request.headers.emplace_back("Content-Type", "application/json");
         request.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -23,6 +23,12 @@ public:
     using Headers = std::vector<std::pair<std::string, std::string>>;
     // `auth`: the headers that carry the credential (never logged).
     Rest(std::string base_url, Headers auth, const outbound::ClientOptions& options, const Clock& clock);
+    // A credential that changes (a GitHub App's installation token): asked
+    // before each request; `stale` when the last one was answered 401, and
+    // the request is then sent once more with the new one. Failing, the
+    // request is not sent and the answer is status 0 with its error.
+    using Credential = std::function<CallResult(bool stale, Headers& auth)>;
+    Rest(std::string base_url, Credential credential, const outbound::ClientOptions& options, const Clock& clock);
 
     // `path` is appended to the base URL; a JSON body when not empty.
     outbound::ClientResponse call(const std::string& method, const std::string& path,
@@ -47,8 +53,12 @@ public:
     CallResult each_page(outbound::ClientResponse first, const std::string& what, const Each& each);
 
 private:
+    outbound::ClientResponse send(const std::string& method, const std::string& path, const nlohmann::json& body,
+                                  const Headers& extra, const Headers& auth);
+
     std::string base_url_;
     Headers auth_;
+    Credential credential_;
     outbound::HttpClient http_;
     const Clock& clock_;
 };

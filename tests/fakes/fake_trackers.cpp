@@ -1,12 +1,17 @@
 #include "tests/fakes/fake_trackers.hpp"
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <algorithm>
 #include <ctime>
 #include <functional>
 #include <map>
+#include <memory>
+#include <stdexcept>
 
 namespace hindsight::fakes {
 
@@ -139,6 +144,8 @@ std::string sha256_signature(const std::string& secret, const std::string& body)
 FakeTracker::FakeTracker(std::string credential_header, std::string credential)
     : credential_header_(std::move(credential_header)), credential_(std::move(credential)) {}
 
+void FakeTracker::set_credential(std::string credential) { credential_ = std::move(credential); }
+
 std::string FakeTracker::now_iso() const { return iso_at(now()); }
 
 void FakeTracker::set_clock(std::function<std::time_t()> now) {
@@ -155,8 +162,8 @@ std::string FakeTracker::iso_at(std::time_t t) const {
 }
 
 bool FakeTracker::authorized(const RecordedRequest& r) {
-    if (r.header(credential_header_) == credential_) return true;
     std::lock_guard lock(mutex_);
+    if (r.header(credential_header_) == credential_) return true;
     ++unauthorized_;
     return false;
 }
@@ -254,7 +261,102 @@ int FakeGitHub::not_modified() const {
     return not_modified_;
 }
 
+std::string FakeGitHub::enable_app(const std::string& app_id, const std::string& installation,
+                                   std::chrono::seconds lifetime) {
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), EVP_PKEY_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> priv(BIO_new(BIO_s_mem()), BIO_free), pub(BIO_new(BIO_s_mem()), BIO_free);
+    if (!key || !priv || !pub ||
+        PEM_write_bio_PrivateKey_traditional(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
+        PEM_write_bio_PUBKEY(pub.get(), key.get()) != 1)
+        throw std::runtime_error("fake GitHub: making the app key failed");
+    auto text = [](BIO* b) {
+        char* data = nullptr;
+        long n = BIO_get_mem_data(b, &data);
+        return std::string(data, static_cast<std::size_t>(n));
+    };
+    std::lock_guard lock(mutex_);
+    app_id_ = app_id;
+    installation_ = installation;
+    public_pem_ = text(pub.get());
+    lifetime_ = lifetime;
+    set_credential("no installation token yet");
+    return text(priv.get());
+}
+
+int FakeGitHub::tokens_minted() const {
+    std::lock_guard lock(mutex_);
+    return minted_;
+}
+
+int FakeGitHub::bad_jwts() const {
+    std::lock_guard lock(mutex_);
+    return bad_jwts_;
+}
+
+void FakeGitHub::revoke_app_tokens() {
+    std::lock_guard lock(mutex_);
+    set_credential("revoked");
+}
+
+bool FakeGitHub::jwt_ok(const std::string& authorization) const {
+    if (!authorization.starts_with("Bearer ")) return false;
+    const std::string jwt = authorization.substr(7);
+    auto dot1 = jwt.find('.');
+    auto dot2 = jwt.find('.', dot1 + 1);
+    if (dot1 == std::string::npos || dot2 == std::string::npos) return false;
+    auto decode = [](std::string s) {
+        for (auto& ch : s) ch = ch == '-' ? '+' : ch == '_' ? '/' : ch;
+        while (s.size() % 4) s += '=';
+        std::string out(s.size() / 4 * 3, '\0');
+        int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+        if (n < 0) return std::string{};
+        out.resize(static_cast<std::size_t>(n) - (s.size() - s.find_last_not_of('=') - 1));
+        return out;
+    };
+    auto header = json::parse(decode(jwt.substr(0, dot1)), nullptr, false);
+    auto claims = json::parse(decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1)), nullptr, false);
+    const std::string signature = decode(jwt.substr(dot2 + 1));
+    if (!header.is_object() || header.value("alg", "") != "RS256" || !claims.is_object()) return false;
+    // The signature over "<header>.<claims>" under the app's public key.
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(public_pem_.data(), static_cast<int>(public_pem_.size())),
+                                                  BIO_free);
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
+                                                            EVP_PKEY_free);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    const std::string input = jwt.substr(0, dot2);
+    if (!key || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+        EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                         reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1)
+        return false;
+    // GitHub: iss is the app's id; exp at most ten minutes after iat; now within.
+    if (!claims.contains("iss") || !claims.contains("iat") || !claims.contains("exp")) return false;
+    const std::string iss = claims["iss"].is_string() ? claims["iss"].get<std::string>() : claims["iss"].dump();
+    const auto iat = claims["iat"].get<std::int64_t>(), exp = claims["exp"].get<std::int64_t>();
+    const auto t = static_cast<std::int64_t>(now());
+    return iss == app_id_ && exp - iat <= 600 && iat <= t + 60 && t < exp;
+}
+
+FakeResponse FakeGitHub::mint(const RecordedRequest& r) {
+    if (!jwt_ok(r.header("Authorization").value_or(""))) {
+        ++bad_jwts_;
+        return FakeResponse::json(401, R"({"message":"A JSON web token could not be decoded"})");
+    }
+    ++minted_;
+    const std::string token = "ghs_fake_installation_" + std::to_string(minted_);
+    token_expires_ = now() + lifetime_.count();
+    set_credential("Bearer " + token);
+    return FakeResponse::json(201, json{{"token", token}, {"expires_at", iso_at(token_expires_)}}.dump());
+}
+
 FakeResponse FakeGitHub::handle(const RecordedRequest& r) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!app_id_.empty()) {
+            if (r.method == "POST" && r.path() == "/app/installations/" + installation_ + "/access_tokens") return mint(r);
+            if (now() >= token_expires_) set_credential("expired");
+        }
+    }
     if (!authorized(r)) return FakeResponse::json(401, R"({"message":"Bad credentials"})");
     auto s = segments(r.path());
     if (r.path() == "/search/users" && r.method == "GET") {

@@ -63,7 +63,15 @@ CallResult EmailDirectory::tracker_user(const std::string& tracker, TrackerClien
     if (!login) {
         std::string found;
         auto r = client.find_user(*email, found);
-        if (!r.ok()) return r;
+        if (r.status == CallResult::Status::retry) return r;
+        if (!r.ok()) {
+            // A credential that may not search users: the ticket is still
+            // worth filing, unassigned (not retried for an hour).
+            why = tracker + " refused the user search (" + r.error + ")";
+            std::lock_guard lock(mutex_);
+            users_[key] = {"", clock_.now() + nobody_for};
+            return {};
+        }
         std::lock_guard lock(mutex_);
         users_[key] = {found, clock_.now() + (found.empty() ? nobody_for : found_for)};
         login = found;

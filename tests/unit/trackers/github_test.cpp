@@ -533,3 +533,19 @@ TEST_CASE("github: no tracker user with the owner's e-mail — filed unassigned,
     w.world.deliver();
     CHECK(w.github.issue(kRepo, 4)->assignee == "dana-gh");
 }
+
+TEST_CASE("github: a token that may not search users still files the ticket, unassigned, saying so") {
+    GitHubWorld w(false, Duration::zero(), true);
+    w.world.chat_email("U4", "dana@example.com");
+    w.github.add_user("dana@example.com", "dana-gh");
+    w.github.server().fail_next("/search/users",
+                                {fakes::FakeResponse::json(403, R"({"message":"Resource not accessible by integration"})")});
+    w.world.command("action <@U4|dana> add an alert on replica lag above 30 s due:+7d");
+    w.world.deliver();
+    auto issue = w.github.issue(kRepo, 1);
+    REQUIRE(issue);
+    CHECK(issue->assignee.empty());
+    CHECK(issue->body.find("Not assigned: gh refused the user search (search users: HTTP 403 (Resource not accessible "
+                           "by integration)).") != std::string::npos);
+    CHECK(w.world.dead_letters() == 0);
+}

@@ -96,6 +96,11 @@ struct TrackerConfig {
     std::string email;               // jira cloud: the account the API token belongs to
     std::string token;               // secret
     std::string webhook_secret;      // secret; empty: no webhook route, polling only
+    // github: a GitHub App instead of a token (app_id set): its installation
+    // tokens are minted from the private key (PEM, a secret).
+    std::string app_id;
+    std::string installation_id;
+    std::string app_private_key;
     Duration poll_interval = std::chrono::minutes(5);  // zero: no polling
 };
 

@@ -96,9 +96,13 @@ std::string redacted_json(const Config& c) {
                             {"email", t.email},
                             {"token", secret(t.token)},
                             {"webhook_secret", secret(t.webhook_secret)},
+                            {"app_id", t.app_id},
+                            {"installation_id", t.installation_id},
+                            {"app_private_key", secret(t.app_private_key)},
                             {"on_done", d.comment_on_done ? "comment" : "close"},
                             {"projects", projects},
                             {"users", d.users},
+                            {"match_email", d.match_email},
                             {"poll_interval_s", in_unit(t.poll_interval, 1'000'000)}};
     }
     out["trackers"] = trackers;

@@ -5,6 +5,10 @@
 #include "config/fields.hpp"
 
 #include <cctype>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <limits>
 
 namespace hindsight::config {
 
@@ -66,7 +70,8 @@ std::string tracker_env_name(const std::string& tracker, const std::string& suff
 
 void read_trackers(const Section& root, Config& out) {
     for (auto& [name, s] : root.named_sections("trackers", {"kind", "base_url", "web_url", "jira_api", "email",
-                                                            "on_done", "projects", "users", "poll_interval_s"})) {
+                                                            "on_done", "projects", "users", "match_email",
+                                                            "poll_interval_s", "app_id", "installation_id"})) {
         const std::string prefix = "trackers." + name;
         if (!valid_name(name)) fail(prefix, "a tracker's name must be 1-40 of a-z, 0-9, '-' and '_'");
         TrackerConfig wire;
@@ -101,6 +106,19 @@ void read_trackers(const Section& root, Config& out) {
         }
         if (auto f = s["projects"]) read_projects(*f, domain);
         if (auto f = s["users"]) read_users(*f, domain);
+        domain.match_email = true;
+        if (auto f = s["match_email"]) domain.match_email = as_bool(*f);
+        for (auto [key, value] : {std::pair{"app_id", &wire.app_id}, std::pair{"installation_id", &wire.installation_id}}) {
+            auto f = s[key];
+            if (!f) continue;
+            if (wire.kind != "github") fail(f->key, "only for kind \"github\" (a GitHub App)");
+            *value = f->value.is_number_integer() ? std::to_string(as_integer(*f, 1, std::numeric_limits<std::int64_t>::max()))
+                                                 : as_nonempty_string(*f);
+        }
+        if (!wire.app_id.empty() && wire.installation_id.empty())
+            fail(prefix + ".installation_id", "required with app_id: the id of the app's installation on the repositories");
+        if (wire.app_id.empty() && !wire.installation_id.empty())
+            fail(prefix + ".app_id", "required with installation_id: the GitHub App's id");
         if (auto f = s["poll_interval_s"]) {
             auto seconds = as_integer(*f, 0, 7 * 24 * 3600);
             wire.poll_interval = std::chrono::seconds(seconds);
@@ -118,14 +136,34 @@ void apply_tracker_environment(Config& config, const Environment& env) {
     for (auto& t : config.trackers) {
         if (auto v = value(tracker_env_name(t.name, "TOKEN")); !v.empty()) t.token = v;
         if (auto v = value(tracker_env_name(t.name, "WEBHOOK_SECRET")); !v.empty()) t.webhook_secret = v;
+        if (auto v = value(tracker_env_name(t.name, "APP_PRIVATE_KEY")); !v.empty()) t.app_private_key = v;
+        if (auto path = value(tracker_env_name(t.name, "APP_PRIVATE_KEY_FILE")); !path.empty() && t.app_private_key.empty()) {
+            std::ifstream in(path, std::ios::binary);
+            if (!in)
+                fail("trackers." + t.name + ".app_private_key",
+                     tracker_env_name(t.name, "APP_PRIVATE_KEY_FILE") + " names a file that cannot be read");
+            t.app_private_key.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
     }
 }
 
 void check_trackers(const Config& config) {
-    for (const auto& t : config.trackers)
+    for (const auto& t : config.trackers) {
+        if (!t.app_id.empty()) {
+            // The key itself is read by OpenSSL when the service starts (and by check-config).
+            if (t.app_private_key.empty())
+                fail("trackers." + t.name + ".app_private_key",
+                     "no private key: set " + tracker_env_name(t.name, "APP_PRIVATE_KEY") + " (the PEM) or " +
+                         tracker_env_name(t.name, "APP_PRIVATE_KEY_FILE") + " (its path)");
+            if (t.app_private_key.find("-----BEGIN") == std::string::npos ||
+                t.app_private_key.find("PRIVATE KEY-----") == std::string::npos)
+                fail("trackers." + t.name + ".app_private_key", "not a PEM private key (-----BEGIN RSA PRIVATE KEY-----)");
+            continue;
+        }
         if (t.token.empty())
             fail("trackers." + t.name, "no token: set " + tracker_env_name(t.name, "TOKEN") +
                                            " (tracker credentials come from the environment only)");
+    }
 }
 
 }  // namespace hindsight::config

@@ -137,6 +137,7 @@ std::optional<User> Api::user(const std::string& user_id) {
     auto object = parse_object(response.body);
     User user;
     user.username = string_of(object, "username");
+    user.email = string_of(object, "email");
     user.display_name = string_of(object, "nickname");
     if (user.display_name.empty()) {
         auto first = string_of(object, "first_name");

@@ -36,6 +36,7 @@ struct ApiResponse {
 struct User {
     std::string display_name;  // nickname, else "first last", else username
     std::string username;      // what "@username" mentions use
+    std::string email;         // "" when the server's privacy settings hide it
 };
 
 class Api {

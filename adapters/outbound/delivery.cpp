@@ -117,7 +117,11 @@ struct Delivery::Impl {
                                         ? result.error
                                         : result.error + " (gave up after " +
                                               std::to_string(attempts) + " attempts)";
-            writes.run([&] { outbox.mark_dead(item.id, why); });
+            const bool gave_up = result.status != SendResult::Status::failed;
+            writes.run([&] {
+                outbox.mark_dead(item.id, why);
+                sender.dead_lettered(m, why, gave_up);
+            });
             ++failed;
             spdlog::error("outbox delivery: message {} to {} dead-lettered: {}", item.id,
                           to_string(m.platform), why);

@@ -1,7 +1,8 @@
 // The outbox delivery worker: reads pending outbox rows, sends each through
 // its platform's ChatSender and records the outcome — delivered, retried with
 // exponential backoff and jitter (or after the platform's Retry-After), or
-// dead-lettered. A 429 pauses that platform's queue only (docs/platforms.md, "Rate limits and retries on the way out").
+// dead-lettered (its sender hears it once, in the same transaction:
+// ChatSender::dead_lettered). A 429 pauses that platform's queue only (docs/platforms.md, "Rate limits and retries on the way out").
 // Rows of one channel go out in order: a later row waits while an earlier one
 // waits for its retry. A delivered row keeps the platform's id of its post; a
 // row that updates that post or replies in its thread (edit_of, reply_to)

@@ -174,6 +174,14 @@ ApiResult<std::string> Api::user_name(const std::string& user_id) {
     return {make(CallStatus::failed, "users.info: user without a name"), {}};
 }
 
+ApiResult<std::string> Api::user_email(const std::string& user_id) {
+    auto [result, body] = impl_->call_get("users.info", {{"user", user_id}});
+    if (result.status != CallStatus::delivered) return {result, {}};
+    const json& user = body.contains("user") ? body["user"] : json();
+    const json& profile = user.is_object() && user.contains("profile") ? user["profile"] : json();
+    return {result, text_of(profile, "email")};
+}
+
 ApiResult<HistoryPage> Api::history(const ChannelRef& where, const std::string& oldest,
                                     const std::string& cursor, int limit, const std::string& team_domain) {
     std::vector<std::pair<std::string, std::string>> query{{"channel", where.channel},

@@ -59,6 +59,9 @@ public:
     ApiResult<std::string> open_dm(const std::string& user_id);
     // users.info → profile.display_name, else real_name, else name.
     ApiResult<std::string> user_name(const std::string& user_id);
+    // users.info → profile.email ("" when not shown: the app lacks the
+    // users:read.email scope, or the user is a bot).
+    ApiResult<std::string> user_email(const std::string& user_id);
     // conversations.history from `oldest` (inclusive), `limit` per page;
     // messages get permalinks when the workspace domain is given.
     ApiResult<HistoryPage> history(const ChannelRef& where, const std::string& oldest,

@@ -7,6 +7,7 @@
 #include "bot/core/time.hpp"
 #include "bot/core/tracker.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,16 @@ struct WebhookRequest {
     std::string body;
 };
 
+// A chat user's e-mail as their platform tells it (Slack users.info
+// profile.email, Mattermost GET /users/{id}): found, none visible (email ""),
+// or worth asking again later (retry, with why).
+struct EmailLookup {
+    bool retry = false;
+    std::string email;
+    std::string error;
+};
+using EmailOf = std::function<EmailLookup(const ChannelRef& where, const std::string& user_id)>;
+
 enum class WebhookVerdict { ok, unauthenticated, malformed, ignored };
 
 class TrackerClient {
@@ -51,6 +62,9 @@ public:
     virtual CallResult set_state(const std::string& key, TicketState state) = 0;
     virtual CallResult comment(const std::string& key, const std::string& body) = 0;
     virtual CallResult get(const std::string& key, TicketUpdate& ticket) = 0;
+    // The tracker user whose e-mail is `email` (as assigned: GitHub login,
+    // GitLab numeric id, Jira account id or user name); "" when none is found.
+    virtual CallResult find_user(const std::string& email, std::string& user) = 0;
     // Tickets of `project` updated at or after `since` (conditional where the
     // tracker supports it: an unchanged answer costs nothing).
     virtual CallResult updated_since(const std::string& project, Timestamp since, std::vector<TicketUpdate>& out) = 0;

@@ -3,6 +3,7 @@
 // tickets are "owner/repo#12". GitHub issues have no due date: the body's
 // "Due: YYYY-MM-DD" line carries it both ways.
 #include "adapters/chat/wire.hpp"
+#include "adapters/trackers/github_app.hpp"
 #include "adapters/trackers/kinds.hpp"
 #include "adapters/trackers/rest.hpp"
 
@@ -36,25 +37,26 @@ class GitHub final : public TrackerClient {
 public:
     GitHub(const config::TrackerConfig& c, const outbound::ClientOptions& options, const Clock& clock)
         : secret_(c.webhook_secret),
-          rest_(c.base_url,
-                {{"Authorization", "Bearer " + c.token}, {"X-GitHub-Api-Version", "2022-11-28"}},
-                options, clock) {}
+          app_(c.app_id.empty() ? nullptr
+                                : std::make_unique<AppToken>(c.base_url, c.app_id, c.installation_id, c.app_private_key,
+                                                             options, clock)),
+          rest_(c.base_url, credential(c.token, app_.get()), options, clock) {}
 
     CallResult find_filed(const TrackerJob& job, std::optional<TicketUpdate>& found) override {
         // The newest issues, not the search API: its index lags behind a
         // ticket created a moment ago, which is exactly the one looked for.
-        auto r = rest_.call("GET", repo_path(job.project) + "/issues?state=all&sort=created&direction=desc&per_page=100");
-        auto result = rest_.classify(r, "list issues");
-        if (!result.ok()) return result;
-        auto issues = parse_json(r.body);
-        if (!issues.is_array()) return result;
-        for (const auto& issue : issues)
-            if (issue.is_object() && issue.contains("body") && issue["body"].is_string() &&
-                issue["body"].get<std::string>().find(job.marker) != std::string::npos) {
+        // Only those touched since the job was queued (less a margin for
+        // clock skew) can be its ticket; every page of them is read.
+        std::string path = repo_path(job.project) + "/issues?state=all&sort=created&direction=desc&per_page=100";
+        if (job.queued_at) path += "&since=" + url_encode(iso8601(*job.queued_at - kSkew));
+        return rest_.each_page(path, "list issues", [&](const nlohmann::json& issue) {
+            if (issue.contains("body") && issue["body"].is_string() &&
+                has_marker(issue["body"].get<std::string>(), job.marker)) {
                 found = read_issue(issue, job.project);
-                break;
+                return false;
             }
-        return result;
+            return true;
+        });
     }
 
     CallResult create(const TrackerJob& job, TicketUpdate& created) override {
@@ -88,12 +90,27 @@ public:
         return result;
     }
 
+    CallResult find_user(const std::string& email, std::string& user) override {
+        // Matches a public e-mail, or any verified one with an App's or an
+        // organisation member's view of it.
+        auto r = rest_.call("GET", "/search/users?q=" + url_encode(email) + "+in:email");
+        auto result = rest_.classify(r, "search users");
+        if (!result.ok()) return result;
+        user.clear();
+        auto items = parse_json(r.body).value("items", nlohmann::json::array());
+        if (items.size() == 1 && items[0].is_object()) user = string_or_empty(items[0], "login");
+        return result;
+    }
+
     CallResult updated_since(const std::string& repo, Timestamp since, std::vector<TicketUpdate>& out) override {
         // Conditional: GitHub does not count a 304 against the rate limit. The
         // hour `since` falls in keeps the request the same from poll to poll,
-        // so its ETag applies; issues seen again change nothing.
+        // so its ETag applies; issues seen again change nothing. Sorted by
+        // update, newest first: any change moves its issue onto the first
+        // page, so an unchanged first page (304) means nothing changed.
         const auto hour = std::chrono::floor<std::chrono::hours>(since);
-        const std::string path = repo_path(repo) + "/issues?state=all&per_page=100&since=" + url_encode(iso8601(hour));
+        const std::string path = repo_path(repo) + "/issues?state=all&sort=updated&direction=desc&per_page=100&since=" +
+                                 url_encode(iso8601(hour));
         Rest::Headers extra;
         {
             std::lock_guard lock(mutex_);
@@ -103,14 +120,21 @@ public:
         auto r = rest_.call("GET", path, nullptr, std::move(extra));
         auto result = rest_.classify(r, "list updated issues");
         if (!result.ok() || r.status == 304) return result;
-        if (auto etag = r.header("ETag")) {
+        const auto etag = r.header("ETag");
+        std::vector<TicketUpdate> read;
+        auto keep = [&](const nlohmann::json& issue) {
+            if (!issue.contains("pull_request")) read.push_back(read_issue(issue, repo));
+            return true;
+        };
+        result = rest_.each_page(std::move(r), "list updated issues", keep);
+        if (!result.ok()) return result;
+        // Remembered only once every page was read: a 304 next time must
+        // not hide the pages behind a failure.
+        if (etag) {
             std::lock_guard lock(mutex_);
             etags_[repo] = {path, *etag};
         }
-        auto issues = parse_json(r.body);
-        if (issues.is_array())
-            for (const auto& issue : issues)
-                if (issue.is_object() && !issue.contains("pull_request")) out.push_back(read_issue(issue, repo));
+        for (auto& t : read) out.push_back(std::move(t));
         return result;
     }
 
@@ -137,7 +161,24 @@ public:
     }
 
 private:
+    // A token's headers, or a GitHub App's current installation token's.
+    static Rest::Credential credential(const std::string& token, AppToken* app) {
+        return [token, app](bool stale, Rest::Headers& auth) {
+            std::string bearer = token;
+            if (app) {
+                auto r = app->token(stale, bearer);
+                if (!r.ok()) return r;
+            }
+            auth = {{"Authorization", "Bearer " + bearer}, {"X-GitHub-Api-Version", "2022-11-28"}};
+            return CallResult{};
+        };
+    }
+
+    // How far before the job was queued its ticket may look made (clocks differ).
+    static constexpr Duration kSkew = std::chrono::minutes(10);
+
     std::string secret_;
+    std::unique_ptr<AppToken> app_;  // a GitHub App; none: the token
     Rest rest_;
     std::mutex mutex_;
     std::map<std::string, std::pair<std::string, std::string>> etags_;  // repo -> (request path, ETag)

@@ -37,18 +37,15 @@ public:
         : secret_(c.webhook_secret), rest_(c.base_url, {{"PRIVATE-TOKEN", c.token}}, options, clock) {}
 
     CallResult find_filed(const TrackerJob& job, std::optional<TicketUpdate>& found) override {
-        auto r = rest_.call("GET", project_path(job.project) + "/issues?scope=all&in=description&search=" +
-                                       url_encode(job.marker));
-        auto result = rest_.classify(r, "search issues");
-        if (!result.ok()) return result;
-        auto issues = parse_json(r.body);
-        if (issues.is_array())
-            for (const auto& issue : issues)
-                if (issue.is_object() && string_or_empty(issue, "description").find(job.marker) != std::string::npos) {
-                    found = read_rest_issue(issue, job.project);
-                    break;
-                }
-        return result;
+        // The search matches words and prefixes: "hindsight-action:A-1" also
+        // finds A-12's ticket, so pages are read until the exact marker shows.
+        return rest_.each_page(project_path(job.project) + "/issues?scope=all&per_page=100&in=description&search=" +
+                                   url_encode(job.marker),
+                               "search issues", [&](const nlohmann::json& issue) {
+                                   if (!has_marker(string_or_empty(issue, "description"), job.marker)) return true;
+                                   found = read_rest_issue(issue, job.project);
+                                   return false;
+                               });
     }
 
     CallResult create(const TrackerJob& job, TicketUpdate& created) override {
@@ -88,16 +85,26 @@ public:
         return result;
     }
 
-    CallResult updated_since(const std::string& project, Timestamp since, std::vector<TicketUpdate>& out) override {
-        auto r = rest_.call("GET", project_path(project) + "/issues?scope=all&per_page=100&updated_after=" +
-                                       url_encode(iso8601(since)));
-        auto result = rest_.classify(r, "list updated issues");
+    CallResult find_user(const std::string& email, std::string& user) override {
+        // A public e-mail matches for everyone, any e-mail for an administrator's token.
+        auto r = rest_.call("GET", "/api/v4/users?search=" + url_encode(email));
+        auto result = rest_.classify(r, "search users");
         if (!result.ok()) return result;
-        auto issues = parse_json(r.body);
-        if (issues.is_array())
-            for (const auto& issue : issues)
-                if (issue.is_object()) out.push_back(read_rest_issue(issue, project));
+        user.clear();
+        auto users = parse_json(r.body);
+        if (users.is_array() && users.size() == 1 && users[0].is_object() && users[0].contains("id") &&
+            users[0]["id"].is_number_integer())
+            user = std::to_string(users[0]["id"].get<std::int64_t>());
         return result;
+    }
+
+    CallResult updated_since(const std::string& project, Timestamp since, std::vector<TicketUpdate>& out) override {
+        return rest_.each_page(
+            project_path(project) + "/issues?scope=all&per_page=100&updated_after=" + url_encode(iso8601(since)),
+            "list updated issues", [&](const nlohmann::json& issue) {
+                out.push_back(read_rest_issue(issue, project));
+                return true;
+            });
     }
 
     std::string signature_header() const override { return "X-Gitlab-Token"; }

@@ -9,6 +9,7 @@
 #include "adapters/trackers/rest.hpp"
 
 #include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 namespace hindsight::trackers {
 
@@ -66,7 +67,7 @@ public:
     CallResult find_filed(const TrackerJob& job, std::optional<TicketUpdate>& found) override {
         std::vector<TicketUpdate> hits;
         auto result = search("project = \"" + job.project + "\" AND text ~ \"\\\"" + job.marker + "\\\"\"", hits,
-                             "search issues", "description", job.marker);
+                             "search issues", "description", job.marker, true);
         if (result.ok() && !hits.empty()) found = hits.front();
         return result;
     }
@@ -128,6 +129,19 @@ public:
         return result;
     }
 
+    CallResult find_user(const std::string& email, std::string& user) override {
+        // Cloud matches `query` against e-mail and name; Data Center's
+        // `username` against user name, name and e-mail.
+        auto r = rest_.call("GET", api_ + "/user/search?" + (cloud_ ? "query=" : "username=") + url_encode(email));
+        auto result = rest_.classify(r, "search users");
+        if (!result.ok()) return result;
+        user.clear();
+        auto users = parse_json(r.body);
+        if (users.is_array() && users.size() == 1 && users[0].is_object())
+            user = string_or_empty(users[0], cloud_ ? "accountId" : "name");
+        return result;
+    }
+
     CallResult updated_since(const std::string& project, Timestamp since, std::vector<TicketUpdate>& out) override {
         // Relative minutes: JQL dates are read in the API user's time zone.
         auto minutes = std::chrono::duration_cast<std::chrono::minutes>(clock_now() - since).count() + 1;
@@ -175,27 +189,51 @@ private:
         return t;
     }
 
-    // `must_contain`: keep only issues whose `field` text holds it (JQL's
-    // text search matches words, not the exact marker).
+    // `marker`: keep only issues whose `field` text carries it (JQL's
+    // text search matches words, not the exact marker). `first_only`: stop
+    // at the first kept. Every page is read: Cloud's /search/jql hands out a
+    // nextPageToken until the last page, Data Center's /search counts
+    // startAt up to total.
     CallResult search(const std::string& jql, std::vector<TicketUpdate>& out, const std::string& what,
-                      const std::string& field, const std::string& must_contain) {
-        const std::string path = cloud_ ? "/search/jql" : "/search";
+                      const std::string& field, const std::string& marker, bool first_only = false) {
         std::string fields = "status,assignee,duedate";
         if (!field.empty()) fields += "," + field;
-        auto r = rest_.call("GET", api_ + path + "?maxResults=100&fields=" + fields + "&jql=" + url_encode(jql));
-        auto result = rest_.classify(r, what);
-        if (!result.ok()) return result;
-        auto issues = parse_json(r.body).value("issues", nlohmann::json::array());
-        for (const auto& issue : issues) {
-            if (!issue.is_object()) continue;
-            if (!must_contain.empty()) {
-                std::string text;
-                collect_text(issue.value("fields", nlohmann::json::object()).value(field, nlohmann::json()), text);
-                if (text.find(must_contain) == std::string::npos) continue;
+        const std::string query = api_ + (cloud_ ? "/search/jql" : "/search") + "?maxResults=100&fields=" + fields +
+                                  "&jql=" + url_encode(jql);
+        std::string page_token;
+        std::int64_t start_at = 0;
+        for (int page = 1;; ++page) {
+            std::string path = query;
+            if (!page_token.empty()) path += "&nextPageToken=" + url_encode(page_token);
+            if (!cloud_ && start_at > 0) path += "&startAt=" + std::to_string(start_at);
+            auto r = rest_.call("GET", path);
+            auto result = rest_.classify(r, what);
+            if (!result.ok()) return result;
+            auto answer = parse_json(r.body);
+            auto issues = answer.value("issues", nlohmann::json::array());
+            for (const auto& issue : issues) {
+                if (!issue.is_object()) continue;
+                if (!marker.empty()) {
+                    std::string text;
+                    collect_text(issue.value("fields", nlohmann::json::object()).value(field, nlohmann::json()), text);
+                    if (!has_marker(text, marker)) continue;
+                }
+                out.push_back(read_issue(issue));
+                if (first_only) return result;
             }
-            out.push_back(read_issue(issue));
+            if (cloud_) {
+                page_token = string_or_empty(answer, "nextPageToken");
+                if (page_token.empty() || answer.value("isLast", false)) return result;
+            } else {
+                start_at += static_cast<std::int64_t>(issues.size());
+                const auto total = answer.value("total", std::int64_t{0});
+                if (issues.empty() || start_at >= total) return result;
+            }
+            if (page == kMaxPages) {
+                spdlog::warn("trackers: {} stopped after {} pages", what, kMaxPages);
+                return result;
+            }
         }
-        return result;
     }
 
     const Clock& clock_;

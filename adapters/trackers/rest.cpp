@@ -1,6 +1,7 @@
 #include "adapters/trackers/rest.hpp"
 
 #include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <charconv>
@@ -62,15 +63,35 @@ std::string reason(const outbound::ClientResponse& r) {
 Rest::Rest(std::string base_url, Headers auth, const outbound::ClientOptions& options, const Clock& clock)
     : base_url_(std::move(base_url)), auth_(std::move(auth)), http_(options), clock_(clock) {}
 
+Rest::Rest(std::string base_url, Credential credential, const outbound::ClientOptions& options, const Clock& clock)
+    : base_url_(std::move(base_url)), credential_(std::move(credential)), http_(options), clock_(clock) {}
+
 outbound::ClientResponse Rest::call(const std::string& method, const std::string& path, const nlohmann::json& body,
                                     Headers extra) {
+    if (!credential_) return send(method, path, body, extra, auth_);
+    for (bool stale : {false, true}) {
+        Headers auth;
+        auto got = credential_(stale, auth);
+        if (!got.ok()) {
+            outbound::ClientResponse none;
+            none.error = got.error;
+            return none;
+        }
+        auto r = send(method, path, body, extra, auth);
+        if (r.status != 401 || stale) return r;
+    }
+    return {};  // not reached
+}
+
+outbound::ClientResponse Rest::send(const std::string& method, const std::string& path, const nlohmann::json& body,
+                                    const Headers& extra, const Headers& auth) {
     outbound::ClientRequest request;
     request.method = method;
     request.url = base_url_ + path;
-    request.headers = auth_;
+    request.headers = auth;
     request.headers.emplace_back("Accept", "application/json");
     request.headers.emplace_back("User-Agent", "hindsight");
-    for (auto& h : extra) request.headers.push_back(std::move(h));
+    for (const auto& h : extra) request.headers.push_back(h);
     if (!body.is_null()) {
         request.headers.emplace_back("Content-Type", "application/json");
         request.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -95,6 +116,54 @@ CallResult Rest::classify(const outbound::ClientResponse& r, const std::string& 
     }
     out.status = CallResult::Status::failed;
     return out;
+}
+
+std::optional<std::string> Rest::next_page(const outbound::ClientResponse& r) const {
+    auto link = r.header("Link");
+    if (!link) return std::nullopt;
+    // <https://…?page=2>; rel="next", <https://…?page=9>; rel="last"
+    std::string_view rest(*link);
+    while (!rest.empty()) {
+        auto open = rest.find('<');
+        auto close = rest.find('>', open);
+        if (open == std::string_view::npos || close == std::string_view::npos) return std::nullopt;
+        auto url = rest.substr(open + 1, close - open - 1);
+        auto comma = rest.find(',', close);
+        auto params = rest.substr(close + 1, comma == std::string_view::npos ? std::string_view::npos : comma - close - 1);
+        if (params.find("rel=\"next\"") != std::string_view::npos || params.find("rel=next") != std::string_view::npos) {
+            if (!url.starts_with(base_url_) || url.size() == base_url_.size() || url[base_url_.size()] != '/')
+                return std::nullopt;
+            return std::string(url.substr(base_url_.size()));
+        }
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    return std::nullopt;
+}
+
+CallResult Rest::each_page(const std::string& path, const std::string& what, const Each& each) {
+    auto r = call("GET", path);
+    auto result = classify(r, what);
+    if (!result.ok()) return result;
+    return each_page(std::move(r), what, each);
+}
+
+CallResult Rest::each_page(outbound::ClientResponse r, const std::string& what, const Each& each) {
+    for (int page = 1;; ++page) {
+        auto items = parse_json(r.body);
+        if (items.is_array())
+            for (const auto& item : items)
+                if (item.is_object() && !each(item)) return {};
+        auto next = next_page(r);
+        if (!next) return {};
+        if (page == kMaxPages) {
+            spdlog::warn("trackers: {} stopped after {} pages", what, kMaxPages);
+            return {};
+        }
+        r = call("GET", *next);
+        auto result = classify(r, what);
+        if (!result.ok()) return result;
+    }
 }
 
 nlohmann::json parse_json(const std::string& body) {
@@ -136,6 +205,15 @@ std::string iso8601(Timestamp t) {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
+}
+
+bool has_marker(std::string_view text, std::string_view marker) {
+    if (marker.empty()) return false;
+    for (auto at = text.find(marker); at != std::string_view::npos; at = text.find(marker, at + 1)) {
+        const auto end = at + marker.size();
+        if (end == text.size() || !std::isdigit(static_cast<unsigned char>(text[end]))) return true;
+    }
+    return false;
 }
 
 bool same_secret(std::string_view a, std::string_view b) {

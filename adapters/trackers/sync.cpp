@@ -13,7 +13,85 @@ std::string key_or_stored(const TrackerJob& job, const std::optional<TicketLink>
     return link ? link->key : std::string{};
 }
 
+// Tells the Bot who a ticket's assignee is, when matched by e-mail.
+void name_assignee(const SyncDeps& deps, const std::string& tracker, TicketUpdate& u) {
+    if (!deps.people || !u.assignee || u.assignee->empty()) return;
+    u.assignee_user = deps.people->chat_user(tracker, *u.assignee);
+}
+
 }  // namespace
+
+// ---- EmailDirectory
+
+EmailDirectory::EmailDirectory(EmailOf email_of, const Clock& clock) : email_of_(std::move(email_of)), clock_(clock) {}
+
+std::optional<std::string> EmailDirectory::cached(const std::map<std::string, Cached>& cache,
+                                                  const std::string& key) const {
+    auto it = cache.find(key);
+    if (it == cache.end() || it->second.until <= clock_.now()) return std::nullopt;
+    return it->second.value;
+}
+
+CallResult EmailDirectory::tracker_user(const std::string& tracker, TrackerClient& client, const ItemOwner& owner,
+                                        std::string& user, std::string& why) {
+    user.clear();
+    const std::string person =
+        std::string(to_string(owner.where.platform)) + "/" + owner.where.team + "/" + owner.user_id;
+    std::optional<std::string> email;
+    {
+        std::lock_guard lock(mutex_);
+        email = cached(emails_, person);
+    }
+    if (!email) {
+        auto found = email_of_ ? email_of_(owner.where, owner.user_id) : EmailLookup{};
+        if (found.retry) return {CallResult::Status::retry, "the owner's e-mail: " + found.error, {}};
+        std::lock_guard lock(mutex_);
+        const Timestamp until = clock_.now() + (found.email.empty() ? nobody_for : found_for);
+        emails_[person] = {found.email, until};
+        email = found.email;
+    }
+    if (email->empty()) {
+        why = "the owner's e-mail is not visible to Hindsight";
+        return {};
+    }
+    const std::string key = tracker + "\n" + *email;
+    std::optional<std::string> login;
+    {
+        std::lock_guard lock(mutex_);
+        login = cached(users_, key);
+    }
+    if (!login) {
+        std::string found;
+        auto r = client.find_user(*email, found);
+        if (r.status == CallResult::Status::retry) return r;
+        if (!r.ok()) {
+            // A credential that may not search users: the ticket is still
+            // worth filing, unassigned (not retried for an hour).
+            why = tracker + " refused the user search (" + r.error + ")";
+            std::lock_guard lock(mutex_);
+            users_[key] = {"", clock_.now() + nobody_for};
+            return {};
+        }
+        std::lock_guard lock(mutex_);
+        users_[key] = {found, clock_.now() + (found.empty() ? nobody_for : found_for)};
+        login = found;
+    }
+    if (login->empty()) {
+        why = "no " + tracker + " user has the owner's e-mail";
+        return {};
+    }
+    user = *login;
+    std::lock_guard lock(mutex_);
+    matched_[tracker + "\n" + user] = owner.user_id;
+    return {};
+}
+
+std::optional<std::string> EmailDirectory::chat_user(const std::string& tracker, const std::string& tracker_user) const {
+    std::lock_guard lock(mutex_);
+    auto it = matched_.find(tracker + "\n" + tracker_user);
+    if (it == matched_.end()) return std::nullopt;
+    return it->second;
+}
 
 // ---- Sender
 
@@ -35,15 +113,17 @@ SendResult Sender::send(const OutboundMessage& message) {
     std::optional<TicketLink> link;
     deps_.writes.run([&] { link = deps_.bot.ticket_of(job->action_id); });
 
-    // What went wrong, told to the channel (once) and to the delivery worker.
+    // What went wrong, told to the delivery worker. A retry is told to the
+    // channel here (a filing's first only); a refusal when the worker
+    // dead-letters the job (dead_lettered), in the same transaction.
     auto trouble = [&](const CallResult& r) {
         const bool permanent = r.status == CallResult::Status::failed;
         spdlog::warn("trackers.{}: {} for {} {}: {}", job->tracker, to_string(job->op), ref,
                      permanent ? "refused" : "failed, will retry", r.error);
-        deps_.writes.run([&] { deps_.bot.ticket_trouble(*job, r.error, permanent); });
+        if (permanent) return SendResult{SendResult::Status::failed, r.error, {}, {}};
+        deps_.writes.run([&] { deps_.bot.ticket_trouble(*job, r.error, TicketTrouble::retrying); });
         deps_.outbox_changed();
-        return SendResult{permanent ? SendResult::Status::failed : SendResult::Status::retry, r.error,
-                          r.retry_after, {}};
+        return SendResult{SendResult::Status::retry, r.error, r.retry_after, {}};
     };
 
     CallResult r;
@@ -60,6 +140,8 @@ SendResult Sender::send(const OutboundMessage& message) {
             if (ticket) {
                 spdlog::info("trackers.{}: {} was already filed as {}; adopting it", job->tracker, ref, ticket->key);
             } else {
+                r = assign_by_email(*job, client);
+                if (!r.ok()) return trouble(r);
                 TicketUpdate created;
                 r = client.create(*job, created);
                 if (!r.ok()) return trouble(r);
@@ -89,6 +171,7 @@ SendResult Sender::send(const OutboundMessage& message) {
                 if (r.ok()) {
                     ticket.tracker = job->tracker;
                     ticket.key = key;  // as linked
+                    name_assignee(deps_, job->tracker, ticket);
                     deps_.writes.run([&] { deps_.bot.handle_ticket_update(ticket); });
                     deps_.outbox_changed();
                 }
@@ -100,6 +183,29 @@ SendResult Sender::send(const OutboundMessage& message) {
         }
     }
     return {};
+}
+
+CallResult Sender::assign_by_email(TrackerJob& job, TrackerClient& client) {
+    if (!job.assignee.empty() || !deps_.people) return {};
+    std::optional<ItemOwner> owner;
+    deps_.writes.run([&] { owner = deps_.bot.unmapped_owner(job.action_id, job.tracker); });
+    if (!owner) return {};
+    std::string why;
+    auto r = deps_.people->tracker_user(job.tracker, client, *owner, job.assignee, why);
+    if (!r.ok()) return r;
+    if (job.assignee.empty()) {
+        spdlog::info("trackers.{}: A-{} filed unassigned: {}", job.tracker, job.action_id, why);
+        job.body += "\n\nNot assigned: " + why + ".";
+    }
+    return {};
+}
+
+void Sender::dead_lettered(const OutboundMessage& message, const std::string& why, bool gave_up) {
+    auto job = parse_tracker_job(message.text);
+    if (!job) return;  // nothing to tell: the worker's log says it
+    // Inside the worker's write: the Bot is called directly.
+    deps_.bot.ticket_trouble(*job, why, gave_up ? TicketTrouble::gave_up : TicketTrouble::refused);
+    deps_.outbox_changed();
 }
 
 // ---- Poller
@@ -133,6 +239,7 @@ std::size_t Poller::poll_due() {
             }
             for (auto& u : updates) {
                 u.tracker = name;
+                name_assignee(deps_, name, u);
                 TicketOutcome outcome = TicketOutcome::unknown;
                 deps_.writes.run([&] { outcome = deps_.bot.handle_ticket_update(u); });
                 if (outcome == TicketOutcome::updated) ++changed;
@@ -167,6 +274,7 @@ void Webhooks::handle(const http::Request& request, http::Responder respond) {
         case WebhookVerdict::ok: break;
     }
     update.tracker = tracker_;
+    name_assignee(deps_, tracker_, update);
     auto outcome = std::make_shared<TicketOutcome>(TicketOutcome::unknown);
     deps_.writes.submit([this, update, outcome] { *outcome = deps_.bot.handle_ticket_update(update); },
                         [this, update, outcome, respond](std::exception_ptr error) {

@@ -22,11 +22,44 @@ class Bot;
 
 namespace hindsight::trackers {
 
+// Owners matched to tracker users by e-mail (docs/trackers.md, "Owners"),
+// shared by the Sender, Poller and Webhooks. Answers are cached on the
+// injected clock: a match for a day, "nobody" for an hour (an account made
+// meanwhile is found then). Thread-safe.
+class EmailDirectory {
+public:
+    EmailDirectory(EmailOf email_of, const Clock& clock);
+    // The tracker user of a chat user: `user` set, or "" with `why` saying
+    // why nobody (no e-mail visible, no tracker user with it).
+    CallResult tracker_user(const std::string& tracker, TrackerClient& client, const ItemOwner& owner,
+                            std::string& user, std::string& why);
+    // The chat user a tracker user was matched to (since the start).
+    std::optional<std::string> chat_user(const std::string& tracker, const std::string& tracker_user) const;
+
+    static constexpr Duration found_for = std::chrono::hours(24);
+    static constexpr Duration nobody_for = std::chrono::hours(1);
+
+private:
+    struct Cached {
+        std::string value;
+        Timestamp until;
+    };
+    std::optional<std::string> cached(const std::map<std::string, Cached>& cache, const std::string& key) const;
+
+    EmailOf email_of_;
+    const Clock& clock_;
+    mutable std::mutex mutex_;
+    std::map<std::string, Cached> emails_;         // platform/team/user -> e-mail
+    std::map<std::string, Cached> users_;          // tracker \n e-mail -> tracker user
+    std::map<std::string, std::string> matched_;   // tracker \n tracker user -> chat user
+};
+
 struct SyncDeps {
     WriteQueue& writes;
     Bot& bot;
     const Clock& clock;
     std::function<void()> outbox_changed;  // kick the delivery worker
+    EmailDirectory* people = nullptr;      // none: owners are mapped by `users` only
 };
 
 class Sender final : public ChatSender {
@@ -34,8 +67,14 @@ public:
     explicit Sender(SyncDeps deps);
     void add(const std::string& tracker, std::unique_ptr<TrackerClient> client);  // before use
     SendResult send(const OutboundMessage& message) override;
+    // The job is a dead letter: the item's channel is told which item and why.
+    void dead_lettered(const OutboundMessage& message, const std::string& why, bool gave_up) override;
 
 private:
+    // An owner not in `users`: the tracker user with their e-mail becomes
+    // the assignee, or the body says why the ticket is unassigned.
+    CallResult assign_by_email(TrackerJob& job, TrackerClient& client);
+
     SyncDeps deps_;
     std::map<std::string, std::unique_ptr<TrackerClient>> clients_;
 };

@@ -216,8 +216,12 @@ void Bot::record_ticket(std::int64_t action_id, const TicketUpdate& ticket) {
     record_filed_ticket(store_, outbox_, ticket, action_id, clock_.now());
 }
 
-void Bot::ticket_trouble(const TrackerJob& job, const std::string& why, bool permanent) {
-    record_ticket_trouble(store_, outbox_, job, why, permanent, clock_.now());
+void Bot::ticket_trouble(const TrackerJob& job, const std::string& why, TicketTrouble trouble) {
+    record_ticket_trouble(store_, outbox_, job, why, trouble, clock_.now());
+}
+
+std::optional<ItemOwner> Bot::unmapped_owner(std::int64_t action_id, const std::string& tracker) {
+    return find_unmapped_owner(store_, settings_, action_id, tracker);
 }
 
 std::optional<TicketLink> Bot::ticket_of(std::int64_t action_id) {

@@ -83,9 +83,13 @@ public:
     TicketOutcome handle_ticket_update(const TicketUpdate& update);
     // The ticket a filing job made (or found by its marker) exists: link it.
     void record_ticket(std::int64_t action_id, const TicketUpdate& ticket);
-    // A tracker job failed: refused for good (`permanent`) or retried later.
-    // The incident channel hears it once.
-    void ticket_trouble(const TrackerJob& job, const std::string& why, bool permanent);
+    // A tracker job did not go through. The incident channel hears it once:
+    // a filing being retried on its first retry, every job when it becomes a
+    // dead letter (which happens once per job).
+    void ticket_trouble(const TrackerJob& job, const std::string& why, TicketTrouble trouble);
+    // The item's owner when a chat user with no tracker user in `tracker`'s
+    // `users` (to be matched by e-mail); else nullopt.
+    std::optional<ItemOwner> unmapped_owner(std::int64_t action_id, const std::string& tracker);
     // The item's ticket as stored now (a job waiting in the outbox reads its key).
     std::optional<TicketLink> ticket_of(std::int64_t action_id);
     // Tracker name -> projects holding tickets of action items (what polling reads).

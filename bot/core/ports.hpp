@@ -236,6 +236,16 @@ class ChatSender {
 public:
     virtual ~ChatSender() = default;
     virtual SendResult send(const OutboundMessage& message) = 0;
+    // The delivery worker gave up on `message`: refused for good, or its
+    // attempts ran out (`gave_up`). Called once per row, inside the write that
+    // marks it dead, so what it stores or enqueues commits with the dead
+    // letter or not at all. It runs on the writer: it must not call
+    // WriteQueue::run. The default does nothing (the log says it).
+    virtual void dead_lettered(const OutboundMessage& message, const std::string& why, bool gave_up) {
+        (void)message;
+        (void)why;
+        (void)gave_up;
+    }
 };
 
 }  // namespace hindsight

@@ -93,6 +93,8 @@ OutboundMessage tracker_message(const TrackerJob& job) {
     put("marker", job.marker);
     put("due", job.due_date);
     put("assignee", job.assignee);
+    if (job.queued_at)
+        j["queued"] = std::chrono::duration_cast<std::chrono::seconds>(job.queued_at->time_since_epoch()).count();
     OutboundMessage m;
     m.platform = Platform::tracker;
     m.team = job.tracker;
@@ -124,6 +126,8 @@ std::optional<TrackerJob> parse_tracker_job(std::string_view text) {
     job.marker = get("marker");
     job.due_date = get("due");
     job.assignee = get("assignee");
+    if (auto it = j.find("queued"); it != j.end() && it->is_number_integer())
+        job.queued_at = Timestamp(std::chrono::seconds(it->get<std::int64_t>()));
     return job;
 }
 

@@ -33,6 +33,10 @@ struct TrackerJob {
     std::string marker;    // file: found in the body of a ticket filed before (no second ticket)
     std::string due_date;  // file: YYYY-MM-DD in the configured time zone
     std::string assignee;  // file: the tracker user, when the owner is mapped
+    // file: when the job was queued. A ticket filed by it was made later, so
+    // the search for the marker need not look at older ones. nullopt in jobs
+    // queued by an older version.
+    std::optional<Timestamp> queued_at;
 };
 
 std::string_view to_string(TrackerJob::Op op);
@@ -45,6 +49,12 @@ std::optional<TrackerJob> parse_tracker_job(std::string_view text);
 // The text in a ticket's body that says which action item it tracks.
 std::string ticket_marker(std::int64_t action_id);
 
+// An action item's owner as a chat user (not a name typed without a mention).
+struct ItemOwner {
+    ChannelRef where;  // the incident channel: platform and team
+    std::string user_id;
+};
+
 // What a tracker says about one ticket now. Fields a source does not report
 // are nullopt and leave the item alone.
 struct TicketUpdate {
@@ -53,9 +63,16 @@ struct TicketUpdate {
     std::string url;
     TicketState state = TicketState::open;
     std::optional<std::string> assignee;  // tracker user; "" unassigned
+    // The chat user `assignee` is, when the adapter matched them by e-mail.
+    std::optional<std::string> assignee_user;
     std::optional<std::string> due_date;  // YYYY-MM-DD; "" no due date
     std::string actor;                    // who changed it, when the source says
 };
+
+// Why a tracker job did not go through: it is being retried, or it is a
+// dead letter because the tracker refused it (a 4xx that is not a rate
+// limit) or because its attempts ran out.
+enum class TicketTrouble { retrying, refused, gave_up };
 
 enum class TicketOutcome {
     updated,    // the item changed (state, owner or due date)

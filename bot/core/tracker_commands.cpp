@@ -40,16 +40,17 @@ std::optional<std::string> chat_user(const TrackerSettings& tracker, const std::
     return std::nullopt;
 }
 
-std::string ticket_body(IncidentStore& store, const BotSettings& settings, const Incident& incident,
-                        const ActionItem& item) {
-    const std::string owner = item.owner_name.empty() ? display_name(store, incident.where, item.owner_id)
+// The postmortem link is the incident's web page, signed like the links
+// posted in chat (page_link): people reading the ticket have no API token.
+std::string ticket_body(CommandContext& ctx, const Incident& incident, const ActionItem& item) {
+    const auto& settings = ctx.settings;
+    const std::string owner = item.owner_name.empty() ? display_name(ctx.store, incident.where, item.owner_id)
                                                       : item.owner_name;
     std::string body = neutralise_markup(item.text) + "\n\nAction item " + action_ref(item.id) +
                        " from the incident “" + incident.title + "”" +
                        (incident.severity > 0 ? " (SEV" + std::to_string(incident.severity) + ")" : "") +
                        ", owner " + owner + ".\n";
-    if (!settings.public_url.empty())
-        body += "Postmortem: " + settings.public_url + "/incidents/" + std::to_string(incident.id) + "/postmortem.md\n";
+    if (auto link = page_link(ctx, incident.id); !link.empty()) body += "Postmortem: " + link + "\n";
     body += "Due: " + local_date(item.due_at, settings.timezone) + "\n\n";
     body += "Filed by Hindsight (" + ticket_marker(item.id) + "); closing this ticket completes the action item.";
     return body;
@@ -87,10 +88,11 @@ std::string file_ticket(CommandContext& ctx, const Incident& incident, ActionIte
     job.tracker = where->tracker;
     job.project = where->project;
     job.title = ticket_title(neutralise_markup(item.text));
-    job.body = ticket_body(ctx.store, ctx.settings, incident, item);
+    job.body = ticket_body(ctx, incident, item);
     job.marker = ticket_marker(item.id);
     job.due_date = local_date(item.due_at, ctx.settings.timezone);
     job.assignee = tracker_user(*tracker, item.owner_id);
+    job.queued_at = ctx.now;
     ctx.outbox.enqueue(tracker_message(job), ctx.now);
     item.ticket = {TicketStatus::filing, where->tracker, {}, {}};
     ctx.store.update_action(item);
@@ -125,7 +127,7 @@ std::string ticket_suffix(const ActionItem& item) {
         case TicketStatus::held: return " — not filed (held by the quality check)";
         case TicketStatus::filing: return " — ticket: being filed in " + t.tracker;
         case TicketStatus::delayed: return " — ticket: filing in " + t.tracker + " delayed, retrying";
-        case TicketStatus::failed: return " — ticket: " + t.tracker + " refused it";
+        case TicketStatus::failed: return " — ticket: filing in " + t.tracker + " failed";
         case TicketStatus::open: return " — ticket " + ticket_label(t) + " (open)";
         case TicketStatus::closed: return " — ticket " + ticket_label(t) + " (closed)";
     }
@@ -249,8 +251,11 @@ TicketOutcome apply_ticket_update(IncidentStore& store, Outbox& outbox, const Bo
         }
     }
     if (u.assignee && !u.assignee->empty() && *u.assignee != tracker_user(*tracker, item.owner_id)) {
-        auto mapped = chat_user(*tracker, *u.assignee);
-        if (!(mapped && *mapped == item.owner_id) && !(!mapped && item.owner_id == *u.assignee)) {
+        auto mapped = u.assignee_user ? u.assignee_user : chat_user(*tracker, *u.assignee);
+        // Matching by e-mail: an assignee nobody could match may be the owner
+        // (matched before a restart); it changes nothing.
+        const bool unknown = !mapped && tracker->match_email;
+        if (!unknown && !(mapped && *mapped == item.owner_id) && !(!mapped && item.owner_id == *u.assignee)) {
             item.owner_id = mapped.value_or(*u.assignee);
             item.owner_name = mapped ? std::string{} : *u.assignee;
             changes.push_back("reassigned to " + mention(item.owner_id, item.owner_name));
@@ -295,33 +300,51 @@ void record_filed_ticket(IncidentStore& store, Outbox& outbox, const TicketUpdat
 }
 
 void record_ticket_trouble(IncidentStore& store, Outbox& outbox, const TrackerJob& job, const std::string& why,
-                           bool permanent, Timestamp now) {
+                           TicketTrouble trouble, Timestamp now) {
     auto item = store.find_action(job.action_id);
     if (!item) return;
     auto incident = store.find_incident(item->incident_id);
     if (!incident) return;
     const std::string ref = action_ref(item->id);
+    const bool retrying = trouble == TicketTrouble::retrying;
+    // `why` is the client's short account ("create issue: HTTP 404 (Not
+    // Found)"): never a credential, never the tracker's raw answer.
+    const std::string failed = trouble == TicketTrouble::refused ? job.tracker + " refused to "
+                                                                 : job.tracker + " did not answer; gave up trying to ";
     if (job.op == TrackerJob::Op::file) {
         const auto status = item->ticket.status;
         if (status != TicketStatus::filing && status != TicketStatus::delayed) return;
-        if (!permanent && status == TicketStatus::delayed) return;  // told once already
-        item->ticket.status = permanent ? TicketStatus::failed : TicketStatus::delayed;
+        if (retrying && status == TicketStatus::delayed) return;  // told once already
+        item->ticket.status = retrying ? TicketStatus::delayed : TicketStatus::failed;
         store.update_action(*item);
-        post_to_channel(outbox, *incident,
-                        permanent ? "⚠️ " + job.tracker + " refused to file **" + ref + "** (" + why +
-                                        "). Fix the tracker's settings and `/incident action file " + ref +
-                                        "`, or link a ticket: `/incident action link " + ref + " <url>`."
-                                  : "⏳ " + job.tracker + " isn't answering (" + why + "); **" + ref +
-                                        "** will be filed when it is — nothing is lost.",
-                        now);
+        std::string text;
+        if (retrying)
+            text = "⏳ " + job.tracker + " isn't answering (" + why + "); **" + ref + "** will be filed when it is.";
+        else
+            text = "⚠️ " + failed + "file **" + ref + "** (" + why + "). " +
+                   (trouble == TicketTrouble::refused ? "Fix the tracker's settings and" : "Once it is back,") +
+                   " `/incident action file " + ref + "`, or link a ticket: `/incident action link " + ref + " <url>`.";
+        post_to_channel(outbox, *incident, std::move(text), now);
         return;
     }
-    // Close, reopen or comment: only a refusal is worth a post; retries are quiet.
-    if (permanent)
+    // Close, reopen, comment or fetch: retries are quiet; the dead letter is told.
+    if (!retrying)
         post_to_channel(outbox, *incident,
-                        "⚠️ " + job.tracker + " refused to " + std::string(to_string(job.op)) + " the ticket of **" +
-                            ref + "** (" + why + "). Please update it there by hand.",
+                        "⚠️ " + failed + std::string(to_string(job.op)) + " the ticket of **" + ref + "** (" + why +
+                            "). Please update it there by hand.",
                         now);
+}
+
+std::optional<ItemOwner> find_unmapped_owner(IncidentStore& store, const BotSettings& settings,
+                                             std::int64_t action_id, const std::string& tracker) {
+    const auto* t = find_tracker(settings, tracker);
+    auto item = store.find_action(action_id);
+    if (!t || !t->match_email || !item) return std::nullopt;
+    // A name typed without a mention keeps it as its id: not a chat user.
+    if (item->owner_id.empty() || item->owner_id == item->owner_name || t->users.count(item->owner_id)) return std::nullopt;
+    auto incident = store.find_incident(item->incident_id);
+    if (!incident) return std::nullopt;
+    return ItemOwner{incident->where, item->owner_id};
 }
 
 std::string ticket_project(const std::string& key) {

@@ -30,7 +30,9 @@ TicketOutcome apply_ticket_update(IncidentStore& store, Outbox& outbox, const Bo
 void record_filed_ticket(IncidentStore& store, Outbox& outbox, const TicketUpdate& ticket, std::int64_t action_id,
                          Timestamp now);
 void record_ticket_trouble(IncidentStore& store, Outbox& outbox, const TrackerJob& job, const std::string& why,
-                           bool permanent, Timestamp now);
+                           TicketTrouble trouble, Timestamp now);
+std::optional<ItemOwner> find_unmapped_owner(IncidentStore& store, const BotSettings& settings,
+                                             std::int64_t action_id, const std::string& tracker);
 // Tracker name -> the projects that hold tickets of action items.
 std::map<std::string, std::set<std::string>> ticket_projects(IncidentStore& store);
 

@@ -2,6 +2,7 @@
 
 #include "adapters/console/console.hpp"
 #include "adapters/slack/export_reader.hpp"
+#include "adapters/trackers/github_app.hpp"
 #include "adapters/web/page.hpp"
 #include "bot/core/bot.hpp"
 #include "bot/core/when.hpp"
@@ -129,7 +130,13 @@ int usage_error(const std::string& message) {
 
 std::optional<config::Config> load_config(const std::optional<std::string>& path) {
     try {
-        return config::load(path, config::process_environment());
+        auto config = config::load(path, config::process_environment());
+        // What the config layer cannot tell without OpenSSL.
+        for (const auto& t : config.trackers)
+            if (!t.app_id.empty())
+                if (auto why = trackers::check_app_private_key(t.app_private_key); !why.empty())
+                    throw config::ConfigError("trackers." + t.name + ".app_private_key: " + why);
+        return config;
     } catch (const config::ConfigError& e) {
         std::cerr << "hindsight: invalid configuration: " << e.what() << "\n";
         return std::nullopt;

@@ -67,6 +67,10 @@ struct Platforms::Parts {
     std::unique_ptr<mattermost::Api> mattermost_api;
     std::unique_ptr<mattermost::Sender> mattermost_sender;
     std::unique_ptr<mattermost::Endpoints> mattermost;
+    // The tracker sender's e-mail look-ups (the delivery worker's thread).
+    std::unique_ptr<slack::Api> slack_email_api;
+    std::unique_ptr<mattermost::Api> mattermost_email_api;
+    std::mutex email_mutex;
     std::unique_ptr<mattermost::LiveStream> live;  // guarded by live_mutex (started from the background worker)
     std::mutex live_mutex;
 };
@@ -88,6 +92,7 @@ Platforms::Platforms(const config::Config& config, PlatformDeps deps)
         slack::ApiSettings api_settings{config.slack.api_base_url, config.slack.bot_token};
         if (!config.slack.bot_token.empty()) {
             p.slack_api = std::make_unique<slack::Api>(api_settings, client_options(config.outbound));
+            p.slack_email_api = std::make_unique<slack::Api>(api_settings, client_options(config.outbound));
             p.slack_sender = std::make_unique<slack::SlackSender>(api_settings, client_options(config.outbound));
             deps.delivery.add_sender(Platform::slack, *p.slack_sender);
         }
@@ -117,6 +122,8 @@ Platforms::Platforms(const config::Config& config, PlatformDeps deps)
         if (!config.mattermost.bot_token.empty()) {
             p.mattermost_api = std::make_unique<mattermost::Api>(config.mattermost.url, config.mattermost.bot_token,
                                                                  client_options(config.outbound));
+            p.mattermost_email_api = std::make_unique<mattermost::Api>(
+                config.mattermost.url, config.mattermost.bot_token, client_options(config.outbound));
             p.mattermost_sender =
                 std::make_unique<mattermost::Sender>(*p.mattermost_api, config.bot.public_url, action_secret);
             deps.delivery.add_sender(Platform::mattermost, *p.mattermost_sender);
@@ -157,6 +164,23 @@ Platforms::~Platforms() {
 void Platforms::stop(std::function<void()> done) {
     if (parts_->slack_socket) return parts_->slack_socket->stop(std::move(done));
     if (done) done();
+}
+
+trackers::EmailOf Platforms::email_lookup() {
+    return [&p = *parts_](const ChannelRef& where, const std::string& user) {
+        std::lock_guard lock(p.email_mutex);
+        trackers::EmailLookup out;
+        if (where.platform == Platform::slack && p.slack_email_api) {
+            auto found = p.slack_email_api->user_email(user);
+            // A refusal (user_not_found, missing_scope) is "not visible".
+            out.retry = found.outcome.status == SendResult::Status::retry;
+            out.error = found.outcome.error;
+            out.email = found.value.value_or("");
+        } else if (where.platform == Platform::mattermost && p.mattermost_email_api) {
+            if (auto found = p.mattermost_email_api->user(user)) out.email = found->email;
+        }
+        return out;
+    };
 }
 
 std::string Platforms::not_ready() const {

@@ -2,6 +2,7 @@
 // senders on the outbox delivery worker, each only when configured.
 #pragma once
 
+#include "adapters/trackers/client.hpp"
 #include "config/config.hpp"
 
 #include <functional>
@@ -47,6 +48,10 @@ public:
     void stop(std::function<void()> done);
     // Empty when ready; otherwise why not (for /readyz).
     std::string not_ready() const;
+    // A chat user's e-mail from their platform (Slack users.info, Mattermost
+    // GET /users/{id}), for matching tracker users (docs/trackers.md). Its
+    // own connections, one caller at a time; valid while this lives.
+    trackers::EmailOf email_lookup();
 
 private:
     struct Parts;

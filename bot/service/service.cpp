@@ -170,7 +170,7 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
     PlatformDeps deps{p.db, p.bot, p.clock, p.background, p.metrics, p.delivery, p.loop};
     p.platforms = std::make_unique<Platforms>(cfg, deps);
     p.platforms->add_routes(p.router);
-    p.trackers = std::make_unique<Trackers>(cfg, deps);
+    p.trackers = std::make_unique<Trackers>(cfg, deps, p.platforms->email_lookup());
     p.trackers->add_routes(p.router);
     p.api = std::make_unique<ApiRoutes>(cfg, p.db, p.metrics, p.clock);
     p.api->add_routes(p.router);

@@ -18,6 +18,7 @@ namespace hindsight::service {
 struct Trackers::Parts {
     explicit Parts(PlatformDeps d) : deps(d) {}
     PlatformDeps deps;
+    std::unique_ptr<trackers::EmailDirectory> people;
     std::unique_ptr<trackers::Sender> sender;
     std::unique_ptr<trackers::Poller> poller;
     // Clients the webhooks verify with, one per tracker with a secret.
@@ -27,10 +28,13 @@ struct Trackers::Parts {
     std::atomic<bool> polling{false};
 };
 
-Trackers::Trackers(const config::Config& config, PlatformDeps deps) : parts_(std::make_unique<Parts>(deps)) {
+Trackers::Trackers(const config::Config& config, PlatformDeps deps, trackers::EmailOf email_of)
+    : parts_(std::make_unique<Parts>(deps)) {
     if (config.trackers.empty()) return;
     auto& p = *parts_;
     trackers::SyncDeps sync{deps.db.writes(), deps.bot, deps.clock, [&delivery = deps.delivery] { delivery.kick(); }};
+    p.people = std::make_unique<trackers::EmailDirectory>(std::move(email_of), deps.clock);
+    sync.people = p.people.get();
     outbound::ClientOptions options;
     options.request_timeout = std::chrono::milliseconds{static_cast<std::int64_t>(config.outbound.timeout_s * 1000.0)};
     p.sender = std::make_unique<trackers::Sender>(sync);

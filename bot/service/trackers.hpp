@@ -13,7 +13,8 @@ namespace hindsight::service {
 class Trackers {
 public:
     // Before delivery starts (the sender is added to it).
-    Trackers(const config::Config& config, PlatformDeps deps);
+    // `email_of`: the chat users' e-mails, for owners matched by e-mail.
+    Trackers(const config::Config& config, PlatformDeps deps, trackers::EmailOf email_of);
     ~Trackers();
     void add_routes(http::Router& router);
 

@@ -1,12 +1,17 @@
 #include "tests/fakes/fake_trackers.hpp"
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <algorithm>
 #include <ctime>
 #include <functional>
 #include <map>
+#include <memory>
+#include <stdexcept>
 
 namespace hindsight::fakes {
 
@@ -64,6 +69,37 @@ int to_int(const std::string& s) {
     }
 }
 
+// One page of a listing as GitHub and GitLab answer it: `per_page` (up to
+// 100, else `default_size`) items from `page` (1-based), and a
+// `Link: <…&page=N+1>; rel="next", <…>; rel="last"` header while more follow.
+FakeResponse page_of(const RecordedRequest& r, const std::string& base_url, const json& all, std::size_t default_size) {
+    auto q = query_of(r);
+    std::size_t size = default_size;
+    if (int n = q.count("per_page") ? to_int(q["per_page"]) : 0; n > 0) size = std::min<std::size_t>(n, 100);
+    int page = q.count("page") ? std::max(1, to_int(q["page"])) : 1;
+    json out = json::array();
+    const std::size_t from = (static_cast<std::size_t>(page) - 1) * size;
+    for (std::size_t i = from; i < all.size() && i < from + size; ++i) out.push_back(all[i]);
+    auto answer = FakeResponse::json(200, out.dump());
+    const std::size_t pages = (all.size() + size - 1) / size;
+    if (static_cast<std::size_t>(page) < pages) {
+        // The request's own query with another page number.
+        std::string path = r.path(), kept;
+        auto qm = r.target.find('?');
+        std::string_view rest = qm == std::string::npos ? std::string_view{} : std::string_view(r.target).substr(qm + 1);
+        while (!rest.empty()) {
+            auto amp = rest.find('&');
+            auto pair = rest.substr(0, amp);
+            if (!pair.starts_with("page=")) kept += std::string(pair) + "&";
+            if (amp == std::string_view::npos) break;
+            rest.remove_prefix(amp + 1);
+        }
+        auto link = [&](std::size_t n) { return "<" + base_url + path + "?" + kept + "page=" + std::to_string(n) + ">"; };
+        answer.headers.emplace_back("Link", link(page + 1) + "; rel=\"next\", " + link(pages) + "; rel=\"last\"");
+    }
+    return answer;
+}
+
 FakeResponse not_found() { return FakeResponse::json(404, R"({"message":"Not Found"})"); }
 
 std::string base64(const std::string& text) {
@@ -108,6 +144,8 @@ std::string sha256_signature(const std::string& secret, const std::string& body)
 FakeTracker::FakeTracker(std::string credential_header, std::string credential)
     : credential_header_(std::move(credential_header)), credential_(std::move(credential)) {}
 
+void FakeTracker::set_credential(std::string credential) { credential_ = std::move(credential); }
+
 std::string FakeTracker::now_iso() const { return iso_at(now()); }
 
 void FakeTracker::set_clock(std::function<std::time_t()> now) {
@@ -124,8 +162,8 @@ std::string FakeTracker::iso_at(std::time_t t) const {
 }
 
 bool FakeTracker::authorized(const RecordedRequest& r) {
-    if (r.header(credential_header_) == credential_) return true;
     std::lock_guard lock(mutex_);
+    if (r.header(credential_header_) == credential_) return true;
     ++unauthorized_;
     return false;
 }
@@ -158,6 +196,11 @@ int FakeTracker::add_issue(FakeIssue issue) {
 void FakeTracker::delay_next_create(std::chrono::milliseconds delay) {
     std::lock_guard lock(mutex_);
     create_delay_ = delay;
+}
+
+void FakeTracker::add_user(const std::string& email, const std::string& user) {
+    std::lock_guard lock(mutex_);
+    users_[email] = user;
 }
 
 int FakeTracker::unauthorized() const {
@@ -218,9 +261,114 @@ int FakeGitHub::not_modified() const {
     return not_modified_;
 }
 
+std::string FakeGitHub::enable_app(const std::string& app_id, const std::string& installation,
+                                   std::chrono::seconds lifetime) {
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), EVP_PKEY_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> priv(BIO_new(BIO_s_mem()), BIO_free), pub(BIO_new(BIO_s_mem()), BIO_free);
+    if (!key || !priv || !pub ||
+        PEM_write_bio_PrivateKey_traditional(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
+        PEM_write_bio_PUBKEY(pub.get(), key.get()) != 1)
+        throw std::runtime_error("fake GitHub: making the app key failed");
+    auto text = [](BIO* b) {
+        char* data = nullptr;
+        long n = BIO_get_mem_data(b, &data);
+        return std::string(data, static_cast<std::size_t>(n));
+    };
+    std::lock_guard lock(mutex_);
+    app_id_ = app_id;
+    installation_ = installation;
+    public_pem_ = text(pub.get());
+    lifetime_ = lifetime;
+    set_credential("no installation token yet");
+    return text(priv.get());
+}
+
+int FakeGitHub::tokens_minted() const {
+    std::lock_guard lock(mutex_);
+    return minted_;
+}
+
+int FakeGitHub::bad_jwts() const {
+    std::lock_guard lock(mutex_);
+    return bad_jwts_;
+}
+
+void FakeGitHub::revoke_app_tokens() {
+    std::lock_guard lock(mutex_);
+    set_credential("revoked");
+}
+
+bool FakeGitHub::jwt_ok(const std::string& authorization) const {
+    if (!authorization.starts_with("Bearer ")) return false;
+    const std::string jwt = authorization.substr(7);
+    auto dot1 = jwt.find('.');
+    auto dot2 = jwt.find('.', dot1 + 1);
+    if (dot1 == std::string::npos || dot2 == std::string::npos) return false;
+    auto decode = [](std::string s) {
+        for (auto& ch : s) ch = ch == '-' ? '+' : ch == '_' ? '/' : ch;
+        while (s.size() % 4) s += '=';
+        std::string out(s.size() / 4 * 3, '\0');
+        int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+        if (n < 0) return std::string{};
+        out.resize(static_cast<std::size_t>(n) - (s.size() - s.find_last_not_of('=') - 1));
+        return out;
+    };
+    auto header = json::parse(decode(jwt.substr(0, dot1)), nullptr, false);
+    auto claims = json::parse(decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1)), nullptr, false);
+    const std::string signature = decode(jwt.substr(dot2 + 1));
+    if (!header.is_object() || header.value("alg", "") != "RS256" || !claims.is_object()) return false;
+    // The signature over "<header>.<claims>" under the app's public key.
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(public_pem_.data(), static_cast<int>(public_pem_.size())),
+                                                  BIO_free);
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
+                                                            EVP_PKEY_free);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    const std::string input = jwt.substr(0, dot2);
+    if (!key || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+        EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                         reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1)
+        return false;
+    // GitHub: iss is the app's id; exp at most ten minutes after iat; now within.
+    if (!claims.contains("iss") || !claims.contains("iat") || !claims.contains("exp")) return false;
+    const std::string iss = claims["iss"].is_string() ? claims["iss"].get<std::string>() : claims["iss"].dump();
+    const auto iat = claims["iat"].get<std::int64_t>(), exp = claims["exp"].get<std::int64_t>();
+    const auto t = static_cast<std::int64_t>(now());
+    return iss == app_id_ && exp - iat <= 600 && iat <= t + 60 && t < exp;
+}
+
+FakeResponse FakeGitHub::mint(const RecordedRequest& r) {
+    if (!jwt_ok(r.header("Authorization").value_or(""))) {
+        ++bad_jwts_;
+        return FakeResponse::json(401, R"({"message":"A JSON web token could not be decoded"})");
+    }
+    ++minted_;
+    const std::string token = "ghs_fake_installation_" + std::to_string(minted_);
+    token_expires_ = now() + lifetime_.count();
+    set_credential("Bearer " + token);
+    return FakeResponse::json(201, json{{"token", token}, {"expires_at", iso_at(token_expires_)}}.dump());
+}
+
 FakeResponse FakeGitHub::handle(const RecordedRequest& r) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!app_id_.empty()) {
+            if (r.method == "POST" && r.path() == "/app/installations/" + installation_ + "/access_tokens") return mint(r);
+            if (now() >= token_expires_) set_credential("expired");
+        }
+    }
     if (!authorized(r)) return FakeResponse::json(401, R"({"message":"Bad credentials"})");
     auto s = segments(r.path());
+    if (r.path() == "/search/users" && r.method == "GET") {
+        // q=<e-mail> in:email ('+' decodes to a space)
+        auto q = query_of(r)["q"];
+        auto email = q.substr(0, q.find(' '));
+        std::lock_guard lock(mutex_);
+        json items = json::array();
+        if (auto it = users_.find(email); it != users_.end() && q.ends_with(" in:email"))
+            items.push_back({{"login", it->second}, {"type", "User"}});
+        return FakeResponse::json(200, json{{"total_count", items.size()}, {"incomplete_results", false}, {"items", items}}.dump());
+    }
     if (s.size() < 4 || s[0] != "repos" || s[3] != "issues") return not_found();
     const std::string repo = s[1] + "/" + s[2];
     std::lock_guard lock(mutex_);
@@ -246,10 +394,14 @@ FakeResponse FakeGitHub::handle(const RecordedRequest& r) {
             if (q["state"] != "all" && i.state != (q["state"].empty() ? "open" : q["state"])) continue;
             list.push_back(i);
         }
+        if (q["sort"] == "updated")
+            std::stable_sort(list.begin(), list.end(),
+                             [](const FakeIssue& a, const FakeIssue& b) { return a.updated_at < b.updated_at; });
         if (q["direction"] == "desc") std::reverse(list.begin(), list.end());
-        json out = json::array();
-        for (const auto& i : list) out.push_back(issue_json(i));
-        const std::string etag = "\"" + std::to_string(std::hash<std::string>{}(out.dump())) + "\"";
+        json all = json::array();
+        for (const auto& i : list) all.push_back(issue_json(i));
+        auto answer = page_of(r, server_.base_url(), all, 30);
+        const std::string etag = "\"" + std::to_string(std::hash<std::string>{}(answer.body)) + "\"";
         if (r.header("If-None-Match") == etag) {
             ++not_modified_;
             FakeResponse unchanged = FakeResponse::text(304, "");
@@ -257,8 +409,7 @@ FakeResponse FakeGitHub::handle(const RecordedRequest& r) {
             unchanged.headers = {{"ETag", etag}};
             return unchanged;
         }
-        auto answer = FakeResponse::json(200, out.dump());
-        answer.headers = {{"ETag", etag}};
+        answer.headers.emplace_back("ETag", etag);
         return answer;
     }
     FakeIssue* i = s.size() >= 5 ? find(repo, to_int(s[4])) : nullptr;
@@ -320,6 +471,13 @@ FakeResponse FakeGitLab::handle(const RecordedRequest& r) {
     if (!authorized(r)) return FakeResponse::json(401, R"({"message":"401 Unauthorized"})");
     // The project path arrives URL-encoded in one segment: /api/v4/projects/group%2Fproject/issues…
     auto raw = segments(r.path());
+    if (raw.size() == 3 && raw[0] == "api" && raw[1] == "v4" && raw[2] == "users" && r.method == "GET") {
+        std::lock_guard lock(mutex_);
+        json out = json::array();
+        if (auto it = users_.find(query_of(r)["search"]); it != users_.end())
+            out.push_back({{"id", to_int(it->second)}, {"username", "user" + it->second}});
+        return FakeResponse::json(200, out.dump());
+    }
     if (raw.size() < 5 || raw[0] != "api" || raw[1] != "v4" || raw[2] != "projects" || raw[4] != "issues")
         return not_found();
     const std::string project = percent_decode(raw[3]);
@@ -340,16 +498,16 @@ FakeResponse FakeGitLab::handle(const RecordedRequest& r) {
     }
     if (raw.size() == 5 && r.method == "GET") {
         auto q = query_of(r);
-        json out = json::array();
+        json all = json::array();
         for (const auto& i : issues_) {
             if (i.project != project) continue;
             if (q.count("updated_after") && i.updated_at < q["updated_after"]) continue;
             if (q.count("search") && i.body.find(q["search"]) == std::string::npos &&
                 i.title.find(q["search"]) == std::string::npos)
                 continue;
-            out.push_back(issue_json(i));
+            all.push_back(issue_json(i));
         }
-        return FakeResponse::json(200, out.dump());
+        return page_of(r, server_.base_url(), all, 20);
     }
     FakeIssue* i = find(project, to_int(raw[5]));
     if (!i) return FakeResponse::json(404, R"({"message":"404 Not found"})");
@@ -414,6 +572,14 @@ FakeResponse FakeJira::handle(const RecordedRequest& r) {
     if (!path.starts_with(api + "/")) return not_found();
     auto s = segments(path.substr(api.size()));
     std::lock_guard lock(mutex_);
+    if (s.size() == 2 && s[0] == "user" && s[1] == "search" && r.method == "GET") {
+        // Cloud: query (e-mail or name); Data Center: username.
+        auto q = query_of(r);
+        json out = json::array();
+        if (auto it = users_.find(q[cloud_ ? "query" : "username"]); it != users_.end())
+            out.push_back(cloud_ ? json{{"accountId", it->second}, {"accountType", "atlassian"}} : json{{"name", it->second}});
+        return FakeResponse::json(200, out.dump());
+    }
     auto key_of = [](const std::string& key) -> std::pair<std::string, int> {
         auto dash = key.rfind('-');
         if (dash == std::string::npos) return {key, -1};
@@ -442,7 +608,7 @@ FakeResponse FakeJira::handle(const RecordedRequest& r) {
         const std::string& jql = q["jql"];
         auto quote = jql.find("project = \"");
         std::string project = quote == std::string::npos ? "" : jql.substr(quote + 11, jql.find('"', quote + 11) - quote - 11);
-        json out = json::array();
+        json all = json::array();
         for (const auto& i : issues_) {
             if (i.project != project) continue;
             if (auto text = jql.find("text ~ \"\\\""); text != std::string::npos) {
@@ -454,9 +620,32 @@ FakeResponse FakeJira::handle(const RecordedRequest& r) {
                 auto minutes = to_int(jql.substr(updated + 12, jql.find('m', updated + 12) - updated - 12));
                 if (i.updated_at < iso_at(now() - 60 * static_cast<std::time_t>(minutes))) continue;
             }
-            out.push_back(issue_json(i));
+            all.push_back(issue_json(i));
         }
-        return FakeResponse::json(200, json{{"issues", out}}.dump());
+        // Pages of maxResults (at most 100). Cloud's /search/jql: an opaque
+        // nextPageToken while more follow, isLast; Data Center: startAt and total.
+        std::size_t size = 50;
+        if (int n = q.count("maxResults") ? to_int(q["maxResults"]) : 0; n > 0) size = std::min<std::size_t>(n, 100);
+        std::size_t from = 0;
+        if (cloud_ && q.count("nextPageToken")) {
+            if (!q["nextPageToken"].starts_with("tok-"))
+                return FakeResponse::json(400, R"({"errorMessages":["Invalid nextPageToken."]})");
+            from = static_cast<std::size_t>(std::max(0, to_int(q["nextPageToken"].substr(4))));
+        }
+        if (!cloud_ && q.count("startAt")) from = static_cast<std::size_t>(std::max(0, to_int(q["startAt"])));
+        json out = json::array();
+        for (std::size_t k = from; k < all.size() && k < from + size; ++k) out.push_back(all[k]);
+        json answer = {{"issues", out}};
+        const bool last = from + size >= all.size();
+        if (cloud_) {
+            answer["isLast"] = last;
+            if (!last) answer["nextPageToken"] = "tok-" + std::to_string(from + size);
+        } else {
+            answer["startAt"] = from;
+            answer["maxResults"] = size;
+            answer["total"] = all.size();
+        }
+        return FakeResponse::json(200, answer.dump());
     }
     if (s.size() < 2 || s[0] != "issue") return not_found();
     auto [project, number] = key_of(s[1]);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -56,6 +57,9 @@ public:
     int add_issue(FakeIssue issue);
     // The next create is answered only after `delay` (the issue exists at once).
     void delay_next_create(std::chrono::milliseconds delay);
+    // A tracker user found by their e-mail (GitHub login, GitLab numeric id,
+    // Jira account id or user name), as the user search answers.
+    void add_user(const std::string& email, const std::string& user);
     // Requests with the wrong credential so far.
     int unauthorized() const;
     // The fake's time for updated_at and its filters (default: the wall clock),
@@ -64,6 +68,7 @@ public:
 
 protected:
     explicit FakeTracker(std::string credential_header, std::string credential);
+    void set_credential(std::string credential);  // under mutex_
     bool authorized(const RecordedRequest& r);
     FakeIssue& create(FakeIssue issue);  // under mutex_
     FakeIssue* find(const std::string& project, int number);  // under mutex_
@@ -75,6 +80,7 @@ protected:
     std::vector<FakeIssue> issues_;
     std::chrono::milliseconds create_delay_{0};
     std::function<std::time_t()> now_;
+    std::map<std::string, std::string> users_;  // e-mail -> user
     FakeServer server_;
 
 private:
@@ -96,10 +102,31 @@ public:
                         const std::string& sender = "octocat") const;
     int not_modified() const;  // 304 answers given
 
+    // GitHub App authentication from now on: returns the app's private key
+    // (a fresh RSA key, PEM, as GitHub hands it out). POST
+    // /app/installations/{installation}/access_tokens checks the JWT (RS256
+    // under the public key, iss = app_id, iat/exp on the fake's clock) and
+    // answers a new installation token valid for `lifetime`; every other
+    // request needs the newest token, unexpired.
+    std::string enable_app(const std::string& app_id, const std::string& installation,
+                           std::chrono::seconds lifetime = std::chrono::hours(1));
+    int tokens_minted() const;
+    int bad_jwts() const;         // token requests refused
+    void revoke_app_tokens();     // the current token answers 401 from now on
+
 private:
     FakeResponse handle(const RecordedRequest& r);
+    FakeResponse mint(const RecordedRequest& r);  // under mutex_
+    bool jwt_ok(const std::string& authorization) const;  // under mutex_
     std::string token_;
     int not_modified_ = 0;
+    std::string app_id_;
+    std::string installation_;
+    std::string public_pem_;
+    std::chrono::seconds lifetime_{0};
+    std::time_t token_expires_ = 0;
+    int minted_ = 0;
+    int bad_jwts_ = 0;
 };
 
 // GitLab REST v4: PRIVATE-TOKEN; /api/v4/projects/{url-encoded path}/issues[/{iid}[/notes]];

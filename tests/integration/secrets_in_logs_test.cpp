@@ -14,12 +14,14 @@
 #include "tests/support/process.hpp"
 #include "tests/support/slack_signing.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "slack_service.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <regex>
+#include <sstream>
 
 using namespace std::chrono_literals;
 using namespace hindsight;
@@ -254,4 +256,58 @@ TEST_CASE("secrets: a full Slack and Mattermost scenario at debug level logs no 
         // Nor the part after a well-known prefix ("xoxb-", "Bearer ").
         CHECK_FALSE(contains(log, secret.substr(secret.size() - 10)));
     }
+}
+
+TEST_CASE("secrets: a GitHub App's private key, its JWTs and installation tokens are in no log line") {
+    fakes::FakeGitHub github("unused-token");
+    const std::string key = github.enable_app("424242", "31337");
+    const std::string app_env = "HINDSIGHT_TRACKER_GH_APP_PRIVATE_KEY=" + key;
+    const json trackers = {{"log", {{"level", "debug"}}},
+                           {"outbound", {{"backoff_base_s", 0.05}, {"backoff_max_s", 0.2}}},
+                           {"trackers",
+                            {{"gh", {{"kind", "github"}, {"base_url", github.base_url()}, {"app_id", 424242},
+                                     {"installation_id", "31337"}, {"poll_interval_s", 0},
+                                     {"projects", {{{"channel", "*"}, {"project", "acme/ops"}}}}}}}}};
+    std::string log;
+    {
+        test::SlackService service(trackers, {app_env});
+        REQUIRE(service.command("open Checkout errors").status == 200);
+        CHECK(service.command("action <@U0BOB> add an alert on replica lag above 30 s due:+3d").status == 200);
+        REQUIRE(test::wait_until([&] { return github.issues().size() == 1; }, 30s));
+        // A refused token is replaced: a second JWT, a second token.
+        github.revoke_app_tokens();
+        CHECK(service.command("action <@U0BOB> add a failover runbook with 5 checked steps due:+3d").status == 200);
+        REQUIRE(test::wait_until([&] { return github.issues().size() == 2; }, 30s));
+        CHECK(github.tokens_minted() == 2);
+        CHECK(service.logged("new token, valid until"));
+        log = service.process->out() + service.process->err();
+    }
+    std::vector<std::string> secrets = {"ghs_fake_installation_1", "ghs_fake_installation_2"};
+    for (const auto& r : github.server().requests_to("/app/installations/31337/access_tokens"))
+        secrets.push_back(r.header("Authorization").value_or("Bearer ?").substr(7));  // the JWTs
+    // Every line of the key's body.
+    std::istringstream lines(key);
+    for (std::string line; std::getline(lines, line);)
+        if (!line.empty() && !line.starts_with("-----")) secrets.push_back(line);
+    REQUIRE(secrets.size() > 10);
+
+    test::TempDir dir;
+    std::ofstream(dir.path() / "config.json") << trackers.dump();
+    test::ChildProcess check(binary, {"check-config", "--config", "config.json"}, dir.path(), {app_env});
+    CHECK(check.wait(30s) == 0);
+    const std::string config_out = check.out() + check.err();
+    CHECK(contains(config_out, "\"app_private_key\": \"<redacted>\""));
+    for (const auto& secret : secrets) {
+        CAPTURE(secret);
+        CHECK_FALSE(contains(log, secret));
+        CHECK_FALSE(contains(config_out, secret));
+    }
+
+    // A key OpenSSL cannot read: exit 2, naming the key, not quoting it.
+    const std::string broken = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAq7bogus\n-----END RSA PRIVATE KEY-----\n";
+    test::ChildProcess bad(binary, {"check-config", "--config", "config.json"}, dir.path(),
+                           {"HINDSIGHT_TRACKER_GH_APP_PRIVATE_KEY=" + broken});
+    CHECK(bad.wait(30s) == 2);
+    CHECK(contains(bad.err(), "trackers.gh.app_private_key: not a PEM private key OpenSSL can read"));
+    CHECK_FALSE(contains(bad.out() + bad.err(), "MIIEowIBAAKCAQEAq7bogus"));
 }

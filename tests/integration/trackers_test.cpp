@@ -15,11 +15,13 @@ namespace {
 
 constexpr const char* kToken = "ghp_e2e_tracker_token";
 constexpr const char* kSecret = "gh-e2e-webhook-secret";
+constexpr const char* kPublicUrl = "http://hindsight.invalid";
 
 struct Tracked {
     Tracked()
         : github(kToken),
-          service(nlohmann::json{{"outbound", {{"backoff_base_s", 0.05}, {"backoff_max_s", 0.2}}},
+          service(nlohmann::json{{"public_url", kPublicUrl},
+                                 {"outbound", {{"backoff_base_s", 0.05}, {"backoff_max_s", 0.2}}},
                                  {"trackers",
                                   {{"gh",
                                     {{"kind", "github"},
@@ -63,6 +65,20 @@ TEST_CASE("trackers e2e: a command files a GitHub issue through the outbox — G
     CHECK(t.github.issue("acme/ops", 1)->assignee == "bob-gh");
     CHECK(t.posted("is tracked in gh"));
 
+    // The body links the incident's web page, signed like the links in chat:
+    // it opens without the API token.
+    const auto body = t.github.issue("acme/ops", 1)->body;
+    const std::string prefix = std::string("Postmortem: ") + kPublicUrl;
+    auto at = body.find(prefix);
+    REQUIRE(at != std::string::npos);
+    const auto link = body.substr(at + prefix.size(), body.find('\n', at) - at - prefix.size());
+    CHECK(link.starts_with("/incidents/1?exp="));
+    CHECK(link.find("&sig=") != std::string::npos);
+    auto page = t.service.client.send({"GET", t.service.base + link, {}, {}});
+    CHECK(page.status == 200);
+    CHECK(page.body.find("Checkout errors") != std::string::npos);
+    CHECK(t.service.client.send({"GET", t.service.base + "/incidents/1", {}, {}}).status == 401);
+
     // Forged: 401, nothing changes; the log says why, without the secret.
     t.github.change("acme/ops", 1, [](fakes::FakeIssue& i) { i.state = "closed"; });
     CHECK(t.webhook(t.github.webhook("closed", "acme/ops", 1, "forged")).status == 401);
@@ -82,6 +98,18 @@ TEST_CASE("trackers e2e: a command files a GitHub issue through the outbox — G
     CHECK(closed.body == "updated\n");
     CHECK(t.posted("closed in gh"));
     CHECK(t.service.command("actions").body.find("No open action items") != std::string::npos);
+}
+
+TEST_CASE("trackers e2e: an owner not in users is assigned by the e-mail Slack's users.info gives") {
+    Tracked t;
+    t.service.slack.add_user({{"id", "U0DANA"}, {"name", "dana"}, {"profile", {{"email", "dana@example.com"}}}});
+    t.github.add_user("dana@example.com", "dana-gh");
+    REQUIRE(t.service.command("open Checkout errors").status == 200);
+    CHECK(t.service.command("action <@U0DANA> add an alert on replica lag above 30 s due:+3d").status == 200);
+    REQUIRE(test::wait_until([&] { return t.github.issues().size() == 1; }, 20s));
+    CHECK(t.github.issue("acme/ops", 1)->assignee == "dana-gh");
+    CHECK(t.github.server().requests_to("/search/users").size() == 1);
+    CHECK_FALSE(t.service.logged("dana@example.com", 0s));  // no address in the log
 }
 
 TEST_CASE("trackers e2e: kill -9 between filing and recording the ticket files no second ticket") {

@@ -83,3 +83,31 @@ TEST_CASE("trackers: bad settings name the key and change nothing") {
           "trackers.gh.on_done: must be \"close\" or \"comment\"");
     CHECK(error_of(R"({"trackers": []})", token) == "trackers: must be an object");
 }
+
+TEST_CASE("trackers: a GitHub App instead of a token — ids in the file, the private key from the environment") {
+    const char* app = R"({"trackers": {"gh": {"kind": "github", "app_id": 123456, "installation_id": "987"}}})";
+    const std::string pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAsecretkeymaterial\n-----END RSA PRIVATE KEY-----\n";
+    auto c = parse(app, {{"HINDSIGHT_TRACKER_GH_APP_PRIVATE_KEY", pem}});
+    REQUIRE(c.trackers.size() == 1);
+    CHECK(c.trackers[0].app_id == "123456");
+    CHECK(c.trackers[0].installation_id == "987");
+    CHECK(c.trackers[0].app_private_key == pem);
+    CHECK(c.trackers[0].token.empty());  // none needed
+    auto text = redacted_json(c);
+    CHECK(text.find("secretkeymaterial") == std::string::npos);
+    CHECK(text.find("\"app_id\": \"123456\"") != std::string::npos);
+
+    CHECK(error_of(app, {}) == "trackers.gh.app_private_key: no private key: set HINDSIGHT_TRACKER_GH_APP_PRIVATE_KEY "
+                               "(the PEM) or HINDSIGHT_TRACKER_GH_APP_PRIVATE_KEY_FILE (its path)");
+    CHECK(error_of(app, {{"HINDSIGHT_TRACKER_GH_APP_PRIVATE_KEY", "ghp_not_a_key"}}) ==
+          "trackers.gh.app_private_key: not a PEM private key (-----BEGIN RSA PRIVATE KEY-----)");
+    CHECK(error_of(app, {{"HINDSIGHT_TRACKER_GH_APP_PRIVATE_KEY_FILE", "/nonexistent/key.pem"}}) ==
+          "trackers.gh.app_private_key: HINDSIGHT_TRACKER_GH_APP_PRIVATE_KEY_FILE names a file that cannot be read");
+    const Environment key = {{"HINDSIGHT_TRACKER_GH_APP_PRIVATE_KEY", pem}};
+    CHECK(error_of(R"({"trackers": {"gh": {"kind": "github", "app_id": 1}}})", key) ==
+          "trackers.gh.installation_id: required with app_id: the id of the app's installation on the repositories");
+    CHECK(error_of(R"({"trackers": {"gh": {"kind": "github", "installation_id": 1}}})", key) ==
+          "trackers.gh.app_id: required with installation_id: the GitHub App's id");
+    CHECK(error_of(R"({"trackers": {"gl": {"kind": "gitlab", "base_url": "https://g.example", "app_id": 1}}})", key) ==
+          "trackers.gl.app_id: only for kind \"github\" (a GitHub App)");
+}

@@ -33,6 +33,25 @@ public:
         return next;
     }
 
+    // What the worker said it gave up on: "<text>: <why>" plus " (gave up)"
+    // when the attempts ran out. With `notes`, each also enqueues a note to
+    // channel C-notes in the worker's write (what the tracker sender does).
+    void dead_lettered(const OutboundMessage& message, const std::string& why, bool gave_up) override {
+        std::lock_guard lock(mutex_);
+        dead_.push_back(message.text + ": " + why + (gave_up ? " (gave up)" : ""));
+        if (notes_) {
+            OutboundMessage note = message;
+            note.channel = "C-notes";
+            note.text = "could not send: " + message.text;
+            notes_->enqueue(note, Timestamp{});
+        }
+    }
+    void note_dead_letters_in(Outbox& outbox) { notes_ = &outbox; }
+    std::vector<std::string> dead() const {
+        std::lock_guard lock(mutex_);
+        return dead_;
+    }
+
     void then(SendResult::Status status, std::string error = "boom", Duration retry_after = {}) {
         std::lock_guard lock(mutex_);
         script_.push_back({status, std::move(error), retry_after, {}});
@@ -52,6 +71,8 @@ private:
     mutable std::mutex mutex_;
     mutable std::condition_variable arrived_;
     std::vector<std::string> calls_;
+    std::vector<std::string> dead_;
+    Outbox* notes_ = nullptr;
     std::deque<SendResult> script_;
 };
 
@@ -212,10 +233,12 @@ TEST_CASE("a permanent failure is dead-lettered at once and the channel moves on
     CHECK(w.pending() == 0);
     CHECK(w.delivery.failed_total() == 1);
     CHECK(w.delivery.delivered_total() == 1);
+    CHECK(w.slack.dead() == std::vector<std::string>{"lost: channel_not_found"});
 
     w.clock.advance(1h);
     CHECK(w.delivery.deliver_due() == 0);
     CHECK(w.slack.calls().size() == 2);
+    CHECK(w.slack.dead().size() == 1);  // told once
 }
 
 TEST_CASE("after max_attempts retries the message is dead-lettered") {
@@ -235,10 +258,25 @@ TEST_CASE("after max_attempts retries the message is dead-lettered") {
     CHECK(w.dead() == 1);
     CHECK(w.pending() == 0);
     CHECK(w.delivery.failed_total() == 1);
+    CHECK(w.slack.dead() == std::vector<std::string>{"doomed: HTTP 500 (gave up after 3 attempts) (gave up)"});
 
     w.clock.advance(options.max_backoff);
     CHECK(w.delivery.deliver_due() == 0);
     CHECK(w.slack.calls().size() == 3);
+    CHECK(w.slack.dead().size() == 1);
+}
+
+TEST_CASE("what a sender enqueues when told of a dead letter is stored with it and goes out next") {
+    World w;
+    w.slack.note_dead_letters_in(w.db.outbox());
+    w.slack.then(S::failed, "not_in_channel");
+    w.enqueue("refused");
+    CHECK(w.delivery.deliver_due() == 0);
+    CHECK(w.dead() == 1);
+    CHECK(w.pending() == 1);  // the note, committed with the dead letter
+    CHECK(w.delivery.deliver_due() == 1);
+    CHECK(w.slack.calls() == std::vector<std::string>{"refused", "could not send: refused"});
+    CHECK(w.slack.dead().size() == 1);
 }
 
 TEST_CASE("delivered messages are forgotten once older than keep_delivered, dead and pending ones stay") {

@@ -60,10 +60,11 @@ TEST_CASE("manifest: exactly the scopes and events the adapter uses, no more") {
     // commands: /incident · chat:write: chat.postMessage · chat:write.public: the draft in a public channel
     // the bot was not invited to · im:write: conversations.open for reminder DMs · channels:history,
     // groups:history: message events and conversations.history backfill · users:read: users.info names ·
+    // users:read.email: users.info profile.email, to assign tracker tickets by e-mail ·
     // reactions:read, pins:read: pushpin reactions and pins mark key events.
     CHECK(list_under(m, "bot") == std::set<std::string>{"commands", "chat:write", "chat:write.public", "im:write",
                                                        "channels:history", "groups:history", "users:read",
-                                                       "reactions:read", "pins:read"});
+                                                       "users:read.email", "reactions:read", "pins:read"});
     // What adapters/slack/inbound.cpp translates.
     CHECK(list_under(m, "bot_events") == std::set<std::string>{"message.channels", "message.groups", "reaction_added",
                                                               "reaction_removed", "pin_added", "pin_removed"});
@@ -72,7 +73,7 @@ TEST_CASE("manifest: exactly the scopes and events the adapter uses, no more") {
 TEST_CASE("manifest: scopes, events, command and URLs") {
     auto m = manifest();
     for (auto scope : {"commands", "chat:write", "chat:write.public", "im:write", "channels:history",
-                       "groups:history", "users:read", "reactions:read", "pins:read"})
+                       "groups:history", "users:read", "users:read.email", "reactions:read", "pins:read"})
         CHECK_MESSAGE(has_line(m, std::string("- ") + scope), scope);
     for (auto event : {"message.channels", "message.groups", "reaction_added", "reaction_removed", "pin_added",
                        "pin_removed"})

@@ -15,8 +15,8 @@ constexpr const char* kSecret = "github-webhook-secret";
 constexpr const char* kRepo = "acme/ops";
 
 struct GitHubWorld {
-    explicit GitHubWorld(bool comment_on_done = false, Duration poll = Duration::zero())
-        : world(wire(poll), domain(comment_on_done)) {
+    explicit GitHubWorld(bool comment_on_done = false, Duration poll = Duration::zero(), bool match_email = false)
+        : world(wire(poll), domain(comment_on_done, match_email)) {
         world.share_clock(github);
         world.command("open Checkout errors sev:2");
     }
@@ -32,8 +32,9 @@ struct GitHubWorld {
         return c;
     }
 
-    static TrackerSettings domain(bool comment_on_done) {
+    static TrackerSettings domain(bool comment_on_done, bool match_email) {
         TrackerSettings t;
+        t.match_email = match_email;
         t.name = "gh";
         t.kind = "github";
         t.web_url = "https://github.example";
@@ -317,4 +318,234 @@ TEST_CASE("github: a refused filing is dead-lettered and the channel told — a 
     w.world.command("action file A-1");
     w.world.deliver();
     CHECK(w.world.action(1)->ticket.status == TicketStatus::open);
+}
+
+namespace {
+
+// GitHub down: `times` answers 500 with an HTML page (nothing of it belongs in chat).
+std::vector<fakes::FakeResponse> down(int times) {
+    fakes::FakeResponse page = fakes::FakeResponse::text(500, "<html><body>Stack trace: token=ghp_should_not_leak</body></html>");
+    page.content_type = "text/html";
+    return std::vector<fakes::FakeResponse>(static_cast<std::size_t>(times), page);
+}
+
+// Delivery passes until the outbox has nothing left to try (the backoff is
+// on the injected clock, at most a minute in TrackerWorld).
+void deliver_until_settled(TrackerWorld& world) {
+    for (int i = 0; i < 10 && world.pending() > 0; ++i) {
+        world.deliver();
+        world.clock.advance(61s);
+    }
+    world.deliver();
+}
+
+}  // namespace
+
+TEST_CASE("github: a filing whose retries run out is a dead letter — the channel hears which item and why, once") {
+    GitHubWorld w;
+    w.github.server().fail_next("/repos/acme/ops/issues", down(5));  // every attempt
+    w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");
+    deliver_until_settled(w.world);
+
+    CHECK(w.github.issues().empty());
+    CHECK(w.world.dead_letters() == 1);
+    CHECK(w.world.pending() == 0);
+    CHECK(w.world.action(1)->ticket.status == TicketStatus::failed);
+    CHECK(w.world.chat.count("isn't answering") == 1);  // on the first retry
+    CHECK(w.world.chat.count("gh did not answer; gave up trying to file **A-1** (list issues: HTTP 500 (gave up after 5 "
+                             "attempts)). Once it is back, `/incident action file A-1`") == 1);
+    for (const auto& m : w.world.chat.sent()) {
+        CHECK(m.text.find("Stack trace") == std::string::npos);
+        CHECK(m.text.find("ghp_") == std::string::npos);
+    }
+    CHECK(w.world.command("actions").text.find("filing in gh failed") != std::string::npos);
+
+    w.world.clock.advance(1h);
+    deliver_until_settled(w.world);
+    CHECK(w.world.chat.count("gave up trying to file") == 1);  // told once
+
+    // Once GitHub is back, filing again works.
+    w.world.command("action file A-1");
+    deliver_until_settled(w.world);
+    CHECK(w.world.action(1)->ticket.status == TicketStatus::open);
+}
+
+TEST_CASE("github: a close that is refused or whose retries run out is told once, with the item and the reason") {
+    SUBCASE("refused") {
+        GitHubWorld w;
+        w.filed();
+        w.github.server().fail_next("/repos/acme/ops/issues/1",
+                                    {fakes::FakeResponse::json(403, R"({"message":"Resource not accessible by integration"})")});
+        w.world.command("done A-1");
+        deliver_until_settled(w.world);
+        CHECK(w.world.dead_letters() == 1);
+        CHECK(w.world.chat.count("gh refused to close the ticket of **A-1** (close issue: HTTP 403 (Resource not "
+                                 "accessible by integration)). Please update it there by hand.") == 1);
+        w.world.clock.advance(1h);
+        deliver_until_settled(w.world);
+        CHECK(w.world.chat.count("the ticket of **A-1**") == 1);
+    }
+    SUBCASE("gave up") {
+        GitHubWorld w;
+        w.filed();
+        w.github.server().fail_next("/repos/acme/ops/issues/1", down(5));  // every attempt
+        w.world.command("done A-1");
+        deliver_until_settled(w.world);
+        CHECK(w.world.dead_letters() == 1);
+        CHECK(w.github.issue(kRepo, 1)->state == "open");
+        CHECK(w.world.chat.count("gh did not answer; gave up trying to close the ticket of **A-1** (close issue: HTTP "
+                                 "500 (gave up after 5 attempts)). Please update it there by hand.") == 1);
+        CHECK(w.world.chat.count("Stack trace") == 0);
+        w.world.clock.advance(1h);
+        deliver_until_settled(w.world);
+        CHECK(w.world.chat.count("the ticket of **A-1**") == 1);
+    }
+}
+
+namespace {
+
+// `n` issues of someone else's in the repository, made now.
+void others(fakes::FakeGitHub& github, int n, const std::string& body = "not ours") {
+    for (int k = 0; k < n; ++k) {
+        fakes::FakeIssue i;
+        i.project = kRepo;
+        i.title = "other " + std::to_string(k);
+        i.body = body;
+        github.add_issue(i);
+    }
+}
+
+std::size_t pages_read(fakes::FakeGitHub& github) {
+    std::size_t n = 0;
+    for (const auto& r : github.server().requests_to("/repos/acme/ops/issues"))
+        if (r.method == "GET") ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("github: polling follows Link rel=next — a change behind 150 newer ones is not missed") {
+    GitHubWorld w(false, std::chrono::minutes(5));
+    w.filed();  // acme/ops#1
+    others(w.github, 160);
+    CHECK(w.world.poll() == 0);
+
+    // Closed first, then 160 other issues change: sorted by update, #1 is on page 2.
+    w.github.change(kRepo, 1, [](fakes::FakeIssue& i) { i.state = "closed"; });
+    for (int n = 2; n <= 161; ++n) w.github.change(kRepo, n, [](fakes::FakeIssue& i) { i.title += "!"; });
+    w.world.clock.advance(5min);
+    const auto before = pages_read(w.github);
+    CHECK(w.world.poll() == 1);
+    CHECK(w.world.action(1)->state == ActionState::done);
+    CHECK(pages_read(w.github) - before == 2);
+    auto last = w.github.server().requests_to("/repos/acme/ops/issues").back();
+    CHECK(last.target.find("page=2") != std::string::npos);
+}
+
+TEST_CASE("github: the marker search before filing again reads every page, and A-1 is not A-12") {
+    GitHubWorld w;
+    w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");
+    // The ticket a crashed run made, then 150 newer ones — among them A-12's.
+    fakes::FakeIssue before;
+    before.project = kRepo;
+    before.title = "add an alert on replica lag above 30 s";
+    before.body = "…\nFiled by Hindsight (hindsight-action:A-1); closing this ticket completes the action item.";
+    w.github.add_issue(before);
+    others(w.github, 150, "Filed by Hindsight (hindsight-action:A-12); closing this ticket completes the action item.");
+    w.world.deliver();
+    CHECK(w.github.issues().size() == 151);  // no POST
+    CHECK(w.world.action(1)->ticket.key == "acme/ops#1");
+    CHECK(pages_read(w.github) == 2);
+    // Only issues touched since the job was queued are read.
+    CHECK(w.github.server().requests_to("/repos/acme/ops/issues").front().target.find("since=") != std::string::npos);
+}
+
+namespace {
+
+std::size_t user_searches(fakes::FakeGitHub& github) { return github.server().requests_to("/search/users").size(); }
+
+}  // namespace
+
+TEST_CASE("github: an owner not in users is assigned by e-mail — looked up once, cached, and known coming back") {
+    GitHubWorld w(false, Duration::zero(), true);
+    w.world.chat_email("U4", "dana@example.com");
+    w.github.add_user("dana@example.com", "dana-gh");
+    w.world.command("action <@U4|dana> add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action <@U4|dana> page the database on-call on replica lag due:+7d");
+    w.world.command("action <@U2|bob> add a runbook for replica lag due:+7d");
+    w.world.deliver();
+    REQUIRE(w.github.issues().size() == 3);
+    CHECK(w.github.issue(kRepo, 1)->assignee == "dana-gh");
+    CHECK(w.github.issue(kRepo, 2)->assignee == "dana-gh");
+    CHECK(w.github.issue(kRepo, 3)->assignee == "bob-gh");  // `users` first: no look-up
+    CHECK(w.world.email_lookups() == 1);
+    CHECK(user_searches(w.github) == 1);
+    auto search = w.github.server().requests_to("/search/users").front();
+    CHECK(search.target.find("q=dana%40example.com+in:email") != std::string::npos);
+
+    // GitHub's events name dana-gh: that is the owner, not a reassignment.
+    w.github.change(kRepo, 1, [](fakes::FakeIssue& i) { i.state = "closed"; });
+    CHECK(w.world.webhook(w.github.webhook("closed", kRepo, 1, kSecret)).body == "updated\n");
+    CHECK(w.world.action(1)->owner_id == "U4");
+    // Assigned to someone nobody matched: may be anyone; the owner stays.
+    w.github.change(kRepo, 2, [](fakes::FakeIssue& i) { i.assignee = "stranger-gh"; });
+    CHECK(w.world.webhook(w.github.webhook("assigned", kRepo, 2, kSecret)).body == "unchanged\n");
+    CHECK(w.world.action(2)->owner_id == "U4");
+    // Assigned to a user in `users`: reassigned as before.
+    w.github.change(kRepo, 2, [](fakes::FakeIssue& i) { i.assignee = "carol-gh"; });
+    CHECK(w.world.webhook(w.github.webhook("assigned", kRepo, 2, kSecret)).body == "updated\n");
+    CHECK(w.world.action(2)->owner_id == "U3");
+
+    // A day later the cache has expired: asked again.
+    w.world.clock.advance(25h);
+    w.world.command("action <@U4|dana> alert on replica lag in staging too due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 4)->assignee == "dana-gh");
+    CHECK(w.world.email_lookups() == 2);
+    CHECK(user_searches(w.github) == 2);
+}
+
+TEST_CASE("github: no tracker user with the owner's e-mail — filed unassigned, and the ticket says why") {
+    GitHubWorld w(false, Duration::zero(), true);
+    w.world.chat_email("U4", "dana@example.com");
+    w.world.command("action <@U4|dana> add an alert on replica lag above 30 s due:+7d");
+    w.world.deliver();
+    auto issue = w.github.issue(kRepo, 1);
+    REQUIRE(issue);
+    CHECK(issue->assignee.empty());
+    CHECK(issue->body.find("Not assigned: no gh user has the owner's e-mail.") != std::string::npos);
+    CHECK(issue->body.find("dana@example.com") == std::string::npos);
+    CHECK(w.world.action(1)->ticket.status == TicketStatus::open);
+
+    // No e-mail visible for the owner (Slack without users:read.email).
+    w.world.command("action <@U5|erin> page the database on-call on replica lag due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 2)->body.find("Not assigned: the owner's e-mail is not visible to Hindsight.") !=
+          std::string::npos);
+
+    // "Nobody" is remembered for an hour, then asked again: dana has an account now.
+    w.github.add_user("dana@example.com", "dana-gh");
+    w.world.command("action <@U4|dana> alert on replica lag in staging too due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 3)->assignee.empty());
+    w.world.clock.advance(61min);
+    w.world.command("action <@U4|dana> alert on replica lag in canary too due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 4)->assignee == "dana-gh");
+}
+
+TEST_CASE("github: a token that may not search users still files the ticket, unassigned, saying so") {
+    GitHubWorld w(false, Duration::zero(), true);
+    w.world.chat_email("U4", "dana@example.com");
+    w.github.add_user("dana@example.com", "dana-gh");
+    w.github.server().fail_next("/search/users",
+                                {fakes::FakeResponse::json(403, R"({"message":"Resource not accessible by integration"})")});
+    w.world.command("action <@U4|dana> add an alert on replica lag above 30 s due:+7d");
+    w.world.deliver();
+    auto issue = w.github.issue(kRepo, 1);
+    REQUIRE(issue);
+    CHECK(issue->assignee.empty());
+    CHECK(issue->body.find("Not assigned: gh refused the user search (search users: HTTP 403 (Resource not accessible "
+                           "by integration)).") != std::string::npos);
+    CHECK(w.world.dead_letters() == 0);
 }

@@ -165,3 +165,116 @@ TEST_CASE("jira data center: REST v2 with a bearer token — a crash-adopted tic
     CHECK(jira.issue("OPS", 1)->state == "closed");
     CHECK(jira.unauthorized() == 0);
 }
+
+namespace {
+
+// 150 tickets of A-100…A-149 (their markers start like A-1's), then the one
+// a crashed run filed for A-1: the marker search must read past the first
+// page, and not take A-1xx's for A-1's. Then the ticket is closed in the
+// tracker: the poll finds it on page 2.
+void page_past_150(fakes::FakeTracker& tracker, TrackerWorld& world, const std::string& project,
+                   const std::string& key) {
+    world.share_clock(tracker);
+    world.command("open Queue backlog");
+    world.command("action <@U2|bob> add a queue depth alert above 10000 messages due:+7d");
+    for (int k = 0; k < 150; ++k) {
+        fakes::FakeIssue other;
+        other.project = project;
+        other.title = "other " + std::to_string(k);
+        other.body = "Filed by Hindsight (hindsight-action:A-1" + std::to_string(k) + ")";
+        tracker.add_issue(other);
+    }
+    fakes::FakeIssue before;
+    before.project = project;
+    before.title = "add a queue depth alert";
+    before.body = "Filed by Hindsight (hindsight-action:A-1)";
+    const int number = tracker.add_issue(before);
+    world.deliver();
+    CHECK(tracker.issues().size() == 151);  // adopted, not filed again
+    CHECK(world.action(1)->ticket.key == key);
+
+    CHECK(world.poll() == 0);
+    tracker.change(project, number, [](fakes::FakeIssue& i) { i.state = "closed"; });
+    world.clock.advance(5min);
+    CHECK(world.poll() == 1);
+    CHECK(world.action(1)->state == ActionState::done);
+}
+
+}  // namespace
+
+TEST_CASE("gitlab: more than 100 tickets — the marker search and polling follow Link rel=next") {
+    fakes::FakeGitLab gitlab;
+    TrackerWorld world(wire("gitlab", gitlab.base_url(), gitlab.token()), domain("gitlab", "platform/ops", {}));
+    page_past_150(gitlab, world, "platform/ops", "platform/ops#151");
+    std::size_t second_pages = 0;
+    for (const auto& r : gitlab.server().requests())
+        if (r.target.find("page=2") != std::string::npos) ++second_pages;
+    CHECK(second_pages == 3);  // the search and both polls
+}
+
+TEST_CASE("jira: more than 100 tickets — Cloud follows nextPageToken, Data Center startAt up to total") {
+    SUBCASE("cloud") {
+        fakes::FakeJira jira(true, "bot@example.com");
+        auto c = wire("jira", jira.base_url(), jira.token());
+        c.email = "bot@example.com";
+        TrackerWorld world(c, domain("jira", "OPS", {}));
+        page_past_150(jira, world, "OPS", "OPS-151");
+        std::size_t tokens = 0;
+        for (const auto& r : jira.server().requests())
+            if (r.target.find("nextPageToken=tok-100") != std::string::npos) ++tokens;
+        CHECK(tokens == 3);  // the search and both polls
+    }
+    SUBCASE("data center") {
+        fakes::FakeJira jira(false);
+        auto c = wire("jira", jira.base_url(), jira.token());
+        c.jira_api = "datacenter";
+        TrackerWorld world(c, domain("jira", "OPS", {}));
+        page_past_150(jira, world, "OPS", "OPS-151");
+        std::size_t second = 0;
+        for (const auto& r : jira.server().requests())
+            if (r.target.find("startAt=100") != std::string::npos) ++second;
+        CHECK(second == 3);
+    }
+}
+
+namespace {
+
+// Files one item of U4 (in no `users`), whose e-mail the tracker knows: the
+// assignee the tracker's user search found.
+std::string assigned_by_email(fakes::FakeTracker& tracker, const config::TrackerConfig& c, const std::string& project,
+                              const std::string& user) {
+    auto settings = domain(c.kind, project, {});
+    settings.match_email = true;
+    TrackerWorld world(c, settings);
+    world.share_clock(tracker);
+    world.chat_email("U4", "dana@example.com");
+    tracker.add_user("dana@example.com", user);
+    world.command("open Queue backlog");
+    world.command("action <@U4|dana> add a queue depth alert above 10000 messages due:+7d");
+    world.deliver();
+    auto issue = tracker.issue(project, 1);
+    return issue ? issue->assignee : "(not filed)";
+}
+
+}  // namespace
+
+TEST_CASE("gitlab and jira: an owner not in users is assigned by e-mail through the tracker's user search") {
+    SUBCASE("gitlab: GET /users?search=") {
+        fakes::FakeGitLab gitlab;
+        CHECK(assigned_by_email(gitlab, wire("gitlab", gitlab.base_url(), gitlab.token()), "platform/ops", "77") == "77");
+        CHECK(gitlab.server().requests_to("/api/v4/users").size() == 1);
+    }
+    SUBCASE("jira cloud: GET /rest/api/3/user/search?query=") {
+        fakes::FakeJira jira(true, "bot@example.com");
+        auto c = wire("jira", jira.base_url(), jira.token());
+        c.email = "bot@example.com";
+        CHECK(assigned_by_email(jira, c, "OPS", "acc-dana") == "acc-dana");
+        CHECK(jira.server().requests_to("/rest/api/3/user/search").size() == 1);
+    }
+    SUBCASE("jira data center: GET /rest/api/2/user/search?username=") {
+        fakes::FakeJira jira(false);
+        auto c = wire("jira", jira.base_url(), jira.token());
+        c.jira_api = "datacenter";
+        CHECK(assigned_by_email(jira, c, "OPS", "dana") == "dana");
+    }
+}

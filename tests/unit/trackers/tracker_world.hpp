@@ -71,6 +71,18 @@ public:
         options.max_backoff = std::chrono::seconds(60);
         delivery_ = std::make_unique<outbound::Delivery>(db_->writes(), db_->outbox(), clock, options);
         trackers::SyncDeps deps{db_->writes(), *bot_, clock, [] {}};
+        // Owners matched by e-mail: the chat platform's answers are chat_emails.
+        if (settings_.trackers.front().match_email) {
+            people_ = std::make_unique<trackers::EmailDirectory>(
+                [this](const ChannelRef&, const std::string& user) {
+                    std::lock_guard lock(emails_mutex_);
+                    ++email_lookups_;
+                    auto it = chat_emails_.find(user);
+                    return trackers::EmailLookup{false, it == chat_emails_.end() ? "" : it->second, {}};
+                },
+                clock);
+            deps.people = people_.get();
+        }
         sender_ = std::make_unique<trackers::Sender>(deps);
         sender_->add(wire_.name, trackers::make_client(wire_, client_options_, clock));
         poller_ = std::make_unique<trackers::Poller>(deps);
@@ -151,6 +163,16 @@ public:
 
     ManualClock clock{tracker_epoch()};
 
+    // What the chat platform says a user's e-mail is.
+    void chat_email(const std::string& user, const std::string& email) {
+        std::lock_guard lock(emails_mutex_);
+        chat_emails_[user] = email;
+    }
+    int email_lookups() const {
+        std::lock_guard lock(emails_mutex_);
+        return email_lookups_;
+    }
+
     // The fake tracker's time is this clock.
     void share_clock(fakes::FakeTracker& tracker) {
         tracker.set_clock([this] {
@@ -161,6 +183,10 @@ public:
     ChatRecorder chat;
 
 private:
+    mutable std::mutex emails_mutex_;
+    std::map<std::string, std::string> chat_emails_;
+    int email_lookups_ = 0;
+    std::unique_ptr<trackers::EmailDirectory> people_;
     TempDir dir_;
     config::TrackerConfig wire_;
     BotSettings settings_;

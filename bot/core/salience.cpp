@@ -314,6 +314,7 @@ struct WordInfo {
     bool we = false;
     bool past = false, progressive = false, digit = false, metric = false, negation = false, first_person = false,
          scope = false, anchor = false, particle = false, ask = false, copula = false, reached = false;
+    bool done = false, after_state = false, comparator = false;
 };
 
 void set(FeatureVector& v, F f, double x) { v[static_cast<std::size_t>(f)] = static_cast<float>(x); }
@@ -393,7 +394,10 @@ struct TextAnalyzer::Impl {
         x.anchor = in(anchor_words, w);
         x.particle = in(particles, w);
         x.copula = in(copulas, w);
-        x.reached = x.particle || w == "on" || in(done_words, w);
+        x.done = in(done_words, w);
+        x.reached = x.particle || w == "on" || x.done;
+        x.after_state = in(after_state, w);
+        x.comparator = in(improving_comparators, w);
         x.ask = in(ask_words, w);
         x.we = in(we_words, w);
         word_ids.emplace(std::string(w), static_cast<std::uint32_t>(words.size()));
@@ -445,9 +449,9 @@ TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule
         if (x.reached && copula_at < i && i - copula_at <= 2) note(F::state_reached, w);
         // Without a copula: a done word after the thing it reports, ending the
         // text or followed by where/when ("FRA done", "writeup live on the blog").
-        if (!asked && i > 0 && !x.particle && in(done_words, w) && (i + 1 == n || in(after_state, tokens[i + 1])))
+        if (!asked && i > 0 && !x.particle && x.done && (i + 1 == n || im.info(tokens[i + 1]).after_state))
             note(F::state_reached, w);
-        if (in(improving_comparators, w)) comparator_at = i;
+        if (x.comparator) comparator_at = i;
         if (x.digit && comparator_at < i && i - comparator_at <= 2) improving = true;
         if (x.copula) copula_at = i;
         if (in(cause_openers, w) && (i == 0 || (i == 1 && in(interjections, tokens[0])))) note(F::cause_found, w);

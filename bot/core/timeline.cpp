@@ -55,11 +55,14 @@ int rank(EntryKind kind) {
 
 EntryKind stronger(EntryKind a, EntryKind b) { return rank(a) <= rank(b) ? a : b; }
 
+// Two kinds one entry can hold: the same, or one of them a plain message.
+bool kinds_agree(EntryKind a, EntryKind b) { return a == b || a == EntryKind::message || b == EntryKind::message; }
+
 bool mergeable(const Draft& burst, const RecordedMessage& m, EntryKind kind) {
     if (!burst.from_message || burst.keep || m.key_event) return false;
     if (burst.user_id != m.user_id || burst.thread != m.thread_parent) return false;
     if (m.at - burst.last_at > burst_window || m.at < burst.last_at) return false;
-    return kind == burst.kind || kind == EntryKind::message || burst.kind == EntryKind::message;
+    return kinds_agree(burst.kind, kind);
 }
 
 // A follow-up: `b` comes from the same author in the same thread as `a`, at
@@ -73,11 +76,11 @@ bool follows(const Draft& a, const Draft& b) {
     if (alone(a) || alone(b) || b.milestone) return false;
     if (a.user_id != b.user_id || a.thread != b.thread) return false;
     if (b.at < a.last_at || b.at - a.last_at > follow_up_window) return false;
-    return b.kind == a.kind || b.kind == EntryKind::message || a.kind == EntryKind::message;
+    return kinds_agree(a.kind, b.kind);
 }
 
 // Merges the follow-up `b` into `a`; the entry takes the stronger kind, as a burst does.
-void fold_into(Draft& a, Draft& b) {
+void fold_into(Draft& a, const Draft& b) {
     a.parts.insert(a.parts.end(), b.parts.begin(), b.parts.end());
     a.sources.insert(a.sources.end(), b.sources.begin(), b.sources.end());
     a.kind = stronger(a.kind, b.kind);
@@ -464,7 +467,7 @@ Timeline draft_timeline(const DraftInput& input) {
         // entries: drafts[] is in time order, `kept_at` holds the positions
         // kept so far and `entries` how many entries they make.
         std::set<std::size_t> kept_at;
-        std::size_t entries = 0;
+        long entries = 0;
         auto cost = [&](std::size_t i) -> int {
             auto next = kept_at.lower_bound(i);
             bool has_next = next != kept_at.end(), has_prev = next != kept_at.begin();
@@ -476,7 +479,7 @@ Timeline draft_timeline(const DraftInput& input) {
             return c;
         };
         auto keep = [&](std::size_t i) {
-            entries = static_cast<std::size_t>(static_cast<long>(entries) + cost(i));
+            entries += cost(i);
             kept_at.insert(i);
         };
         std::vector<std::size_t> candidates;
@@ -503,7 +506,7 @@ Timeline draft_timeline(const DraftInput& input) {
         std::optional<double> full_at;  // the score of the first that did not fit
         for (auto i : candidates) {
             int c = cost(i);
-            if (selective && !full_at && static_cast<long>(entries) + c > static_cast<long>(budget)) full_at = drafts[i].score;
+            if (selective && !full_at && entries + c > static_cast<long>(budget)) full_at = drafts[i].score;
             if (!full_at || (c <= 0 && drafts[i].score >= *full_at - follow_up_margin)) {
                 keep(i);
             } else {
@@ -512,28 +515,25 @@ Timeline draft_timeline(const DraftInput& input) {
                 ++timeline.dropped_low;
             }
         }
-        // Fold each follow-up into the entry before it (in a long channel).
+        // Fold each follow-up into the entry before it (in a long channel),
+        // judged as counted above: each draft against the one kept before it,
+        // not against what that one has become.
+        std::vector<char> joins(drafts.size(), 0);
+        if (selective)
+            for (auto it = kept_at.begin(); it != kept_at.end() && std::next(it) != kept_at.end(); ++it)
+                joins[*std::next(it)] = follows(drafts[*it], drafts[*std::next(it)]);
         std::vector<Draft> kept;
         kept.reserve(drafts.size());
-        // As counted above: each draft against the one kept before it, not
-        // against what that one has become (follows() reads only the fields
-        // a move leaves in place).
         std::optional<std::size_t> last;  // in kept[], the last entry that is not hidden
-        std::optional<std::size_t> prev;  // in drafts[], the last draft kept that is not hidden
         for (std::size_t i = 0; i < drafts.size(); ++i) {
             if (drop[i]) continue;
-            auto& d = drafts[i];
-            if (selective && prev && follows(drafts[*prev], d)) {
-                fold_into(kept[*last], d);
-                timeline.merged += d.sources.size();
-                prev = i;
+            if (joins[i]) {
+                fold_into(kept[*last], drafts[i]);
+                timeline.merged += drafts[i].sources.size();
                 continue;
             }
-            if (!d.hidden) {
-                last = kept.size();
-                prev = i;
-            }
-            kept.push_back(std::move(d));
+            if (!drafts[i].hidden) last = kept.size();
+            kept.push_back(std::move(drafts[i]));
         }
         drafts = std::move(kept);
     }

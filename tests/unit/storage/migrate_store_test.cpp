@@ -83,6 +83,12 @@ Source fill(Database& db) {
     return s;
 }
 
+Database::PostgresOptions postgres_at(const std::string& url) {
+    Database::PostgresOptions options;
+    options.url = url;
+    return options;
+}
+
 }  // namespace
 
 TEST_CASE("migrate-store copies everything into PostgreSQL, ids kept and counts verified") {
@@ -112,9 +118,7 @@ TEST_CASE("migrate-store copies everything into PostgreSQL, ids kept and counts 
     CHECK(counts["outbox"] == 3);
     CHECK(counts["link_secret"] == 1);
 
-    Database::PostgresOptions options;
-    options.url = *url;
-    Database pg(options, test_clock());
+    Database pg(postgres_at(*url), test_clock());
     auto& store = pg.store();
     const auto closed = store.find_incident(s.incident);
     REQUIRE(closed);
@@ -174,9 +178,7 @@ TEST_CASE("migrate-store refuses a non-empty target unless forced, and leaves it
     }
     std::int64_t stranger = 0;
     {
-        Database::PostgresOptions options;
-        options.url = *url;
-        Database pg(options, test_clock());
+        Database pg(postgres_at(*url), test_clock());
         stranger = pg.store().create_incident(incident(channel("C77"), "already here"));
     }
     try {
@@ -187,9 +189,7 @@ TEST_CASE("migrate-store refuses a non-empty target unless forced, and leaves it
         CHECK(std::string(e.what()).find("--force") != std::string::npos);
     }
     {
-        Database::PostgresOptions options;
-        options.url = *url;
-        Database pg(options, test_clock());
+        Database pg(postgres_at(*url), test_clock());
         const auto all = pg.store().list_incidents();
         REQUIRE(all.size() == 1);
         CHECK(all[0].title == "already here");
@@ -197,9 +197,7 @@ TEST_CASE("migrate-store refuses a non-empty target unless forced, and leaves it
 
     const auto forced = storage::copy_sqlite_to_postgres(path, *url, true);
     CHECK(forced.tables.front() == std::pair<std::string, std::int64_t>{"incidents", 2});
-    Database::PostgresOptions options;
-    options.url = *url;
-    Database pg(options, test_clock());
+    Database pg(postgres_at(*url), test_clock());
     CHECK(pg.store().list_incidents().size() == 2);
     CHECK_FALSE(pg.store().latest_incident(channel("C77")));
     (void)stranger;
@@ -215,17 +213,13 @@ TEST_CASE("migrate-store: a target holding only its own link secret is empty, an
         fill(sqlite);
     }
     {
-        Database::PostgresOptions options;
-        options.url = *url;
-        Database pg(options, test_clock());
+        Database pg(postgres_at(*url), test_clock());
         pg.store().ensure_link_secret("the-target-made-its-own");
     }
     const auto copy = storage::copy_sqlite_to_postgres(path, *url, false);
     std::map<std::string, std::int64_t> counts(copy.tables.begin(), copy.tables.end());
     CHECK(counts["link_secret"] == 1);
-    Database::PostgresOptions options;
-    options.url = *url;
-    Database pg(options, test_clock());
+    Database pg(postgres_at(*url), test_clock());
     CHECK(pg.store().link_secret() == "link-secret-of-the-sqlite-store");
     CHECK(pg.store().list_incidents().size() == 2);
 }

@@ -295,6 +295,12 @@ std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) 
 
 }  // namespace
 
+std::size_t entry_budget(std::size_t messages) {
+    // Rounded down, so the lines never exceed the density; one is the note.
+    const auto lines = static_cast<std::size_t>(density_budget * static_cast<double>(messages));
+    return std::max(min_budget, lines > 0 ? lines - 1 : 0);
+}
+
 Timeline draft_timeline(const DraftInput& input) {
     ZoneFormatter zone(input.settings.timezone);
     NameCache names(input.display_name);
@@ -462,7 +468,7 @@ Timeline draft_timeline(const DraftInput& input) {
         std::size_t messages = 0;
         for (const auto& m : input.messages) messages += !m.deleted;
         const bool selective = messages > small_channel;  // a short channel is its own summary
-        auto budget = std::max(min_budget, static_cast<std::size_t>(density_budget * static_cast<double>(messages)));
+        const auto budget = entry_budget(messages);
         // Follow-ups (see follows()) read as one entry, and the budget counts
         // entries: drafts[] is in time order, `kept_at` holds the positions
         // kept so far and `entries` how many entries they make.

@@ -77,12 +77,16 @@ struct DraftInput {
     bool explain = false;  // fill Timeline::explanations
 };
 
-// The draft keeps at most this share of the channel's messages (key events and
+// The timeline holds at most this many lines per message of the channel (its
+// entries and the one "_Draft: … left out_" line under them; key events and
 // curated entries aside), the highest-scoring first, however many score above
-// the threshold: a timeline is a summary (just under the 0.35 entries per
-// message the draft is measured against). Never fewer than `min_budget`.
-inline constexpr double density_budget = 0.34;
+// the threshold: a timeline is a summary, and 0.35 is the density the draft is
+// measured against (docs/drafteval.md). Never fewer than `min_budget` entries.
+inline constexpr double density_budget = 0.35;
 inline constexpr std::size_t min_budget = 20;
+// How many entries a channel of `messages` messages may have: the density
+// budget less the note line.
+std::size_t entry_budget(std::size_t messages);
 // A channel of at most this many messages is its own summary: every message
 // but noise is kept, whatever its score.
 inline constexpr std::size_t small_channel = 30;

@@ -1,6 +1,7 @@
 // The salience features (bot/core/salience.cpp) one by one, every word-class
 // row, and how the draft uses the score: threshold, density budget, small
 // channels, and the explanation of each message.
+#include "bot/core/postmortem.hpp"
 #include "bot/core/salience.hpp"
 #include "bot/core/timeline.hpp"
 #include "tests/support/draft_fixture.hpp"
@@ -252,7 +253,7 @@ TEST_CASE("draft: below the threshold a message is left out, and the draft says 
     CHECK(render_timeline(t, in).find(std::to_string(low) + " less salient messages left out") != std::string::npos);
 }
 
-TEST_CASE("draft: at most a third of a long channel, the highest scores first, key events on top") {
+TEST_CASE("draft: at most 0.35 entries per message of a long channel, the highest scores first, key events on top") {
     auto in = channel(90, [](int i) {
         return "restarted worker-" + std::to_string(i) + " in every region, error rate down to " + std::to_string(i) + "%";
     });
@@ -260,8 +261,9 @@ TEST_CASE("draft: at most a third of a long channel, the highest scores first, k
     auto t = draft_timeline(in);
     std::size_t visible = 0;
     for (const auto& e : t.entries) visible += !e.hidden;
-    CHECK(visible <= static_cast<std::size_t>(density_budget * 90));
-    CHECK(visible >= static_cast<std::size_t>(density_budget * 90) - 1);
+    // 90 messages at 0.35 lines each: 31 lines, the "_Draft:_" note one of them.
+    CHECK(visible <= 30);
+    CHECK(visible >= 29);
     double lowest_kept = 1e9, highest_over = -1e9;
     for (const auto& x : t.explanations) {
         if (x.outcome == "kept") lowest_kept = std::min(lowest_kept, x.score);
@@ -270,6 +272,27 @@ TEST_CASE("draft: at most a third of a long channel, the highest scores first, k
     CHECK(highest_over <= lowest_kept);
     auto k = t.entries;
     CHECK(std::any_of(k.begin(), k.end(), [](const TimelineEntry& e) { return e.key == "k:1"; }));
+}
+
+TEST_CASE("draft: the timeline section, its note line included, holds at most 0.35 lines per message") {
+    auto in = channel(200, [](int i) {
+        return "drained pool-" + std::to_string(i) + " in every region, error rate down to " + std::to_string(i) + "%";
+    });
+    auto doc = render_postmortem(in, draft_timeline(in));
+    auto from = doc.find("\n## Timeline\n");
+    REQUIRE(from != std::string::npos);
+    auto end = doc.find("\n## ", from + 1);
+    std::size_t entries = 0, notes = 0;
+    while (from < end) {
+        auto to = std::min(doc.find('\n', from + 1), end);
+        auto line = std::string_view(doc).substr(from + 1, to - from - 1);
+        entries += line.starts_with("- **");
+        notes += line.starts_with("_Draft:");
+        from = to;
+    }
+    CHECK(notes == 1);
+    CHECK(entries + notes <= 70);  // 200 x 0.35
+    CHECK(entries + notes >= 69);  // the whole allowance is used
 }
 
 TEST_CASE("draft: a follow-up from the same author joins the entry before it") {
@@ -312,7 +335,7 @@ TEST_CASE("draft: the budget counts entries, so follow-ups leave room for more")
     }
     in.incident.closed_at = utc(18, 0);
     auto t = draft_timeline(in);
-    const auto budget = static_cast<std::size_t>(density_budget * 90);
+    const std::size_t budget = 30;  // 31 lines at 0.35 per message, less the note line
     std::size_t visible = 0, in_draft = 0;
     for (const auto& e : t.entries) visible += !e.hidden;
     for (const auto& x : t.explanations) in_draft += x.outcome == "kept" || x.outcome == "merged";

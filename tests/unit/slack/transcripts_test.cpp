@@ -147,7 +147,7 @@ TEST_CASE("transcripts: every fixture is a realistic channel of 150+ messages fr
     }
 }
 
-// The draft keeps at most a third of a channel (timeline.hpp: density_budget);
+// The draft keeps about a third of a channel (timeline.hpp: density_budget, 0.35 entries per message);
 // in these terse channels of short messages the key moments are dense, so the
 // budget can leave a few out. What the draft must do: keep nearly all of them
 // with the right kind, and leave none out as noise or as too unimportant to

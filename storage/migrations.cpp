@@ -272,6 +272,23 @@ CREATE TABLE incident_trackers (
 );
 )sql";
 
+// Version 10: the channel-history merges owed after a close (adapters/chat),
+// so a restart between the close and the merge does not lose one. The claim
+// (claimed_by, claimed_until) keeps a process from running a merge twice; the
+// index serves the scan for due merges.
+constexpr const char* kHistoryMerges = R"sql(
+CREATE TABLE history_merges (
+    incident_id     INTEGER PRIMARY KEY REFERENCES incidents (id),
+    draft_row       INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT    NOT NULL DEFAULT '',
+    claimed_by      TEXT,
+    claimed_until   INTEGER
+);
+CREATE INDEX history_merges_due ON history_merges (next_attempt_at);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
@@ -282,6 +299,7 @@ const std::vector<Migration> kMigrations = {
     {7, kLinkSecret},
     {8, kOutboxPostedIds},
     {9, kTrackerTickets},
+    {10, kHistoryMerges},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

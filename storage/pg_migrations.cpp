@@ -200,6 +200,21 @@ CREATE TABLE incident_trackers (
 );
 )sql";
 
+// Version 6: the channel-history merges owed after a close, as SQLite's
+// schema 10. Replicas claim a merge with a lease (claimed_by, claimed_until).
+constexpr const char* kHistoryMerges = R"sql(
+CREATE TABLE history_merges (
+    incident_id     BIGINT PRIMARY KEY REFERENCES incidents (id),
+    draft_row       BIGINT  NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT  NOT NULL,
+    last_error      TEXT    NOT NULL DEFAULT '',
+    claimed_by      TEXT,
+    claimed_until   BIGINT
+);
+CREATE INDEX history_merges_due ON history_merges (next_attempt_at);
+)sql";
+
 struct Step {
     int version;
     const char* sql;
@@ -211,6 +226,7 @@ const std::vector<Step> kSteps = {
     {3, kLinkSecret},
     {4, kOutboxPostedIds},
     {5, kTrackerTickets},
+    {6, kHistoryMerges},
 };
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST_CASE("history merges: recorded claimed, free once the lease ran out, by pla
     });
 }
 
-TEST_CASE("history merges: a failed read counts, releases the claim and waits; finishing is once") {
+TEST_CASE("history merges: a failed read counts, releases the claim and waits, and finishing is once") {
     for_each_backend([&](Database& db, const std::string&) {
         auto& store = db.store();
         const auto id = store.create_incident(incident());
@@ -87,7 +87,7 @@ TEST_CASE("history merges: a failed read counts, releases the claim and waits; f
     });
 }
 
-TEST_CASE("history merges: what a closed transaction owed survives a reopen; a restarted SQLite store takes over "
+TEST_CASE("history merges: what a closed transaction owed survives a reopen: a restarted SQLite store takes over "
           "its predecessor's claims, a PostgreSQL replica waits for the lease") {
     for_each_store([&](const Store& where) {
         std::int64_t id = 0;

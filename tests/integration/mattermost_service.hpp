@@ -81,6 +81,9 @@ struct MattermostService {
 
     // Starts `hindsight serve` (again, after kill9: the same database and site).
     void start() {
+        // The previous run's output goes first: its "listening" line must not be read as this run's.
+        std::filesystem::remove(dir.path() / "stderr.txt");
+        std::filesystem::remove(dir.path() / "stdout.txt");
         process = std::make_unique<ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
                                                  dir.path());
         auto port = listening_port(*process);

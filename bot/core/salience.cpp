@@ -49,6 +49,9 @@ constexpr std::string_view problem_words[] = {
     "oom", "hang", "stuck", "alert", "alarm", "page", "pager", "fire", "critical", "exhaust", "leak", "overload",
     "refuse", "reject", "retransmit", "flap", "drop", "erroring", "wall", "corrupt", "unhealthy", "breach",
     "elevated", "impact", "affected", "red", "missing", "dark", "panic", "bsod", "notready", "crashloop",
+    // a metric moving sharply, either way: what someone watching a graph reports
+    "surge", "fall", "cliff", "climb", "plunge", "tank", "jump", "soar", "skyrocket", "crater", "dip", "flatline",
+    "nosedive",
     // security incidents
     "compromise", "unauthorized", "attacker", "attack", "exfiltrate", "stolen", "malicious",
     "suspicious", "phish", "intrusion", "exposed", "clone", "hit"};
@@ -93,7 +96,8 @@ constexpr Irregular irregular_past[] = {
     {"sent", "send"},   {"resent", "send"},     {"shut", "shut"},   {"cut", "cut"},         {"put", "put"},
     {"reset", "reset"}, {"froze", "freeze"},    {"frozen", "freeze"}, {"unfrozen", "unfreeze"}, {"took", "take"},
     {"taken", "take"},  {"withdrew", "withdraw"}, {"withdrawn", "withdraw"}, {"undid", "revert"}, {"undone", "revert"},
-    {"began", "start"}, {"begun", "start"},     {"brought", "bring"}, {"held", "hold"},     {"split", "split"}};
+    {"began", "start"}, {"begun", "start"},     {"brought", "bring"}, {"held", "hold"},     {"split", "split"},
+    {"fell", "fall"}};
 // Prefixes that turn an act into another act: un-install, re-enable, de-register.
 constexpr std::string_view act_prefixes[] = {"un", "re", "de", "dis"};
 // "errors under 5%", "p99 below 300ms": a number on the good side of a line.

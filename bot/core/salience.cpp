@@ -254,6 +254,7 @@ void split_words(std::string_view text, std::string& buffer, std::vector<std::st
     out.clear();
     if (text.find_first_of("<&@") != std::string_view::npos) buffer = neutralise_markup(text);
     else buffer.assign(text);
+    if (buffer.find('\xC3') != std::string::npos) buffer = fold_accents(buffer);  // "décision" is "decision"
     for (auto& c : buffer) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         else if (static_cast<unsigned char>(c) == 0xE2) c = ' ';  // ’ … — start bytes: word breaks

@@ -14,6 +14,15 @@ bool is_alnum(char c) {
 }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
+// The base letter of U+00C0 + i, or '.' when it has none.
+constexpr std::string_view latin1_letters = "AAAAAA.CEEEEIIII.NOOOOO.OUUUUY..aaaaaa.ceeeeiiii.nooooo.ouuuuy.y";
+
+char base_letter(std::uint32_t cp) {
+    if (cp < 0xC0 || cp > 0xFF) return 0;
+    auto c = latin1_letters[cp - 0xC0];
+    return c == '.' ? 0 : c;
+}
+
 // Decodes one UTF-8 code point at s[i]; invalid bytes decode as themselves
 // (length 1) so malformed input never stalls or throws.
 std::uint32_t decode(std::string_view s, std::size_t i, std::size_t& length) {
@@ -351,6 +360,9 @@ LowerTokens::LowerTokens(std::string_view text) {
                 // Emoji and general punctuation (… — “) separate words.
                 flush();
                 if (cp != 0xFE0F && cp != 0x200D) single(text.substr(i, len));
+            } else if (auto base = base_letter(cp)) {
+                start_word();
+                buffer_ += lower(base);
             } else {
                 start_word();
                 buffer_.append(text.substr(i, len));
@@ -368,6 +380,19 @@ LowerTokens::LowerTokens(std::string_view text) {
         ++i;
     }
     flush();
+}
+
+std::string fold_accents(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t len = 1;
+        auto cp = decode(text, i, len);
+        if (auto c = base_letter(cp)) out += c;
+        else out.append(text.substr(i, len));
+        i += len;
+    }
+    return out;
 }
 
 std::vector<std::string> tokenize_lower(std::string_view text) {

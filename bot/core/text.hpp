@@ -62,9 +62,15 @@ inline std::string escape_markdown_inline(std::string_view text) { return escape
 // percent-encoded.
 std::string markdown_link_target(std::string_view url);
 
+// `text` with the accented Latin letters of U+00C0–U+00FF written as their base
+// letter ("décision" → "decision", "Ñ" → "N"), so a team writing in French or
+// Spanish meets the same word lists; letters without one (æ, ß, þ) are kept.
+std::string fold_accents(std::string_view text);
+
 // A lower-cased token stream: words are runs of ASCII letters/digits, '\'' and
-// non-ASCII bytes ('’' counts as '\''); every other visible ASCII character is
-// a token of its own ("+1" → "+", "1"; "cc @bob" → "cc", "@", "bob").
+// non-ASCII bytes ('’' counts as '\'', accented letters fold as in
+// fold_accents()); every other visible ASCII character is a token of its own
+// ("+1" → "+", "1"; "cc @bob" → "cc", "@", "bob").
 std::vector<std::string> tokenize_lower(std::string_view text);
 
 // The same tokens as views into one lower-cased buffer: one allocation per

@@ -72,6 +72,7 @@ TEST_CASE("every word-class row fires its feature for the word and its inflectio
     CHECK(fires("tail-dropping on ae11", Feature::problem));  // parts of a hyphenated word
     CHECK(fires("p99 climbing since 14:02", Feature::problem));
     CHECK(fires("checkout traffic fell by half", Feature::problem));  // irregular past, as for acts
+    CHECK(fires("décision: trafic progressif par paliers", Feature::decide));  // accents fold
 }
 
 TEST_CASE("what a word class does not fire on") {

@@ -81,6 +81,13 @@ TEST_CASE("markdown_link_target encodes what would end the link") {
     CHECK(markdown_link_target("https://x.example/a (b)") == "https://x.example/a%20%28b%29");
 }
 
+TEST_CASE("accented Latin letters fold to their base letter, others stay") {
+    CHECK(fold_accents("Décision: trafic progressif, reparación en curso") == "Decision: trafic progressif, reparacion en curso");
+    CHECK(fold_accents("ÀÉÎÕÜÑÇ àéîõüñçÿ") == "AEIOUNC aeiouncy");
+    CHECK(fold_accents("Straße, Æsir, 🔥 ok") == "Straße, Æsir, 🔥 ok");  // no single base letter; not Latin-1
+    CHECK(tokenize_lower("Décision: ROLLBACK") == std::vector<std::string>{"decision", ":", "rollback"});
+}
+
 TEST_CASE("tokenize_lower splits words and punctuation") {
     CHECK(tokenize_lower("Let’s ROLL-back +1, cc @Bob") ==
           std::vector<std::string>{"let's", "roll", "-", "back", "+", "1", ",", "cc", "@", "bob"});

@@ -1,5 +1,7 @@
 #include "adapters/slack/mrkdwn.hpp"
 
+#include "bot/core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -252,6 +254,55 @@ std::string unescape(std::string_view text) {
         }
         out += text[i];
     }
+    return out;
+}
+
+namespace {
+
+// One construct's inside (between '<' and '>', still escaped) in neutral text.
+std::string neutral_construct(std::string_view inner) {
+    auto bar = inner.find('|');
+    auto target = unescape(inner.substr(0, bar));
+    auto label = bar == std::string_view::npos ? std::string{} : unescape(inner.substr(bar + 1));
+    switch (target.front()) {
+        case '@': {
+            if (!label.empty() && label.front() == '@') label.erase(0, 1);
+            // A label that would end the token early is dropped: the name then
+            // comes from the users cache, as for a mention without a label.
+            if (label.find_first_of("|}\n") != std::string::npos) label.clear();
+            return mention_token(target.substr(1), label);
+        }
+        case '#': return "#" + (label.empty() ? target.substr(1) : label);
+        case '!':
+            if (!label.empty()) return label;
+            return "@" + target.substr(1, target.find('^') - 1);
+        default:
+            if (label.empty() || label == target || "mailto:" + label == target) return label.empty() ? target : label;
+            // A label Markdown could not hold keeps the URL beside it.
+            if (label.find_first_of("[]") != std::string::npos) return label + " (" + target + ")";
+            return "[" + label + "](" + target + ")";
+    }
+}
+
+}  // namespace
+
+std::string to_neutral(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto next = text.find('<', i);
+        if (next == std::string_view::npos) break;
+        if (auto n = slack_construct(text, next)) {
+            out += unescape(text.substr(i, next - i));
+            out += neutral_construct(text.substr(next + 1, n - 2));
+            i = next + n;
+        } else {
+            out += unescape(text.substr(i, next + 1 - i));
+            i = next + 1;
+        }
+    }
+    out += unescape(text.substr(i));
     return out;
 }
 

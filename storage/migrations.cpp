@@ -1,6 +1,9 @@
 #include "storage/migrations.hpp"
 
+#include "storage/legacy_text.hpp"
+
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <spdlog/spdlog.h>
 
@@ -272,6 +275,35 @@ CREATE TABLE incident_trackers (
 );
 )sql";
 
+// Version 10: the Slack text of older incidents as neutral text
+// (storage/legacy_text.hpp); no schema change.
+class SqliteLegacyText : public LegacyTextConnection {
+public:
+    explicit SqliteLegacyText(SQLite::Database& db) : db_(db) {}
+    char parameter_sign() const override { return '?'; }
+    std::vector<std::string> strings(const std::string& sql) override {
+        SQLite::Statement query(db_, sql);
+        std::vector<std::string> out;
+        while (query.executeStep()) out.push_back(query.getColumn(0).getString());
+        return out;
+    }
+    void run(const std::string& sql, const std::string& first, const std::string& second) override {
+        SQLite::Statement statement(db_, sql);
+        statement.bind(1, first);
+        statement.bind(2, second);
+        statement.exec();
+    }
+
+private:
+    SQLite::Database& db_;
+};
+
+void neutral_slack_text(SQLite::Database& db) {
+    SqliteLegacyText connection(db);
+    if (auto n = rewrite_stored_slack_text(connection))
+        spdlog::info("storage: {} stored Slack texts rewritten as neutral text", n);
+}
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
@@ -282,6 +314,7 @@ const std::vector<Migration> kMigrations = {
     {7, kLinkSecret},
     {8, kOutboxPostedIds},
     {9, kTrackerTickets},
+    {10, "", neutral_slack_text},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
@@ -305,7 +338,8 @@ void migrate(SQLite::Database& db, const std::vector<Migration>& steps) {
             SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
             // Another process may have migrated while we waited for the lock.
             if (user_version(db) >= step.version) continue;
-            db.exec(step.sql);
+            if (*step.sql) db.exec(step.sql);
+            if (step.data) step.data(db);
             // PRAGMA takes no bound parameters; the version is our own integer.
             db.exec("PRAGMA user_version = " + std::to_string(step.version));
             tx.commit();

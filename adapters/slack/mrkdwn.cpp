@@ -267,9 +267,9 @@ std::string neutral_construct(std::string_view inner) {
     switch (target.front()) {
         case '@': {
             if (!label.empty() && label.front() == '@') label.erase(0, 1);
-            // A label that would end the token early is dropped: the name then
+            // A label the token cannot hold (a brace, a bar) is dropped: the name then
             // comes from the users cache, as for a mention without a label.
-            if (label.find_first_of("|}\n") != std::string::npos) label.clear();
+            if (label.find_first_of("|{}\n") != std::string::npos) label.clear();
             return mention_token(target.substr(1), label);
         }
         case '#': return "#" + (label.empty() ? target.substr(1) : label);

@@ -66,19 +66,18 @@ std::pair<std::string_view, std::string_view> token_parts(std::string_view token
 
 // A Markdown link "[label](scheme:...)" at s[i] on one line: its length, 0
 // if none. Only a target with a URL scheme counts, so "[WIP](see below)"
-// stays text.
+// stays text. Each scan stops at the next bracket or space, so a text full
+// of '[' is still read in linear time.
 std::size_t markdown_link_at(std::string_view s, std::size_t i, std::string_view& label, std::string_view& target) {
     if (s[i] != '[') return 0;
-    auto close = s.find("](", i + 1);
-    if (close == std::string_view::npos) return 0;
-    auto end = s.find(')', close + 2);
-    if (end == std::string_view::npos) return 0;
+    auto close = s.find_first_of("[]\n", i + 1);
+    if (close == std::string_view::npos || close == i + 1 || s.substr(close, 2) != "](") return 0;
+    auto end = s.find_first_of(") \t\n\r\f\v", close + 2);
+    if (end == std::string_view::npos || s[end] != ')') return 0;
     label = s.substr(i + 1, close - i - 1);
     target = s.substr(close + 2, end - close - 2);
-    if (label.empty() || label.find_first_of("[]\n") != std::string_view::npos) return 0;
     auto colon = target.find(':');
     if (colon == std::string_view::npos || colon == 0) return 0;
-    if (std::any_of(target.begin(), target.end(), is_space)) return 0;
     for (std::size_t k = 0; k < colon; ++k)
         if (!is_alnum(target[k]) && target[k] != '+' && target[k] != '.' && target[k] != '-') return 0;
     return end + 1 - i;
@@ -128,10 +127,12 @@ std::string render(std::string_view s, Mention&& mention) {
 
 std::size_t mention_token_at(std::string_view text, std::size_t i) {
     if (text.substr(i, 2) != "@{") return 0;
-    auto bar = text.find('|', i + 2);
-    auto end = bar == std::string_view::npos ? bar : text.find('}', bar + 1);
-    auto newline = text.find('\n', i);
-    if (end == std::string_view::npos || (newline != std::string_view::npos && newline < end)) return 0;
+    // Neither part holds a brace or a newline: each scan stops at the next
+    // one, so a text full of "@{" is still read in linear time.
+    auto bar = text.find_first_of("|{}\n", i + 2);
+    if (bar == std::string_view::npos || text[bar] != '|') return 0;
+    auto end = text.find_first_of("|{}\n", bar + 1);
+    if (end == std::string_view::npos || text[end] != '}') return 0;
     return end + 1 - i;
 }
 

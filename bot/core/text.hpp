@@ -24,7 +24,7 @@ std::string to_lower_ascii(std::string_view text);
 // notifies on the way out (Slack <@U…>, Mattermost and the console @username).
 std::string mention_token(std::string_view id, std::string_view name);
 // The length of the mention token starting at text[i], 0 when none starts
-// there (a token never spans a line).
+// there (neither part of a token holds '|', '{', '}' or a newline).
 std::size_t mention_token_at(std::string_view text, std::size_t i);
 // `text` with every mention token replaced by render(id, name).
 std::string render_mentions(std::string_view text,

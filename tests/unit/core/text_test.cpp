@@ -41,7 +41,7 @@ TEST_CASE("render_chat_markup: mention tokens, links as labels") {
     CHECK(render_chat_markup("latency < 100 ms > 50 ms", names) == "latency < 100 ms > 50 ms");
     CHECK(render_chat_markup("[WIP](see below) @{U1 no bar} @{U1|\nx}", names) ==
           "[WIP](see below) @{U1 no bar} @{U1|\nx}");
-    CHECK(render_chat_markup("<@U1> &amp;", names) == "<@U1> &amp;");
+    CHECK(render_chat_markup("<#C1|ops> <!here> &amp;", names) == "<#C1|ops> <!here> &amp;");
 }
 
 TEST_CASE("render_chat_markup: @names via the resolver") {

@@ -89,7 +89,8 @@ TEST_CASE("inbound text: Slack's markup becomes the core's neutral text") {
     CHECK(to_neutral("ping <@U0BOB> now") == "ping @{U0BOB|} now");
     CHECK(to_neutral("ping <@U0BOB|bob> now") == "ping @{U0BOB|bob} now");
     CHECK(to_neutral("<@U0BOB|@bob>") == "@{U0BOB|bob}");
-    CHECK(to_neutral("<@U0BOB|a}b>") == "@{U0BOB|}");  // a label that would break the token
+    CHECK(to_neutral("<@U0BOB|a}b>") == "@{U0BOB|}");  // a label the token cannot hold
+    CHECK(to_neutral("<@U0BOB|a{b>") == "@{U0BOB|}");
     // Channels, specials, user groups, dates.
     CHECK(to_neutral("see <#C1|ops> and <#C2>") == "see #ops and #C2");
     CHECK(to_neutral("<!here> <!channel> <!everyone|everyone>") == "@here @channel everyone");

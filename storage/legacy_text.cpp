@@ -1,0 +1,112 @@
+#include "storage/legacy_text.hpp"
+
+#include "bot/core/text.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace hindsight::storage {
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_scheme_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '.' ||
+           c == '-';
+}
+
+// The inside of a Slack construct "<...>" starting at s[i] ("" when s[i]
+// starts none): <@…>, <#…>, <!…> or <scheme:…>, on one line, with no
+// whitespace before its '|'.
+std::string_view construct_at(std::string_view s, std::size_t i) {
+    auto close = s.find('>', i + 1);
+    if (close == std::string_view::npos) return {};
+    auto body = s.substr(i + 1, close - i - 1);
+    auto target = body.substr(0, body.find('|'));
+    if (target.empty() || body.find('\n') != std::string_view::npos ||
+        std::any_of(target.begin(), target.end(), is_space))
+        return {};
+    if (target.front() == '@' || target.front() == '#' || target.front() == '!') return body;
+    auto colon = target.find(':');
+    if (colon == std::string_view::npos || colon == 0 ||
+        !std::all_of(target.begin(), target.begin() + static_cast<std::ptrdiff_t>(colon), is_scheme_char))
+        return {};
+    return body;
+}
+
+// What the construct became in neutral text (as the Slack adapter now
+// translates it on the way in).
+std::string neutral(std::string_view body) {
+    auto bar = body.find('|');
+    auto target = body.substr(0, bar);
+    std::string label(bar == std::string_view::npos ? std::string_view{} : body.substr(bar + 1));
+    auto rest = std::string(target.substr(1));
+    if (target.front() == '@') {
+        if (label.starts_with('@')) label.erase(0, 1);
+        if (label.find_first_of("|{}") != std::string::npos) label.clear();
+        return mention_token(rest, label);
+    }
+    if (target.front() == '#') return "#" + (label.empty() ? rest : label);
+    if (target.front() == '!') return label.empty() ? "@" + rest.substr(0, rest.find('^')) : label;
+    if (label.empty() || label == target || "mailto:" + label == target) return label.empty() ? std::string(target) : label;
+    if (label.find_first_of("[]") != std::string::npos) return label + " (" + std::string(target) + ")";
+    return "[" + label + "](" + std::string(target) + ")";
+}
+
+struct PeopleText {
+    const char* table;
+    const char* column;
+    const char* incident;  // the column naming the row's incident
+};
+
+constexpr std::array people_text{
+    PeopleText{"incidents", "title", "id"},          PeopleText{"incidents", "summary", "id"},
+    PeopleText{"incidents", "impact", "id"},         PeopleText{"incidents", "root_cause", "id"},
+    PeopleText{"messages", "text", "incident_id"},   PeopleText{"messages", "original_text", "incident_id"},
+    PeopleText{"key_events", "text", "incident_id"}, PeopleText{"timeline_curations", "text", "incident_id"},
+    PeopleText{"whys", "answer", "incident_id"},     PeopleText{"action_items", "text", "incident_id"},
+};
+
+}  // namespace
+
+std::string neutral_from_stored_slack(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto next = text.find('<', i);
+        if (next == std::string_view::npos) break;
+        out.append(text.substr(i, next - i));
+        auto body = construct_at(text, next);
+        if (body.empty()) {
+            out += '<';
+            i = next + 1;
+        } else {
+            out += neutral(body);
+            i = next + body.size() + 2;
+        }
+    }
+    out.append(text.substr(i));
+    return out;
+}
+
+std::size_t rewrite_stored_slack_text(LegacyTextConnection& db) {
+    const std::string sign(1, db.parameter_sign());
+    std::size_t changed = 0;
+    for (const auto& c : people_text) {
+        const std::string slack_rows = std::string(c.incident) + " IN (SELECT id FROM incidents WHERE platform = 'slack')";
+        const std::string column = c.column;
+        auto values = db.strings("SELECT DISTINCT " + column + " FROM " + c.table + " WHERE " + column +
+                                 " LIKE '%<%' AND " + slack_rows);
+        const std::string update = "UPDATE " + std::string(c.table) + " SET " + column + " = " + sign + "1 WHERE " +
+                                   column + " = " + sign + "2 AND " + slack_rows;
+        for (const auto& before : values) {
+            auto after = neutral_from_stored_slack(before);
+            if (after == before) continue;
+            db.run(update, after, before);
+            ++changed;
+        }
+    }
+    return changed;
+}
+
+}  // namespace hindsight::storage

@@ -56,14 +56,20 @@ struct PeopleText {
     const char* table;
     const char* column;
     const char* incident;  // the column naming the row's incident
+    const char* key;       // with it, the row's key
 };
 
 constexpr std::array people_text{
-    PeopleText{"incidents", "title", "id"},          PeopleText{"incidents", "summary", "id"},
-    PeopleText{"incidents", "impact", "id"},         PeopleText{"incidents", "root_cause", "id"},
-    PeopleText{"messages", "text", "incident_id"},   PeopleText{"messages", "original_text", "incident_id"},
-    PeopleText{"key_events", "text", "incident_id"}, PeopleText{"timeline_curations", "text", "incident_id"},
-    PeopleText{"whys", "answer", "incident_id"},     PeopleText{"action_items", "text", "incident_id"},
+    PeopleText{"incidents", "title", "id", "id"},
+    PeopleText{"incidents", "summary", "id", "id"},
+    PeopleText{"incidents", "impact", "id", "id"},
+    PeopleText{"incidents", "root_cause", "id", "id"},
+    PeopleText{"messages", "text", "incident_id", "id"},
+    PeopleText{"messages", "original_text", "incident_id", "id"},
+    PeopleText{"key_events", "text", "incident_id", "id"},
+    PeopleText{"timeline_curations", "text", "incident_id", "id"},
+    PeopleText{"whys", "answer", "incident_id", "n"},
+    PeopleText{"action_items", "text", "incident_id", "id"},
 };
 
 }  // namespace
@@ -93,16 +99,16 @@ std::size_t rewrite_stored_slack_text(LegacyTextConnection& db) {
     const std::string sign(1, db.parameter_sign());
     std::size_t changed = 0;
     for (const auto& c : people_text) {
-        const std::string slack_rows = std::string(c.incident) + " IN (SELECT id FROM incidents WHERE platform = 'slack')";
-        const std::string column = c.column;
-        auto values = db.strings("SELECT DISTINCT " + column + " FROM " + c.table + " WHERE " + column +
-                                 " LIKE '%<%' AND " + slack_rows);
-        const std::string update = "UPDATE " + std::string(c.table) + " SET " + column + " = " + sign + "1 WHERE " +
-                                   column + " = " + sign + "2 AND " + slack_rows;
-        for (const auto& before : values) {
-            auto after = neutral_from_stored_slack(before);
-            if (after == before) continue;
-            db.run(update, after, before);
+        const std::string table = c.table, column = c.column, incident = c.incident, key = c.key;
+        auto rows = db.rows("SELECT " + incident + ", " + key + ", " + column + " FROM " + table + " WHERE " + column +
+                            " LIKE '%<%' AND " + incident + " IN (SELECT id FROM incidents WHERE platform = 'slack')");
+        const std::string update = "UPDATE " + table + " SET " + column + " = " + sign + "1 WHERE " + incident + " = " +
+                                   sign + "2 AND " + key + " = " + sign + "3";
+        for (auto& row : rows) {
+            auto after = neutral_from_stored_slack(row.text);
+            if (after == row.text) continue;
+            row.text = std::move(after);
+            db.update(update, row);
             ++changed;
         }
     }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,17 +23,23 @@ std::string neutral_from_stored_slack(std::string_view text);
 // transaction. Parameters are written ?1, ?2 (SQLite) or $1, $2 (PostgreSQL).
 class LegacyTextConnection {
 public:
+    struct Row {
+        std::int64_t incident = 0;
+        std::int64_t key = 0;  // the row's id (a why: its number) within the incident
+        std::string text;
+    };
     virtual ~LegacyTextConnection() = default;
     virtual char parameter_sign() const = 0;
-    // The first column of every row `sql` returns.
-    virtual std::vector<std::string> strings(const std::string& sql) = 0;
-    // Runs `sql` with ?1/$1 = first, ?2/$2 = second.
-    virtual void run(const std::string& sql, const std::string& first, const std::string& second) = 0;
+    // The rows `sql` returns: (incident, key, text).
+    virtual std::vector<Row> rows(const std::string& sql) = 0;
+    // Runs `sql` with parameters 1 = text, 2 = incident, 3 = key.
+    virtual void update(const std::string& sql, const Row& row) = 0;
 };
 
 // Rewrites every column of people's words (titles, summaries, messages and
 // their originals, notes, curations, whys, action items) of the Slack
-// incidents; returns how many distinct texts changed.
+// incidents, row by row through each table's key; returns how many texts
+// changed.
 std::size_t rewrite_stored_slack_text(LegacyTextConnection& db);
 
 }  // namespace hindsight::storage

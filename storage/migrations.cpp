@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Transaction.h>
 #include <spdlog/spdlog.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -281,21 +282,25 @@ class SqliteLegacyText : public LegacyTextConnection {
 public:
     explicit SqliteLegacyText(SQLite::Database& db) : db_(db) {}
     char parameter_sign() const override { return '?'; }
-    std::vector<std::string> strings(const std::string& sql) override {
+    std::vector<Row> rows(const std::string& sql) override {
         SQLite::Statement query(db_, sql);
-        std::vector<std::string> out;
-        while (query.executeStep()) out.push_back(query.getColumn(0).getString());
+        std::vector<Row> out;
+        while (query.executeStep())
+            out.push_back({query.getColumn(0).getInt64(), query.getColumn(1).getInt64(), query.getColumn(2).getString()});
         return out;
     }
-    void run(const std::string& sql, const std::string& first, const std::string& second) override {
-        SQLite::Statement statement(db_, sql);
-        statement.bind(1, first);
-        statement.bind(2, second);
-        statement.exec();
+    void update(const std::string& sql, const Row& row) override {
+        if (!statement_ || statement_->getQuery() != sql) statement_ = std::make_unique<SQLite::Statement>(db_, sql);
+        statement_->reset();
+        statement_->bind(1, row.text);
+        statement_->bind(2, row.incident);
+        statement_->bind(3, row.key);
+        statement_->exec();
     }
 
 private:
     SQLite::Database& db_;
+    std::unique_ptr<SQLite::Statement> statement_;  // the column's UPDATE, prepared once
 };
 
 void neutral_slack_text(SQLite::Database& db) {

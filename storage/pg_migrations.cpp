@@ -208,14 +208,15 @@ class PostgresLegacyText : public LegacyTextConnection {
 public:
     explicit PostgresLegacyText(pg::Session& session) : session_(session) {}
     char parameter_sign() const override { return '$'; }
-    std::vector<std::string> strings(const std::string& sql) override {
-        std::vector<std::string> out;
-        for (const auto& row : session_.run(sql)) out.push_back(pg::text_of(row[0]));
+    std::vector<Row> rows(const std::string& sql) override {
+        std::vector<Row> out;
+        for (const auto& row : session_.run(sql))
+            out.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), pg::text_of(row[2])});
         return out;
     }
-    void run(const std::string& sql, const std::string& first, const std::string& second) override {
+    void update(const std::string& sql, const Row& row) override {
         session_.exec_named("legacy_text_" + std::to_string(std::hash<std::string>{}(sql)), sql,
-                            pg::Args{}.text(first).text(second));
+                            pg::Args{}.text(row.text).integer(row.incident).integer(row.key));
     }
 
 private:

@@ -1,6 +1,6 @@
 #include "storage/legacy_text.hpp"
 
-#include "bot/core/text.hpp"
+#include "bot/core/neutral_text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -34,22 +34,15 @@ std::string_view construct_at(std::string_view s, std::size_t i) {
 }
 
 // What the construct became in neutral text (as the Slack adapter now
-// translates it on the way in).
+// translates it on the way in, from Slack's escaped form).
 std::string neutral(std::string_view body) {
     auto bar = body.find('|');
     auto target = body.substr(0, bar);
-    std::string label(bar == std::string_view::npos ? std::string_view{} : body.substr(bar + 1));
-    auto rest = std::string(target.substr(1));
-    if (target.front() == '@') {
-        if (label.starts_with('@')) label.erase(0, 1);
-        if (label.find_first_of("|{}") != std::string::npos) label.clear();
-        return mention_token(rest, label);
-    }
-    if (target.front() == '#') return "#" + (label.empty() ? rest : label);
-    if (target.front() == '!') return label.empty() ? "@" + rest.substr(0, rest.find('^')) : label;
-    if (label.empty() || label == target || "mailto:" + label == target) return label.empty() ? std::string(target) : label;
-    if (label.find_first_of("[]") != std::string::npos) return label + " (" + std::string(target) + ")";
-    return "[" + label + "](" + std::string(target) + ")";
+    auto label = bar == std::string_view::npos ? std::string_view{} : body.substr(bar + 1);
+    if (target.front() == '@') return neutral_mention(target.substr(1), label);
+    if (target.front() == '#') return "#" + std::string(label.empty() ? target.substr(1) : label);
+    if (target.front() != '!') return neutral_link(target, label);
+    return std::string(label.empty() ? "@" + std::string(target.substr(1, target.find('^') - 1)) : label);
 }
 
 struct PeopleText {

@@ -1,6 +1,6 @@
 #include "adapters/slack/mrkdwn.hpp"
 
-#include "bot/core/text.hpp"
+#include "bot/core/neutral_text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -265,22 +265,10 @@ std::string neutral_construct(std::string_view inner) {
     auto target = unescape(inner.substr(0, bar));
     auto label = bar == std::string_view::npos ? std::string{} : unescape(inner.substr(bar + 1));
     switch (target.front()) {
-        case '@': {
-            if (!label.empty() && label.front() == '@') label.erase(0, 1);
-            // A label the token cannot hold (a brace, a bar) is dropped: the name then
-            // comes from the users cache, as for a mention without a label.
-            if (label.find_first_of("|{}\n") != std::string::npos) label.clear();
-            return mention_token(target.substr(1), label);
-        }
+        case '@': return neutral_mention(target.substr(1), label);
         case '#': return "#" + (label.empty() ? target.substr(1) : label);
-        case '!':
-            if (!label.empty()) return label;
-            return "@" + target.substr(1, target.find('^') - 1);
-        default:
-            if (label.empty() || label == target || "mailto:" + label == target) return label.empty() ? target : label;
-            // A label Markdown could not hold keeps the URL beside it.
-            if (label.find_first_of("[]") != std::string::npos) return label + " (" + target + ")";
-            return "[" + label + "](" + target + ")";
+        case '!': return label.empty() ? "@" + target.substr(1, target.find('^') - 1) : label;  // <!subteam^S1>
+        default: return neutral_link(target, label);
     }
 }
 

@@ -1,3 +1,4 @@
+#include "bot/core/neutral_text.hpp"
 #include "bot/core/text.hpp"
 #include "bot/core/zone.hpp"
 
@@ -167,4 +168,19 @@ TEST_CASE("mention tokens: the core's neutral mention, rendered by whoever shows
     CHECK(rendered == "for <U7> and @carol, not @{broken");
     CHECK(render_mentions("no tokens", [](const std::string&, const std::string&) { return std::string("x"); }) ==
           "no tokens");
+}
+
+TEST_CASE("neutral text: mentions keep a label the token can hold, links are Markdown unless plainer") {
+    CHECK(neutral_mention("U1", "bob") == "@{U1|bob}");
+    CHECK(neutral_mention("U1", "@bob") == "@{U1|bob}");
+    CHECK(neutral_mention("U1", "") == "@{U1|}");
+    for (auto label : {"a|b", "a{b", "a}b", "a\nb"}) CHECK(neutral_mention("U1", label) == "@{U1|}");
+    CHECK(neutral_link("https://x.example", "the board") == "[the board](https://x.example)");
+    CHECK(neutral_link("https://x.example", "") == "https://x.example");
+    CHECK(neutral_link("https://x.example", "https://x.example") == "https://x.example");
+    CHECK(neutral_link("mailto:ops@example.com", "ops@example.com") == "ops@example.com");
+    CHECK(neutral_link("https://x.example", "see [1]") == "see [1] (https://x.example)");
+    // What the core then reads back.
+    CHECK(render_chat_markup(neutral_link("https://x.example", "the board"), names) == "the board");
+    CHECK(render_chat_markup(neutral_mention("U9", "a}b") + " " + neutral_mention("U9", "Bob"), names) == "@U9 Bob");
 }

@@ -169,7 +169,7 @@ TEST_CASE("the kind table, code, links and addressing someone") {
     CHECK(fires("`kubectl get pods`", Feature::code));
     CHECK(fires("graph: https://grafana.example/d/1", Feature::link));
     CHECK(fires("@bob can you look", Feature::addressed));
-    CHECK(fires("<@U2> can you look", Feature::addressed));
+    CHECK(fires("@{U2|} can you look", Feature::addressed));
 }
 
 TEST_CASE("length: short, mid-length and the length itself") {
@@ -403,8 +403,8 @@ TEST_CASE("explanation of one entry, and of what was left out") {
 }
 
 TEST_CASE("noise: thanks and praise with names, emoji and acknowledgements in any combination") {
-    for (auto text : {"thanks to everyone", "thx team", "ty y'all", "thanks <@U02BOB>", "thanks Bob and Alice",
-                      "great work everyone, thanks!", "nice work team 🎉", "kudos to <@U02BOB>", "thanks folks :pray:",
+    for (auto text : {"thanks to everyone", "thx team", "ty y'all", "thanks @{U02BOB|}", "thanks Bob and Alice",
+                      "great work everyone, thanks!", "nice work team 🎉", "kudos to @{U02BOB|}", "thanks folks :pray:",
                       "thank you so much Bob", "awesome, thanks Dana!", "thanks both", "good job",
                       "huge thanks to the crew", "cheers all", "appreciate it, Sam"}) {
         std::string shown(text);

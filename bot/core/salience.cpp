@@ -252,7 +252,7 @@ bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 // with a letter or digit and end with one or '%'. Views into `buffer`.
 void split_words(std::string_view text, std::string& buffer, std::vector<std::string_view>& out) {
     out.clear();
-    if (text.find_first_of("<&@") != std::string_view::npos) buffer = neutralise_markup(text);
+    if (text.find_first_of("@[") != std::string_view::npos) buffer = neutralise_markup(text);
     else buffer.assign(text);
     if (buffer.find('\xC3') != std::string::npos) buffer = fold_accents(buffer);  // "décision" is "decision"
     for (auto& c : buffer) {

@@ -80,6 +80,9 @@ TEST_CASE("what a word class does not fire on") {
     CHECK_FALSE(fires("the meeting notes are in the doc", Feature::problem));
     CHECK_FALSE(fires("the meeting notes are in the doc", Feature::hedge));
     CHECK_FALSE(fires("lunch in ten", Feature::escalate));
+    // A link counts by its label, not by the words in its address.
+    CHECK_FALSE(fires("notes in [the doc](https://wiki.example/restart-the-fleet)", Feature::act));
+    CHECK(fires("notes in [the doc](https://wiki.example/restart-the-fleet)", Feature::link));
 }
 
 TEST_CASE("tense: a state reached, an act done, an act under way") {

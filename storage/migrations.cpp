@@ -1,9 +1,13 @@
 #include "storage/migrations.hpp"
 
+#include "storage/legacy_text.hpp"
+
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <spdlog/spdlog.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -272,7 +276,40 @@ CREATE TABLE incident_trackers (
 );
 )sql";
 
-// Version 10: the channel-history merges owed after a close (adapters/chat),
+// Version 10: the Slack text of older incidents as neutral text
+// (storage/legacy_text.hpp); no schema change.
+class SqliteLegacyText : public LegacyTextConnection {
+public:
+    explicit SqliteLegacyText(SQLite::Database& db) : db_(db) {}
+    char parameter_sign() const override { return '?'; }
+    std::vector<Row> rows(const std::string& sql) override {
+        SQLite::Statement query(db_, sql);
+        std::vector<Row> out;
+        while (query.executeStep())
+            out.push_back({query.getColumn(0).getInt64(), query.getColumn(1).getInt64(), query.getColumn(2).getString()});
+        return out;
+    }
+    void update(const std::string& sql, const Row& row) override {
+        if (!statement_ || statement_->getQuery() != sql) statement_ = std::make_unique<SQLite::Statement>(db_, sql);
+        statement_->reset();
+        statement_->bind(1, row.text);
+        statement_->bind(2, row.incident);
+        statement_->bind(3, row.key);
+        statement_->exec();
+    }
+
+private:
+    SQLite::Database& db_;
+    std::unique_ptr<SQLite::Statement> statement_;  // the column's UPDATE, prepared once
+};
+
+void neutral_slack_text(SQLite::Database& db) {
+    SqliteLegacyText connection(db);
+    if (auto n = rewrite_stored_slack_text(connection))
+        spdlog::info("storage: {} stored Slack texts rewritten as neutral text", n);
+}
+
+// Version 11: the channel-history merges owed after a close (adapters/chat),
 // so a restart between the close and the merge does not lose one. The claim
 // (claimed_by, claimed_until) keeps a process from running a merge twice; the
 // index serves the scan for due merges.
@@ -299,7 +336,8 @@ const std::vector<Migration> kMigrations = {
     {7, kLinkSecret},
     {8, kOutboxPostedIds},
     {9, kTrackerTickets},
-    {10, kHistoryMerges},
+    {10, "", neutral_slack_text},
+    {11, kHistoryMerges},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
@@ -323,7 +361,8 @@ void migrate(SQLite::Database& db, const std::vector<Migration>& steps) {
             SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
             // Another process may have migrated while we waited for the lock.
             if (user_version(db) >= step.version) continue;
-            db.exec(step.sql);
+            if (*step.sql) db.exec(step.sql);
+            if (step.data) step.data(db);
             // PRAGMA takes no bound parameters; the version is our own integer.
             db.exec("PRAGMA user_version = " + std::to_string(step.version));
             tx.commit();

@@ -12,7 +12,9 @@ namespace hindsight::storage {
 
 struct Migration {
     int version;      // 1, 2, 3 … in order; becomes PRAGMA user_version once applied
-    const char* sql;  // one or more statements
+    const char* sql;  // one or more statements (may be empty)
+    // Rewrites stored data the SQL cannot, after it, in the same transaction.
+    void (*data)(SQLite::Database&) = nullptr;
 };
 
 // The schema history of this build, oldest first.

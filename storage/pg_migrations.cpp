@@ -1,10 +1,12 @@
 #include "storage/pg_migrations.hpp"
 
 #include "bot/core/connection_url.hpp"
+#include "storage/legacy_text.hpp"
 #include "storage/pg_session.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <stdexcept>
 #include <vector>
 
@@ -200,8 +202,35 @@ CREATE TABLE incident_trackers (
 );
 )sql";
 
-// Version 6: the channel-history merges owed after a close, as SQLite's
-// schema 10. Replicas claim a merge with a lease (claimed_by, claimed_until).
+// Version 6: the Slack text of older incidents as neutral text, as SQLite's
+// schema 10 (storage/legacy_text.hpp); no schema change.
+class PostgresLegacyText : public LegacyTextConnection {
+public:
+    explicit PostgresLegacyText(pg::Session& session) : session_(session) {}
+    char parameter_sign() const override { return '$'; }
+    std::vector<Row> rows(const std::string& sql) override {
+        std::vector<Row> out;
+        for (const auto& row : session_.run(sql))
+            out.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), pg::text_of(row[2])});
+        return out;
+    }
+    void update(const std::string& sql, const Row& row) override {
+        session_.exec_named("legacy_text_" + std::to_string(std::hash<std::string>{}(sql)), sql,
+                            pg::Args{}.text(row.text).integer(row.incident).integer(row.key));
+    }
+
+private:
+    pg::Session& session_;
+};
+
+void neutral_slack_text(pg::Session& session) {
+    PostgresLegacyText connection(session);
+    if (auto n = rewrite_stored_slack_text(connection))
+        spdlog::info("storage: {} stored Slack texts rewritten as neutral text", n);
+}
+
+// Version 7: the channel-history merges owed after a close, as SQLite's
+// schema 11. Replicas claim a merge with a lease (claimed_by, claimed_until).
 constexpr const char* kHistoryMerges = R"sql(
 CREATE TABLE history_merges (
     incident_id     BIGINT PRIMARY KEY REFERENCES incidents (id),
@@ -217,7 +246,9 @@ CREATE INDEX history_merges_due ON history_merges (next_attempt_at);
 
 struct Step {
     int version;
-    const char* sql;
+    const char* sql;  // may be empty
+    // Rewrites stored data the SQL cannot, after it, in the same transaction.
+    void (*data)(pg::Session&) = nullptr;
 };
 
 const std::vector<Step> kSteps = {
@@ -226,7 +257,8 @@ const std::vector<Step> kSteps = {
     {3, kLinkSecret},
     {4, kOutboxPostedIds},
     {5, kTrackerTickets},
-    {6, kHistoryMerges},
+    {6, "", neutral_slack_text},
+    {7, kHistoryMerges},
 };
 
 }  // namespace
@@ -260,7 +292,8 @@ void migrate_postgres(const std::string& url) {
             if (step.version <= current) continue;
             session.run("BEGIN");
             try {
-                session.run(step.sql);
+                if (*step.sql) session.run(step.sql);
+                if (step.data) step.data(session);
                 session.run("INSERT INTO hindsight_schema_migrations (version) VALUES (" +
                             std::to_string(step.version) + ")");
                 session.run("COMMIT");

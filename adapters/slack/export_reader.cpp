@@ -1,5 +1,7 @@
 #include "adapters/slack/export_reader.hpp"
 
+#include "adapters/slack/mrkdwn.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <date/date.h>
@@ -195,7 +197,7 @@ ExportedChannel read_slack_export(const fs::path& dir, std::string_view channel,
                 r.user_name = display_name_of(json{{"profile", *profile}});
                 if (!r.user_name.empty()) out.names[user] = r.user_name;
             }
-            r.text = string_at(m, "text");  // exports carry the edited text
+            r.text = to_neutral(string_at(m, "text"));  // exports carry the edited text
             r.original_text = r.text;
             if (auto edited = m.find("edited"); edited != m.end() && edited->is_object())
                 r.edited_at = parse_slack_ts(string_at(*edited, "ts"));

@@ -257,11 +257,11 @@ EventResult translate_message(const json& event, const std::string& team,
         if (id.empty()) return EventResult::fail("message_changed without message.ts");
         auto at = parse_ts(text_of(event, "ts"));
         if (!at) return EventResult::fail("message_changed with malformed ts");
-        auto new_text = unescape(text_of(message, "text"));
+        auto new_text = to_neutral(text_of(message, "text"));
         // Unfurls and metadata updates arrive as message_changed too; only a
         // changed text is an edit.
         const json* previous = member(event, "previous_message");
-        if (previous && previous->is_object() && unescape(text_of(*previous, "text")) == new_text) {
+        if (previous && previous->is_object() && to_neutral(text_of(*previous, "text")) == new_text) {
             kind += " (text unchanged)";
             return none();
         }
@@ -284,8 +284,9 @@ EventResult translate_message(const json& event, const std::string& team,
     m.message_id = ts;
     m.user_id = text_of(event, "user");
     m.user_name = user_name_of(event);
-    // Slack escapes &, <, >; the core stores what people typed.
-    m.text = unescape(text_of(event, "text"));
+    // Slack's markup and escapes become neutral text: the core stores what
+    // people typed, mentions as tokens.
+    m.text = to_neutral(text_of(event, "text"));
     m.at = *at;
     auto thread_ts = text_of(event, "thread_ts");
     if (!thread_ts.empty() && thread_ts != ts) m.thread_parent = thread_ts;
@@ -394,10 +395,10 @@ Parsed<CommandRequest> parse_command(const http::Form& form, Timestamp received_
     c.where = {Platform::slack, form.value("team_id"), form.value("channel_id")};
     c.user_id = form.value("user_id");
     c.user_name = form.value("user_name");
-    c.text = unescape(form.value("text"));
+    c.text = to_neutral(form.value("text"));
     c.at = received_at;
     c.response_url = form.value("response_url");
-    c.mentions = mentions_in(c.text);
+    c.mentions = mentions_in(unescape(form.value("text")));
     return {std::move(r), {}};
 }
 

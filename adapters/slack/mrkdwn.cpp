@@ -1,5 +1,7 @@
 #include "adapters/slack/mrkdwn.hpp"
 
+#include "bot/core/neutral_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -252,6 +254,43 @@ std::string unescape(std::string_view text) {
         }
         out += text[i];
     }
+    return out;
+}
+
+namespace {
+
+// One construct's inside (between '<' and '>', still escaped) in neutral text.
+std::string neutral_construct(std::string_view inner) {
+    auto bar = inner.find('|');
+    auto target = unescape(inner.substr(0, bar));
+    auto label = bar == std::string_view::npos ? std::string{} : unescape(inner.substr(bar + 1));
+    switch (target.front()) {
+        case '@': return neutral_mention(target.substr(1), label);
+        case '#': return "#" + (label.empty() ? target.substr(1) : label);
+        case '!': return label.empty() ? "@" + target.substr(1, target.find('^') - 1) : label;  // <!subteam^S1>
+        default: return neutral_link(target, label);
+    }
+}
+
+}  // namespace
+
+std::string to_neutral(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto next = text.find('<', i);
+        if (next == std::string_view::npos) break;
+        if (auto n = slack_construct(text, next)) {
+            out += unescape(text.substr(i, next - i));
+            out += neutral_construct(text.substr(next + 1, n - 2));
+            i = next + n;
+        } else {
+            out += unescape(text.substr(i, next + 1 - i));
+            i = next + 1;
+        }
+    }
+    out += unescape(text.substr(i));
     return out;
 }
 

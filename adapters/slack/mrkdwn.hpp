@@ -20,6 +20,17 @@ std::string to_mrkdwn(std::string_view markdown);
 std::string escape(std::string_view text);
 std::string unescape(std::string_view text);
 
+// Text Slack sends (messages, edits, history, exports, slash-command text) →
+// the core's neutral text (docs/architecture.md, "Text on the way in"):
+//   <@U1> → @{U1|}   <@U1|bob> → @{U1|bob}   (the neutral mention token)
+//   <#C1|general> → #general   <#C1> → #C1
+//   <!here> → @here   <!subteam^S1|@ops> → @ops   <!date^…|Feb 1> → Feb 1
+//   <https://x|label> → [label](https://x)   <https://x> → https://x
+//   &amp; &lt; &gt; → & < >  (everywhere, labels and URLs included)
+// A construct inside a code span is translated too: Slack itself only sends
+// one there when the client made it a real mention or link.
+std::string to_neutral(std::string_view text);
+
 // Splits mrkdwn into chunks of at most `limit` bytes, on line boundaries when
 // possible (never inside a UTF-8 sequence); a code block cut in two is closed
 // and reopened so both halves render as code.

@@ -20,7 +20,7 @@ enum ContextMask : unsigned {
     everywhere = note | why | impact | action,
 };
 
-// A failure verb after a person: "Alice forgot", "<@U1> broke", "@bob didn't".
+// A failure verb after a person: "Alice forgot", "@{U1|} broke", "@bob didn't".
 constexpr std::array failure_verbs{
     sv{"broke"},   sv{"forgot"},   sv{"missed"},    sv{"deleted"},  sv{"caused"},    sv{"messed up"},
     sv{"didn't"},  sv{"did not"},  sv{"failed to"}, sv{"screwed up"}, sv{"ignored"}, sv{"overlooked"},
@@ -161,8 +161,8 @@ void add_finding(std::vector<BlameFinding>& out, sv rule, std::string matched, s
     out.push_back({std::string(rule), std::move(matched), std::string(suggestion)});
 }
 
-// Case-preserving words for the person rule; a mention (<@U1>, <@U1|bob>,
-// @bob) is one token.
+// Case-preserving words for the person rule; a mention (@{U1|bob}, @bob) is
+// one token.
 struct Word {
     std::string text;
     bool mention = false;
@@ -175,13 +175,10 @@ std::vector<Word> words_of(sv s) {
     std::size_t i = 0;
     while (i < s.size()) {
         char c = s[i];
-        if (c == '<' && i + 1 < s.size() && s[i + 1] == '@') {
-            auto close = s.find('>', i);
-            if (close != sv::npos) {
-                words.push_back({std::string(s.substr(i, close + 1 - i)), true});
-                i = close + 1;
-                continue;
-            }
+        if (auto n = mention_token_at(s, i)) {
+            words.push_back({std::string(s.substr(i, n)), true});
+            i += n;
+            continue;
         }
         if (c == '@' && (i == 0 || !alnum(s[i - 1])) && i + 1 < s.size() && alnum(s[i + 1])) {
             std::size_t j = i + 1;

@@ -114,7 +114,10 @@ std::string Bot::close_draft(std::int64_t incident_id) {
     if (!incident || incident->state != IncidentState::closed) return {};
     SlashCommand none;
     none.where = incident->where;
-    CommandContext ctx{store_, outbox_, settings_, none, incident, incident->closed_at.value_or(clock_.now())};
+    // As of the close, signer and all: the link comes out as the first post
+    // had it, so an unchanged draft reads the same and an update keeps it.
+    CommandContext ctx{store_,   outbox_, settings_, none, incident, incident->closed_at.value_or(clock_.now()),
+                       link_signer_};
     return close_post(ctx, *incident);
 }
 

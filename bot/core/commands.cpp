@@ -1,5 +1,7 @@
 #include "bot/core/commands.hpp"
 
+#include "bot/core/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -30,7 +32,7 @@ constexpr std::array usages{
     Usage{"why", "/incident why [answer] | why edit <n> <text>", "five whys: answer the current question, or show the chain"},
     Usage{"rootcause", "/incident rootcause <text>", "record the root cause and end the five whys"},
     Usage{"factor", "/incident factor <tag>", "tag a contributing factor, e.g. insufficient-test-coverage"},
-    Usage{"action", "/incident action <@owner> <text> [due:<when>]", "add an action item (due: 2026-12-01, +3d, tomorrow, friday)"},
+    Usage{"action", "/incident action @owner <text> [due:<when>]", "add an action item (due: 2026-12-01, +3d, tomorrow, friday)"},
     Usage{"action link", "/incident action link <A-id> <url> | action unlink <A-id> | action file <A-id>",
           "track an item by an existing ticket, stop tracking it, or file a held item as written"},
     Usage{"tracker", "/incident tracker [[<tracker>] <project>]", "where this incident's action items are filed"},
@@ -58,9 +60,17 @@ std::string_view trim(std::string_view s) {
 }
 
 // Splits off the first whitespace-separated word.
+// The first word and the rest. A mention token is one word even when its
+// name has spaces ("@{U1|Bob Smith}").
 std::pair<std::string_view, std::string_view> first_word(std::string_view s) {
     s = trim(s);
-    auto end = std::find_if(s.begin(), s.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+    std::size_t from = 0;
+    if (s.starts_with("@{")) {
+        auto close = s.find('}');
+        if (close != std::string_view::npos && s.substr(0, close).find('\n') == std::string_view::npos) from = close;
+    }
+    auto end = std::find_if(s.begin() + static_cast<std::ptrdiff_t>(from), s.end(),
+                            [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
     auto word = s.substr(0, static_cast<std::size_t>(end - s.begin()));
     return {word, trim(s.substr(word.size()))};
 }
@@ -217,10 +227,11 @@ ParsedCommand parse_action_ticket(std::string_view verb, std::string_view rest) 
     Command c;
     c.action_id = *id;
     if (verb == "link") {
+        // A link with a label arrives as Markdown: "[label](url)".
+        if (auto target = url.find("]("); url.starts_with('[') && url.ends_with(')') && target != url.npos)
+            url = url.substr(target + 2, url.size() - target - 3);
         if (url.empty() || url.find(' ') != std::string_view::npos)
             return fail("action link", "Give the ticket's web address after the id.");
-        // Slack wraps links as <url> or <url|label>.
-        if (url.front() == '<' && url.back() == '>') url = url.substr(1, std::min(url.find('|'), url.size() - 1) - 1);
         c.kind = Command::Kind::action_link;
         c.text = std::string(url);
         return ok(std::move(c));
@@ -285,13 +296,12 @@ std::optional<std::int64_t> parse_action_id(std::string_view text) {
 
 std::optional<std::pair<std::string, std::string>> parse_mention(std::string_view text) {
     text = trim(text);
-    if (text.size() > 3 && text.substr(0, 2) == "<@" && text.back() == '>') {
-        auto inner = text.substr(2, text.size() - 3);
-        auto bar = inner.find('|');
-        std::string id(inner.substr(0, bar));
-        std::string name(bar == std::string_view::npos ? std::string_view{} : inner.substr(bar + 1));
+    if (text.starts_with("@{") && text.ends_with('}')) {
+        if (mention_token_at(text, 0) != text.size()) return std::nullopt;
+        auto bar = text.find('|');
+        auto id = text.substr(2, bar - 2);
         if (id.empty()) return std::nullopt;
-        return std::pair{id, name};
+        return std::pair{std::string(id), std::string(text.substr(bar + 1, text.size() - bar - 2))};
     }
     if (text.size() > 1 && text[0] == '@') {
         auto name = text.substr(1);

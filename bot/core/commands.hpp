@@ -22,7 +22,7 @@ struct Command {
     int severity = 0;          // open: sev:1..4, 0 when absent
     int number = 0;            // timeline entry number, why step
     std::string when;          // unparsed time expression (timeline add/time, started, meeting, due:)
-    std::string owner;         // action owner / facilitator as typed: "<@U123>", "<@U123|bob>", "@bob"
+    std::string owner;         // action owner / facilitator as typed: "@{U123|bob}", "@{U123|}", "@bob"
     std::string filter;        // actions: open|mine|overdue|all
     std::int64_t action_id = 0;  // done / snooze / action link|unlink|file: A-12 → 12
     std::string duration;      // snooze
@@ -42,7 +42,7 @@ std::string help_text();
 std::optional<std::int64_t> parse_action_id(std::string_view text);
 
 // A mention as typed → (user id, display name if the mention carried one).
-// "<@U123|bob>" → ("U123", "bob"); "<@U123>" → ("U123", ""); "@bob" → ("bob", "bob").
+// "@{U123|bob}" → ("U123", "bob"); "@{U123|}" → ("U123", ""); "@bob" → ("bob", "bob").
 std::optional<std::pair<std::string, std::string>> parse_mention(std::string_view text);
 
 // "Insufficient Test Coverage" → "insufficient-test-coverage".

@@ -12,14 +12,15 @@ bool iequals(std::string_view a, std::string_view b) { return to_lower_ascii(a) 
 
 std::string mention(const std::string& id, const std::string& name) { return mention_token(id, name); }
 
-// An owner or facilitator as typed. Slack escapes mentions to "<@U1|bob>";
-// Mattermost and the console send "@bob", and Mattermost also tells us the id.
+// An owner or facilitator as typed: a mention token "@{U1|bob}" (the adapter
+// knew the id) or "@bob" (Mattermost, which also lists the ids of the
+// names mentioned, and the console).
 std::optional<Person> resolve_person(CommandContext& ctx, const std::string& typed) {
     auto parsed = parse_mention(typed);
     if (!parsed) return std::nullopt;
     Person p{parsed->first, parsed->second};
     const ChannelRef& where = ctx.command.where;
-    if (typed.rfind("<@", 0) == 0) {
+    if (typed.rfind("@{", 0) == 0) {
         // Without a label the name stays empty (shown through the users cache
         // later) rather than pretending the id is a name.
         if (p.name.empty()) p.name = ctx.store.user_name(where, p.id).value_or("");

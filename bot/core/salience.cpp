@@ -49,6 +49,9 @@ constexpr std::string_view problem_words[] = {
     "oom", "hang", "stuck", "alert", "alarm", "page", "pager", "fire", "critical", "exhaust", "leak", "overload",
     "refuse", "reject", "retransmit", "flap", "drop", "erroring", "wall", "corrupt", "unhealthy", "breach",
     "elevated", "impact", "affected", "red", "missing", "dark", "panic", "bsod", "notready", "crashloop",
+    // a metric moving sharply, either way: what someone watching a graph reports
+    "surge", "fall", "cliff", "climb", "plunge", "tank", "jump", "soar", "skyrocket", "crater", "dip", "flatline",
+    "nosedive",
     // security incidents
     "compromise", "unauthorized", "attacker", "attack", "exfiltrate", "stolen", "malicious",
     "suspicious", "phish", "intrusion", "exposed", "clone", "hit"};
@@ -93,7 +96,8 @@ constexpr Irregular irregular_past[] = {
     {"sent", "send"},   {"resent", "send"},     {"shut", "shut"},   {"cut", "cut"},         {"put", "put"},
     {"reset", "reset"}, {"froze", "freeze"},    {"frozen", "freeze"}, {"unfrozen", "unfreeze"}, {"took", "take"},
     {"taken", "take"},  {"withdrew", "withdraw"}, {"withdrawn", "withdraw"}, {"undid", "revert"}, {"undone", "revert"},
-    {"began", "start"}, {"begun", "start"},     {"brought", "bring"}, {"held", "hold"},     {"split", "split"}};
+    {"began", "start"}, {"begun", "start"},     {"brought", "bring"}, {"held", "hold"},     {"split", "split"},
+    {"fell", "fall"}};
 // Prefixes that turn an act into another act: un-install, re-enable, de-register.
 constexpr std::string_view act_prefixes[] = {"un", "re", "de", "dis"};
 // "errors under 5%", "p99 below 300ms": a number on the good side of a line.
@@ -248,8 +252,9 @@ bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 // with a letter or digit and end with one or '%'. Views into `buffer`.
 void split_words(std::string_view text, std::string& buffer, std::vector<std::string_view>& out) {
     out.clear();
-    if (text.find_first_of("<&@") != std::string_view::npos) buffer = neutralise_markup(text);
+    if (text.find_first_of("@[") != std::string_view::npos) buffer = neutralise_markup(text);
     else buffer.assign(text);
+    if (buffer.find('\xC3') != std::string::npos) buffer = fold_accents(buffer);  // "décision" is "decision"
     for (auto& c : buffer) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         else if (static_cast<unsigned char>(c) == 0xE2) c = ' ';  // ’ … — start bytes: word breaks

@@ -14,6 +14,15 @@ bool is_alnum(char c) {
 }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
+// The base letter of U+00C0 + i, or '.' when it has none.
+constexpr std::string_view latin1_letters = "AAAAAA.CEEEEIIII.NOOOOO.OUUUUY..aaaaaa.ceeeeiiii.nooooo.ouuuuy.y";
+
+char base_letter(std::uint32_t cp) {
+    if (cp < 0xC0 || cp > 0xFF) return 0;
+    auto c = latin1_letters[cp - 0xC0];
+    return c == '.' ? 0 : c;
+}
+
 // Decodes one UTF-8 code point at s[i]; invalid bytes decode as themselves
 // (length 1) so malformed input never stalls or throws.
 std::uint32_t decode(std::string_view s, std::size_t i, std::size_t& length) {
@@ -58,87 +67,56 @@ std::size_t shortcode_at(std::string_view s, std::size_t i) {
     return j + 1 - i;
 }
 
-struct Entity {
-    std::string_view name;
-    char ch;
-};
-constexpr std::array entities{Entity{"&amp;", '&'}, Entity{"&lt;", '<'}, Entity{"&gt;", '>'},
-                              Entity{"&quot;", '"'}, Entity{"&#39;", '\''}, Entity{"&apos;", '\''}};
-
-// Appends the entity at s[i] decoded and returns its length, or 0.
-std::size_t entity_at(std::string_view s, std::size_t i, std::string& out) {
-    for (const auto& e : entities) {
-        if (s.substr(i, e.name.size()) == e.name) {
-            out += e.ch;
-            return e.name.size();
-        }
-    }
-    return 0;
+// "@{U1|bob}" → ("U1", "bob"), for a token mention_token_at() found.
+std::pair<std::string_view, std::string_view> token_parts(std::string_view token) {
+    auto bar = token.find('|');
+    return {token.substr(2, bar - 2), token.substr(bar + 1, token.size() - bar - 2)};
 }
 
-// A Slack control sequence "<...>" at s[i]: returns its length (0 if s[i]
-// does not start one). Only <@…>, <#…>, <!…> and <scheme:…> count, and the
-// part before '|' has no whitespace, so "latency < 100ms" stays text.
-std::size_t slack_construct_at(std::string_view s, std::size_t i) {
-    if (s[i] != '<' || i + 1 >= s.size()) return 0;
-    auto close = s.find('>', i + 1);
-    if (close == std::string_view::npos) return 0;
-    auto body = s.substr(i + 1, close - i - 1);
-    if (body.empty()) return 0;
-    auto target = body.substr(0, body.find('|'));
-    if (target.empty() || std::any_of(target.begin(), target.end(), is_space)) return 0;
-    if (body.find('\n') != std::string_view::npos) return 0;
-    char first = target.front();
-    if (first == '@' || first == '#' || first == '!') return close + 1 - i;
+// A Markdown link "[label](scheme:...)" at s[i] on one line: its length, 0
+// if none. Only a target with a URL scheme counts, so "[WIP](see below)"
+// stays text. Each scan stops at the next bracket or space, so a text full
+// of '[' is still read in linear time.
+std::size_t markdown_link_at(std::string_view s, std::size_t i, std::string_view& label, std::string_view& target) {
+    if (s[i] != '[') return 0;
+    auto close = s.find_first_of("[]\n", i + 1);
+    if (close == std::string_view::npos || close == i + 1 || s.substr(close, 2) != "](") return 0;
+    auto end = s.find_first_of(") \t\n\r\f\v", close + 2);
+    if (end == std::string_view::npos || s[end] != ')') return 0;
+    label = s.substr(i + 1, close - i - 1);
+    target = s.substr(close + 2, end - close - 2);
     auto colon = target.find(':');
     if (colon == std::string_view::npos || colon == 0) return 0;
     for (std::size_t k = 0; k < colon; ++k)
         if (!is_alnum(target[k]) && target[k] != '+' && target[k] != '.' && target[k] != '-') return 0;
-    return close + 1 - i;
+    return end + 1 - i;
 }
 
 bool mm_username_char(char c) { return is_alnum(c) || c == '.' || c == '_' || c == '-'; }
 
-// Renders chat markup; `mention` decides what a user mention becomes from
-// (id, label) where label may be empty.
+// Renders the neutral text adapters hand the core; `mention` decides what a
+// user mention becomes from (id, name), name possibly empty ("@alice" is
+// (alice, "")).
 template <typename Mention>
-std::string render(std::string_view s, Mention&& mention, bool mattermost_mentions) {
+std::string render(std::string_view s, Mention&& mention) {
     std::string out;
     out.reserve(s.size());
     std::size_t i = 0;
     while (i < s.size()) {
         char c = s[i];
-        if (c == '<') {
-            if (auto n = slack_construct_at(s, i)) {
-                auto body = s.substr(i + 1, n - 2);
-                auto bar = body.find('|');
-                auto target = body.substr(0, bar);
-                auto label = bar == std::string_view::npos ? std::string_view{} : body.substr(bar + 1);
-                if (target.front() == '@') {
-                    out += mention(std::string(target.substr(1)), std::string(label));
-                } else if (target.front() == '#') {
-                    out += '#';
-                    out += unescape_entities(label.empty() ? target.substr(1) : label);
-                } else if (target.front() == '!') {
-                    if (!label.empty()) {
-                        out += unescape_entities(label);
-                    } else {
-                        auto word = target.substr(1);
-                        out += '@';
-                        out += word.substr(0, word.find('^'));
-                    }
-                } else {
-                    out += unescape_entities(label.empty() ? target : label);
-                }
-                i += n;
-                continue;
-            }
-        } else if (c == '&') {
-            if (auto n = entity_at(s, i, out)) {
-                i += n;
-                continue;
-            }
-        } else if (c == '@' && mattermost_mentions && (i == 0 || !(is_alnum(s[i - 1]) || s[i - 1] == '.'))) {
+        std::string_view label, target;
+        if (auto n = c == '@' ? mention_token_at(s, i) : 0) {
+            auto [id, name] = token_parts(s.substr(i, n));
+            out += mention(std::string(id), std::string(name));
+            i += n;
+            continue;
+        }
+        if (auto n = c == '[' ? markdown_link_at(s, i, label, target) : 0) {
+            out += label;
+            i += n;
+            continue;
+        }
+        if (c == '@' && (i == 0 || !(is_alnum(s[i - 1]) || s[i - 1] == '.'))) {
             std::size_t j = i + 1;
             while (j < s.size() && mm_username_char(s[j])) ++j;
             while (j > i + 1 && (s[j - 1] == '.' || s[j - 1] == '-')) --j;  // "@bob." ends a sentence
@@ -156,6 +134,17 @@ std::string render(std::string_view s, Mention&& mention, bool mattermost_mentio
 
 }  // namespace
 
+std::size_t mention_token_at(std::string_view text, std::size_t i) {
+    if (text.substr(i, 2) != "@{") return 0;
+    // Neither part holds a brace or a newline: each scan stops at the next
+    // one, so a text full of "@{" is still read in linear time.
+    auto bar = text.find_first_of("|{}\n", i + 2);
+    if (bar == std::string_view::npos || text[bar] != '|') return 0;
+    auto end = text.find_first_of("|{}\n", bar + 1);
+    if (end == std::string_view::npos || text[end] != '}') return 0;
+    return end + 1 - i;
+}
+
 std::string mention_token(std::string_view id, std::string_view name) {
     return "@{" + std::string(id) + "|" + std::string(name) + "}";
 }
@@ -168,17 +157,16 @@ std::string render_mentions(std::string_view text,
     while (i < text.size()) {
         auto start = text.find("@{", i);
         if (start == std::string_view::npos) break;
-        auto bar = text.find('|', start + 2);
-        auto end = bar == std::string_view::npos ? bar : text.find('}', bar + 1);
-        auto newline = text.find('\n', start);
-        if (end == std::string_view::npos || (newline != std::string_view::npos && newline < end)) {
-            out.append(text.substr(i, start + 2 - i));
+        auto n = mention_token_at(text, start);
+        out.append(text.substr(i, start - i));
+        if (n == 0) {
+            out += "@{";
             i = start + 2;
             continue;
         }
-        out.append(text.substr(i, start - i));
-        out += render(std::string(text.substr(start + 2, bar - start - 2)), std::string(text.substr(bar + 1, end - bar - 1)));
-        i = end + 1;
+        auto [id, name] = token_parts(text.substr(start, n));
+        out += render(std::string(id), std::string(name));
+        i = start + n;
     }
     out.append(text.substr(i));
     return out;
@@ -210,21 +198,6 @@ std::string collapse_whitespace(std::string_view text) {
     return out;
 }
 
-std::string unescape_entities(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (text[i] == '&') {
-            if (auto n = entity_at(text, i, out)) {
-                i += n;
-                continue;
-            }
-        }
-        out += text[i++];
-    }
-    return out;
-}
-
 std::string render_chat_markup(std::string_view text, const NameResolver& names) {
     auto mention = [&](const std::string& id, const std::string& label) -> std::string {
         std::string resolved = names ? names(id) : std::string{};
@@ -233,12 +206,12 @@ std::string render_chat_markup(std::string_view text, const NameResolver& names)
         if (!label.empty()) return label.front() == '@' ? label.substr(1) : label;
         return "@" + id;
     };
-    return render(text, mention, true);
+    return render(text, mention);
 }
 
 std::string neutralise_markup(std::string_view text) {
     auto mention = [](const std::string&, const std::string&) { return std::string("@user"); };
-    return render(text, mention, true);
+    return render(text, mention);
 }
 
 std::string shorten(std::string_view text, std::size_t max_chars) {
@@ -351,6 +324,9 @@ LowerTokens::LowerTokens(std::string_view text) {
                 // Emoji and general punctuation (… — “) separate words.
                 flush();
                 if (cp != 0xFE0F && cp != 0x200D) single(text.substr(i, len));
+            } else if (auto base = base_letter(cp)) {
+                start_word();
+                buffer_ += lower(base);
             } else {
                 start_word();
                 buffer_.append(text.substr(i, len));
@@ -368,6 +344,19 @@ LowerTokens::LowerTokens(std::string_view text) {
         ++i;
     }
     flush();
+}
+
+std::string fold_accents(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t len = 1;
+        auto cp = decode(text, i, len);
+        if (auto c = base_letter(cp)) out += c;
+        else out.append(text.substr(i, len));
+        i += len;
+    }
+    return out;
 }
 
 std::vector<std::string> tokenize_lower(std::string_view text) {

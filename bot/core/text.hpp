@@ -17,11 +17,15 @@ using NameResolver = std::function<std::string(const std::string&)>;
 // ASCII lower-casing (non-ASCII bytes unchanged).
 std::string to_lower_ascii(std::string_view text);
 
-// A person in the bot's own text, in the neutral form "@{<user id>|<name>}"
-// (either part may be empty). The core never writes a platform's mention
-// syntax; each adapter renders the token the way its platform notifies
-// (Slack <@U…>, Mattermost and the console @username).
+// A person, in the neutral form "@{<user id>|<name>}" (either part may be
+// empty), in the bot's own text and in what adapters hand the core. The core
+// never reads or writes a platform's mention syntax: adapters translate theirs
+// into tokens on the way in and render tokens the way their platform
+// notifies on the way out (Slack <@U…>, Mattermost and the console @username).
 std::string mention_token(std::string_view id, std::string_view name);
+// The length of the mention token starting at text[i], 0 when none starts
+// there (neither part of a token holds '|', '{', '}' or a newline).
+std::size_t mention_token_at(std::string_view text, std::size_t i);
 // `text` with every mention token replaced by render(id, name).
 std::string render_mentions(std::string_view text,
                             const std::function<std::string(const std::string& id, const std::string& name)>& render);
@@ -32,15 +36,12 @@ std::string count_of(long long n, std::string_view singular, std::string_view pl
 // Runs of whitespace (including newlines) become one space; trimmed.
 std::string collapse_whitespace(std::string_view text);
 
-// "&amp;" "&lt;" "&gt;" "&quot;" "&#39;" → characters (Slack escapes these).
-std::string unescape_entities(std::string_view text);
-
-// Chat markup → readable plain text:
-//   Slack  <@U123> / <@U123|bob> → display name ("@U123" when unresolved),
-//          <#C1|general> → #general, <!here> → @here, <!subteam^S1|@ops> → @ops,
-//          <https://x|label> → label, <https://x> → https://x, entities unescaped;
-//   Mattermost @alice → display name when the resolver knows one.
-// `names` may be empty (mentions then keep their label or id).
+// The neutral text adapters hand the core (docs/architecture.md, "Text on
+// the way in") → readable plain text:
+//   @{U123|bob} → display name of U123, else "bob", else "@U123";
+//   @alice → display name when the resolver knows one;
+//   [label](https://x) → label.
+// `names` may be empty (mentions then keep their name or id).
 std::string render_chat_markup(std::string_view text, const NameResolver& names);
 
 // The same with every user mention replaced by "@user", for classification
@@ -62,9 +63,15 @@ inline std::string escape_markdown_inline(std::string_view text) { return escape
 // percent-encoded.
 std::string markdown_link_target(std::string_view url);
 
+// `text` with the accented Latin letters of U+00C0–U+00FF written as their base
+// letter ("décision" → "decision", "Ñ" → "N"), so a team writing in French or
+// Spanish meets the same word lists; letters without one (æ, ß, þ) are kept.
+std::string fold_accents(std::string_view text);
+
 // A lower-cased token stream: words are runs of ASCII letters/digits, '\'' and
-// non-ASCII bytes ('’' counts as '\''); every other visible ASCII character is
-// a token of its own ("+1" → "+", "1"; "cc @bob" → "cc", "@", "bob").
+// non-ASCII bytes ('’' counts as '\'', accented letters fold as in
+// fold_accents()); every other visible ASCII character is a token of its own
+// ("+1" → "+", "1"; "cc @bob" → "cc", "@", "bob").
 std::vector<std::string> tokenize_lower(std::string_view text);
 
 // The same tokens as views into one lower-cased buffer: one allocation per

@@ -408,7 +408,8 @@ bool ends_with_question(std::string_view text) {
 }
 
 // Markup only matters when the text has some; most messages have none.
-bool has_markup(std::string_view text) { return text.find_first_of("<&@") != std::string_view::npos; }
+// Mentions (tokens, @names) and Markdown links: what neutralise_markup() rewrites.
+bool has_markup(std::string_view text) { return text.find_first_of("@[") != std::string_view::npos; }
 
 std::string_view trim_left(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\t')) text.remove_prefix(1);
@@ -579,7 +580,7 @@ bool is_acknowledgement(std::string_view text) {
             }
         }
         if (!matched) {
-            // "thanks Tom", "ok <@U1>": an acknowledgement addressed to someone.
+            // "thanks Tom", "ok @{U1|}": an acknowledgement addressed to someone.
             if (!had_content || !addressed_to_name(stripped, tokens, i)) return false;
             break;
         }
@@ -592,9 +593,9 @@ bool is_emoji_only(std::string_view text) { return only_emoji(text); }
 
 bool is_join_leave_notice(std::string_view text) {
     auto start = trim_left(text);
-    if (text.size() > 400 || start.empty() || (start.front() != '<' && start.front() != '@')) return false;
+    if (text.size() > 400 || start.empty() || start.front() != '@') return false;
     auto lowered = to_lower_ascii(collapse_whitespace(neutralise_markup(text)));
-    // A notice is one short line about a member: "<@U1|bob> has joined the
+    // A notice is one short line about a member: "@{U1|bob} has joined the
     // channel", "@bob added to the channel by @alice."
     if (lowered.size() > 160 || !lowered.starts_with("@user")) return false;
     for (auto phrase : membership_notices)

@@ -74,9 +74,10 @@ std::vector<json> build(const std::string& path, std::size_t count, int hours, s
         auto us = std::max(previous_us + 1, to_micros(start) + static_cast<std::int64_t>(at / total * usable));
         previous_us = us;
         auto text = message_text(i, rng);
-        // A mention arrives from Slack as <@U…> and is stored translated: the
-        // bench stores what needs no translation, so history and record agree.
-        if (text.find("<@") != std::string::npos) text = "looking at the dashboards now";
+        // A mention arrives from Slack as <@U…> and is stored as a mention
+        // token: the bench stores what needs no translation, so history and
+        // record agree.
+        if (text.find("@{") != std::string::npos) text = "looking at the dashboards now";
         RecordedMessage m;
         m.incident_id = incident.id;
         m.message_id = message_ts(us);

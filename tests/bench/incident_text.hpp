@@ -58,7 +58,7 @@ inline std::string message_text(std::size_t i, std::mt19937_64& rng) {
     if (roll < 30) return pick(acks);
     if (roll < 33) return pick(actions);
     if (roll < 35) return pick(decisions);
-    if (roll < 40) return "<@" + user_id(rng() % 40) + "> can you take a look at " + pick(chatter);
+    if (roll < 40) return "@{" + user_id(rng() % 40) + "|} can you take a look at " + pick(chatter);  // a mention token, as adapters hand it over
     if (roll < 44) {
         // Pasted logs and stack traces: the long tail of message sizes.
         std::string text = "here is what I see in the logs:\n```\n";

@@ -183,7 +183,7 @@ TEST_CASE("action: every due form, the default and a past date") {
     };
     for (const auto& c : cases) {
         CAPTURE(c.due);
-        auto reply = w.command(chan, "U1", "action <@U7|dana> add an alert on replica lag > 30s " + c.due);
+        auto reply = w.command(chan, "U1", "action @{U7|dana} add an alert on replica lag > 30s " + c.due);
         CHECK(reply.in_channel);
         auto items = w.actions(chan);
         REQUIRE_FALSE(items.empty());
@@ -199,7 +199,7 @@ TEST_CASE("action: every due form, the default and a past date") {
         CHECK_FALSE(contains(reply.text, "already overdue"));
     }
 
-    auto past = w.command(chan, "U1", "action <@U7|dana> add a runbook link to the alert due:2026-11-01");
+    auto past = w.command(chan, "U1", "action @{U7|dana} add a runbook link to the alert due:2026-11-01");
     CHECK(past.in_channel);
     CHECK(contains(past.text, "already overdue"));
     CHECK(w.actions(chan).back().due_at == at_utc(2026, 11, 1, 17));
@@ -211,14 +211,14 @@ TEST_CASE("action: the configured default due applies") {
     settings.reminders.default_due = "+2d";
     FollowUpWorld w(settings);
     w.command(chan, "U1", "open Checkout errors");
-    w.command(chan, "U1", "action <@U7> add a canary stage");
+    w.command(chan, "U1", "action @{U7|} add a canary stage");
     CHECK(w.actions(chan).at(0).due_at == w.clock.now() + 48h);
 }
 
 TEST_CASE("action: an unreadable due date stores nothing") {
     FollowUpWorld w;
     w.command(chan, "U1", "open Checkout errors");
-    auto reply = w.command(chan, "U1", "action <@U7> add a canary stage due:someday");
+    auto reply = w.command(chan, "U1", "action @{U7|} add a canary stage due:someday");
     CHECK_FALSE(reply.in_channel);
     CHECK(contains(reply.text, "someday"));
     CHECK(w.actions(chan).empty());
@@ -227,7 +227,7 @@ TEST_CASE("action: an unreadable due date stores nothing") {
 TEST_CASE("action: quality and blameless suggestions are added, the item kept") {
     FollowUpWorld w;
     w.command(chan, "U1", "open Checkout errors");
-    auto vague = w.command(chan, "U1", "action <@U7> be more careful with deploys");
+    auto vague = w.command(chan, "U1", "action @{U7|} be more careful with deploys");
     CHECK(contains(vague.text, "Blameless check"));
     CHECK(w.actions(chan).size() == 1);
 }
@@ -235,7 +235,7 @@ TEST_CASE("action: quality and blameless suggestions are added, the item kept") 
 TEST_CASE("action: owners from Slack, Mattermost and the console") {
     FollowUpWorld w;
     w.command(chan, "U1", "open Checkout errors");
-    w.command(chan, "U1", "action <@U9> add a canary stage");
+    w.command(chan, "U1", "action @{U9|} add a canary stage");
     auto slack_item = w.actions(chan).back();
     CHECK(slack_item.owner_id == "U9");
 
@@ -259,12 +259,12 @@ TEST_CASE("action ids increase across incidents and are never reused, also after
     FollowUpWorld w;
     const ChannelRef other = slack_channel("C2");
     w.command(chan, "U1", "open Checkout errors");
-    w.command(chan, "U1", "action <@U7> one");
+    w.command(chan, "U1", "action @{U7|} one");
     w.command(other, "U1", "open Search slow");
-    w.command(other, "U1", "action <@U7> two");
-    w.command(chan, "U1", "action <@U7> three");
+    w.command(other, "U1", "action @{U7|} two");
+    w.command(chan, "U1", "action @{U7|} three");
     w.restart();
-    auto reply = w.command(other, "U1", "action <@U7> four");
+    auto reply = w.command(other, "U1", "action @{U7|} four");
     auto first = w.actions(chan);
     auto second = w.actions(other);
     REQUIRE(first.size() == 2);
@@ -280,16 +280,16 @@ TEST_CASE("actions: open, overdue, mine and all") {
     const ChannelRef other = slack_channel("C2");
     const ChannelRef foreign = slack_channel("C9", "T2");
     w.command(chan, "U1", "open Checkout errors");
-    w.command(chan, "U1", "action <@U7> soon-item due:+1d");
-    w.command(chan, "U1", "action <@U8> late-item due:-2h");
-    w.command(chan, "U1", "action <@U7> finished-item due:+5d");
+    w.command(chan, "U1", "action @{U7|} soon-item due:+1d");
+    w.command(chan, "U1", "action @{U8|} late-item due:-2h");
+    w.command(chan, "U1", "action @{U7|} finished-item due:+5d");
     auto finished = w.actions(chan).back();
     w.command(chan, "U7", "done A-" + std::to_string(finished.id));
     w.clock.advance(1min);
     w.command(other, "U2", "open Search slow");
-    w.command(other, "U2", "action <@U7> other-incident-item");
+    w.command(other, "U2", "action @{U7|} other-incident-item");
     w.command(foreign, "U7", "open Foreign workspace incident");
-    w.command(foreign, "U7", "action <@U7> foreign-item");
+    w.command(foreign, "U7", "action @{U7|} foreign-item");
 
     auto open = w.command(chan, "U1", "actions");
     CHECK_FALSE(open.in_channel);
@@ -325,7 +325,7 @@ TEST_CASE("actions: open, overdue, mine and all") {
 TEST_CASE("done: records who and when, once - unknown and foreign ids are refused") {
     FollowUpWorld w;
     w.command(chan, "U1", "open Checkout errors");
-    w.command(chan, "U1", "action <@U7> add a canary stage");
+    w.command(chan, "U1", "action @{U7|} add a canary stage");
     auto id = w.actions(chan).at(0).id;
     const std::string ref = "A-" + std::to_string(id);
 
@@ -358,7 +358,7 @@ TEST_CASE("done: records who and when, once - unknown and foreign ids are refuse
 TEST_CASE("done from another channel of the workspace is announced in the incident channel") {
     FollowUpWorld w;
     w.command(chan, "U1", "open Checkout errors");
-    w.command(chan, "U1", "action <@U7> add a canary stage");
+    w.command(chan, "U1", "action @{U7|} add a canary stage");
     auto id = w.actions(chan).at(0).id;
     w.take_outbox();
     w.command(slack_channel("D7"), "U7", "done A-" + std::to_string(id));
@@ -372,7 +372,7 @@ TEST_CASE("done from another channel of the workspace is announced in the incide
 TEST_CASE("snooze: sets the next reminder - bad durations, done and foreign items are refused") {
     FollowUpWorld w;
     w.command(chan, "U1", "open Checkout errors");
-    w.command(chan, "U1", "action <@U7> add a canary stage due:-1h");
+    w.command(chan, "U1", "action @{U7|} add a canary stage due:-1h");
     auto id = w.actions(chan).at(0).id;
     const std::string ref = "A-" + std::to_string(id);
 
@@ -410,7 +410,7 @@ TEST_CASE("facilitator: suggests someone who did not take part, rotating fairly"
     CHECK_FALSE(contains(first.text, "@{U2|"));
     CHECK(w.incident(chan)->facilitator_id.empty());  // only a suggestion
 
-    w.command(chan, "U5", "facilitator <@U3>");
+    w.command(chan, "U5", "facilitator @{U3|}");
     CHECK(w.incident(chan)->facilitator_id == "U3");
     w.command(chan, "U1", "close");
 
@@ -421,7 +421,7 @@ TEST_CASE("facilitator: suggests someone who did not take part, rotating fairly"
     w.say(next, "U2", "bob", "search p99 is 4s");
     auto second = w.command(next, "U5", "facilitator");
     CHECK(contains(second.text, "@{U4|"));
-    w.command(next, "U5", "facilitator <@U4>");
+    w.command(next, "U5", "facilitator @{U4|}");
     w.command(next, "U1", "close");
 
     // Third: U3 facilitated longer ago than U4.
@@ -455,11 +455,11 @@ TEST_CASE("facilitator: assigning a participant is allowed with a heads-up") {
     FollowUpWorld w;
     w.command(chan, "U1", "open Checkout errors");
     w.say(chan, "U2", "bob", "seeing 500s");
-    auto reply = w.command(chan, "U1", "facilitator <@U2|bob>");
+    auto reply = w.command(chan, "U1", "facilitator @{U2|bob}");
     CHECK(reply.in_channel);
     CHECK(w.incident(chan)->facilitator_id == "U2");
     CHECK(contains(reply.text, "took part"));
-    auto fresh = w.command(chan, "U1", "facilitator <@U8|erin>");
+    auto fresh = w.command(chan, "U1", "facilitator @{U8|erin}");
     CHECK_FALSE(contains(fresh.text, "took part"));
 }
 
@@ -554,18 +554,18 @@ TEST_CASE("stats: incidents, median time to close, completion rate, overdue") {
     for (std::size_t i = 0; i < durations.size(); ++i) {
         auto where = slack_channel("C" + std::to_string(i + 10));
         w.command(where, "U1", "open Incident " + std::to_string(i));
-        w.command(where, "U1", "action <@U7> item due:+1h");
+        w.command(where, "U1", "action @{U7|} item due:+1h");
         w.clock.advance(durations[i]);
         w.command(where, "U1", "close");
     }
     w.command(chan, "U1", "open Still open");
-    w.command(chan, "U1", "action <@U7> not yet due due:+30d");
+    w.command(chan, "U1", "action @{U7|} not yet due due:+30d");
     auto first_item = w.read([](IncidentStore& s) { return s.all_actions(); }).at(0);
     w.command(chan, "U7", "done A-" + std::to_string(first_item.id));
     // Another workspace never counts.
     const ChannelRef foreign = slack_channel("C1", "T2");
     w.command(foreign, "U1", "open Foreign");
-    w.command(foreign, "U1", "action <@U7> foreign item due:-1d");
+    w.command(foreign, "U1", "action @{U7|} foreign item due:-1d");
 
     auto reply = w.command(chan, "U1", "stats");
     CHECK_FALSE(reply.in_channel);
@@ -581,7 +581,7 @@ TEST_CASE("counts: one of a thing is singular wherever a count is shown") {
     w.say(chan, "U1", "alice", "the only message");
     auto status = w.command(chan, "U1", "status");
     CHECK(contains(status.text, "Recorded: 1 message, 0 key events, 0 open action items."));
-    w.command(chan, "U1", "action <@U2> add an alert on replica lag due:+3d");
+    w.command(chan, "U1", "action @{U2|} add an alert on replica lag due:+3d");
     CHECK(contains(w.command(chan, "U1", "status").text, "1 open action item."));
     auto closed = w.command(chan, "U1", "close");
     CHECK(contains(closed.text, " 1 message recorded — "));

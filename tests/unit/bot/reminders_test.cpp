@@ -23,7 +23,7 @@ const ChannelRef chan = slack_channel("C1", "T1");
 // Opens an incident (commander U1) with one action item for U7; returns its id.
 std::int64_t incident_with_action(FollowUpWorld& w, const std::string& due, const ChannelRef& where = chan) {
     w.command(where, "U1", "open Checkout errors");
-    w.command(where, "U1", "action <@U7|dana> add an alert on replica lag due:" + due);
+    w.command(where, "U1", "action @{U7|dana} add an alert on replica lag due:" + due);
     auto id = w.actions(where).back().id;
     w.take_outbox();
     return id;
@@ -225,10 +225,10 @@ TEST_CASE("reminders: items that changed since the query are skipped") {
         db.writes().run([&] { bot.handle_command(c); });
     };
     run("open Checkout errors");
-    run("action <@U7> done-item due:-1h");
-    run("action <@U7> snoozed-item due:-1h");
-    run("action <@U7> not-yet-due due:+1h");
-    run("action <@U7> due-item due:-1h");
+    run("action @{U7|} done-item due:-1h");
+    run("action @{U7|} snoozed-item due:-1h");
+    run("action @{U7|} not-yet-due due:+1h");
+    run("action @{U7|} due-item due:-1h");
     db.writes().run([&] { store.snapshot = db.store().all_actions(); });
     const auto ids = [&] {
         std::vector<std::int64_t> out;
@@ -336,7 +336,7 @@ TEST_CASE("reminder buttons: done and snooze act like the commands, scoped to th
     FollowUpWorld w;
     auto id = incident_with_action(w, "-1h");
     auto other = [&] {
-        w.command(chan, "U1", "action <@U7|dana> write the failover runbook due:-1h");
+        w.command(chan, "U1", "action @{U7|dana} write the failover runbook due:-1h");
         return w.actions(chan).back().id;
     }();
     w.take_outbox();

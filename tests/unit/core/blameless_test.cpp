@@ -28,7 +28,7 @@ struct RowCase {
 
 // Every row of the rules table: one text it must flag, one close call it must not.
 const RowCase rows[] = {
-    {"person-as-subject", "<@U123> broke prod with the config push", "The deploy broke checkout", C::why_answer},
+    {"person-as-subject", "@{U123|} broke prod with the config push", "The deploy broke checkout", C::why_answer},
     {"fault", "It was the on-call's fault", "Add fault injection tests for the cache", C::action_item},
     {"judgement", "a careless change to the load balancer", "We carefully rolled back", C::timeline_note},
     {"human-error", "Root cause: human error", "Human review caught the error early", C::why_answer},
@@ -65,7 +65,7 @@ TEST_CASE("every blameless rule has a positive example and a near-miss") {
 }
 
 TEST_CASE("person as the subject of a failure: mentions, names, pronouns, adverbs") {
-    CHECK(fires("person-as-subject", "<@U1|alice> forgot to renew the cert"));
+    CHECK(fires("person-as-subject", "@{U1|alice} forgot to renew the cert"));
     CHECK(fires("person-as-subject", "@bob deleted the bucket"));
     CHECK(fires("person-as-subject", "Alice forgot to update the runbook"));
     CHECK(fires("person-as-subject", "then Bob accidentally deleted the table"));
@@ -77,7 +77,7 @@ TEST_CASE("person as the subject of a failure: mentions, names, pronouns, adverb
     // Not a person, or not a failure.
     CHECK_FALSE(fires("person-as-subject", "the alert missed the spike"));
     CHECK_FALSE(fires("person-as-subject", "Alice fixed the config"));
-    CHECK_FALSE(fires("person-as-subject", "<@U1> restarted the pods"));
+    CHECK_FALSE(fires("person-as-subject", "@{U1|} restarted the pods"));
     CHECK_FALSE(fires("person-as-subject", "Redis-less path broke"));
     CHECK_FALSE(fires("person-as-subject", "This broke because the check was missing"));
     CHECK_FALSE(fires("person-as-subject", "ops@example.com forgot nothing"));
@@ -183,7 +183,7 @@ TEST_CASE("should have: about the system is not flagged, about a person is") {
     REQUIRE(person.size() == 1);
     CHECK(person[0].rule == "should-have");
     CHECK(person[0].matched == "should have");
-    for (std::string_view text : {"<@U2> should have checked", "@bob should have checked the dashboard",
+    for (std::string_view text : {"@{U2|} should have checked", "@bob should have checked the dashboard",
                                   "we should have rolled back sooner", "he should've paged the DBA",
                                   "the on-call should have checked"}) {
         CAPTURE(text);

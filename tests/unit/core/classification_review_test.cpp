@@ -115,7 +115,7 @@ TEST_CASE("negation: choosing not to act is a decision, reporting it did not hap
 
 TEST_CASE("orders: a name, an order verb and its object are a decision") {
     CHECK(classify_text("Greg fix the token. Raj in parallel prepare a manual issuance as a fallback") == K::decision);
-    CHECK(classify_text("<@U2> roll back the api") == K::decision);
+    CHECK(classify_text("@{U2|} roll back the api") == K::decision);
     CHECK(classify_text("Marcus please restart the pods") == K::decision);
     // No name, no object, or no order: what the other rows say.
     CHECK(classify_text("Pods restart every 5 minutes") == K::action);
@@ -125,13 +125,13 @@ TEST_CASE("orders: a name, an order verb and its object are a decision") {
 }
 
 TEST_CASE("noise: an acknowledgement addressed to someone, and praise") {
-    for (std::string_view text : {"thanks Tom", "thanks Amara!", "ok <@U2>", "thanks <@U2|sam> 🙏", "agreed, go",
+    for (std::string_view text : {"thanks Tom", "thanks Amara!", "ok @{U2|}", "thanks @{U2|sam} 🙏", "agreed, go",
                                   "great work everyone 🎉", "yeah", "good one", "well done", "nice work"}) {
         CAPTURE(text);
         CHECK(is_noise(text));
     }
     for (std::string_view text : {"thanks Tom, rolling back now", "thanks, rollback done", "thanks Restart",
-                                  "thanks tom the db is down", "thanks <@U2> the db is down", "go roll back", "great work everyone, now the db"}) {
+                                  "thanks tom the db is down", "thanks @{U2|} the db is down", "go roll back", "great work everyone, now the db"}) {
         CAPTURE(text);
         CHECK_FALSE(is_noise(text));
     }

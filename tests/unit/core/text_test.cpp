@@ -1,3 +1,4 @@
+#include "bot/core/neutral_text.hpp"
 #include "bot/core/text.hpp"
 #include "bot/core/zone.hpp"
 
@@ -28,34 +29,41 @@ TEST_CASE("collapse_whitespace joins runs and trims") {
     CHECK(collapse_whitespace(" \n ") == "");
 }
 
-TEST_CASE("unescape_entities decodes what Slack escapes") {
-    CHECK(unescape_entities("a &amp; b &lt;c&gt; &quot;q&quot; it&#39;s") == "a & b <c> \"q\" it's");
-    CHECK(unescape_entities("AT&T & co") == "AT&T & co");
-}
-
-TEST_CASE("render_chat_markup: Slack mentions, channels, links, specials") {
-    CHECK(render_chat_markup("ping <@U1> now", names) == "ping Alice Doe now");
-    CHECK(render_chat_markup("ping <@U9|bob> now", names) == "ping bob now");
-    CHECK(render_chat_markup("ping <@U9>", names) == "ping @U9");
-    CHECK(render_chat_markup("ping <@U1|old-name>", names) == "ping Alice Doe");
-    CHECK(render_chat_markup("see <#C1|ops> and <!here>", names) == "see #ops and @here");
-    CHECK(render_chat_markup("<!subteam^S1|@oncall> help", names) == "@oncall help");
-    CHECK(render_chat_markup("dash: <https://grafana.example/d/1|error dashboard>", names) == "dash: error dashboard");
-    CHECK(render_chat_markup("raw <https://x.example/a?b=1&amp;c=2>", names) == "raw https://x.example/a?b=1&c=2");
-    CHECK(render_chat_markup("p99 &lt; 100ms &amp;&amp; ok", names) == "p99 < 100ms && ok");
-    // A bare '<' that is not Slack markup stays text.
+TEST_CASE("render_chat_markup: mention tokens, links as labels") {
+    CHECK(render_chat_markup("ping @{U1|} now", names) == "ping Alice Doe now");
+    CHECK(render_chat_markup("ping @{U9|bob} now", names) == "ping bob now");
+    CHECK(render_chat_markup("ping @{U9|}", names) == "ping @U9");
+    CHECK(render_chat_markup("ping @{U1|old-name}", names) == "ping Alice Doe");
+    CHECK(render_chat_markup("ping @{U9|Bob Smith}!", names) == "ping Bob Smith!");
+    CHECK(render_chat_markup("dash: [error dashboard](https://grafana.example/d/1)", names) == "dash: error dashboard");
+    CHECK(render_chat_markup("raw https://x.example/a?b=1&c=2", names) == "raw https://x.example/a?b=1&c=2");
+    // What is not a token or a link stays text: Slack's markup among it (the
+    // Slack adapter translates that before the core sees it).
     CHECK(render_chat_markup("latency < 100 ms > 50 ms", names) == "latency < 100 ms > 50 ms");
+    CHECK(render_chat_markup("[WIP](see below) @{U1 no bar} @{U1|\nx}", names) ==
+          "[WIP](see below) @{U1 no bar} @{U1|\nx}");
+    CHECK(render_chat_markup("<#C1|ops> <!here> &amp;", names) == "<#C1|ops> <!here> &amp;");
 }
 
-TEST_CASE("render_chat_markup: Mattermost @mentions via the resolver") {
+TEST_CASE("render_chat_markup: @names via the resolver") {
     CHECK(render_chat_markup("thanks @alice.", names) == "thanks Alice Doe.");
     CHECK(render_chat_markup("cc @bob", names) == "cc @bob");
     CHECK(render_chat_markup("mail ops@example.com", names) == "mail ops@example.com");
-    CHECK(render_chat_markup("no resolver <@U1>", NameResolver{}) == "no resolver @U1");
+    CHECK(render_chat_markup("no resolver @{U1|}", NameResolver{}) == "no resolver @U1");
 }
 
 TEST_CASE("neutralise_markup hides who was mentioned") {
-    CHECK(neutralise_markup("<@U1|Page> said hi to @alice") == "@user said hi to @user");
+    CHECK(neutralise_markup("@{U1|Page} said hi to @alice") == "@user said hi to @user");
+}
+
+TEST_CASE("mention tokens: found whole, never across a line") {
+    CHECK(mention_token_at("cc @{U1|bob} now", 3) == 9);
+    CHECK(mention_token_at("cc @{U1|bob} now", 0) == 0);
+    CHECK(mention_token_at("@{U1|bo\nb}", 0) == 0);
+    CHECK(mention_token_at("@{U1}", 0) == 0);
+    CHECK(render_mentions("to @{U1|bob} and @{U2|}", [](const std::string& id, const std::string& name) {
+              return "<" + id + ":" + name + ">";
+          }) == "to <U1:bob> and <U2:>");
 }
 
 TEST_CASE("shorten cuts on a word boundary with an ellipsis") {
@@ -79,6 +87,13 @@ TEST_CASE("escape_markdown makes chat text literal") {
 
 TEST_CASE("markdown_link_target encodes what would end the link") {
     CHECK(markdown_link_target("https://x.example/a (b)") == "https://x.example/a%20%28b%29");
+}
+
+TEST_CASE("accented Latin letters fold to their base letter, others stay") {
+    CHECK(fold_accents("Décision: trafic progressif, reparación en curso") == "Decision: trafic progressif, reparacion en curso");
+    CHECK(fold_accents("ÀÉÎÕÜÑÇ àéîõüñçÿ") == "AEIOUNC aeiouncy");
+    CHECK(fold_accents("Straße, Æsir, 🔥 ok") == "Straße, Æsir, 🔥 ok");  // no single base letter; not Latin-1
+    CHECK(tokenize_lower("Décision: ROLLBACK") == std::vector<std::string>{"decision", ":", "rollback"});
 }
 
 TEST_CASE("tokenize_lower splits words and punctuation") {
@@ -160,4 +175,19 @@ TEST_CASE("mention tokens: the core's neutral mention, rendered by whoever shows
     CHECK(rendered == "for <U7> and @carol, not @{broken");
     CHECK(render_mentions("no tokens", [](const std::string&, const std::string&) { return std::string("x"); }) ==
           "no tokens");
+}
+
+TEST_CASE("neutral text: mentions keep a label the token can hold, links are Markdown unless plainer") {
+    CHECK(neutral_mention("U1", "bob") == "@{U1|bob}");
+    CHECK(neutral_mention("U1", "@bob") == "@{U1|bob}");
+    CHECK(neutral_mention("U1", "") == "@{U1|}");
+    for (auto label : {"a|b", "a{b", "a}b", "a\nb"}) CHECK(neutral_mention("U1", label) == "@{U1|}");
+    CHECK(neutral_link("https://x.example", "the board") == "[the board](https://x.example)");
+    CHECK(neutral_link("https://x.example", "") == "https://x.example");
+    CHECK(neutral_link("https://x.example", "https://x.example") == "https://x.example");
+    CHECK(neutral_link("mailto:ops@example.com", "ops@example.com") == "ops@example.com");
+    CHECK(neutral_link("https://x.example", "see [1]") == "see [1] (https://x.example)");
+    // What the core then reads back.
+    CHECK(render_chat_markup(neutral_link("https://x.example", "the board"), names) == "the board");
+    CHECK(render_chat_markup(neutral_mention("U9", "a}b") + " " + neutral_mention("U9", "Bob"), names) == "@U9 Bob");
 }

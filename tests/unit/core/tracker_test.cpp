@@ -65,7 +65,7 @@ TEST_CASE("the Due: line of a GitHub body") {
 }
 
 TEST_CASE("commands: tracker, action link, unlink and file") {
-    auto link = parse_command("action link A-3 <https://github.com/acme/ops/issues/12|acme/ops#12>");
+    auto link = parse_command("action link A-3 [acme/ops#12](https://github.com/acme/ops/issues/12)");
     REQUIRE(link.command);
     CHECK(link.command->kind == Command::Kind::action_link);
     CHECK(link.command->action_id == 3);

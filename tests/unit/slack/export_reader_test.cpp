@@ -70,6 +70,10 @@ TEST_CASE("export: people's messages of one channel over two days, in order") {
     CHECK(e.incident.closed_at == utc(25, 0, 40));
     CHECK(e.messages.front().text.starts_with("PagerDuty alert: checkout-api 5xx at 8%"));
     CHECK(e.messages.back().text == "closing out, postmortem tomorrow");
+    // Slack's markup is translated into neutral text as for live messages.
+    CHECK(by_text(e, "cc ").text == "cc @{U03CAROL|} can you check the payments db?");
+    CHECK(by_text(e, "looking at the grafana board").text ==
+          "looking at the grafana board [checkout overview](https://grafana.acme.example/d/checkout)");
     for (std::size_t i = 1; i < e.messages.size(); ++i) CHECK(e.messages[i - 1].at <= e.messages[i].at);
     for (const auto& m : e.messages) {
         CHECK(m.text.find("has joined the channel") == std::string::npos);
@@ -120,7 +124,7 @@ TEST_CASE("export: edits, threads, pins and pushpins, ts as id") {
     CHECK(by_text(e, "PagerDuty alert").key_event);     // pushpin reaction
     CHECK_FALSE(by_text(e, "checkout back to normal").key_event);  // another reaction
     CHECK(by_text(e, "/me files").user_id == "U02BOB");  // me_message is a person talking
-    CHECK(by_text(e, "max_connections is 200").text == "max_connections is 200 &amp; we have 240 clients");
+    CHECK(by_text(e, "max_connections is 200").text == "max_connections is 200 & we have 240 clients");
 
     auto plain = read_slack_export(export_dir(), "inc-checkout-500s");
     CHECK(plain.messages.front().permalink.empty());

@@ -2,6 +2,7 @@
 #include "tests/unit/slack/fixture.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 using namespace hindsight;
 using namespace hindsight::slack;
@@ -102,6 +103,28 @@ TEST_CASE("inbound: message_changed is keyed by the original ts") {
     CHECK(e.at == ts(1700000120, 200));
 }
 
+TEST_CASE("inbound: messages and edits reach the core as neutral text") {
+    auto body = nlohmann::json::parse(fixture("event_message_changed.json"));
+    auto& event = body["event"];
+    event["message"]["text"] = "<@U0TEST0003|bob> see <https://grafana.example/d/1|the board> &amp; <#C1|ops>";
+    auto parsed = parse_events(body.dump());
+    REQUIRE_MESSAGE(parsed, parsed.error);
+    const auto& edit = std::get<MessageEdited>(*std::get<EventCallback>(*parsed.value).event);
+    CHECK(edit.new_text == "@{U0TEST0003|bob} see [the board](https://grafana.example/d/1) & #ops");
+
+    // An unfurl (message_changed, same markup) is still no edit.
+    event["previous_message"]["text"] = event["message"]["text"];
+    parsed = parse_events(body.dump());
+    REQUIRE_MESSAGE(parsed, parsed.error);
+    CHECK_FALSE(std::get<EventCallback>(*parsed.value).event.has_value());
+
+    body = nlohmann::json::parse(fixture("event_message.json"));
+    body["event"]["text"] = "cc <@U0TEST0003> p99 &gt; 2s";
+    parsed = parse_events(body.dump());
+    REQUIRE_MESSAGE(parsed, parsed.error);
+    CHECK(std::get<ChatMessage>(*std::get<EventCallback>(*parsed.value).event).text == "cc @{U0TEST0003|} p99 > 2s");
+}
+
 TEST_CASE("inbound: message_changed with the same text is not an edit") {
     auto cb = callback("event_message_changed_unfurl.json");
     CHECK_FALSE(cb.event.has_value());
@@ -117,6 +140,7 @@ TEST_CASE("inbound: message_deleted uses deleted_ts") {
 
 TEST_CASE("inbound: join and leave notices are system messages") {
     CHECK(event_of<ChatMessage>("event_channel_join.json").origin == Origin::system);
+    CHECK(event_of<ChatMessage>("event_channel_join.json").text == "@{U0TEST0004|carol} has joined the channel");
     CHECK(event_of<ChatMessage>("event_channel_leave.json").origin == Origin::system);
 }
 
@@ -227,7 +251,8 @@ TEST_CASE("inbound: slash command form") {
     CHECK(c.where == channel);
     CHECK(c.user_id == "U0TEST0002");
     CHECK(c.user_name == "alice");
-    CHECK(c.text == "action <@U0TEST0003|bob> add replica lag alert due:+3d");
+    // The mention is the core's neutral token.
+    CHECK(c.text == "action @{U0TEST0003|bob} add replica lag alert due:+3d");
     CHECK(c.at == received);
     CHECK(c.response_url ==
           "https://hooks.slack.com/commands/T0TEST0001/397700885554/96rGlfmibIGlgcZRskXaIFfN");

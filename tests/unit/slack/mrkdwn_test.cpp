@@ -84,6 +84,35 @@ TEST_CASE("mrkdwn: escape and unescape") {
     CHECK(unescape("&quot; & &am") == "&quot; & &am");
 }
 
+TEST_CASE("inbound text: Slack's markup becomes the core's neutral text") {
+    // Mentions, with and without a label, become tokens.
+    CHECK(to_neutral("ping <@U0BOB> now") == "ping @{U0BOB|} now");
+    CHECK(to_neutral("ping <@U0BOB|bob> now") == "ping @{U0BOB|bob} now");
+    CHECK(to_neutral("<@U0BOB|@bob>") == "@{U0BOB|bob}");
+    CHECK(to_neutral("<@U0BOB|a}b>") == "@{U0BOB|}");  // a label the token cannot hold
+    CHECK(to_neutral("<@U0BOB|a{b>") == "@{U0BOB|}");
+    // Channels, specials, user groups, dates.
+    CHECK(to_neutral("see <#C1|ops> and <#C2>") == "see #ops and #C2");
+    CHECK(to_neutral("<!here> <!channel> <!everyone|everyone>") == "@here @channel everyone");
+    CHECK(to_neutral("<!subteam^S1|@oncall> help") == "@oncall help");
+    CHECK(to_neutral("<!subteam^S1> help") == "@subteam help");
+    CHECK(to_neutral("<!date^1700000000^{date}|Nov 14> at noon") == "Nov 14 at noon");
+    // Links: a label becomes a Markdown link; a bare URL stays a URL.
+    CHECK(to_neutral("dash: <https://grafana.example/d/1|error dashboard>") ==
+          "dash: [error dashboard](https://grafana.example/d/1)");
+    CHECK(to_neutral("raw <https://x.example/a?b=1&amp;c=2>") == "raw https://x.example/a?b=1&c=2");
+    CHECK(to_neutral("<https://x.example|https://x.example>") == "https://x.example");
+    CHECK(to_neutral("<mailto:ops@example.com|ops@example.com>") == "ops@example.com");
+    CHECK(to_neutral("<https://x.example|see [1]>") == "see [1] (https://x.example)");
+    // Escapes: undone once, labels included; what people typed stays text.
+    CHECK(to_neutral("p99 &lt; 100ms &amp;&amp; <@U1|a&amp;b> &gt; 2s") == "p99 < 100ms && @{U1|a&b} > 2s");
+    CHECK(to_neutral("&amp;lt;@U1&amp;gt; is how Slack writes it") == "&lt;@U1&gt; is how Slack writes it");
+    CHECK(to_neutral("a < b and <not a link>") == "a < b and <not a link>");
+    // Inside code too: Slack only sends a construct where the client made one.
+    CHECK(to_neutral("`<@U1>` ```<#C1|ops>```") == "`@{U1|}` ```#ops```");
+    CHECK(to_neutral("") == "");
+}
+
 TEST_CASE("mrkdwn: split on line boundaries") {
     CHECK(split("short", 100) == std::vector<std::string>{"short"});
     CHECK(split("", 100).empty());

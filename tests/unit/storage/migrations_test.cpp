@@ -1,4 +1,5 @@
 #include "storage/database.hpp"
+#include "storage/legacy_text.hpp"
 #include "storage/migrations.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -215,4 +216,64 @@ TEST_CASE("schema 9 adds the ticket columns to existing action items (empty) and
     CHECK(item->text == "before");
     CHECK(item->ticket.status == hindsight::TicketStatus::none);
     CHECK(item->ticket.key.empty());
+}
+
+TEST_CASE("schema 10 rewrites the Slack markup stored by older versions as neutral text, Slack incidents only") {
+    TempDir dir;
+    const auto path = dir.file("m.db");
+    const std::string slack_text = "<@U1|bob> see <https://grafana.example/d/1|the board> in <#C9|ops>, p99 < 2s";
+    const std::string neutral = "@{U1|bob} see [the board](https://grafana.example/d/1) in #ops, p99 < 2s";
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        std::vector<Migration> up_to_9;
+        for (const auto& m : hindsight::storage::migrations())
+            if (m.version <= 9) up_to_9.push_back(m);
+        migrate(db, up_to_9);
+        db.exec("INSERT INTO incidents (platform, team, channel, title, summary, state, opened_at) VALUES "
+                "('slack', 'T1', 'C1', 'checkout <!here>', '<@U2> rolled back', 'closed', 1), "
+                "('mattermost', 'T1', 'C1', 'm <@U1>', '', 'open', 1)");
+        SQLite::Statement add(db, "INSERT INTO messages (incident_id, message_id, text, original_text, at_us) "
+                                  "VALUES (?, ?, ?, ?, 2)");
+        for (auto [incident, id] : {std::pair{1, "m1"}, std::pair{2, "m2"}}) {
+            add.bind(1, incident);
+            add.bind(2, id);
+            add.bind(3, slack_text);
+            add.bind(4, slack_text);
+            add.exec();
+            add.reset();
+        }
+        db.exec("INSERT INTO key_events (incident_id, at_us, text) VALUES (1, 3, 'paged <@U3>')");
+        db.exec("INSERT INTO timeline_curations (incident_id, kind, text, created_at) VALUES (1, 'add', '<!channel> failover', 4)");
+        db.exec("INSERT INTO whys (incident_id, n, answer, at_us) VALUES (1, 1, 'no alert on <https://x.example/lag>', 5)");
+        db.exec("INSERT INTO action_items (incident_id, owner_id, text, due_at, created_at, state) "
+                "VALUES (1, 'U2', 'alert when latency < 100ms for <@U2|bob>', 5, 1, 'open')");
+    }
+    Database opened(path);
+    CHECK(user_version(path) == latest_schema_version());
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    auto text = [&](const std::string& sql) { return db.execAndGet(sql).getString(); };
+    CHECK(text("SELECT title FROM incidents WHERE id = 1") == "checkout @here");
+    CHECK(text("SELECT summary FROM incidents WHERE id = 1") == "@{U2|} rolled back");
+    CHECK(text("SELECT text FROM messages WHERE message_id = 'm1'") == neutral);
+    CHECK(text("SELECT original_text FROM messages WHERE message_id = 'm1'") == neutral);
+    CHECK(text("SELECT text FROM key_events") == "paged @{U3|}");
+    CHECK(text("SELECT text FROM timeline_curations") == "@channel failover");
+    CHECK(text("SELECT answer FROM whys") == "no alert on https://x.example/lag");
+    CHECK(text("SELECT text FROM action_items") == "alert when latency < 100ms for @{U2|bob}");
+    // Another platform's text is its own: left as it was.
+    CHECK(text("SELECT title FROM incidents WHERE id = 2") == "m <@U1>");
+    CHECK(text("SELECT text FROM messages WHERE message_id = 'm2'") == slack_text);
+}
+
+TEST_CASE("stored Slack text: every construct, and text that only looks like one") {
+    using hindsight::storage::neutral_from_stored_slack;
+    CHECK(neutral_from_stored_slack("<@U1> and <@U2|bob> and <@U3|@carol>") == "@{U1|} and @{U2|bob} and @{U3|carol}");
+    CHECK(neutral_from_stored_slack("<#C1|ops> <#C2> <!here> <!subteam^S1|@oncall> <!subteam^S2>") ==
+          "#ops #C2 @here @oncall @subteam");
+    CHECK(neutral_from_stored_slack("<https://x.example/a?b=1&c=2|runbook> <mailto:a@b.example|a@b.example>") ==
+          "[runbook](https://x.example/a?b=1&c=2) a@b.example");
+    // A '<' that starts no construct stays, whatever follows it.
+    for (std::string text : {"latency < 100ms > 50ms", "a <b> c", "<not a link>", "<", "x <@U1", "<@U1\n>", "<>"})
+        CHECK(neutral_from_stored_slack(text) == text);
+    CHECK(neutral_from_stored_slack("").empty());
 }

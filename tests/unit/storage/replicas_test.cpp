@@ -598,3 +598,38 @@ TEST_CASE("postgres pool: no free connection within pool_wait is a clear error")
     auto held = db.open_reader();
     CHECK_THROWS_WITH(db.open_reader(), doctest::Contains("no free PostgreSQL connection within 50 ms"));
 }
+
+// A database last migrated by an older build (schema 5) with Slack markup in
+// its stored text: the step to 6 rewrites it, as SQLite's schema 10 does.
+TEST_CASE("postgres: schema 6 rewrites stored Slack markup as neutral text, Slack incidents only") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    storage::migrate_postgres(*url);
+    {
+        pqxx::connection c(*url);
+        pqxx::nontransaction old(c);
+        old.exec("DELETE FROM hindsight_schema_migrations WHERE version >= 6");
+        old.exec("INSERT INTO incidents (platform, team, channel, title, state, opened_at) VALUES "
+                 "('slack', 'T1', 'C1', 'checkout <!here>', 'closed', 1), ('mattermost', 'T1', 'C2', 'm <@U1>', 'open', 1)");
+        old.exec("INSERT INTO messages (incident_id, message_id, text, original_text, at_us) "
+                 "SELECT id, 'm' || id, '<@U1|bob> see <https://x.example|the board>, p99 < 2s', "
+                 "'<@U1|bob> see <https://x.example|the board>, p99 < 2s', 2 FROM incidents");
+        old.exec("INSERT INTO action_items (incident_id, text, due_at, created_at, state) "
+                 "SELECT id, 'alert for <@U2>', 5, 1, 'open' FROM incidents WHERE platform = 'slack'");
+    }
+    storage::migrate_postgres(*url);
+    pqxx::connection c(*url);
+    pqxx::nontransaction read(c);
+    auto text = [&](const std::string& sql) { return read.exec(sql)[0][0].as<std::string>(); };
+    CHECK(text("SELECT title FROM incidents WHERE platform = 'slack'") == "checkout @here");
+    CHECK(text("SELECT text FROM messages WHERE incident_id = (SELECT id FROM incidents WHERE platform = 'slack')") ==
+          "@{U1|bob} see [the board](https://x.example), p99 < 2s");
+    CHECK(text("SELECT original_text FROM messages WHERE incident_id = (SELECT id FROM incidents WHERE "
+               "platform = 'slack')") == "@{U1|bob} see [the board](https://x.example), p99 < 2s");
+    CHECK(text("SELECT text FROM action_items") == "alert for @{U2|}");
+    CHECK(text("SELECT title FROM incidents WHERE platform = 'mattermost'") == "m <@U1>");
+    CHECK(text("SELECT text FROM messages WHERE incident_id = (SELECT id FROM incidents WHERE platform = "
+               "'mattermost')") == "<@U1|bob> see <https://x.example|the board>, p99 < 2s");
+    CHECK(scalar(*url, "SELECT max(version) FROM hindsight_schema_migrations") ==
+          storage::latest_postgres_schema_version());
+}

@@ -44,7 +44,7 @@ struct AppWorld {
     // Adds and files one more item; true when its ticket exists.
     bool file() {
         ++filings;
-        world.command("action <@U2|bob> alert number " + std::to_string(filings) + " on replica lag due:+7d");
+        world.command("action @{U2|bob} alert number " + std::to_string(filings) + " on replica lag due:+7d");
         world.deliver();
         auto item = world.action(filings);
         return item && item->ticket.status == TicketStatus::open;
@@ -105,7 +105,7 @@ TEST_CASE("github app: a JWT signed with another key is refused — the filing i
     TrackerWorld world(c, AppWorld::domain());
     world.share_clock(w.github);
     world.command("open Checkout errors");
-    world.command("action <@U2|bob> alert on replica lag due:+7d");
+    world.command("action @{U2|bob} alert on replica lag due:+7d");
     world.deliver();
     CHECK(w.github.issues().empty());
     CHECK(w.github.bad_jwts() == 1);

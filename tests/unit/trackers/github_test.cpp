@@ -47,7 +47,7 @@ struct GitHubWorld {
     // Adds an item owned by bob and delivers: returns its id.
     // Adds A-1, owned by bob, and files it.
     void filed(const std::string& text = "add an alert on replica lag above 30 s", const std::string& due = "2026-12-01") {
-        world.command("action <@U2|bob> " + text + " due:" + due);
+        world.command("action @{U2|bob} " + text + " due:" + due);
         world.deliver();
         REQUIRE(world.action(1)->ticket.status == TicketStatus::open);
     }
@@ -60,7 +60,7 @@ struct GitHubWorld {
 
 TEST_CASE("github: an action item is filed with its incident, due date, owner and marker — the link follows") {
     GitHubWorld w;
-    auto reply = w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:2026-12-01");
+    auto reply = w.world.command("action @{U2|bob} add an alert on replica lag above 30 s due:2026-12-01");
     CHECK(reply.text.find("Filing it in gh (acme/ops); the link follows here.") != std::string::npos);
     CHECK(w.github.issues().empty());  // the command answers at once; the tracker is called by the outbox
 
@@ -89,7 +89,7 @@ TEST_CASE("github: an action item is filed with its incident, due date, owner an
 
 TEST_CASE("github: a blaming item is held, not filed — `action file` files it as written") {
     GitHubWorld w;
-    auto reply = w.world.command("action <@U2|bob> bob should have been more careful with the deploy due:+3d");
+    auto reply = w.world.command("action @{U2|bob} bob should have been more careful with the deploy due:+3d");
     CHECK(reply.text.find("Not filed in gh") != std::string::npos);
     w.world.deliver();
     CHECK(w.github.issues().empty());
@@ -113,7 +113,7 @@ TEST_CASE("github: link adopts an existing ticket and reads its state — unlink
     // This incident's items go to acme/infra, not the channel pattern's acme/ops.
     CHECK(w.world.command("tracker acme/infra").text.find("filed in gh (acme/infra)") != std::string::npos);
     CHECK(w.world.command("tracker").text.find("are filed in gh (acme/infra)") != std::string::npos);
-    w.world.command("action <@U2|bob> canary deploys for checkout-api within 10 minutes due:+7d");
+    w.world.command("action @{U2|bob} canary deploys for checkout-api within 10 minutes due:+7d");
     w.world.deliver();
     REQUIRE(w.github.issue("acme/infra", 1));
     CHECK(w.world.action(1)->ticket.key == "acme/infra#1");
@@ -272,7 +272,7 @@ TEST_CASE("github: tracker down, 500 and 429: the outbox retries, nothing is los
     busy.headers = {{"Retry-After", "30"}};
     w.github.server().fail_next("/repos/acme/ops/issues",
                                 {fakes::FakeResponse::json(500, R"({"message":"oops"})"), busy});
-    w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action @{U2|bob} add an alert on replica lag above 30 s due:+7d");
     w.world.deliver();
     CHECK(w.world.action(1)->ticket.status == TicketStatus::delayed);
     w.world.clock.advance(2s);
@@ -293,7 +293,7 @@ TEST_CASE("github: tracker down, 500 and 429: the outbox retries, nothing is los
 
 TEST_CASE("github: a ticket filed before a crash is found by its marker and adopted, not filed twice") {
     GitHubWorld w;
-    w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action @{U2|bob} add an alert on replica lag above 30 s due:+7d");
     // What a run that died after GitHub made the issue, before recording it, left behind.
     fakes::FakeIssue before;
     before.project = kRepo;
@@ -309,7 +309,7 @@ TEST_CASE("github: a ticket filed before a crash is found by its marker and adop
 TEST_CASE("github: a refused filing is dead-lettered and the channel told — a bad token never retries forever") {
     GitHubWorld w;
     w.github.server().fail_next("/repos/acme/ops/issues", {fakes::FakeResponse::json(404, R"({"message":"Not Found"})")});
-    w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action @{U2|bob} add an alert on replica lag above 30 s due:+7d");
     w.world.deliver();
     CHECK(w.world.action(1)->ticket.status == TicketStatus::failed);
     CHECK(w.world.dead_letters() == 1);
@@ -344,7 +344,7 @@ void deliver_until_settled(TrackerWorld& world) {
 TEST_CASE("github: a filing whose retries run out is a dead letter — the channel hears which item and why, once") {
     GitHubWorld w;
     w.github.server().fail_next("/repos/acme/ops/issues", down(5));  // every attempt
-    w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action @{U2|bob} add an alert on replica lag above 30 s due:+7d");
     deliver_until_settled(w.world);
 
     CHECK(w.github.issues().empty());
@@ -444,7 +444,7 @@ TEST_CASE("github: polling follows Link rel=next — a change behind 150 newer o
 
 TEST_CASE("github: the marker search before filing again reads every page, and A-1 is not A-12") {
     GitHubWorld w;
-    w.world.command("action <@U2|bob> add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action @{U2|bob} add an alert on replica lag above 30 s due:+7d");
     // The ticket a crashed run made, then 150 newer ones — among them A-12's.
     fakes::FakeIssue before;
     before.project = kRepo;
@@ -470,9 +470,9 @@ TEST_CASE("github: an owner not in users is assigned by e-mail — looked up onc
     GitHubWorld w(false, Duration::zero(), true);
     w.world.chat_email("U4", "dana@example.com");
     w.github.add_user("dana@example.com", "dana-gh");
-    w.world.command("action <@U4|dana> add an alert on replica lag above 30 s due:+7d");
-    w.world.command("action <@U4|dana> page the database on-call on replica lag due:+7d");
-    w.world.command("action <@U2|bob> add a runbook for replica lag due:+7d");
+    w.world.command("action @{U4|dana} add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action @{U4|dana} page the database on-call on replica lag due:+7d");
+    w.world.command("action @{U2|bob} add a runbook for replica lag due:+7d");
     w.world.deliver();
     REQUIRE(w.github.issues().size() == 3);
     CHECK(w.github.issue(kRepo, 1)->assignee == "dana-gh");
@@ -498,7 +498,7 @@ TEST_CASE("github: an owner not in users is assigned by e-mail — looked up onc
 
     // A day later the cache has expired: asked again.
     w.world.clock.advance(25h);
-    w.world.command("action <@U4|dana> alert on replica lag in staging too due:+7d");
+    w.world.command("action @{U4|dana} alert on replica lag in staging too due:+7d");
     w.world.deliver();
     CHECK(w.github.issue(kRepo, 4)->assignee == "dana-gh");
     CHECK(w.world.email_lookups() == 2);
@@ -508,7 +508,7 @@ TEST_CASE("github: an owner not in users is assigned by e-mail — looked up onc
 TEST_CASE("github: no tracker user with the owner's e-mail — filed unassigned, and the ticket says why") {
     GitHubWorld w(false, Duration::zero(), true);
     w.world.chat_email("U4", "dana@example.com");
-    w.world.command("action <@U4|dana> add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action @{U4|dana} add an alert on replica lag above 30 s due:+7d");
     w.world.deliver();
     auto issue = w.github.issue(kRepo, 1);
     REQUIRE(issue);
@@ -518,18 +518,18 @@ TEST_CASE("github: no tracker user with the owner's e-mail — filed unassigned,
     CHECK(w.world.action(1)->ticket.status == TicketStatus::open);
 
     // No e-mail visible for the owner (Slack without users:read.email).
-    w.world.command("action <@U5|erin> page the database on-call on replica lag due:+7d");
+    w.world.command("action @{U5|erin} page the database on-call on replica lag due:+7d");
     w.world.deliver();
     CHECK(w.github.issue(kRepo, 2)->body.find("Not assigned: the owner's e-mail is not visible to Hindsight.") !=
           std::string::npos);
 
     // "Nobody" is remembered for an hour, then asked again: dana has an account now.
     w.github.add_user("dana@example.com", "dana-gh");
-    w.world.command("action <@U4|dana> alert on replica lag in staging too due:+7d");
+    w.world.command("action @{U4|dana} alert on replica lag in staging too due:+7d");
     w.world.deliver();
     CHECK(w.github.issue(kRepo, 3)->assignee.empty());
     w.world.clock.advance(61min);
-    w.world.command("action <@U4|dana> alert on replica lag in canary too due:+7d");
+    w.world.command("action @{U4|dana} alert on replica lag in canary too due:+7d");
     w.world.deliver();
     CHECK(w.github.issue(kRepo, 4)->assignee == "dana-gh");
 }
@@ -540,7 +540,7 @@ TEST_CASE("github: a token that may not search users still files the ticket, una
     w.github.add_user("dana@example.com", "dana-gh");
     w.github.server().fail_next("/search/users",
                                 {fakes::FakeResponse::json(403, R"({"message":"Resource not accessible by integration"})")});
-    w.world.command("action <@U4|dana> add an alert on replica lag above 30 s due:+7d");
+    w.world.command("action @{U4|dana} add an alert on replica lag above 30 s due:+7d");
     w.world.deliver();
     auto issue = w.github.issue(kRepo, 1);
     REQUIRE(issue);

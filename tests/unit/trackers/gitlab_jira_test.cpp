@@ -44,7 +44,7 @@ TEST_CASE("gitlab: filed with due_date and assignee id, closed from chat, synced
                        domain("gitlab", "platform/ops", {{"U2", "42"}, {"U3", "43"}}));
     world.share_clock(gitlab);
     world.command("open Queue backlog");
-    world.command("action <@U2|bob> add a queue depth alert above 10000 messages due:2026-12-01");
+    world.command("action @{U2|bob} add a queue depth alert above 10000 messages due:2026-12-01");
     world.deliver();
     auto issue = gitlab.issue("platform/ops", 1);
     REQUIRE(issue);
@@ -88,7 +88,7 @@ TEST_CASE("gitlab: a ticket filed before a crash is found by searching for its m
     TrackerWorld world(wire("gitlab", gitlab.base_url(), gitlab.token()), domain("gitlab", "platform/ops", {}));
     world.share_clock(gitlab);
     world.command("open Queue backlog");
-    world.command("action <@U2|bob> add a queue depth alert above 10000 messages due:+7d");
+    world.command("action @{U2|bob} add a queue depth alert above 10000 messages due:+7d");
     fakes::FakeIssue before;
     before.project = "platform/ops";
     before.title = "add a queue depth alert";
@@ -106,7 +106,7 @@ TEST_CASE("jira cloud: filed with duedate and account id, closed and reopened by
     TrackerWorld world(c, domain("jira", "OPS", {{"U2", "acc-bob"}, {"U3", "acc-carol"}}));
     world.share_clock(jira);
     world.command("open Payments down");
-    world.command("action <@U2|bob> add a circuit breaker to the payments client with 2 s timeout due:2026-12-01");
+    world.command("action @{U2|bob} add a circuit breaker to the payments client with 2 s timeout due:2026-12-01");
     world.deliver();
     auto issue = jira.issue("OPS", 1);
     REQUIRE(issue);
@@ -151,7 +151,7 @@ TEST_CASE("jira data center: REST v2 with a bearer token — a crash-adopted tic
     TrackerWorld world(c, domain("jira", "OPS", {}));
     world.share_clock(jira);
     world.command("open Payments down");
-    world.command("action <@U2|bob> add a circuit breaker to the payments client with 2 s timeout due:+7d");
+    world.command("action @{U2|bob} add a circuit breaker to the payments client with 2 s timeout due:+7d");
     fakes::FakeIssue before;
     before.project = "OPS";
     before.title = "add a circuit breaker";
@@ -176,7 +176,7 @@ void page_past_150(fakes::FakeTracker& tracker, TrackerWorld& world, const std::
                    const std::string& key) {
     world.share_clock(tracker);
     world.command("open Queue backlog");
-    world.command("action <@U2|bob> add a queue depth alert above 10000 messages due:+7d");
+    world.command("action @{U2|bob} add a queue depth alert above 10000 messages due:+7d");
     for (int k = 0; k < 150; ++k) {
         fakes::FakeIssue other;
         other.project = project;
@@ -250,7 +250,7 @@ std::string assigned_by_email(fakes::FakeTracker& tracker, const config::Tracker
     world.chat_email("U4", "dana@example.com");
     tracker.add_user("dana@example.com", user);
     world.command("open Queue backlog");
-    world.command("action <@U4|dana> add a queue depth alert above 10000 messages due:+7d");
+    world.command("action @{U4|dana} add a queue depth alert above 10000 messages due:+7d");
     world.deliver();
     auto issue = tracker.issue(project, 1);
     return issue ? issue->assignee : "(not filed)";

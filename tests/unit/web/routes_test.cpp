@@ -126,6 +126,57 @@ TEST_CASE("web: the link posted on close opens the incident page, signed, with t
     CHECK(md.body.starts_with("# Postmortem: Checkout errors"));
 }
 
+TEST_CASE("web: the draft updated after the history merge carries the signed page link the first one had") {
+    Site site;
+    auto& world = *site.world;
+    auto where = slack_channel("C1");
+    world.command(where, "U1", "open Checkout errors sev:2");
+    world.say(where, "U1", "Alice", "checkout 5xx rate at 18%, paging payments");
+    world.clock.advance(5min);
+    world.command(where, "U1", "close");
+    std::int64_t draft_row = 0;
+    std::string first;
+    world.db().writes().run([&] {
+        for (auto& item : world.db().outbox().due_messages(Timestamp::max(), 100))
+            if (has(item.message.text, "Draft timeline")) {
+                draft_row = item.id;
+                first = item.message.text;
+            }
+    });
+    REQUIRE(draft_row != 0);
+    auto link = posted_link(first);
+    REQUIRE(link.starts_with("/incidents/1?exp="));
+    world.take_outbox();
+
+    // The history arrives later, holding a message the bot missed live.
+    world.clock.advance(1h);
+    const std::string missed = "payments-db connections at 500/500, the pool is exhausted";
+    bool updated = false;
+    world.db().writes().run([&] {
+        auto& bot = world.bot();
+        auto incident = world.db().store().find_incident(1);
+        REQUIRE(incident);
+        auto before = bot.close_draft(incident->id);
+        CHECK(before == first);  // drafted again unchanged: the same text, link and all
+        ChatMessage m;
+        m.where = where;
+        m.message_id = "missed";
+        m.user_id = "U2";
+        m.user_name = "Bob";
+        m.text = missed;
+        m.at = *incident->closed_at - 2min;
+        bot.merge_history_event(*incident, m);
+        updated = bot.update_draft(incident->id, draft_row, before, HistoryChanges{1, 0, 0});
+    });
+    REQUIRE(updated);
+    std::string update;
+    for (const auto& m : world.take_outbox())
+        if (m.edit_of == draft_row) update = m.text;
+    CHECK(has(update, "the pool is exhausted"));
+    CHECK(posted_link(update) == link);
+    CHECK(site.get(link).status == 200);
+}
+
 TEST_CASE("web: /incident postmortem and /incident stats post fresh signed links") {
     Site site;
     site.incident("C1", "Checkout errors");

@@ -609,6 +609,7 @@ TEST_CASE("postgres: schema 6 rewrites stored Slack markup as neutral text, Slac
         pqxx::connection c(*url);
         pqxx::nontransaction old(c);
         old.exec("DELETE FROM hindsight_schema_migrations WHERE version >= 6");
+        old.exec("DROP TABLE history_merges");  // schema 7's, which schema 5 did not have
         old.exec("INSERT INTO incidents (platform, team, channel, title, state, opened_at) VALUES "
                  "('slack', 'T1', 'C1', 'checkout <!here>', 'closed', 1), ('mattermost', 'T1', 'C2', 'm <@U1>', 'open', 1)");
         old.exec("INSERT INTO messages (incident_id, message_id, text, original_text, at_us) "

@@ -21,7 +21,7 @@ if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
   # from before it was carries an outside include: drop it.
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHINDSIGHT_BENCH=ON -DHINDSIGHT_TESTS=OFF \
     -UCMAKE_PROJECT_hindsight_INCLUDE >/dev/null
-  nice ninja -C "$build" hindsight bench_ingest bench_startup bench_draft bench_reminders bench_socket >/dev/null
+  nice ninja -C "$build" hindsight bench_ingest bench_startup bench_draft bench_reminders bench_socket bench_close >/dev/null
   # The PostgreSQL runs start a cluster of their own (apt-get install postgresql).
 fi
 
@@ -42,6 +42,7 @@ step bench_startup --repeat 20
 step bench_reminders
 step bench_draft
 step bench_draft --what page
+step bench_close --repeat 5
 step bench_ingest --label rate5k --rate 5000 --duration "$rate_seconds"
 step bench_ingest --label full --rate 0 --duration "$load_seconds"
 step bench_ingest --label mix --rate 0 --duration 10 --status-every 10
@@ -69,6 +70,7 @@ rows=(
   "peak RSS while drafting it|draft.peak_rss_mib|<=|200|MiB"
   "web page of that incident (draft + HTML + charts)|page.end_to_end_ms|<=|1000|ms"
   "peak RSS while rendering the page|page.peak_rss_mib|<=|200|MiB"
+  "draft at Slack after /incident close, 10,000 messages (p95 of 5)|close.draft_p95_ms|<=|1000|ms"
   "idle RSS after startup (empty database)|startup.idle_rss_mib|<=|20|MiB"
   "RSS after ${load_seconds} s of full ingest load|full.loaded_rss_mib|<=|60|MiB"
   "reminder scan, 100,000 action items (300 overdue)|reminders.scan_ms|<=|50|ms"

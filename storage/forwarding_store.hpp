@@ -61,6 +61,16 @@ public:
     std::optional<std::string> user_name(const ChannelRef& w, const std::string& u) override {
         return inner_.user_name(w, u);
     }
+    void add_history_merge(const HistoryMerge& m, Timestamp until) override { inner_.add_history_merge(m, until); }
+    std::vector<HistoryMerge> claim_history_merges(Platform p, Timestamp now, Duration lease,
+                                                   std::size_t limit) override {
+        return inner_.claim_history_merges(p, now, lease, limit);
+    }
+    bool finish_history_merge(std::int64_t i) override { return inner_.finish_history_merge(i); }
+    void retry_history_merge(std::int64_t i, Timestamp next, const std::string& e) override {
+        inner_.retry_history_merge(i, next, e);
+    }
+    std::vector<HistoryMerge> history_merges() override { return inner_.history_merges(); }
     bool remember_delivery(const std::string& k, Timestamp at) override { return inner_.remember_delivery(k, at); }
     std::string link_secret() override { return inner_.link_secret(); }
     std::string ensure_link_secret(const std::string& c) override { return inner_.ensure_link_secret(c); }

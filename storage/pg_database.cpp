@@ -255,9 +255,10 @@ public:
     PgBackend(const Database::PostgresOptions& o, const Clock& clock)
         : options_(o),
           shown_(redact_connection_url(o.url)),
+          replica_(o.replica.empty() ? default_replica_name() : o.replica),
           writer_(connect_writer(o)),
-          store_(*writer_, true, &claims_),
-          outbox_(*writer_, clock, o.lease, o.replica.empty() ? default_replica_name() : o.replica, &claims_),
+          store_(*writer_, true, &claims_, replica_),
+          outbox_(*writer_, clock, o.lease, replica_, &claims_),
           pool_(o.url, o.pool_size == 0 ? 1 : o.pool_size, o.pool_wait, session_settings(o)),
           queue_(*writer_, shown_, o.url) {}
 
@@ -300,6 +301,7 @@ private:
 
     Database::PostgresOptions options_;
     std::string shown_;
+    std::string replica_;  // names this replica's outbox and history-merge claims
     pg::ClaimCounters claims_;
     std::unique_ptr<pg::Session> writer_;
     pg::IncidentStore store_;

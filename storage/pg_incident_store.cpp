@@ -1,7 +1,9 @@
 #include "storage/pg_stores.hpp"
 #include "storage/store_rows.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <tuple>
 
 namespace hindsight::storage::pg {
 namespace {
@@ -266,6 +268,36 @@ constexpr const char* kReplaceLinkSecret =
 constexpr const char* kRememberDelivery =
     "INSERT INTO deliveries (key, at) VALUES ($1,$2) ON CONFLICT (key) DO NOTHING";
 constexpr const char* kPruneDeliveries = "DELETE FROM deliveries WHERE at < $1";
+
+// ---- history merges
+
+constexpr const char* kAddHistoryMerge =
+    "INSERT INTO history_merges (incident_id, draft_row, attempts, next_attempt_at, last_error, claimed_by, "
+    "claimed_until) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (incident_id) DO UPDATE SET "
+    "draft_row=excluded.draft_row, attempts=excluded.attempts, next_attempt_at=excluded.next_attempt_at, "
+    "last_error=excluded.last_error, claimed_by=excluded.claimed_by, claimed_until=excluded.claimed_until";
+// The claim, in one statement: due merges of the platform whose lease is
+// unset or over, locked (SKIP LOCKED: rows another replica is claiming right
+// now are passed over; the WHERE is checked again on the newest row version
+// once locked), then leased to this replica until $5.
+constexpr const char* kClaimHistoryMerges =
+    "WITH picked AS (SELECT h.incident_id FROM history_merges h JOIN incidents i ON i.id = h.incident_id "
+    "WHERE h.next_attempt_at <= $1 AND (h.claimed_until IS NULL OR h.claimed_until <= $1) AND i.platform = $2 "
+    "ORDER BY h.next_attempt_at, h.incident_id LIMIT $3 FOR NO KEY UPDATE OF h SKIP LOCKED) "
+    "UPDATE history_merges SET claimed_by = $4, claimed_until = $5 FROM picked "
+    "WHERE history_merges.incident_id = picked.incident_id "
+    "RETURNING history_merges.incident_id, draft_row, attempts, next_attempt_at, last_error";
+constexpr const char* kFinishHistoryMerge = "DELETE FROM history_merges WHERE incident_id=$1";
+constexpr const char* kRetryHistoryMerge =
+    "UPDATE history_merges SET attempts=attempts+1, next_attempt_at=$2, last_error=$3, claimed_by=NULL, "
+    "claimed_until=NULL WHERE incident_id=$1";
+constexpr const char* kHistoryMerges =
+    "SELECT incident_id, draft_row, attempts, next_attempt_at, last_error FROM history_merges ORDER BY incident_id";
+
+HistoryMerge read_history_merge(const pqxx::row& r) {
+    return HistoryMerge{r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<int>(), time_of(r[3]),
+                        text_of(r[4])};
+}
 
 constexpr Duration kDeliveryMemory = std::chrono::hours(1);
 constexpr std::uint64_t kPruneEvery = 1024;
@@ -550,6 +582,51 @@ void IncidentStore::replace_link_secret(const std::string& secret) {
     Args a;
     a.text(secret);
     s_.exec(kReplaceLinkSecret, a);
+}
+
+// ---- history merges
+
+void IncidentStore::add_history_merge(const HistoryMerge& merge, Timestamp claimed_until) {
+    Args a;
+    a.integer(merge.incident_id)
+        .integer(merge.draft_row)
+        .integer(merge.attempts)
+        .time(merge.next_attempt_at)
+        .text(merge.last_error)
+        .text(replica_)
+        .time(claimed_until);
+    s_.exec(kAddHistoryMerge, a);
+}
+
+std::vector<HistoryMerge> IncidentStore::claim_history_merges(Platform platform, Timestamp now, Duration lease,
+                                                              std::size_t limit) {
+    Args a;
+    a.time(now)
+        .text(platform_text(platform))
+        .integer(static_cast<std::int64_t>(std::min<std::size_t>(limit, 1u << 30)))
+        .text(replica_)
+        .time(now + lease);
+    auto out = all<HistoryMerge>(s_.exec(kClaimHistoryMerges, a), read_history_merge);
+    // RETURNING keeps no order.
+    std::sort(out.begin(), out.end(), [](const HistoryMerge& x, const HistoryMerge& y) {
+        return std::tie(x.next_attempt_at, x.incident_id) < std::tie(y.next_attempt_at, y.incident_id);
+    });
+    return out;
+}
+
+bool IncidentStore::finish_history_merge(std::int64_t incident_id) {
+    return s_.exec(kFinishHistoryMerge, id_arg(incident_id)).affected_rows() > 0;
+}
+
+void IncidentStore::retry_history_merge(std::int64_t incident_id, Timestamp next_attempt_at,
+                                        const std::string& error) {
+    Args a;
+    a.integer(incident_id).time(next_attempt_at).text(error);
+    s_.exec(kRetryHistoryMerge, a);
+}
+
+std::vector<HistoryMerge> IncidentStore::history_merges() {
+    return all<HistoryMerge>(s_.exec(kHistoryMerges, Args{}), read_history_merge);
 }
 
 }  // namespace hindsight::storage::pg

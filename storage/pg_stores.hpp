@@ -24,8 +24,9 @@ public:
     // Its scans lock what they return (SKIP LOCKED: another replica's scan
     // passes over it), and finding a channel's incident locks that row until
     // COMMIT, so two replicas handling the same incident take turns.
-    IncidentStore(Session& session, bool writer, ClaimCounters* claims = nullptr)
-        : s_(session), writer_(writer), claims_(claims) {}
+    // `replica` names this replica in history-merge claims.
+    IncidentStore(Session& session, bool writer, ClaimCounters* claims = nullptr, std::string replica = {})
+        : s_(session), writer_(writer), claims_(claims), replica_(std::move(replica)) {}
 
     std::int64_t create_incident(const Incident& incident) override;
     void update_incident(const Incident& incident) override;
@@ -61,6 +62,12 @@ public:
     void set_incident_tracker(std::int64_t incident_id, const IncidentTracker& choice) override;
     void remember_user(const ChannelRef& where, const std::string& user_id, const std::string& display_name) override;
     std::optional<std::string> user_name(const ChannelRef& where, const std::string& user_id) override;
+    void add_history_merge(const HistoryMerge& merge, Timestamp claimed_until) override;
+    std::vector<HistoryMerge> claim_history_merges(Platform platform, Timestamp now, Duration lease,
+                                                   std::size_t limit) override;
+    bool finish_history_merge(std::int64_t incident_id) override;
+    void retry_history_merge(std::int64_t incident_id, Timestamp next_attempt_at, const std::string& error) override;
+    std::vector<HistoryMerge> history_merges() override;
     bool remember_delivery(const std::string& key, Timestamp at) override;
     std::string link_secret() override;
     std::string ensure_link_secret(const std::string& candidate) override;
@@ -70,6 +77,7 @@ private:
     Session& s_;
     bool writer_;
     ClaimCounters* claims_;
+    std::string replica_;
     std::uint64_t deliveries_since_prune_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include "storage/sqlite_values.hpp"
 #include "storage/store_rows.hpp"
 
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -245,6 +246,43 @@ constexpr const char* kEnsureLinkSecret =
     "INSERT INTO link_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING";
 constexpr const char* kReplaceLinkSecret =
     "INSERT INTO link_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET secret = excluded.secret";
+
+// ---- history merges
+
+constexpr const char* kAddHistoryMerge =
+    "INSERT INTO history_merges (incident_id, draft_row, attempts, next_attempt_at, last_error, claimed_by, "
+    "claimed_until) VALUES (?1,?2,?3,?4,?5,?6,?7) ON CONFLICT (incident_id) DO UPDATE SET "
+    "draft_row=excluded.draft_row, attempts=excluded.attempts, next_attempt_at=excluded.next_attempt_at, "
+    "last_error=excluded.last_error, claimed_by=excluded.claimed_by, claimed_until=excluded.claimed_until";
+// One process serves a SQLite database: a claim not this store's own was a
+// previous run's, whose process is gone, and is free at once.
+constexpr const char* kDueHistoryMerges =
+    "SELECT h.incident_id, h.draft_row, h.attempts, h.next_attempt_at, h.last_error FROM history_merges h "
+    "JOIN incidents i ON i.id = h.incident_id "
+    "WHERE h.next_attempt_at <= ?1 AND (h.claimed_until IS NULL OR h.claimed_until <= ?1 OR h.claimed_by <> ?2) "
+    "AND i.platform = ?3 ORDER BY h.next_attempt_at, h.incident_id LIMIT ?4";
+constexpr const char* kClaimHistoryMerge =
+    "UPDATE history_merges SET claimed_by=?1, claimed_until=?2 WHERE incident_id=?3";
+constexpr const char* kFinishHistoryMerge = "DELETE FROM history_merges WHERE incident_id=?";
+constexpr const char* kRetryHistoryMerge =
+    "UPDATE history_merges SET attempts=attempts+1, next_attempt_at=?2, last_error=?3, claimed_by=NULL, "
+    "claimed_until=NULL WHERE incident_id=?1";
+constexpr const char* kHistoryMerges =
+    "SELECT incident_id, draft_row, attempts, next_attempt_at, last_error FROM history_merges ORDER BY incident_id";
+
+HistoryMerge read_history_merge(const SQLite::Statement& r) {
+    return HistoryMerge{int_at(r, 0), int_at(r, 1), static_cast<int>(int_at(r, 2)), time_at(r, 3), text_at(r, 4)};
+}
+
+// Names this store's claims: random, so a restarted process never mistakes
+// its predecessor's claims for its own.
+std::string new_holder() {
+    std::random_device random;
+    std::uniform_int_distribution<unsigned> hex(0, 15);
+    std::string out = "sqlite-";
+    for (int i = 0; i < 16; ++i) out += "0123456789abcdef"[hex(random)];
+    return out;
+}
 
 template <typename T, typename Read>
 std::vector<T> read_all(StatementCache::Use& s, Read read) {
@@ -604,6 +642,66 @@ void SqliteIncidentStore::replace_link_secret(const std::string& secret) {
     auto s = statements_.get(kReplaceLinkSecret);
     s->bind(1, secret);
     s->exec();
+}
+
+// ---- history merges
+
+void SqliteIncidentStore::add_history_merge(const HistoryMerge& merge, Timestamp claimed_until) {
+    auto s = statements_.get(kAddHistoryMerge);
+    s->bind(1, static_cast<std::int64_t>(merge.incident_id));
+    s->bind(2, static_cast<std::int64_t>(merge.draft_row));
+    s->bind(3, merge.attempts);
+    bind_time(*s, 4, merge.next_attempt_at);
+    s->bind(5, merge.last_error);
+    s->bind(6, holder());
+    bind_time(*s, 7, claimed_until);
+    s->exec();
+}
+
+std::vector<HistoryMerge> SqliteIncidentStore::claim_history_merges(Platform platform, Timestamp now, Duration lease,
+                                                                    std::size_t limit) {
+    std::vector<HistoryMerge> due;
+    {
+        auto s = statements_.get(kDueHistoryMerges);
+        bind_time(*s, 1, now);
+        s->bind(2, holder());
+        s->bind(3, platform_text(platform));
+        bind_count(*s, 4, limit);
+        due = read_all<HistoryMerge>(s, read_history_merge);
+    }
+    for (const auto& merge : due) {
+        auto s = statements_.get(kClaimHistoryMerge);
+        s->bind(1, holder());
+        bind_time(*s, 2, now + lease);
+        s->bind(3, static_cast<std::int64_t>(merge.incident_id));
+        s->exec();
+    }
+    return due;
+}
+
+bool SqliteIncidentStore::finish_history_merge(std::int64_t incident_id) {
+    auto s = statements_.get(kFinishHistoryMerge);
+    s->bind(1, static_cast<std::int64_t>(incident_id));
+    return s->exec() > 0;
+}
+
+void SqliteIncidentStore::retry_history_merge(std::int64_t incident_id, Timestamp next_attempt_at,
+                                              const std::string& error) {
+    auto s = statements_.get(kRetryHistoryMerge);
+    s->bind(1, static_cast<std::int64_t>(incident_id));
+    bind_time(*s, 2, next_attempt_at);
+    s->bind(3, error);
+    s->exec();
+}
+
+std::vector<HistoryMerge> SqliteIncidentStore::history_merges() {
+    auto s = statements_.get(kHistoryMerges);
+    return read_all<HistoryMerge>(s, read_history_merge);
+}
+
+const std::string& SqliteIncidentStore::holder() {
+    if (holder_.empty()) holder_ = new_holder();
+    return holder_;
 }
 
 }  // namespace hindsight::storage

@@ -62,13 +62,24 @@ public:
                        const std::string& display_name) override;
     std::optional<std::string> user_name(const ChannelRef& where, const std::string& user_id) override;
 
+    void add_history_merge(const HistoryMerge& merge, Timestamp claimed_until) override;
+    std::vector<HistoryMerge> claim_history_merges(Platform platform, Timestamp now, Duration lease,
+                                                   std::size_t limit) override;
+    bool finish_history_merge(std::int64_t incident_id) override;
+    void retry_history_merge(std::int64_t incident_id, Timestamp next_attempt_at, const std::string& error) override;
+    std::vector<HistoryMerge> history_merges() override;
+
     bool remember_delivery(const std::string& key, Timestamp at) override;
     std::string link_secret() override;
     std::string ensure_link_secret(const std::string& candidate) override;
     void replace_link_secret(const std::string& secret) override;
 
 private:
+    // This store's name in history-merge claims, made on first use.
+    const std::string& holder();
+
     StatementCache statements_;
+    std::string holder_;
     std::uint64_t deliveries_since_prune_ = 0;
 };
 

@@ -98,37 +98,92 @@ struct Flow::State : std::enable_shared_from_this<Flow::State> {
             });
     }
 
-    // Background worker, after a close whose draft already went out (outbox
-    // row `draft_row`): the history of the incident window merged in one
-    // transaction, and the posted draft updated in place when that changed
-    // it (Bot::update_draft).
-    void backfill(const ChannelRef& where, std::int64_t incident_id, std::int64_t draft_row) {
-        const std::string what = "history of " + where_label(where);
+    // Background worker, a history merge this process has claimed (at the
+    // close whose draft already went out as outbox row merge.draft_row, or by
+    // a scan): the history of the incident window merged in one transaction,
+    // which removes the owed merge, and the posted draft updated in place
+    // when that changed it (Bot::update_draft). A failed read is scheduled
+    // again (retry_or_give_up).
+    void backfill(const HistoryMerge& merge) {
+        std::string what = "history of incident " + std::to_string(merge.incident_id);
         std::optional<Incident> incident;
-        if (!run([&] { incident = deps.store.find_incident(incident_id); }, what + ": reading the incident") ||
+        // Failing here, the claim stays until its lease runs out; a later scan retries.
+        if (!run([&] { incident = deps.store.find_incident(merge.incident_id); }, what + ": reading the incident") ||
             !incident)
             return;
+        const ChannelRef where = incident->where;
+        what = "history of " + where_label(where);
         auto fetched_at = deps.clock.now();
-        auto history = read_history(hooks.history, where, incident->opened_at, hooks.history_options, hooks.name);
-        if (!history) {
-            spdlog::warn("{}: {} not read; the draft stands as recorded live", label(), what);
-            return;
-        }
+        std::string error;
+        auto history =
+            read_history(hooks.history, where, incident->opened_at, hooks.history_options, hooks.name, &error);
+        if (!history) return retry_or_give_up(merge, what, error);
         Reconciled merged;
+        bool owed = true;
         bool updated = false;
         bool ok = run(
             [&] {
-                auto before = deps.bot.close_draft(incident_id);
+                // Gone: merged already (another replica, or an earlier claim
+                // of this one): merging again would count the changes twice.
+                owed = deps.store.finish_history_merge(merge.incident_id);
+                if (!owed) return;
+                auto before = deps.bot.close_draft(merge.incident_id);
                 merged = reconcile_history(deps.bot, deps.store, *incident, *history, fetched_at, deps.clock.now(),
                                            hooks.history_options.lists_thread_replies);
-                updated = deps.bot.update_draft(incident_id, draft_row, before, merged.changes);
+                updated = deps.bot.update_draft(merge.incident_id, merge.draft_row, before, merged.changes);
             },
             what + ": merging");
         if (!ok) return;
+        if (!owed) {
+            spdlog::info("{}: {}: merged already, nothing to do", label(), what);
+            return;
+        }
         spdlog::info("{}: {}: {} events, {} stored, {} deleted while away; draft {}", label(), what, history->size(),
                      merged.stored, merged.deleted, updated ? "updated in place" : "unchanged");
         learn_names(where, merged.authors);
         if (updated) on_outbox();
+    }
+
+    // The history could not be read: the merge is due again after a backoff,
+    // or, after MergePolicy::max_reads failed reads, given up.
+    void retry_or_give_up(const HistoryMerge& merge, const std::string& what, const std::string& error) {
+        const auto& policy = hooks.merge_policy;
+        const int failed = merge.attempts + 1;
+        if (failed >= policy.max_reads) {
+            if (run([&] { deps.store.finish_history_merge(merge.incident_id); }, what + ": giving up"))
+                spdlog::error("{}: {} not read after {} attempts (last: {}); merge given up, the draft stands as "
+                              "recorded live",
+                              label(), what, failed, error);
+            return;
+        }
+        const auto delay = policy.retry_after(failed);
+        if (run([&] { deps.store.retry_history_merge(merge.incident_id, deps.clock.now() + delay, error); },
+                what + ": scheduling another read"))
+            spdlog::warn("{}: {} not read ({}); attempt {} of {}, next in {}; the draft stands as recorded live "
+                         "meanwhile",
+                         label(), what, error, failed, policy.max_reads, format_duration(delay));
+    }
+
+    void resume_history_merges() {
+        if (!hooks.history || !deps.background) return;
+        auto claimed = std::make_shared<std::vector<HistoryMerge>>();
+        submit(
+            [self = shared_from_this(), claimed] {
+                const auto& policy = self->hooks.merge_policy;
+                *claimed = self->deps.store.claim_history_merges(self->hooks.platform, self->deps.clock.now(),
+                                                                 policy.lease, policy.scan_limit);
+            },
+            [self = shared_from_this(), claimed](std::exception_ptr e) {
+                if (e) {
+                    spdlog::error("{}: claiming history merges failed: {}", self->label(), describe(e));
+                    return;
+                }
+                for (const auto& merge : *claimed) {
+                    spdlog::info("{}: resuming the history merge of incident {} ({} failed reads before)",
+                                 self->label(), merge.incident_id, merge.attempts);
+                    self->deps.background->post([self, merge] { self->backfill(merge); });
+                }
+            });
     }
 };
 
@@ -143,27 +198,35 @@ void Flow::learn_names(const ChannelRef& where, const std::vector<std::string>& 
     state_->learn_names(where, user_ids);
 }
 
+void Flow::resume_history_merges() { state_->resume_history_merges(); }
+
 void Flow::command(SlashCommand command, Answer answer, std::string delivery_key) {
     auto& s = *state_;
     // A close posts its draft from what was recorded live at once; the
-    // channel history is merged afterwards (backfill).
+    // channel history is merged afterwards (backfill), owed durably.
     const bool backfill = Bot::wants_history(command) && s.hooks.history && s.deps.background;
     auto reply = std::make_shared<CommandReply>();
-    auto incident_id = std::make_shared<std::int64_t>(0);
+    auto merge = std::make_shared<HistoryMerge>();
     auto duplicate = std::make_shared<bool>(false);
     auto where = command.where;
     s.submit(
-        [state = state_, reply, incident_id, duplicate, backfill, command = std::move(command),
+        [state = state_, reply, merge, duplicate, backfill, command = std::move(command),
          key = std::move(delivery_key)] {
             if (!state->first_delivery(key)) {
                 *duplicate = true;
                 return;
             }
             *reply = state->deps.bot.handle_command(command);
-            if (backfill && reply->draft_row != 0)
-                if (auto incident = state->deps.store.latest_incident(command.where)) *incident_id = incident->id;
+            if (!backfill || reply->draft_row == 0) return;
+            auto incident = state->deps.store.latest_incident(command.where);
+            if (!incident) return;
+            // Owed in the close's own transaction, claimed by this process,
+            // which starts it at once (below).
+            const auto now = state->deps.clock.now();
+            *merge = HistoryMerge{incident->id, reply->draft_row, 0, now, {}};
+            state->deps.store.add_history_merge(*merge, now + state->hooks.merge_policy.lease);
         },
-        [state = state_, reply, incident_id, duplicate, where, answer = std::move(answer)](std::exception_ptr e) {
+        [state = state_, reply, merge, duplicate, where, answer = std::move(answer)](std::exception_ptr e) {
             if (e) {
                 spdlog::error("{} commands: in {} failed: {}", state->label(), where_label(where), describe(e));
                 if (answer) answer(state->hooks.command_failed());
@@ -175,10 +238,8 @@ void Flow::command(SlashCommand command, Answer answer, std::string delivery_key
             }
             state->on_outbox();
             // Queued before the answer: whoever got the answer finds the merge under way.
-            if (*incident_id != 0)
-                state->deps.background->post([state, where, id = *incident_id, row = reply->draft_row] {
-                    state->backfill(where, id, row);
-                });
+            if (merge->incident_id != 0)
+                state->deps.background->post([state, merge = *merge] { state->backfill(merge); });
             if (answer) answer(state->hooks.command_answer(*reply));
         });
 }

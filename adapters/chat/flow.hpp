@@ -5,10 +5,16 @@
 // once, after COMMIT ("acked means stored"), with what to answer the platform.
 //
 //   command(): `/incident …`. A `close` runs at once, like any command: its
-//     draft goes out from what was recorded live. Then the channel history is
-//     read and merged on the background worker (one transaction), and when it
-//     changed the draft, the posted draft is updated in place and a reply in
-//     its thread says so (Bot::update_draft; both are outbox rows).
+//     draft goes out from what was recorded live. The merge of the channel
+//     history it owes is recorded in the same transaction (a HistoryMerge
+//     row), so it survives a restart. Then the history is read and merged on
+//     the background worker (one transaction, which also removes the row),
+//     and when it changed the draft, the posted draft is updated in place and
+//     a reply in its thread says so (Bot::update_draft; both are outbox rows).
+//     A failed read is tried again later (MergePolicy), until a bound.
+//   resume_history_merges(): claims the merges owed by an earlier run (or
+//     due again after a failed read) and runs them the same way; at start-up
+//     and then periodically.
 //   event(): a message, edit, deletion or pin. `delivery_key` de-duplicates
 //     platform retries in the same transaction. A stored human message gets
 //     its author's display name looked up (once per hour per user).
@@ -66,6 +72,7 @@ using Answer = std::function<void(http::Response)>;
 // What differs between platforms.
 struct PlatformHooks {
     std::string name;  // "slack", "mattermost": the prefix of every log line
+    Platform platform = Platform::console;  // whose incidents' history merges this flow runs
     std::function<http::Response(const CommandReply&)> command_answer;
     std::function<http::Response()> command_failed;
     std::function<http::Response(bool stored_ok)> event_answer;  // false: not stored, let the platform retry
@@ -73,6 +80,7 @@ struct PlatformHooks {
     std::function<http::Response()> action_failed;
     FetchPage history;  // empty: no history backfill after a close
     HistoryOptions history_options;
+    MergePolicy merge_policy;
     LookupName lookup_name;  // empty: names are not looked up
 };
 
@@ -86,6 +94,11 @@ public:
     void command(SlashCommand command, Answer answer, std::string delivery_key = {});
     void event(ChatEvent event, std::string delivery_key, Answer answer);
     void action(ButtonAction action, Answer answer, std::string delivery_key = {});
+
+    // Claims this platform's history merges that are due (owed by an earlier
+    // run, or due again after a failed read) and runs them on the background
+    // worker. Does nothing without a history reader or a worker.
+    void resume_history_merges();
 
     // Looks up and stores display names of `user_ids` that are due (see
     // NameCache) on the background worker.

@@ -18,7 +18,8 @@ Timestamp time_of(const ChatEvent& event) {
 }  // namespace
 
 std::optional<std::vector<ChatEvent>> read_history(const FetchPage& fetch, const ChannelRef& where, Timestamp since,
-                                                   const HistoryOptions& options, std::string_view log_label) {
+                                                   const HistoryOptions& options, std::string_view log_label,
+                                                   std::string* error) {
     std::vector<ChatEvent> events;
     std::string cursor;
     int attempts = 0;
@@ -32,7 +33,10 @@ std::optional<std::vector<ChatEvent>> read_history(const FetchPage& fetch, const
             spdlog::warn("{}: history of {}/{}: {}{}", log_label, where.team, where.channel,
                          result.outcome.error.empty() ? std::string("page not read") : result.outcome.error,
                          wait ? ", retrying" : "");
-            if (!wait) return std::nullopt;
+            if (!wait) {
+                if (error) *error = result.outcome.error.empty() ? "page not read" : result.outcome.error;
+                return std::nullopt;
+            }
             auto pause = std::max(result.outcome.retry_after, Duration{std::chrono::seconds{1}});
             if (options.wait)
                 options.wait(pause);
@@ -53,6 +57,12 @@ std::optional<std::vector<ChatEvent>> read_history(const FetchPage& fetch, const
         return time_of(a) < time_of(b);
     });
     return events;
+}
+
+Duration MergePolicy::retry_after(int failed_reads) const {
+    Duration delay = first_retry;
+    for (int i = 1; i < failed_reads && delay < max_retry; ++i) delay *= 2;
+    return std::min(delay, max_retry);
 }
 
 Reconciled reconcile_history(Bot& bot, IncidentStore& store, const Incident& incident,

@@ -51,9 +51,30 @@ struct HistoryOptions {
 };
 
 // Every page, oldest message first, edits and deletions after the messages
-// (stable by time). nullopt when a page could not be read.
+// (stable by time). nullopt when a page could not be read; then `error`, when
+// given, says why.
 std::optional<std::vector<ChatEvent>> read_history(const FetchPage& fetch, const ChannelRef& where, Timestamp since,
-                                                   const HistoryOptions& options, std::string_view log_label);
+                                                   const HistoryOptions& options, std::string_view log_label,
+                                                   std::string* error = nullptr);
+
+// How a history merge owed after a close (HistoryMerge, kept by the store)
+// is run, and retried when the history cannot be read (the platform down, a
+// 5xx, a 403 while a scope or a channel membership is being fixed).
+struct MergePolicy {
+    // A merge claimed by this process is its own for this long; after that
+    // another process (a replica, or this one after a restart) may take it.
+    // Longer than reading a long history takes (a minute or two against
+    // Slack's rate limits); a merge run twice still merges once.
+    Duration lease = std::chrono::minutes{5};
+    // After the n-th failed read: first_retry * 2^(n-1), at most max_retry.
+    Duration first_retry = std::chrono::seconds{30};
+    Duration max_retry = std::chrono::hours{1};
+    // Failed reads before the merge is given up (logged as an error; the draft
+    // stands as recorded live). With the defaults: 10 reads over about 3 h.
+    int max_reads = 10;
+    std::size_t scan_limit = 16;  // merges claimed per scan
+    Duration retry_after(int failed_reads) const;
+};
 
 struct Reconciled {
     std::size_t stored = 0;             // events the bot recorded (new messages, edits, ...)

@@ -69,6 +69,7 @@ struct Endpoints::State {
     chat::PlatformHooks hooks() {
         chat::PlatformHooks h;
         h.name = "mattermost";
+        h.platform = Platform::mattermost;
         h.command_answer = [](const CommandReply& reply) {
             return http::Response::json(
                 200, dump(json{{"response_type", reply.in_channel ? "in_channel" : "ephemeral"},

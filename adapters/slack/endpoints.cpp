@@ -71,6 +71,7 @@ struct Endpoints::State {
     chat::PlatformHooks hooks() {
         chat::PlatformHooks h;
         h.name = "slack";
+        h.platform = Platform::slack;
         h.command_answer = [](const CommandReply& reply) {
             return http::Response::json(200, reply_payload(reply.text, reply.in_channel ? "in_channel" : "ephemeral"));
         };

@@ -30,6 +30,17 @@ struct IncidentSummary {
     std::int64_t open_actions = 0;
 };
 
+// A channel-history merge still owed to a closed incident: recorded in the
+// transaction that closes it, removed in the one that merges the history (see
+// adapters/chat/flow.hpp), so a restart in between does not lose it.
+struct HistoryMerge {
+    std::int64_t incident_id = 0;
+    std::int64_t draft_row = 0;    // the outbox row that posted the draft (updated in place)
+    int attempts = 0;              // failed history reads so far
+    Timestamp next_attempt_at{};   // not claimed before then
+    std::string last_error;        // why the last read failed
+};
+
 // Everything the domain stores. Implementations are used from one thread at a
 // time (the database writer); every call is a prepared statement.
 class IncidentStore {
@@ -115,6 +126,28 @@ public:
                                const std::string& display_name) = 0;
     virtual std::optional<std::string> user_name(const ChannelRef& where,
                                                  const std::string& user_id) = 0;
+
+    // --- history merges owed after a close, at most one per incident
+    // Recorded claimed by this process until claimed_until (the close's own
+    // merge starts at once); a second one for the incident replaces it.
+    virtual void add_history_merge(const HistoryMerge& merge, Timestamp claimed_until) = 0;
+    // Up to `limit` merges of `platform`'s incidents that are due at `now` and
+    // not claimed by a live process, each claimed for this process until
+    // now + lease, oldest due first. A claim whose lease has run out is free
+    // again (its holder died or hangs); a store only one process serves
+    // (SQLite) also frees every claim not its own, a previous run's. A store
+    // shared by several processes claims under row locks.
+    virtual std::vector<HistoryMerge> claim_history_merges(Platform platform, Timestamp now, Duration lease,
+                                                           std::size_t limit) = 0;
+    // The merge is done: removed. false when it was not there (already done,
+    // by another process): the caller merges nothing.
+    virtual bool finish_history_merge(std::int64_t incident_id) = 0;
+    // A read failed: attempts + 1, the error, not before `next_attempt_at`;
+    // the claim is released.
+    virtual void retry_history_merge(std::int64_t incident_id, Timestamp next_attempt_at,
+                                     const std::string& error) = 0;
+    // Every pending merge, by incident id (operators, tests).
+    virtual std::vector<HistoryMerge> history_merges() = 0;
 
     // --- delivery de-duplication (e.g. Slack event_id). false when already seen.
     virtual bool remember_delivery(const std::string& key, Timestamp at) = 0;

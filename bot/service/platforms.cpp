@@ -154,6 +154,13 @@ Platforms::Platforms(const config::Config& config, PlatformDeps deps)
             });
         }
     }
+    // A merge a previous run owed (it stopped between a close and its merge) starts now.
+    resume_history_merges();
+}
+
+void Platforms::resume_history_merges() {
+    if (parts_->slack) parts_->slack->flow().resume_history_merges();
+    if (parts_->mattermost) parts_->mattermost->flow().resume_history_merges();
 }
 
 Platforms::~Platforms() {

@@ -46,6 +46,10 @@ public:
     // Closes live connections (Slack Socket Mode); `done` runs once they are
     // closed (at once when there are none). Call on the running loop.
     void stop(std::function<void()> done);
+    // Claims the history merges owed after closes that are due (an earlier
+    // run's, or due again after a failed read) and runs them on the
+    // background worker: once at start-up (the constructor), then on a timer.
+    void resume_history_merges();
     // Empty when ready; otherwise why not (for /readyz).
     std::string not_ready() const;
     // A chat user's e-mail from their platform (Slack users.info, Mattermost

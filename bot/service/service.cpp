@@ -32,6 +32,10 @@ std::string version_string() { return std::string(HINDSIGHT_VERSION) + " (git " 
 
 namespace {
 
+// How often due history merges are looked for: well under the first retry
+// delay (30 s, adapters/chat/history.hpp MergePolicy).
+constexpr std::chrono::milliseconds kHistoryMergeScan{10000};
+
 std::chrono::milliseconds to_ms(double seconds) {
     return std::chrono::milliseconds{static_cast<std::int64_t>(seconds * 1000.0)};
 }
@@ -234,6 +238,10 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
                                  p.delivery.kick();
                              });
     });
+
+    // History merges due again after a failed read, or left by a replica
+    // that stopped (docs/operations.md, "Reliability").
+    p.loop.every(kHistoryMergeScan, [&p] { p.platforms->resume_history_merges(); });
 
     spdlog::info("hindsight {} listening on {}://{}:{} (database {})", version_string(),
                  cfg.listen.tls ? "https" : "http", cfg.listen.address, port, p.db.path());

@@ -76,6 +76,14 @@ struct MattermostService {
                                        {"websocket", options.websocket}}}};
         if (!options.reminders.empty()) config["reminders"] = options.reminders;
         std::ofstream(dir.path() / "config.json") << config.dump();
+        start();
+    }
+
+    // Starts `hindsight serve` (again, after kill9: the same database and site).
+    void start() {
+        // The previous run's output goes first: its "listening" line must not be read as this run's.
+        std::filesystem::remove(dir.path() / "stderr.txt");
+        std::filesystem::remove(dir.path() / "stdout.txt");
         process = std::make_unique<ChildProcess>(binary, std::vector<std::string>{"serve", "--config", "config.json"},
                                                  dir.path());
         auto port = listening_port(*process);
@@ -191,6 +199,12 @@ struct MattermostService {
     void stop() {
         process->signal(SIGTERM);
         CHECK(process->wait(15s) == 0);
+    }
+
+    // kill -9: no shutdown, whatever was in flight is cut off.
+    void kill9() {
+        process->signal(SIGKILL);
+        REQUIRE(process->wait(10s) == -SIGKILL);
     }
 };
 

@@ -47,6 +47,27 @@ public:
         : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
         auto in_path = dir / "stdin.txt";
         std::ofstream(in_path) << stdin_text;
+        // Everything the child needs is built before fork: between fork and
+        // exec the child may not allocate (another thread of this process may
+        // have held the allocator's lock at the fork — under ASan it then
+        // spins forever).
+        std::vector<char*> argv;
+        argv.push_back(const_cast<char*>(binary.c_str()));
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        // This process's environment with `env` ("NAME=value") put over it.
+        std::vector<std::string> environment;
+        for (char** e = environ; *e; ++e) {
+            std::string entry = *e;
+            auto name = entry.substr(0, entry.find('=') + 1);
+            bool replaced = false;
+            for (const auto& mine : env) replaced = replaced || mine.rfind(name, 0) == 0;
+            if (!replaced) environment.push_back(std::move(entry));
+        }
+        for (const auto& mine : env) environment.push_back(mine);
+        std::vector<char*> envp;
+        for (auto& entry : environment) envp.push_back(entry.data());
+        envp.push_back(nullptr);
         pid_ = ::fork();
         if (pid_ == 0) {
             int in = ::open(in_path.c_str(), O_RDONLY);
@@ -56,12 +77,7 @@ public:
             ::dup2(out, 1);
             ::dup2(err, 2);
             ::chdir(dir.c_str());
-            for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-            std::vector<char*> argv;
-            argv.push_back(const_cast<char*>(binary.c_str()));
-            for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-            argv.push_back(nullptr);
-            ::execv(binary.c_str(), argv.data());
+            ::execve(binary.c_str(), argv.data(), envp.data());
             ::_exit(127);
         }
     }

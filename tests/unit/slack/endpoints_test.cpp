@@ -459,6 +459,83 @@ TEST_CASE("endpoints: close still happens when the history cannot be read") {
     CHECK(rig.slack.updated().empty());
 }
 
+TEST_CASE("endpoints: a history read that fails is owed, tried again after a backoff, and merged once then") {
+    Rig rig;
+    rig.command("open Checkout latency");
+    rig.clock.advance(10s);
+    const std::string missed = "payments-db pool exhausted";
+    rig.slack.set_history("C0TEST0001", {{{"type", "message"}, {"user", "U0TEST0004"}, {"text", missed},
+                                          {"ts", "1700000005.000001"}}});
+    rig.slack.error_next("conversations.history", "ratelimited_by_proxy");
+    reply_json(rig.command("close", "T0TEST0001", rig.slack.new_response_url()));
+    rig.settle();
+    CHECK(rig.slack.calls("conversations.history").size() == 1);
+    auto owed = rig.db.open_reader()->history_merges();
+    REQUIRE(owed.size() == 1);
+    CHECK(owed[0].attempts == 1);
+    CHECK(owed[0].next_attempt_at == rig.clock.now() + 30s);
+    CHECK(owed[0].last_error.find("ratelimited_by_proxy") != std::string::npos);
+
+    // Not due yet: a scan leaves it alone.
+    rig.clock.advance(29s);
+    rig.endpoints.flow().resume_history_merges();
+    rig.db.writes().run([] {});
+    rig.settle();
+    CHECK(rig.slack.calls("conversations.history").size() == 1);
+
+    rig.clock.advance(1s);
+    rig.endpoints.flow().resume_history_merges();
+    rig.db.writes().run([] {});
+    rig.settle();
+    CHECK(rig.slack.calls("conversations.history").size() == 2);
+    CHECK(rig.db.open_reader()->history_merges().empty());
+    rig.deliver();
+    REQUIRE(rig.slack.updated().size() == 1);
+    CHECK(rig.slack.updated()[0].dump().find(missed) != std::string::npos);
+
+    // Done: another scan finds nothing to do.
+    rig.clock.advance(1h);
+    rig.endpoints.flow().resume_history_merges();
+    rig.db.writes().run([] {});
+    rig.settle();
+    CHECK(rig.slack.calls("conversations.history").size() == 2);
+    CHECK(rig.slack.updated().size() == 1);
+}
+
+TEST_CASE("endpoints: a history that stays unreadable is given up after the bound, the live draft standing") {
+    Rig rig;
+    rig.command("open Checkout latency");
+    const chat::MergePolicy policy;
+    for (int i = 0; i < policy.max_reads; ++i) rig.slack.error_next("conversations.history", "not_in_channel");
+    reply_json(rig.command("close", "T0TEST0001", rig.slack.new_response_url()));
+    rig.settle();
+    // The waits double from 30 s up to an hour.
+    std::vector<Duration> waits;
+    for (int read = 1; read < policy.max_reads; ++read) {
+        auto owed = rig.db.open_reader()->history_merges();
+        REQUIRE(owed.size() == 1);
+        CHECK(owed[0].attempts == read);
+        waits.push_back(owed[0].next_attempt_at - rig.clock.now());
+        rig.clock.set(owed[0].next_attempt_at);
+        rig.endpoints.flow().resume_history_merges();
+        rig.db.writes().run([] {});
+        rig.settle();
+    }
+    CHECK(waits.front() == 30s);
+    CHECK(waits.at(1) == 60s);
+    CHECK(waits.back() == 1h);
+    CHECK(rig.slack.calls("conversations.history").size() == static_cast<std::size_t>(policy.max_reads));
+    CHECK(rig.db.open_reader()->history_merges().empty());
+    rig.clock.advance(24h);
+    rig.endpoints.flow().resume_history_merges();
+    rig.db.writes().run([] {});
+    rig.settle();
+    CHECK(rig.slack.calls("conversations.history").size() == static_cast<std::size_t>(policy.max_reads));
+    rig.deliver();
+    CHECK(rig.slack.posted().size() == 1);  // the draft as recorded live
+    CHECK(rig.slack.updated().empty());
+}
+
 TEST_CASE("endpoints: a button click runs the action and replaces the message") {
     Rig rig;
     rig.command("open Checkout latency");

@@ -18,6 +18,7 @@ struct Source {
     std::int64_t incident = 0;
     std::int64_t other = 0;
     std::int64_t last_action = 0;
+    std::int64_t draft_row = 0;  // the outbox row the owed history merge names
 };
 
 // Something of every kind, with the awkward cases: an edit, a tombstone, a
@@ -75,6 +76,11 @@ Source fill(Database& db) {
     m.buttons = {{"Done", "done", "A-2"}};
     const auto delivered = outbox.enqueue(m, kT0);
     outbox.mark_delivered(delivered, kT0 + 1s);
+    s.draft_row = delivered;
+    // The close's history merge, owed after a failed read, claimed by this (SQLite) process.
+    store.add_history_merge({s.incident, delivered, 0, kT0 + 2h, ""}, kT0 + 3h);
+    store.retry_history_merge(s.incident, kT0 + 2h + 30s, "conversations.history: HTTP 503");
+    store.add_history_merge(store.history_merges().at(0), kT0 + 9h);
     const auto dead = outbox.enqueue(m, kT0);
     outbox.mark_dead(dead, "channel_not_found");
     m.ephemeral = true;
@@ -116,6 +122,7 @@ TEST_CASE("migrate-store copies everything into PostgreSQL, ids kept and counts 
     CHECK(counts["users"] == 1);
     CHECK(counts["deliveries"] == 1);
     CHECK(counts["outbox"] == 3);
+    CHECK(counts["history_merges"] == 1);
     CHECK(counts["link_secret"] == 1);
 
     Database pg(postgres_at(*url), test_clock());
@@ -161,6 +168,15 @@ TEST_CASE("migrate-store copies everything into PostgreSQL, ids kept and counts 
     CHECK(due[0].message.ephemeral);
     CHECK(due[0].message.response_url == "https://hooks.slack.com/commands/1");
     CHECK(due[0].message.buttons.at(0).value == "A-2");
+
+    // The owed history merge, as it stood, and unclaimed: the first scan takes it.
+    std::vector<HistoryMerge> merges;
+    pg.writes().run([&] { merges = store.claim_history_merges(Platform::slack, kT0 + 2h + 30s, 5min, 10); });
+    REQUIRE(merges.size() == 1);
+    CHECK(merges[0].incident_id == s.incident);
+    CHECK(merges[0].draft_row == s.draft_row);
+    CHECK(merges[0].attempts == 1);
+    CHECK(merges[0].last_error == "conversations.history: HTTP 503");
 
     // The sequences continue past the copied ids: A-<n> is never handed out twice.
     CHECK(store.add_action(action(s.incident, kT0)) == s.last_action + 1);

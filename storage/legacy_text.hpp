@@ -1,5 +1,5 @@
-// Text stored before adapters handed the core neutral text (SQLite schema 10,
-// PostgreSQL schema 6): the Slack adapter stored Slack's markup with only its
+// Text stored before adapters handed the core neutral text (SQLite schema 11,
+// PostgreSQL schema 7): the Slack adapter stored Slack's markup with only its
 // escapes undone ("<@U1|bob> see <https://x|the board>"). One migration in
 // each store rewrites it into the neutral text the core reads now
 // (docs/architecture.md, "Text on the way in"), so old incidents render as

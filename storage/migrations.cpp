@@ -276,7 +276,7 @@ CREATE TABLE incident_trackers (
 );
 )sql";
 
-// Version 10: the Slack text of older incidents as neutral text
+// Version 11: the Slack text of older incidents as neutral text
 // (storage/legacy_text.hpp); no schema change.
 class SqliteLegacyText : public LegacyTextConnection {
 public:
@@ -309,7 +309,7 @@ void neutral_slack_text(SQLite::Database& db) {
         spdlog::info("storage: {} stored Slack texts rewritten as neutral text", n);
 }
 
-// Version 11: the channel-history merges owed after a close (adapters/chat),
+// Version 10: the channel-history merges owed after a close (adapters/chat),
 // so a restart between the close and the merge does not lose one. The claim
 // (claimed_by, claimed_until) keeps a process from running a merge twice; the
 // index serves the scan for due merges.
@@ -336,8 +336,8 @@ const std::vector<Migration> kMigrations = {
     {7, kLinkSecret},
     {8, kOutboxPostedIds},
     {9, kTrackerTickets},
-    {10, "", neutral_slack_text},
-    {11, kHistoryMerges},
+    {10, kHistoryMerges},
+    {11, "", neutral_slack_text},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

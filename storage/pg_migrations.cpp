@@ -202,8 +202,8 @@ CREATE TABLE incident_trackers (
 );
 )sql";
 
-// Version 6: the Slack text of older incidents as neutral text, as SQLite's
-// schema 10 (storage/legacy_text.hpp); no schema change.
+// Version 7: the Slack text of older incidents as neutral text, as SQLite's
+// schema 11 (storage/legacy_text.hpp); no schema change.
 class PostgresLegacyText : public LegacyTextConnection {
 public:
     explicit PostgresLegacyText(pg::Session& session) : session_(session) {}
@@ -229,8 +229,8 @@ void neutral_slack_text(pg::Session& session) {
         spdlog::info("storage: {} stored Slack texts rewritten as neutral text", n);
 }
 
-// Version 7: the channel-history merges owed after a close, as SQLite's
-// schema 11. Replicas claim a merge with a lease (claimed_by, claimed_until).
+// Version 6: the channel-history merges owed after a close, as SQLite's
+// schema 10. Replicas claim a merge with a lease (claimed_by, claimed_until).
 constexpr const char* kHistoryMerges = R"sql(
 CREATE TABLE history_merges (
     incident_id     BIGINT PRIMARY KEY REFERENCES incidents (id),
@@ -257,8 +257,8 @@ const std::vector<Step> kSteps = {
     {3, kLinkSecret},
     {4, kOutboxPostedIds},
     {5, kTrackerTickets},
-    {6, "", neutral_slack_text},
-    {7, kHistoryMerges},
+    {6, kHistoryMerges},
+    {7, "", neutral_slack_text},
 };
 
 }  // namespace

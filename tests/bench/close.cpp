@@ -74,8 +74,8 @@ std::vector<json> build(const std::string& path, std::size_t count, int hours, s
         auto us = std::max(previous_us + 1, to_micros(start) + static_cast<std::int64_t>(at / total * usable));
         previous_us = us;
         auto text = message_text(i, rng);
-        // A mention arrives from Slack as <@U…> and is stored as a mention
-        // token: the bench stores what needs no translation, so history and
+        // A mention is stored as the neutral token but Slack's history has it
+        // as <@U…>: the bench stores what needs no translation, so history and
         // record agree.
         if (text.find("@{") != std::string::npos) text = "looking at the dashboards now";
         RecordedMessage m;

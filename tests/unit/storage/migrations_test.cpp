@@ -218,7 +218,7 @@ TEST_CASE("schema 9 adds the ticket columns to existing action items (empty) and
     CHECK(item->ticket.key.empty());
 }
 
-TEST_CASE("schema 10 rewrites the Slack markup stored by older versions as neutral text, Slack incidents only") {
+TEST_CASE("schema 11 rewrites the Slack markup stored by older versions as neutral text, Slack incidents only") {
     TempDir dir;
     const auto path = dir.file("m.db");
     const std::string slack_text = "<@U1|bob> see <https://grafana.example/d/1|the board> in <#C9|ops>, p99 < 2s";

@@ -599,17 +599,16 @@ TEST_CASE("postgres pool: no free connection within pool_wait is a clear error")
     CHECK_THROWS_WITH(db.open_reader(), doctest::Contains("no free PostgreSQL connection within 50 ms"));
 }
 
-// A database last migrated by an older build (schema 5) with Slack markup in
-// its stored text: the step to 6 rewrites it, as SQLite's schema 10 does.
-TEST_CASE("postgres: schema 6 rewrites stored Slack markup as neutral text, Slack incidents only") {
+// A database last migrated by an older build (schema 6) with Slack markup in
+// its stored text: the step to 7 rewrites it, as SQLite's schema 11 does.
+TEST_CASE("postgres: schema 7 rewrites stored Slack markup as neutral text, Slack incidents only") {
     auto url = test::postgres_database();
     if (!url) return;
     storage::migrate_postgres(*url);
     {
         pqxx::connection c(*url);
         pqxx::nontransaction old(c);
-        old.exec("DELETE FROM hindsight_schema_migrations WHERE version >= 6");
-        old.exec("DROP TABLE history_merges");  // schema 7's, which schema 5 did not have
+        old.exec("DELETE FROM hindsight_schema_migrations WHERE version >= 7");
         old.exec("INSERT INTO incidents (platform, team, channel, title, state, opened_at) VALUES "
                  "('slack', 'T1', 'C1', 'checkout <!here>', 'closed', 1), ('mattermost', 'T1', 'C2', 'm <@U1>', 'open', 1)");
         old.exec("INSERT INTO messages (incident_id, message_id, text, original_text, at_us) "

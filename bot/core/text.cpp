@@ -214,6 +214,13 @@ std::string neutralise_markup(std::string_view text) {
     return render(text, mention);
 }
 
+std::string_view reading_of(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return text;
+    auto end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
 std::string shorten(std::string_view text, std::size_t max_chars) {
     // Find the byte offset of code point number max_chars.
     std::size_t chars = 0, i = 0, cut = std::string_view::npos;

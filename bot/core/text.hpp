@@ -52,6 +52,13 @@ std::string neutralise_markup(std::string_view text);
 // with "…" appended when shortened. Never splits a code point.
 std::string shorten(std::string_view text, std::size_t max_chars);
 
+// The part of a message the drafter reads: the first `max_bytes` bytes, cut
+// before a UTF-8 continuation byte (never inside a code point). What follows
+// in a longer message is pasted output (logs, stack traces) — the words that
+// make it a key moment come first, and an entry shows 280 characters at most.
+inline constexpr std::size_t reading_bytes = 1024;
+std::string_view reading_of(std::string_view text, std::size_t max_bytes = reading_bytes);
+
 // Escapes Markdown control characters (\ ` * [ ] < > | ~, '_' at word edges)
 // so chat text renders literally, also inside table cells. A leading '#' is
 // escaped too when the text starts a line (it would make a heading).

@@ -206,10 +206,12 @@ std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) 
     for (std::size_t i = 0; i < ms.size(); ++i) {
         const auto& m = ms[i];
         if (m.deleted) continue;
+        const auto text = reading_of(m.text);
         bool blank = std::all_of(m.text.begin(), m.text.end(), [](unsigned char c) { return std::isspace(c); });
-        out[i].noise = !m.key_event && (blank || is_noise(m.text));
-        out[i].classified = classify(m.text);
-        auto f = analyzer.analyze(m.text, out[i].classified.kind, keep_evidence);
+        // A cut text is never noise: a long message is not a "thanks".
+        out[i].noise = !m.key_event && (blank || (text.size() == m.text.size() && is_noise(text)));
+        out[i].classified = classify(text);
+        auto f = analyzer.analyze(text, out[i].classified.kind, keep_evidence);
         // The score is linear: the text's part now, the context's added below.
         out[i].score = salience(f.values);
         out[i].feature_kind = kind_from_features(f.values);

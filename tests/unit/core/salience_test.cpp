@@ -3,6 +3,7 @@
 // channels, and the explanation of each message.
 #include "bot/core/postmortem.hpp"
 #include "bot/core/salience.hpp"
+#include "bot/core/text.hpp"
 #include "bot/core/timeline.hpp"
 #include "tests/support/draft_fixture.hpp"
 
@@ -440,4 +441,23 @@ TEST_CASE("draft: the announced cause, the first escalation and the first guess 
     CHECK(outcome["5"] == "kept");
     CHECK(outcome["10"] == "kept");
     CHECK(outcome["40"] != "kept");
+}
+
+TEST_CASE("a long message is read from its first KiB: the words of a paste further down do not score") {
+    // A pasted log: the problem words in its tail are output, not what someone said.
+    std::string paste = "here is what I see in the logs:\n```\n";
+    while (paste.size() < reading_bytes) paste += "worker 7 handled request ok\n";
+    auto quiet = channel(3, [&](int i) { return i == 1 ? paste + "```" : std::string("checking the dashboards"); });
+    auto loud = channel(3, [&](int i) {
+        return i == 1 ? paste + "outage: database down, rolled back, escalated, paging sev1\n```" : std::string("checking the dashboards");
+    });
+    const auto a = explained(draft_timeline(quiet), "1");
+    const auto b = explained(draft_timeline(loud), "1");
+    CHECK(a.score == b.score);
+    CHECK(a.evidence == b.evidence);
+    // The same words inside the first KiB do count.
+    auto early = channel(3, [&](int i) {
+        return i == 1 ? "outage: database down, rolled back, escalated, paging sev1\n" + paste + "```" : std::string("checking the dashboards");
+    });
+    CHECK(explained(draft_timeline(early), "1").score > a.score);
 }

@@ -96,6 +96,18 @@ TEST_CASE("accented Latin letters fold to their base letter, others stay") {
     CHECK(tokenize_lower("Décision: ROLLBACK") == std::vector<std::string>{"decision", ":", "rollback"});
 }
 
+TEST_CASE("reading_of: the first KiB of a message, never cut inside a code point") {
+    CHECK(reading_of("short text") == "short text");
+    const std::string exact(reading_bytes, 'a');
+    CHECK(reading_of(exact) == exact);
+    const std::string longer = exact + "tail";
+    CHECK(reading_of(longer) == exact);
+    // "é" is two bytes; one starting at the last byte kept is left out whole.
+    const std::string split = std::string(reading_bytes - 1, 'a') + "\xC3\xA9" + "more";
+    CHECK(reading_of(split) == std::string(reading_bytes - 1, 'a'));
+    CHECK(reading_of("d\xC3\xA9cision", 2) == "d");
+}
+
 TEST_CASE("tokenize_lower splits words and punctuation") {
     CHECK(tokenize_lower("Let’s ROLL-back +1, cc @Bob") ==
           std::vector<std::string>{"let's", "roll", "-", "back", "+", "1", ",", "cc", "@", "bob"});

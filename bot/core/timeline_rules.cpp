@@ -303,7 +303,9 @@ struct RuleIndex {
     std::vector<Marker> marker_of;
     // One look-up per token finds both: keys are views into the rows' words.
     std::unordered_map<std::string_view, Bucket> by_first_word;
-    std::vector<std::size_t> single_prefix;
+    // One-word prefix rows ("restart*"), by their first byte: a token is tried
+    // only against the rows it can start with, in the table's order.
+    std::array<std::vector<std::size_t>, 256> single_prefix;
 
     RuleIndex() {
         for (const auto& row : markers) {
@@ -328,7 +330,8 @@ struct RuleIndex {
             for (std::size_t i = 0; i < compiled.size(); ++i) {
                 const auto& rule = compiled[i];
                 if ((rule.kind == K::message) != (neutral == 1)) continue;
-                if (rule.prefix && rule.words.size() == 1 && !neutral) single_prefix.push_back(i);
+                if (rule.prefix && rule.words.size() == 1 && !neutral)
+                    single_prefix[static_cast<unsigned char>(rule.words.front().front())].push_back(i);
                 else by_first_word[rule.words.front()].rules.push_back(i);
             }
     }
@@ -519,8 +522,8 @@ Classification classify(std::string_view text) {
                 continue;
             }
         }
-        if (best_rank > 0)
-            for (auto r : index.single_prefix) consider(i, index.compiled[r]);
+        if (best_rank > 0 && !tokens[i].empty())
+            for (auto r : index.single_prefix[static_cast<unsigned char>(tokens[i].front())]) consider(i, index.compiled[r]);
     }
     // A summary after the fact repeats entries the timeline already has.
     if (recap) return {K::message, true, plan};

@@ -414,6 +414,13 @@ struct TextAnalyzer::Impl {
 TextAnalyzer::TextAnalyzer() : impl_(std::make_unique<Impl>()) {}
 TextAnalyzer::~TextAnalyzer() = default;
 
+std::vector<std::uint32_t> TextAnalyzer::adopt_stems(const TextAnalyzer& other) {
+    std::vector<std::uint32_t> ids(other.impl_->stem_ids.size());
+    for (const auto& [stem, id] : other.impl_->stem_ids)
+        ids[id] = impl_->stem_ids.try_emplace(stem, static_cast<std::uint32_t>(impl_->stem_ids.size())).first->second;
+    return ids;
+}
+
 TextAnalyzer::Result TextAnalyzer::analyze(std::string_view text, EntryKind rule_kind, bool with_evidence) {
     Result out;
     auto& v = out.values;

@@ -66,6 +66,11 @@ public:
     // `rule_kind`: what classify_text() says of the text.
     Result analyze(std::string_view text, EntryKind rule_kind, bool with_evidence);
 
+    // Stem ids are this analyzer's own. When two analyzers worked on parts of
+    // one channel (in parallel), this gives, for each of `other`'s stem ids,
+    // the id of the same stem here (added when new).
+    std::vector<std::uint32_t> adopt_stems(const TextAnalyzer& other);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

@@ -12,8 +12,10 @@
 #include <charconv>
 #include <memory>
 #include <optional>
+#include <future>
 #include <set>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -197,31 +199,53 @@ struct Scored {
     std::vector<std::string> evidence;
 };
 
+// A channel this long has its texts read by two threads (each message's text
+// alone; the context pass after it runs in order).
+constexpr std::size_t parallel_from = 4096;
+
 std::vector<Scored> score_messages(const DraftInput& input, bool keep_evidence) {
     const auto& ms = input.messages;
     std::vector<Scored> out(ms.size());
     std::vector<char> shortish(ms.size(), 0);
     std::vector<std::vector<std::uint32_t>> stems(ms.size());
+    // What the text alone says, for messages [first, last).
+    auto read_texts = [&](TextAnalyzer& analyzer, std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) {
+            const auto& m = ms[i];
+            if (m.deleted) continue;
+            const auto text = reading_of(m.text);
+            bool blank = std::all_of(m.text.begin(), m.text.end(), [](unsigned char c) { return std::isspace(c); });
+            // A cut text is never noise: a long message is not a "thanks".
+            out[i].noise = !m.key_event && (blank || (text.size() == m.text.size() && is_noise(text)));
+            out[i].classified = classify(text);
+            auto f = analyzer.analyze(text, out[i].classified.kind, keep_evidence);
+            // The score is linear: the text's part now, the context's added below.
+            out[i].score = salience(f.values);
+            out[i].feature_kind = kind_from_features(f.values);
+            auto value = [&](Feature x) { return f.values[static_cast<std::size_t>(x)]; };
+            shortish[i] = out[i].noise || value(Feature::short_text) > 0;
+            out[i].cause_announced = value(Feature::cause_found) > 0 && value(Feature::question) == 0 && value(Feature::hedge) == 0;
+            stems[i] = std::move(f.content);
+            if (keep_evidence) {
+                out[i].features = std::make_unique<FeatureVector>(f.values);
+                out[i].evidence = std::move(f.evidence);
+            }
+        }
+    };
     TextAnalyzer analyzer;
-    for (std::size_t i = 0; i < ms.size(); ++i) {
-        const auto& m = ms[i];
-        if (m.deleted) continue;
-        const auto text = reading_of(m.text);
-        bool blank = std::all_of(m.text.begin(), m.text.end(), [](unsigned char c) { return std::isspace(c); });
-        // A cut text is never noise: a long message is not a "thanks".
-        out[i].noise = !m.key_event && (blank || (text.size() == m.text.size() && is_noise(text)));
-        out[i].classified = classify(text);
-        auto f = analyzer.analyze(text, out[i].classified.kind, keep_evidence);
-        // The score is linear: the text's part now, the context's added below.
-        out[i].score = salience(f.values);
-        out[i].feature_kind = kind_from_features(f.values);
-        auto value = [&](Feature x) { return f.values[static_cast<std::size_t>(x)]; };
-        shortish[i] = out[i].noise || value(Feature::short_text) > 0;
-        out[i].cause_announced = value(Feature::cause_found) > 0 && value(Feature::question) == 0 && value(Feature::hedge) == 0;
-        stems[i] = std::move(f.content);
-        if (keep_evidence) {
-            out[i].features = std::make_unique<FeatureVector>(f.values);
-            out[i].evidence = std::move(f.evidence);
+    if (ms.size() < parallel_from || std::thread::hardware_concurrency() < 2) {
+        read_texts(analyzer, 0, ms.size());
+    } else {
+        const std::size_t half = ms.size() / 2;
+        TextAnalyzer second;
+        auto later = std::async(std::launch::async, [&] { read_texts(second, half, ms.size()); });
+        read_texts(analyzer, 0, half);
+        later.get();
+        // One id per stem across the channel: the second half's ids in the first's terms.
+        const auto ids = analyzer.adopt_stems(second);
+        for (std::size_t i = half; i < ms.size(); ++i) {
+            for (auto& stem : stems[i]) stem = ids[stem];
+            std::sort(stems[i].begin(), stems[i].end());
         }
     }
     // Thread replies each message drew, and the commander: whoever first

@@ -461,3 +461,24 @@ TEST_CASE("a long message is read from its first KiB: the words of a paste furth
     });
     CHECK(explained(draft_timeline(early), "1").score > a.score);
 }
+
+TEST_CASE("a long channel's texts read in two parts still count a word as new only once, across the parts") {
+    // Long enough for the texts to be read by two threads (timeline.cpp, parallel_from).
+    const int count = 6000, later = 4000;
+    auto in = channel(count, [&](int i) -> std::string {
+        if (i == 5) return "ignore this chatter about pelicans";  // words only the first part knows
+        if (i == 10 || i == later) return "zookeeper quorum wobbling";
+        if (i == later + 1) return "kafka partitions rebalanced";
+        return "still watching dashboards";
+    });
+    auto feature = [](const MessageExplanation& x, std::string_view name) {
+        for (const auto& [n, v] : x.features)
+            if (n == name) return v;
+        FAIL("no feature " << name);
+        return 0.0;
+    };
+    const auto t = draft_timeline(in);
+    CHECK(feature(explained(t, "10"), "novelty") > 0);
+    CHECK(feature(explained(t, std::to_string(later)), "novelty") == 0);       // said before, in the first part
+    CHECK(feature(explained(t, std::to_string(later + 1)), "novelty") > 0);    // never said before
+}

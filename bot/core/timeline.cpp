@@ -68,17 +68,17 @@ bool mergeable(const Draft& burst, const RecordedMessage& m, EntryKind kind) {
 }
 
 // A follow-up: `b` comes from the same author in the same thread as `a`, at
-// most follow_up_window after it, and their kinds agree (the same, or one is
-// a plain message) as in a burst. Among the messages the draft
-// keeps (chatter in between is gone), it reads as one entry. A milestone
-// never joins an earlier entry (its own time is the point of it), and a
-// recap joins nothing.
+// most follow_up_window after it. Among the messages the draft keeps
+// (chatter in between is gone), it reads as one entry, whatever the two
+// kinds: one person's update over a few minutes is one step even when it
+// starts with a symptom and ends with an action (bursts, within a minute,
+// still need kinds that agree). A milestone never joins an earlier entry
+// (its own time is the point of it), and a recap joins nothing.
 bool follows(const Draft& a, const Draft& b) {
     auto alone = [](const Draft& d) { return !d.from_message || d.keep || d.hidden || d.recap; };
     if (alone(a) || alone(b) || b.milestone) return false;
     if (a.user_id != b.user_id || a.thread != b.thread) return false;
-    if (b.at < a.last_at || b.at - a.last_at > follow_up_window) return false;
-    return kinds_agree(a.kind, b.kind);
+    return b.at >= a.last_at && b.at - a.last_at <= follow_up_window;
 }
 
 // Merges the follow-up `b` into `a`; the entry takes the stronger kind, as a burst does.

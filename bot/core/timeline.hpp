@@ -95,9 +95,9 @@ inline constexpr std::size_t small_channel = 30;
 inline constexpr Duration burst_window = std::chrono::seconds{60};
 // In a channel longer than `small_channel`, a kept message from the same
 // author in the same thread at most this long after the previous kept one
-// (whatever was left out between) is a follow-up, merged into its entry; the
+// (whatever was left out between, whatever the kinds) is a follow-up, merged into its entry; the
 // density budget counts entries, so follow-ups cost none of it.
-inline constexpr Duration follow_up_window = std::chrono::seconds{180};
+inline constexpr Duration follow_up_window = std::chrono::seconds{300};
 // Once the budget is full, a follow-up still joins its entry when it scores at
 // most this much below the first message that did not fit (scripts/fit_salience.py
 // scale; 0.5 is about two word classes).

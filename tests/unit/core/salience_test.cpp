@@ -307,7 +307,7 @@ TEST_CASE("draft: a follow-up from the same author joins the entry before it") {
     in.messages[10].text = "rolled back cart-api to v41 in every region";
     in.messages[12].text = "error rate down to 0.2% since the rollback, p99 at 180ms";  // 2 min on
     in.messages[20].text = "drained the eu-west pool, traffic moved to eu-central";
-    in.messages[24].text = "restarted the eu-west workers, error rate back to 0.1%";  // 4 min on
+    in.messages[26].text = "restarted the eu-west workers, error rate back to 0.1%";  // 6 min on
     in.messages[30].text = "failed over the orders database to the replica in every region";
     in.messages[31].text = "purged the cdn cache for every checkout page, 5xx down to 0.3%";  // someone else
     auto t = draft_timeline(in);
@@ -320,9 +320,28 @@ TEST_CASE("draft: a follow-up from the same author joins the entry before it") {
     CHECK(joined.at == in.messages[10].at);
     // Too far apart, or another author: entries of their own.
     CHECK(explained(t, "20").outcome == "kept");
-    CHECK(explained(t, "24").outcome == "kept");
+    CHECK(explained(t, "26").outcome == "kept");
+    CHECK(explained(t, "26").entry != explained(t, "20").entry);
     CHECK(explained(t, "31").outcome == "kept");
     CHECK(explained(t, "31").entry != explained(t, "30").entry);
+}
+
+TEST_CASE("draft: a follow-up joins its author's entry whatever the two kinds, up to five minutes on") {
+    auto in = channel(90, [](int i) { return "looking at dashboard " + std::to_string(i) + " now"; });
+    // channel(): odd indexes are U1's, even U2's, a minute apart.
+    in.messages[9].text = "rolled back cart-api to v41 in every region";  // U1: the first mitigation
+    in.messages[40].text = "checkout api throwing 502s for every eu customer, error rate 40%";
+    in.messages[44].text = "restarted the checkout workers in eu-west, pool drained first";  // 4 min on
+    in.messages[60].text = "payments queue backed up, 12k jobs waiting in eu-west";
+    in.messages[66].text = "restarted the payments consumers in eu-west, queue draining";  // 6 min on
+    auto t = draft_timeline(in);
+    REQUIRE(explained(t, "40").outcome == "kept");
+    REQUIRE(explained(t, "40").kind != explained(t, "44").kind);
+    CHECK(explained(t, "44").outcome == "merged");
+    CHECK(explained(t, "44").entry == explained(t, "40").entry);
+    // Further apart: an entry of its own.
+    CHECK(explained(t, "66").outcome == "kept");
+    CHECK(explained(t, "66").entry != explained(t, "60").entry);
 }
 
 TEST_CASE("draft: the budget counts entries, so follow-ups leave room for more") {

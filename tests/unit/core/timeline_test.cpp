@@ -464,11 +464,12 @@ TEST_CASE("cap: keeps first, last, key events, then the highest salience scores"
     auto in = base_input();
     in.settings.postmortem.max_timeline_entries = 10;
     in.explain = true;
-    // 60 messages that all score above the threshold, from alternating authors, two minutes apart.
+    // 60 messages that all score above the threshold, from alternating authors, three minutes
+    // apart (so one author's are six apart: no follow-ups).
     for (int i = 0; i < 60; ++i) {
         auto n = std::to_string(i);
         auto m = message(n, i % 2 ? "U1" : "U2", "restarted worker-" + n + ", error rate down to " + n + "% across every region",
-                         utc(14, 0) + std::chrono::minutes{2 * i});
+                         utc(14, 0) + std::chrono::minutes{3 * i});
         if (i == 25 || i == 45) m.reactions = 4;  // the channel reacted: these score higher
         in.messages.push_back(m);
     }
@@ -502,9 +503,9 @@ TEST_CASE("cap: keeps first, last, key events, then the highest salience scores"
         CHECK(t.entries[i - 1].at <= t.entries[i].at);
         CHECK(t.entries[i].number == static_cast<int>(i) + 1);
     }
-    // Durations come from the whole draft, before the cap.
+    // Durations come from the whole draft, before the cap (message 10 is at 14:30).
     using namespace std::chrono;
-    CHECK(t.durations.to_detection == Duration{minutes{20}});
+    CHECK(t.durations.to_detection == Duration{minutes{30}});
 }
 
 TEST_CASE("cap: key events are kept even beyond the limit — hidden entries do not use it") {

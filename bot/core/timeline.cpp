@@ -73,11 +73,14 @@ bool mergeable(const Draft& burst, const RecordedMessage& m, EntryKind kind) {
 // kinds: one person's update over a few minutes is one step even when it
 // starts with a symptom and ends with an action (bursts, within a minute,
 // still need kinds that agree). A milestone never joins an earlier entry
-// (its own time is the point of it), and a recap joins nothing.
+// (its own time is the point of it) and takes only follow-ups of its own
+// kind (its kind is the point of it too), and a recap joins nothing.
 bool follows(const Draft& a, const Draft& b) {
     auto alone = [](const Draft& d) { return !d.from_message || d.keep || d.hidden || d.recap; };
     if (alone(a) || alone(b) || b.milestone) return false;
     if (a.user_id != b.user_id || a.thread != b.thread) return false;
+    // A milestone keeps its kind: "found it: …" then "restarting the pods" stay two steps.
+    if (a.milestone && !kinds_agree(a.kind, b.kind)) return false;
     return b.at >= a.last_at && b.at - a.last_at <= follow_up_window;
 }
 

@@ -171,7 +171,10 @@ TEST_CASE("platform faults: a Slack that hangs past outbound.timeout_s on every 
     for (int i = 2; i < 12; ++i) CHECK(f.message("C0HUNG", i).status == 200);
     CHECK(test::wait_until([&] { return f.metric("hindsight_outbox_dead") == 1; }, 30s));
     CHECK(f.metric("hindsight_outbox_failed") == 1);
-    CHECK(f.logged("chat.postMessage: read: timeout (gave up after 3 attempts)"));
+    // Read, as the fake answers nothing; on a loaded machine the connect or write
+    // can be the step that runs out of the 0.5 s instead.
+    CHECK(f.logged(": timeout (gave up after 3 attempts)"));
+    CHECK(f.logged("chat.postMessage: "));
     CHECK(f.slack.calls("chat.postMessage").size() == 3);
     f.stop();
     // The draft is the dead letter (the reply to `close` was its answer).

@@ -329,7 +329,9 @@ TEST_CASE("draft: a follow-up from the same author joins the entry before it") {
 TEST_CASE("draft: a follow-up joins its author's entry whatever the two kinds, up to five minutes on") {
     auto in = channel(90, [](int i) { return "looking at dashboard " + std::to_string(i) + " now"; });
     // channel(): odd indexes are U1's, even U2's, a minute apart.
-    in.messages[9].text = "rolled back cart-api to v41 in every region";  // U1: the first mitigation
+    // U1's, so that U2's below are no milestones (a milestone takes only follow-ups of its kind).
+    in.messages[5].text = "checkout alert firing in us-east, error rate 30%";  // the first detection
+    in.messages[9].text = "rolled back cart-api to v41 in every region";         // the first mitigation
     in.messages[40].text = "checkout api throwing 502s for every eu customer, error rate 40%";
     in.messages[44].text = "restarted the checkout workers in eu-west, pool drained first";  // 4 min on
     in.messages[60].text = "payments queue backed up, 12k jobs waiting in eu-west";

@@ -71,6 +71,19 @@ public:
         inner_.retry_history_merge(i, next, e);
     }
     std::vector<HistoryMerge> history_merges() override { return inner_.history_merges(); }
+    void save_tracker_match(const TrackerUserMatch& m) override { inner_.save_tracker_match(m); }
+    std::optional<TrackerUserMatch> tracker_match_of_chat_user(const std::string& t, const ChannelRef& w,
+                                                               const std::string& u) override {
+        return inner_.tracker_match_of_chat_user(t, w, u);
+    }
+    std::optional<TrackerUserMatch> tracker_match_of_tracker_user(const std::string& t, const ChannelRef& w,
+                                                                  const std::string& u) override {
+        return inner_.tracker_match_of_tracker_user(t, w, u);
+    }
+    void forget_tracker_match(const std::string& t, const ChannelRef& w, const std::string& u) override {
+        inner_.forget_tracker_match(t, w, u);
+    }
+    std::vector<TrackerUserMatch> tracker_matches() override { return inner_.tracker_matches(); }
     bool remember_delivery(const std::string& k, Timestamp at) override { return inner_.remember_delivery(k, at); }
     std::string link_secret() override { return inner_.link_secret(); }
     std::string ensure_link_secret(const std::string& c) override { return inner_.ensure_link_secret(c); }

@@ -54,6 +54,7 @@ const std::vector<Table> kTables = {
      true},
     {"incident_trackers", {"incident_id", "tracker", "project"}, {}, false},
     {"users", {"platform", "team", "user_id", "display_name"}, {}, false},
+    {"tracker_user_matches", {"tracker", "platform", "team", "user_id", "tracker_user", "found_at"}, {}, false},
     {"deliveries", {"key", "at"}, {}, false},
     {"outbox",
      {"id", "platform", "team", "channel", "to_user", "thread", "text", "response_url", "ephemeral", "buttons",

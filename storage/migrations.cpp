@@ -326,6 +326,25 @@ CREATE TABLE history_merges (
 CREATE INDEX history_merges_due ON history_merges (next_attempt_at);
 )sql";
 
+// Version 12: owners matched to tracker users by e-mail (docs/trackers.md),
+// so a restart forgets none: one row per chat user in a tracker and
+// workspace, and (the unique index) one chat user per tracker user there.
+// The index also answers "who is this assignee" coming back. Ids only, never
+// the e-mail address.
+constexpr const char* kTrackerUserMatches = R"sql(
+CREATE TABLE tracker_user_matches (
+    tracker      TEXT    NOT NULL,
+    platform     TEXT    NOT NULL,
+    team         TEXT    NOT NULL,
+    user_id      TEXT    NOT NULL,
+    tracker_user TEXT    NOT NULL,
+    found_at     INTEGER NOT NULL,
+    PRIMARY KEY (tracker, platform, team, user_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX tracker_user_matches_by_tracker_user
+    ON tracker_user_matches (tracker, platform, team, tracker_user);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, kInitialSchema},
     {2, kLiveMessagesIndex},
@@ -338,6 +357,7 @@ const std::vector<Migration> kMigrations = {
     {9, kTrackerTickets},
     {10, kHistoryMerges},
     {11, "", neutral_slack_text},
+    {12, kTrackerUserMatches},
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

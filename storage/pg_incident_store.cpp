@@ -299,6 +299,45 @@ HistoryMerge read_history_merge(const pqxx::row& r) {
                         text_of(r[4])};
 }
 
+// ---- owners matched to tracker users by e-mail
+
+// The newer match wins: another chat user's row for the tracker user goes first.
+constexpr const char* kDropOtherMatch =
+    "DELETE FROM tracker_user_matches WHERE tracker=$1 AND platform=$2 AND team=$3 AND tracker_user=$4 AND user_id<>$5";
+constexpr const char* kSaveMatch =
+    "INSERT INTO tracker_user_matches (" HINDSIGHT_MATCH_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6) "
+    "ON CONFLICT (tracker, platform, team, user_id) DO UPDATE SET "
+    "tracker_user=excluded.tracker_user, found_at=excluded.found_at";
+constexpr const char* kMatchOfChatUser =
+    "SELECT " HINDSIGHT_MATCH_COLUMNS " FROM tracker_user_matches "
+    "WHERE tracker=$1 AND platform=$2 AND team=$3 AND user_id=$4";
+// tracker_user_matches_by_tracker_user answers it.
+constexpr const char* kMatchOfTrackerUser =
+    "SELECT " HINDSIGHT_MATCH_COLUMNS " FROM tracker_user_matches "
+    "WHERE tracker=$1 AND platform=$2 AND team=$3 AND tracker_user=$4";
+constexpr const char* kForgetMatch =
+    "DELETE FROM tracker_user_matches WHERE tracker=$1 AND platform=$2 AND team=$3 AND user_id=$4";
+constexpr const char* kMatches =
+    "SELECT " HINDSIGHT_MATCH_COLUMNS " FROM tracker_user_matches ORDER BY tracker, platform, team, user_id";
+
+// $1..$4: the tracker, the workspace and a user (chat or tracker).
+Args match_key(const std::string& tracker, const ChannelRef& where, const std::string& user) {
+    Args a;
+    a.text(tracker).text(platform_text(where.platform)).text(where.team).text(user);
+    return a;
+}
+
+TrackerUserMatch read_match(const pqxx::row& r) {
+    TrackerUserMatch m;
+    m.tracker = text_of(r[0]);
+    m.where.platform = platform_from_string(text_of(r[1]));
+    m.where.team = text_of(r[2]);
+    m.user_id = text_of(r[3]);
+    m.tracker_user = text_of(r[4]);
+    m.found_at = time_of(r[5]);
+    return m;
+}
+
 constexpr Duration kDeliveryMemory = std::chrono::hours(1);
 constexpr std::uint64_t kPruneEvery = 1024;
 
@@ -627,6 +666,38 @@ void IncidentStore::retry_history_merge(std::int64_t incident_id, Timestamp next
 
 std::vector<HistoryMerge> IncidentStore::history_merges() {
     return all<HistoryMerge>(s_.exec(kHistoryMerges, Args{}), read_history_merge);
+}
+
+// ---- owners matched to tracker users by e-mail
+
+void IncidentStore::save_tracker_match(const TrackerUserMatch& match) {
+    auto drop = match_key(match.tracker, match.where, match.tracker_user);
+    drop.text(match.user_id);
+    s_.exec(kDropOtherMatch, drop);
+    auto save = match_key(match.tracker, match.where, match.user_id);
+    save.text(match.tracker_user).time(match.found_at);
+    s_.exec(kSaveMatch, save);
+}
+
+std::optional<TrackerUserMatch> IncidentStore::tracker_match_of_chat_user(const std::string& tracker,
+                                                                          const ChannelRef& where,
+                                                                          const std::string& user_id) {
+    return one<TrackerUserMatch>(s_.exec(kMatchOfChatUser, match_key(tracker, where, user_id)), read_match);
+}
+
+std::optional<TrackerUserMatch> IncidentStore::tracker_match_of_tracker_user(const std::string& tracker,
+                                                                             const ChannelRef& where,
+                                                                             const std::string& tracker_user) {
+    return one<TrackerUserMatch>(s_.exec(kMatchOfTrackerUser, match_key(tracker, where, tracker_user)), read_match);
+}
+
+void IncidentStore::forget_tracker_match(const std::string& tracker, const ChannelRef& where,
+                                         const std::string& user_id) {
+    s_.exec(kForgetMatch, match_key(tracker, where, user_id));
+}
+
+std::vector<TrackerUserMatch> IncidentStore::tracker_matches() {
+    return all<TrackerUserMatch>(s_.exec(kMatches, Args{}), read_match);
 }
 
 }  // namespace hindsight::storage::pg

@@ -244,6 +244,21 @@ CREATE TABLE history_merges (
 CREATE INDEX history_merges_due ON history_merges (next_attempt_at);
 )sql";
 
+// Version 8: owners matched to tracker users by e-mail, as SQLite's schema 12.
+constexpr const char* kTrackerUserMatches = R"sql(
+CREATE TABLE tracker_user_matches (
+    tracker      TEXT   NOT NULL,
+    platform     TEXT   NOT NULL,
+    team         TEXT   NOT NULL,
+    user_id      TEXT   NOT NULL,
+    tracker_user TEXT   NOT NULL,
+    found_at     BIGINT NOT NULL,
+    PRIMARY KEY (tracker, platform, team, user_id)
+);
+CREATE UNIQUE INDEX tracker_user_matches_by_tracker_user
+    ON tracker_user_matches (tracker, platform, team, tracker_user);
+)sql";
+
 struct Step {
     int version;
     const char* sql;  // may be empty
@@ -259,6 +274,7 @@ const std::vector<Step> kSteps = {
     {5, kTrackerTickets},
     {6, kHistoryMerges},
     {7, "", neutral_slack_text},
+    {8, kTrackerUserMatches},
 };
 
 }  // namespace

@@ -274,6 +274,46 @@ HistoryMerge read_history_merge(const SQLite::Statement& r) {
     return HistoryMerge{int_at(r, 0), int_at(r, 1), static_cast<int>(int_at(r, 2)), time_at(r, 3), text_at(r, 4)};
 }
 
+// ---- owners matched to tracker users by e-mail
+
+// The newer match wins: another chat user's row for the tracker user goes first.
+constexpr const char* kDropOtherMatch =
+    "DELETE FROM tracker_user_matches WHERE tracker=?1 AND platform=?2 AND team=?3 AND tracker_user=?4 AND user_id<>?5";
+constexpr const char* kSaveMatch =
+    "INSERT INTO tracker_user_matches (" HINDSIGHT_MATCH_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6) "
+    "ON CONFLICT (tracker, platform, team, user_id) DO UPDATE SET "
+    "tracker_user=excluded.tracker_user, found_at=excluded.found_at";
+constexpr const char* kMatchOfChatUser =
+    "SELECT " HINDSIGHT_MATCH_COLUMNS " FROM tracker_user_matches "
+    "WHERE tracker=?1 AND platform=?2 AND team=?3 AND user_id=?4";
+// tracker_user_matches_by_tracker_user answers it.
+constexpr const char* kMatchOfTrackerUser =
+    "SELECT " HINDSIGHT_MATCH_COLUMNS " FROM tracker_user_matches "
+    "WHERE tracker=?1 AND platform=?2 AND team=?3 AND tracker_user=?4";
+constexpr const char* kForgetMatch =
+    "DELETE FROM tracker_user_matches WHERE tracker=?1 AND platform=?2 AND team=?3 AND user_id=?4";
+constexpr const char* kMatches =
+    "SELECT " HINDSIGHT_MATCH_COLUMNS " FROM tracker_user_matches ORDER BY tracker, platform, team, user_id";
+
+// Binds ?1..?4: the tracker, the workspace and a user (chat or tracker).
+void bind_match_key(SQLite::Statement& s, const std::string& tracker, const ChannelRef& where, const std::string& user) {
+    s.bind(1, tracker);
+    s.bind(2, platform_text(where.platform));
+    s.bind(3, where.team);
+    s.bind(4, user);
+}
+
+TrackerUserMatch read_match(const SQLite::Statement& r) {
+    TrackerUserMatch m;
+    m.tracker = text_at(r, 0);
+    m.where.platform = platform_from_string(text_at(r, 1));
+    m.where.team = text_at(r, 2);
+    m.user_id = text_at(r, 3);
+    m.tracker_user = text_at(r, 4);
+    m.found_at = time_at(r, 5);
+    return m;
+}
+
 // Names this store's claims: random, so a restarted process never mistakes
 // its predecessor's claims for its own.
 std::string new_holder() {
@@ -702,6 +742,50 @@ std::vector<HistoryMerge> SqliteIncidentStore::history_merges() {
 const std::string& SqliteIncidentStore::holder() {
     if (holder_.empty()) holder_ = new_holder();
     return holder_;
+}
+
+// ---- owners matched to tracker users by e-mail
+
+void SqliteIncidentStore::save_tracker_match(const TrackerUserMatch& match) {
+    {
+        auto s = statements_.get(kDropOtherMatch);
+        bind_match_key(*s, match.tracker, match.where, match.tracker_user);
+        s->bind(5, match.user_id);
+        s->exec();
+    }
+    auto s = statements_.get(kSaveMatch);
+    bind_match_key(*s, match.tracker, match.where, match.user_id);
+    s->bind(5, match.tracker_user);
+    bind_time(*s, 6, match.found_at);
+    s->exec();
+}
+
+std::optional<TrackerUserMatch> SqliteIncidentStore::tracker_match_of_chat_user(const std::string& tracker,
+                                                                                const ChannelRef& where,
+                                                                                const std::string& user_id) {
+    auto s = statements_.get(kMatchOfChatUser);
+    bind_match_key(*s, tracker, where, user_id);
+    return read_one<TrackerUserMatch>(s, read_match);
+}
+
+std::optional<TrackerUserMatch> SqliteIncidentStore::tracker_match_of_tracker_user(const std::string& tracker,
+                                                                                   const ChannelRef& where,
+                                                                                   const std::string& tracker_user) {
+    auto s = statements_.get(kMatchOfTrackerUser);
+    bind_match_key(*s, tracker, where, tracker_user);
+    return read_one<TrackerUserMatch>(s, read_match);
+}
+
+void SqliteIncidentStore::forget_tracker_match(const std::string& tracker, const ChannelRef& where,
+                                               const std::string& user_id) {
+    auto s = statements_.get(kForgetMatch);
+    bind_match_key(*s, tracker, where, user_id);
+    s->exec();
+}
+
+std::vector<TrackerUserMatch> SqliteIncidentStore::tracker_matches() {
+    auto s = statements_.get(kMatches);
+    return read_all<TrackerUserMatch>(s, read_match);
 }
 
 }  // namespace hindsight::storage

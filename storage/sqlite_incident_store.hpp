@@ -69,6 +69,14 @@ public:
     void retry_history_merge(std::int64_t incident_id, Timestamp next_attempt_at, const std::string& error) override;
     std::vector<HistoryMerge> history_merges() override;
 
+    void save_tracker_match(const TrackerUserMatch& match) override;
+    std::optional<TrackerUserMatch> tracker_match_of_chat_user(const std::string& tracker, const ChannelRef& where,
+                                                               const std::string& user_id) override;
+    std::optional<TrackerUserMatch> tracker_match_of_tracker_user(const std::string& tracker, const ChannelRef& where,
+                                                                  const std::string& tracker_user) override;
+    void forget_tracker_match(const std::string& tracker, const ChannelRef& where, const std::string& user_id) override;
+    std::vector<TrackerUserMatch> tracker_matches() override;
+
     bool remember_delivery(const std::string& key, Timestamp at) override;
     std::string link_secret() override;
     std::string ensure_link_secret(const std::string& candidate) override;

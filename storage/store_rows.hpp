@@ -21,6 +21,7 @@
 #define HINDSIGHT_ACTION_COLUMNS                                                                        \
     "incident_id, owner_id, owner_name, text, due_at, created_at, created_by, state, done_by, "         \
     "done_at, snoozed_until, nudges, last_nudged_at, ticket_status, ticket_tracker, ticket_key, ticket_url"
+#define HINDSIGHT_MATCH_COLUMNS "tracker, platform, team, user_id, tracker_user, found_at"
 
 namespace hindsight::storage {
 

@@ -13,12 +13,6 @@ std::string key_or_stored(const TrackerJob& job, const std::optional<TicketLink>
     return link ? link->key : std::string{};
 }
 
-// Tells the Bot who a ticket's assignee is, when matched by e-mail.
-void name_assignee(const SyncDeps& deps, const std::string& tracker, TicketUpdate& u) {
-    if (!deps.people || !u.assignee || u.assignee->empty()) return;
-    u.assignee_user = deps.people->chat_user(tracker, *u.assignee);
-}
-
 }  // namespace
 
 // ---- EmailDirectory
@@ -55,42 +49,27 @@ CallResult EmailDirectory::tracker_user(const std::string& tracker, TrackerClien
         return {};
     }
     const std::string key = tracker + "\n" + *email;
-    std::optional<std::string> login;
     {
         std::lock_guard lock(mutex_);
-        login = cached(users_, key);
-    }
-    if (!login) {
-        std::string found;
-        auto r = client.find_user(*email, found);
-        if (r.status == CallResult::Status::retry) return r;
-        if (!r.ok()) {
-            // A credential that may not search users: the ticket is still
-            // worth filing, unassigned (not retried for an hour).
-            why = tracker + " refused the user search (" + r.error + ")";
-            std::lock_guard lock(mutex_);
-            users_[key] = {"", clock_.now() + nobody_for};
+        if (auto nobody = cached(nobody_, key)) {
+            why = *nobody;
             return {};
         }
-        std::lock_guard lock(mutex_);
-        users_[key] = {found, clock_.now() + (found.empty() ? nobody_for : found_for)};
-        login = found;
     }
-    if (login->empty()) {
+    auto r = client.find_user(*email, user);
+    if (!r.ok()) user.clear();
+    if (r.status == CallResult::Status::retry) return r;
+    if (!r.ok()) {
+        // A credential that may not search users: the ticket is still worth
+        // filing, unassigned.
+        why = tracker + " refused the user search (" + r.error + ")";
+    } else if (user.empty()) {
         why = "no " + tracker + " user has the owner's e-mail";
-        return {};
     }
-    user = *login;
+    if (!user.empty()) return {};
     std::lock_guard lock(mutex_);
-    matched_[tracker + "\n" + user] = owner.user_id;
+    nobody_[key] = {why, clock_.now() + nobody_for};
     return {};
-}
-
-std::optional<std::string> EmailDirectory::chat_user(const std::string& tracker, const std::string& tracker_user) const {
-    std::lock_guard lock(mutex_);
-    auto it = matched_.find(tracker + "\n" + tracker_user);
-    if (it == matched_.end()) return std::nullopt;
-    return it->second;
 }
 
 // ---- Sender
@@ -171,7 +150,6 @@ SendResult Sender::send(const OutboundMessage& message) {
                 if (r.ok()) {
                     ticket.tracker = job->tracker;
                     ticket.key = key;  // as linked
-                    name_assignee(deps_, job->tracker, ticket);
                     deps_.writes.run([&] { deps_.bot.handle_ticket_update(ticket); });
                     deps_.outbox_changed();
                 }
@@ -188,11 +166,24 @@ SendResult Sender::send(const OutboundMessage& message) {
 CallResult Sender::assign_by_email(TrackerJob& job, TrackerClient& client) {
     if (!job.assignee.empty() || !deps_.people) return {};
     std::optional<ItemOwner> owner;
-    deps_.writes.run([&] { owner = deps_.bot.unmapped_owner(job.action_id, job.tracker); });
+    std::optional<TrackerUserMatch> stored;
+    deps_.writes.run([&] {
+        owner = deps_.bot.unmapped_owner(job.action_id, job.tracker);
+        if (owner) stored = deps_.bot.tracker_match(job.tracker, *owner);
+    });
     if (!owner) return {};
+    // Found within the day, by this process or before a restart: no search.
+    if (stored && deps_.clock.now() < stored->found_at + EmailDirectory::found_for) {
+        job.assignee = stored->tracker_user;
+        return {};
+    }
     std::string why;
     auto r = deps_.people->tracker_user(job.tracker, client, *owner, job.assignee, why);
     if (!r.ok()) return r;
+    // The answer is stored: a match found (again, or another one) from now;
+    // nobody any more, no match.
+    if (!job.assignee.empty() || stored)
+        deps_.writes.run([&] { deps_.bot.record_tracker_match(job.tracker, *owner, job.assignee); });
     if (job.assignee.empty()) {
         spdlog::info("trackers.{}: A-{} filed unassigned: {}", job.tracker, job.action_id, why);
         job.body += "\n\nNot assigned: " + why + ".";
@@ -239,7 +230,6 @@ std::size_t Poller::poll_due() {
             }
             for (auto& u : updates) {
                 u.tracker = name;
-                name_assignee(deps_, name, u);
                 TicketOutcome outcome = TicketOutcome::unknown;
                 deps_.writes.run([&] { outcome = deps_.bot.handle_ticket_update(u); });
                 if (outcome == TicketOutcome::updated) ++changed;
@@ -274,7 +264,6 @@ void Webhooks::handle(const http::Request& request, http::Responder respond) {
         case WebhookVerdict::ok: break;
     }
     update.tracker = tracker_;
-    name_assignee(deps_, tracker_, update);
     auto outcome = std::make_shared<TicketOutcome>(TicketOutcome::unknown);
     deps_.writes.submit([this, update, outcome] { *outcome = deps_.bot.handle_ticket_update(update); },
                         [this, update, outcome, respond](std::exception_ptr error) {

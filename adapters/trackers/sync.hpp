@@ -22,19 +22,20 @@ class Bot;
 
 namespace hindsight::trackers {
 
-// Owners matched to tracker users by e-mail (docs/trackers.md, "Owners"),
-// shared by the Sender, Poller and Webhooks. Answers are cached on the
-// injected clock: a match for a day, "nobody" for an hour (an account made
-// meanwhile is found then). Thread-safe.
+// Owners matched to tracker users by e-mail (docs/trackers.md, "Owners"):
+// the chat platform's e-mail of a chat user, and the tracker user with it.
+// A match found is the Sender's to store (tracker_user_matches), where a
+// filing finds it for a day, after a restart too; this keeps in memory, on
+// the injected clock, the e-mails (a day) and the searches that found
+// nobody (an hour: an account made meanwhile is found then). Thread-safe.
 class EmailDirectory {
 public:
     EmailDirectory(EmailOf email_of, const Clock& clock);
-    // The tracker user of a chat user: `user` set, or "" with `why` saying
-    // why nobody (no e-mail visible, no tracker user with it).
+    // The tracker user of a chat user, searched for now: `user` set, or ""
+    // with `why` saying why nobody (no e-mail visible, no tracker user with
+    // it, the search refused).
     CallResult tracker_user(const std::string& tracker, TrackerClient& client, const ItemOwner& owner,
                             std::string& user, std::string& why);
-    // The chat user a tracker user was matched to (since the start).
-    std::optional<std::string> chat_user(const std::string& tracker, const std::string& tracker_user) const;
 
     static constexpr Duration found_for = std::chrono::hours(24);
     static constexpr Duration nobody_for = std::chrono::hours(1);
@@ -49,9 +50,8 @@ private:
     EmailOf email_of_;
     const Clock& clock_;
     mutable std::mutex mutex_;
-    std::map<std::string, Cached> emails_;         // platform/team/user -> e-mail
-    std::map<std::string, Cached> users_;          // tracker \n e-mail -> tracker user
-    std::map<std::string, std::string> matched_;   // tracker \n tracker user -> chat user
+    std::map<std::string, Cached> emails_;   // platform/team/user -> e-mail
+    std::map<std::string, Cached> nobody_;   // tracker \n e-mail -> why nobody has it
 };
 
 struct SyncDeps {
@@ -72,7 +72,9 @@ public:
 
 private:
     // An owner not in `users`: the tracker user with their e-mail becomes
-    // the assignee, or the body says why the ticket is unassigned.
+    // the assignee, or the body says why the ticket is unassigned. A match
+    // stored less than a day ago is used as it is; else the search's answer
+    // replaces it.
     CallResult assign_by_email(TrackerJob& job, TrackerClient& client);
 
     SyncDeps deps_;

@@ -227,6 +227,18 @@ std::optional<ItemOwner> Bot::unmapped_owner(std::int64_t action_id, const std::
     return find_unmapped_owner(store_, settings_, action_id, tracker);
 }
 
+std::optional<TrackerUserMatch> Bot::tracker_match(const std::string& tracker, const ItemOwner& owner) {
+    return store_.tracker_match_of_chat_user(tracker, owner.where, owner.user_id);
+}
+
+void Bot::record_tracker_match(const std::string& tracker, const ItemOwner& owner, const std::string& tracker_user) {
+    if (tracker_user.empty()) {
+        store_.forget_tracker_match(tracker, owner.where, owner.user_id);
+        return;
+    }
+    store_.save_tracker_match(TrackerUserMatch{tracker, owner.where, owner.user_id, tracker_user, clock_.now()});
+}
+
 std::optional<TicketLink> Bot::ticket_of(std::int64_t action_id) {
     auto item = store_.find_action(action_id);
     if (!item) return std::nullopt;

@@ -90,6 +90,13 @@ public:
     // The item's owner when a chat user with no tracker user in `tracker`'s
     // `users` (to be matched by e-mail); else nullopt.
     std::optional<ItemOwner> unmapped_owner(std::int64_t action_id, const std::string& tracker);
+    // The tracker user `owner` was matched to by e-mail in `tracker`, as
+    // stored (with when it was found), if any.
+    std::optional<TrackerUserMatch> tracker_match(const std::string& tracker, const ItemOwner& owner);
+    // A search for `owner`'s e-mail in `tracker` found `tracker_user` now: it
+    // is stored (the newer match wins a tracker user); "" (nobody) forgets
+    // their match.
+    void record_tracker_match(const std::string& tracker, const ItemOwner& owner, const std::string& tracker_user);
     // The item's ticket as stored now (a job waiting in the outbox reads its key).
     std::optional<TicketLink> ticket_of(std::int64_t action_id);
     // Tracker name -> projects holding tickets of action items (what polling reads).

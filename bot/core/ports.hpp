@@ -41,6 +41,18 @@ struct HistoryMerge {
     std::string last_error;        // why the last read failed
 };
 
+// An action item's owner matched to a tracker user by e-mail
+// (docs/trackers.md, "Owners matched by e-mail"), kept so that a filing
+// after a restart needs no second search and an assignment to that tracker
+// user is known coming back. Ids only: the e-mail address is never stored.
+struct TrackerUserMatch {
+    std::string tracker;       // configured name
+    ChannelRef where;          // the chat user's platform and team; the channel is not stored
+    std::string user_id;       // the chat user
+    std::string tracker_user;  // GitHub login, GitLab user id, Jira account id or user name
+    Timestamp found_at{};      // when the search found it
+};
+
 // Everything the domain stores. Implementations are used from one thread at a
 // time (the database writer); every call is a prepared statement.
 class IncidentStore {
@@ -148,6 +160,25 @@ public:
                                      const std::string& error) = 0;
     // Every pending merge, by incident id (operators, tests).
     virtual std::vector<HistoryMerge> history_merges() = 0;
+
+    // --- owners matched to tracker users by e-mail. In a tracker and a
+    // workspace (platform, team), a chat user has at most one tracker user and
+    // a tracker user at most one chat user.
+    // Stores the match: it replaces the chat user's row, and another chat
+    // user's row for the same tracker user is removed (the newer match wins).
+    virtual void save_tracker_match(const TrackerUserMatch& match) = 0;
+    // The chat user's match in `tracker` (where: platform and team).
+    virtual std::optional<TrackerUserMatch> tracker_match_of_chat_user(const std::string& tracker, const ChannelRef& where,
+                                                                       const std::string& user_id) = 0;
+    // The match of `tracker_user` in `tracker` and that workspace.
+    virtual std::optional<TrackerUserMatch> tracker_match_of_tracker_user(const std::string& tracker,
+                                                                          const ChannelRef& where,
+                                                                          const std::string& tracker_user) = 0;
+    // A search found nobody for the chat user now: their row goes.
+    virtual void forget_tracker_match(const std::string& tracker, const ChannelRef& where,
+                                      const std::string& user_id) = 0;
+    // Every match, by tracker, platform, team and chat user (operators, tests).
+    virtual std::vector<TrackerUserMatch> tracker_matches() = 0;
 
     // --- delivery de-duplication (e.g. Slack event_id). false when already seen.
     virtual bool remember_delivery(const std::string& key, Timestamp at) = 0;

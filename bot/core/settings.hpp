@@ -39,10 +39,10 @@ struct TrackerSettings {
     bool comment_on_done = false;  // done in chat: comment on the ticket instead of closing it
     std::vector<TrackerProject> projects;  // first match files; none: not filed
     std::map<std::string, std::string> users;  // chat user id -> tracker user (login, Jira account id)
-    // Owners not in `users` are looked up by e-mail (trackers.*.match_email).
-    // Then an assignee neither in `users` nor matched by e-mail is nobody
-    // known: it leaves the owner alone (it may be the owner, matched before a
-    // restart) instead of making the login the owner.
+    // Owners not in `users` are looked up by e-mail (trackers.*.match_email)
+    // and the matches stored. Then an assignee neither in `users` nor matched
+    // by e-mail is nobody known: it leaves the owner alone instead of making
+    // the login the owner.
     bool match_email = false;
 };
 

@@ -63,8 +63,6 @@ struct TicketUpdate {
     std::string url;
     TicketState state = TicketState::open;
     std::optional<std::string> assignee;  // tracker user; "" unassigned
-    // The chat user `assignee` is, when the adapter matched them by e-mail.
-    std::optional<std::string> assignee_user;
     std::optional<std::string> due_date;  // YYYY-MM-DD; "" no due date
     std::string actor;                    // who changed it, when the source says
 };

@@ -251,9 +251,13 @@ TicketOutcome apply_ticket_update(IncidentStore& store, Outbox& outbox, const Bo
         }
     }
     if (u.assignee && !u.assignee->empty() && *u.assignee != tracker_user(*tracker, item.owner_id)) {
-        auto mapped = u.assignee_user ? u.assignee_user : chat_user(*tracker, *u.assignee);
-        // Matching by e-mail: an assignee nobody could match may be the owner
-        // (matched before a restart); it changes nothing.
+        auto mapped = chat_user(*tracker, *u.assignee);
+        if (!mapped && tracker->match_email)
+            if (auto match = store.tracker_match_of_tracker_user(u.tracker, incident->where, *u.assignee))
+                mapped = match->user_id;
+        // Matching by e-mail: an assignee neither in `users` nor matched is
+        // someone Hindsight cannot tell (perhaps the owner, under an account
+        // their e-mail does not lead to); it changes nothing.
         const bool unknown = !mapped && tracker->match_email;
         if (!unknown && !(mapped && *mapped == item.owner_id) && !(!mapped && item.owner_id == *u.assignee)) {
             item.owner_id = mapped.value_or(*u.assignee);

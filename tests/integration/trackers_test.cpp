@@ -112,6 +112,43 @@ TEST_CASE("trackers e2e: an owner not in users is assigned by the e-mail Slack's
     CHECK_FALSE(t.service.logged("dana@example.com", 0s));  // no address in the log
 }
 
+TEST_CASE("trackers e2e: an owner matched by e-mail survives a restart — GitHub reassigning back to them is followed, "
+          "no second search") {
+    Tracked t;
+    t.service.slack.add_user({{"id", "U0DANA"}, {"name", "dana"}, {"profile", {{"email", "dana@example.com"}}}});
+    t.github.add_user("dana@example.com", "dana-gh");
+    REQUIRE(t.service.command("open Checkout errors").status == 200);
+    CHECK(t.service.command("action <@U0DANA> add an alert on replica lag above 30 s due:+3d").status == 200);
+    REQUIRE(test::wait_until([&] { return t.github.issues().size() == 1; }, 20s));
+    CHECK(t.github.issue("acme/ops", 1)->assignee == "dana-gh");
+    REQUIRE(t.posted("is tracked in gh"));
+    const auto searches = t.github.server().requests_to("/search/users").size();
+    CHECK(searches == 1);
+
+    // GitHub hands it to bob (in `users`); then Hindsight is killed and started again.
+    t.github.change("acme/ops", 1, [](fakes::FakeIssue& i) { i.assignee = "bob-gh"; });
+    CHECK(t.webhook(t.github.webhook("assigned", "acme/ops", 1, kSecret)).body == "updated\n");
+    CHECK(t.service.command("actions").body.find("U0BOB") != std::string::npos);
+    t.service.kill9();
+    t.service.start();
+
+    // And back to dana-gh: the owner is dana again.
+    t.github.change("acme/ops", 1, [](fakes::FakeIssue& i) { i.assignee = "dana-gh"; });
+    auto back = t.webhook(t.github.webhook("assigned", "acme/ops", 1, kSecret));
+    CHECK(back.status == 200);
+    CHECK(back.body == "updated\n");
+    const auto listed = t.service.command("actions").body;
+    CHECK(listed.find("U0DANA") != std::string::npos);
+    CHECK(listed.find("U0BOB") == std::string::npos);
+
+    // dana's next item is assigned from the table: GitHub is not searched again.
+    CHECK(t.service.command("action <@U0DANA> page the database on-call on replica lag due:+3d").status == 200);
+    REQUIRE(test::wait_until([&] { return t.github.issues().size() == 2; }, 20s));
+    CHECK(t.github.issue("acme/ops", 2)->assignee == "dana-gh");
+    CHECK(t.github.server().requests_to("/search/users").size() == searches);
+    CHECK_FALSE(t.service.logged("dana@example.com", 0s));
+}
+
 TEST_CASE("trackers e2e: kill -9 between filing and recording the ticket files no second ticket") {
     Tracked t;
     REQUIRE(t.service.command("open Checkout errors").status == 200);

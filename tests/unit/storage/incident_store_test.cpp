@@ -516,6 +516,53 @@ TEST_CASE("display names are cached per platform, team and user, and can change"
     });
 }
 
+TEST_CASE("tracker user matches: found both ways per tracker and workspace, replaced, the newer wins a tracker user") {
+    for_each_backend([&](Database& db, const std::string&) {
+    auto& store = db.store();
+    const auto t1 = channel("C1", "T1");
+    store.save_tracker_match({"gh", t1, "U1", "alice-gh", kT0});
+    store.save_tracker_match({"gh", t1, "U2", "bob-gh", kT0 + 1h});
+    store.save_tracker_match({"jira", t1, "U1", "acc-alice", kT0});
+    store.save_tracker_match({"gh", channel("C1", "T2"), "U1", "someone-gh", kT0});
+
+    auto alice = db.open_reader()->tracker_match_of_chat_user("gh", channel("C9", "T1"), "U1");  // any channel
+    REQUIRE(alice);
+    CHECK(alice->tracker == "gh");
+    CHECK(alice->where.platform == Platform::slack);
+    CHECK(alice->where.team == "T1");
+    CHECK(alice->user_id == "U1");
+    CHECK(alice->tracker_user == "alice-gh");
+    CHECK(alice->found_at == kT0);
+    CHECK(store.tracker_match_of_tracker_user("gh", t1, "bob-gh")->user_id == "U2");
+    CHECK(store.tracker_match_of_tracker_user("jira", t1, "acc-alice")->user_id == "U1");
+    CHECK(store.tracker_match_of_tracker_user("gh", channel("C1", "T2"), "someone-gh")->user_id == "U1");
+    CHECK_FALSE(store.tracker_match_of_tracker_user("gh", t1, "someone-gh"));  // another workspace's
+    CHECK_FALSE(store.tracker_match_of_tracker_user("gh", channel("C1", "T1", Platform::mattermost), "alice-gh"));
+    CHECK_FALSE(store.tracker_match_of_chat_user("gl", t1, "U1"));  // another tracker
+
+    // Searched again: alice's row is replaced, found now.
+    store.save_tracker_match({"gh", t1, "U1", "alice-new-gh", kT0 + 30h});
+    CHECK(store.tracker_match_of_chat_user("gh", t1, "U1")->tracker_user == "alice-new-gh");
+    CHECK(store.tracker_match_of_chat_user("gh", t1, "U1")->found_at == kT0 + 30h);
+    CHECK_FALSE(store.tracker_match_of_tracker_user("gh", t1, "alice-gh"));
+
+    // A tracker user found for another chat user: the newer match wins, the older row goes.
+    store.save_tracker_match({"gh", t1, "U3", "bob-gh", kT0 + 31h});
+    CHECK(store.tracker_match_of_tracker_user("gh", t1, "bob-gh")->user_id == "U3");
+    CHECK_FALSE(store.tracker_match_of_chat_user("gh", t1, "U2"));
+
+    // Nobody found now: forgotten; other trackers' and workspaces' rows stay.
+    store.forget_tracker_match("gh", t1, "U1");
+    CHECK_FALSE(store.tracker_match_of_chat_user("gh", t1, "U1"));
+    const auto all = db.open_reader()->tracker_matches();
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].tracker_user == "bob-gh");
+    CHECK(all[0].user_id == "U3");
+    CHECK(all[1].tracker_user == "someone-gh");
+    CHECK(all[2].tracker_user == "acc-alice");
+    });
+}
+
 TEST_CASE("deliveries: a key is remembered once and keys older than the memory window are pruned") {
     for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();

@@ -66,6 +66,7 @@ Source fill(Database& db) {
     store.add_action(done);
     s.last_action = store.add_action(action(s.incident, kT0 + 48h, "alert on config drift"));
     store.remember_user(channel(), "U1", "alice");
+    store.save_tracker_match({"gh", channel(), "U1", "alice-gh", kT0 + 5h});
     store.remember_delivery("Ev1", kT0);
 
     OutboundMessage m;
@@ -123,6 +124,7 @@ TEST_CASE("migrate-store copies everything into PostgreSQL, ids kept and counts 
     CHECK(counts["deliveries"] == 1);
     CHECK(counts["outbox"] == 3);
     CHECK(counts["history_merges"] == 1);
+    CHECK(counts["tracker_user_matches"] == 1);
     CHECK(counts["link_secret"] == 1);
 
     Database pg(postgres_at(*url), test_clock());
@@ -158,6 +160,13 @@ TEST_CASE("migrate-store copies everything into PostgreSQL, ids kept and counts 
     CHECK(actions[0].done_at == kT0 + 30h);
     CHECK(actions[1].id == s.last_action);
     CHECK(store.user_name(channel(), "U1") == "alice");
+    // An owner matched by e-mail stays matched, found when it was.
+    const auto match = store.tracker_match_of_tracker_user("gh", channel(), "alice-gh");
+    REQUIRE(match);
+    CHECK(match->user_id == "U1");
+    CHECK(match->where.platform == Platform::slack);
+    CHECK(match->where.team == "T1");
+    CHECK(match->found_at == kT0 + 5h);
     CHECK(store.link_secret() == "link-secret-of-the-sqlite-store");  // links posted before the move still open
     CHECK_FALSE(store.remember_delivery("Ev1", kT0 + 1s));
     CHECK(pg.outbox().pending_count() == 1);

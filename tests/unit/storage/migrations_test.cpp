@@ -265,6 +265,32 @@ TEST_CASE("schema 11 rewrites the Slack markup stored by older versions as neutr
     CHECK(text("SELECT text FROM messages WHERE message_id = 'm2'") == slack_text);
 }
 
+TEST_CASE("schema 12 adds the table of owners matched by e-mail to a schema-11 database, its rows kept") {
+    TempDir dir;
+    const auto path = dir.file("m.db");
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        std::vector<Migration> up_to_11;
+        for (const auto& m : hindsight::storage::migrations())
+            if (m.version <= 11) up_to_11.push_back(m);
+        migrate(db, up_to_11);
+        REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 11);
+        db.exec("INSERT INTO users (platform, team, user_id, display_name) VALUES ('slack', 'T1', 'U1', 'dana')");
+    }
+    CHECK(schema_objects(path, "table").count("tracker_user_matches") == 0);
+    Database opened(path);
+    CHECK(user_version(path) == latest_schema_version());
+    CHECK(schema_objects(path, "table").count("tracker_user_matches") == 1);
+    CHECK(schema_objects(path, "index").count("tracker_user_matches_by_tracker_user") == 1);
+    const hindsight::ChannelRef where{hindsight::Platform::slack, "T1", ""};
+    opened.store().save_tracker_match({"gh", where, "U1", "dana-gh", hindsight::from_micros(7)});
+    CHECK(opened.store().tracker_match_of_tracker_user("gh", where, "dana-gh")->user_id == "U1");
+    CHECK(opened.store().user_name(where, "U1") == "dana");
+    // Two chat users for one tracker user in a workspace is refused by the schema itself.
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    CHECK_THROWS(raw.exec("INSERT INTO tracker_user_matches VALUES ('gh', 'slack', 'T1', 'U2', 'dana-gh', 8)"));
+}
+
 TEST_CASE("stored Slack text: every construct, and text that only looks like one") {
     using hindsight::storage::neutral_from_stored_slack;
     CHECK(neutral_from_stored_slack("<@U1> and <@U2|bob> and <@U3|@carol>") == "@{U1|} and @{U2|bob} and @{U3|carol}");

@@ -609,6 +609,7 @@ TEST_CASE("postgres: schema 7 rewrites stored Slack markup as neutral text, Slac
         pqxx::connection c(*url);
         pqxx::nontransaction old(c);
         old.exec("DELETE FROM hindsight_schema_migrations WHERE version >= 7");
+        old.exec("DROP TABLE tracker_user_matches");  // schema 8's: a schema-6 database lacks it
         old.exec("INSERT INTO incidents (platform, team, channel, title, state, opened_at) VALUES "
                  "('slack', 'T1', 'C1', 'checkout <!here>', 'closed', 1), ('mattermost', 'T1', 'C2', 'm <@U1>', 'open', 1)");
         old.exec("INSERT INTO messages (incident_id, message_id, text, original_text, at_us) "
@@ -632,4 +633,31 @@ TEST_CASE("postgres: schema 7 rewrites stored Slack markup as neutral text, Slac
                "'mattermost')") == "<@U1|bob> see <https://x.example|the board>, p99 < 2s");
     CHECK(scalar(*url, "SELECT max(version) FROM hindsight_schema_migrations") ==
           storage::latest_postgres_schema_version());
+}
+
+// A database last migrated by an older build (schema 7): the step to 8 adds
+// the table of owners matched by e-mail, as SQLite's schema 12, and leaves
+// the rest alone.
+TEST_CASE("postgres: schema 8 adds the table of owners matched by e-mail to a schema-7 database") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    storage::migrate_postgres(*url);
+    {
+        pqxx::connection c(*url);
+        pqxx::nontransaction old(c);
+        old.exec("DELETE FROM hindsight_schema_migrations WHERE version >= 8");
+        old.exec("DROP TABLE tracker_user_matches");
+        old.exec("INSERT INTO users (platform, team, user_id, display_name) VALUES ('slack', 'T1', 'U1', 'dana')");
+    }
+    CHECK(scalar(*url, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'tracker_user_matches'") == 0);
+    Database db(replica(*url, "a"), test_clock());
+    CHECK(scalar(*url, "SELECT max(version) FROM hindsight_schema_migrations") ==
+          storage::latest_postgres_schema_version());
+    const ChannelRef where{Platform::slack, "T1", ""};
+    db.store().save_tracker_match({"gh", where, "U1", "dana-gh", from_micros(7)});
+    CHECK(db.store().tracker_match_of_tracker_user("gh", where, "dana-gh")->user_id == "U1");
+    CHECK(db.store().user_name(where, "U1") == "dana");
+    pqxx::connection c(*url);
+    pqxx::nontransaction raw(c);
+    CHECK_THROWS(raw.exec("INSERT INTO tracker_user_matches VALUES ('gh', 'slack', 'T1', 'U2', 'dana-gh', 8)"));
 }

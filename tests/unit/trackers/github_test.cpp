@@ -505,6 +505,102 @@ TEST_CASE("github: an owner not in users is assigned by e-mail — looked up onc
     CHECK(user_searches(w.github) == 2);
 }
 
+TEST_CASE("github: an e-mail match is stored — after a restart a filing needs no search, and a reassignment back to "
+          "that user is followed") {
+    GitHubWorld w(false, Duration::zero(), true);
+    w.world.chat_email("U4", "dana@example.com");
+    w.github.add_user("dana@example.com", "dana-gh");
+    w.world.command("action @{U4|dana} add an alert on replica lag above 30 s due:+7d");
+    w.world.deliver();
+    REQUIRE(w.github.issue(kRepo, 1));
+    CHECK(w.github.issue(kRepo, 1)->assignee == "dana-gh");
+    const auto found_at = w.world.clock.now();
+    auto rows = w.world.matches();
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].tracker == "gh");
+    CHECK(rows[0].where.platform == Platform::slack);
+    CHECK(rows[0].where.team == "T1");
+    CHECK(rows[0].user_id == "U4");
+    CHECK(rows[0].tracker_user == "dana-gh");
+    CHECK(rows[0].found_at == found_at);
+
+    // Reassigned in GitHub to carol (in `users`), then Hindsight restarts.
+    w.github.change(kRepo, 1, [](fakes::FakeIssue& i) { i.assignee = "carol-gh"; });
+    CHECK(w.world.webhook(w.github.webhook("assigned", kRepo, 1, kSecret)).body == "updated\n");
+    CHECK(w.world.action(1)->owner_id == "U3");
+    w.world.restart();
+    w.world.clock.advance(2h);
+
+    // Back to dana-gh: dana, known from the table.
+    w.github.change(kRepo, 1, [](fakes::FakeIssue& i) { i.assignee = "dana-gh"; });
+    CHECK(w.world.webhook(w.github.webhook("assigned", kRepo, 1, kSecret)).body == "updated\n");
+    CHECK(w.world.action(1)->owner_id == "U4");
+    w.world.deliver();
+    CHECK(w.world.chat.count("reassigned to @{U4") == 1);
+
+    // dana's next item: assigned from the table, no e-mail asked, no search.
+    w.world.command("action @{U4|dana} page the database on-call on replica lag due:+7d");
+    w.world.deliver();
+    REQUIRE(w.github.issue(kRepo, 2));
+    CHECK(w.github.issue(kRepo, 2)->assignee == "dana-gh");
+    CHECK(w.world.email_lookups() == 1);
+    CHECK(user_searches(w.github) == 1);
+    CHECK(w.world.matches().at(0).found_at == found_at);  // not searched: not renewed
+}
+
+TEST_CASE("github: a match older than a day is searched again — the row renewed, replaced, or given up to a newer "
+          "match") {
+    GitHubWorld w(false, Duration::zero(), true);
+    w.world.chat_email("U4", "dana@example.com");
+    w.github.add_user("dana@example.com", "dana-gh");
+    w.world.command("action @{U4|dana} add an alert on replica lag above 30 s due:+7d");
+    w.world.deliver();
+    REQUIRE(w.world.matches().size() == 1);
+
+    // A day and a bit later, after a restart: searched again, the row renewed.
+    w.world.restart();
+    w.world.clock.advance(25h);
+    w.world.command("action @{U4|dana} page the database on-call on replica lag due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 2)->assignee == "dana-gh");
+    CHECK(user_searches(w.github) == 2);
+    CHECK(w.world.email_lookups() == 2);
+    REQUIRE(w.world.matches().size() == 1);
+    CHECK(w.world.matches()[0].found_at == w.world.clock.now());
+
+    // Another day: the e-mail now leads to another account, which replaces the row.
+    w.github.add_user("dana@example.com", "dana-new-gh");
+    w.world.clock.advance(25h);
+    w.world.command("action @{U4|dana} alert on replica lag in staging too due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 3)->assignee == "dana-new-gh");
+    auto rows = w.world.matches();
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].user_id == "U4");
+    CHECK(rows[0].tracker_user == "dana-new-gh");
+
+    // erin's e-mail leads to the same account: the newer match wins it, dana's row goes.
+    w.world.chat_email("U5", "erin@example.com");
+    w.github.add_user("erin@example.com", "dana-new-gh");
+    w.world.command("action @{U5|erin} alert on replica lag in canary too due:+7d");
+    w.world.deliver();
+    rows = w.world.matches();
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].user_id == "U5");
+    CHECK(rows[0].tracker_user == "dana-new-gh");
+    w.github.change(kRepo, 1, [](fakes::FakeIssue& i) { i.assignee = "dana-new-gh"; });
+    CHECK(w.world.webhook(w.github.webhook("assigned", kRepo, 1, kSecret)).body == "updated\n");
+    CHECK(w.world.action(1)->owner_id == "U5");
+
+    // A day later erin's e-mail leads nowhere: her row goes, the ticket is unassigned.
+    w.world.chat_email("U5", "erin@elsewhere.example");
+    w.world.clock.advance(25h);
+    w.world.command("action @{U5|erin} alert on replica lag in the lab too due:+7d");
+    w.world.deliver();
+    CHECK(w.github.issue(kRepo, 5)->assignee.empty());
+    CHECK(w.world.matches().empty());
+}
+
 TEST_CASE("github: no tracker user with the owner's e-mail — filed unassigned, and the ticket says why") {
     GitHubWorld w(false, Duration::zero(), true);
     w.world.chat_email("U4", "dana@example.com");

@@ -63,34 +63,28 @@ public:
     TrackerWorld(config::TrackerConfig wire, TrackerSettings domain, BotSettings base = {})
         : wire_(std::move(wire)), settings_(std::move(base)) {
         settings_.trackers.push_back(std::move(domain));
-        db_ = std::make_unique<storage::Database>(dir_.file("hindsight.db"));
-        bot_ = std::make_unique<Bot>(db_->store(), db_->outbox(), clock, settings_);
-        outbound::Delivery::Options options;
-        options.max_attempts = 5;
-        options.base_backoff = std::chrono::seconds(1);
-        options.max_backoff = std::chrono::seconds(60);
-        delivery_ = std::make_unique<outbound::Delivery>(db_->writes(), db_->outbox(), clock, options);
-        trackers::SyncDeps deps{db_->writes(), *bot_, clock, [] {}};
-        // Owners matched by e-mail: the chat platform's answers are chat_emails.
-        if (settings_.trackers.front().match_email) {
-            people_ = std::make_unique<trackers::EmailDirectory>(
-                [this](const ChannelRef&, const std::string& user) {
-                    std::lock_guard lock(emails_mutex_);
-                    ++email_lookups_;
-                    auto it = chat_emails_.find(user);
-                    return trackers::EmailLookup{false, it == chat_emails_.end() ? "" : it->second, {}};
-                },
-                clock);
-            deps.people = people_.get();
-        }
-        sender_ = std::make_unique<trackers::Sender>(deps);
-        sender_->add(wire_.name, trackers::make_client(wire_, client_options_, clock));
-        poller_ = std::make_unique<trackers::Poller>(deps);
-        poller_->add(wire_.name, trackers::make_client(wire_, client_options_, clock), wire_.poll_interval);
-        hook_client_ = trackers::make_client(wire_, client_options_, clock);
-        hooks_ = std::make_unique<trackers::Webhooks>(deps, wire_.name, *hook_client_);
-        delivery_->add_sender(Platform::tracker, *sender_);
-        delivery_->add_sender(Platform::slack, chat);
+        start();
+    }
+
+    // A restart: everything the process held in memory is gone (the e-mail
+    // directory's caches, the poller's state); the database file stays.
+    void restart() {
+        delivery_.reset();
+        hooks_.reset();
+        hook_client_.reset();
+        poller_.reset();
+        sender_.reset();
+        people_.reset();
+        bot_.reset();
+        db_.reset();
+        start();
+    }
+
+    // What the store holds of owners matched by e-mail.
+    std::vector<TrackerUserMatch> matches() {
+        std::vector<TrackerUserMatch> out;
+        db_->writes().run([&] { out = db_->store().tracker_matches(); });
+        return out;
     }
 
     CommandReply command(const std::string& text, const std::string& user = "U1") {
@@ -183,6 +177,37 @@ public:
     ChatRecorder chat;
 
 private:
+    void start() {
+        db_ = std::make_unique<storage::Database>(dir_.file("hindsight.db"));
+        bot_ = std::make_unique<Bot>(db_->store(), db_->outbox(), clock, settings_);
+        outbound::Delivery::Options options;
+        options.max_attempts = 5;
+        options.base_backoff = std::chrono::seconds(1);
+        options.max_backoff = std::chrono::seconds(60);
+        delivery_ = std::make_unique<outbound::Delivery>(db_->writes(), db_->outbox(), clock, options);
+        trackers::SyncDeps deps{db_->writes(), *bot_, clock, [] {}};
+        // Owners matched by e-mail: the chat platform's answers are chat_emails.
+        if (settings_.trackers.front().match_email) {
+            people_ = std::make_unique<trackers::EmailDirectory>(
+                [this](const ChannelRef&, const std::string& user) {
+                    std::lock_guard lock(emails_mutex_);
+                    ++email_lookups_;
+                    auto it = chat_emails_.find(user);
+                    return trackers::EmailLookup{false, it == chat_emails_.end() ? "" : it->second, {}};
+                },
+                clock);
+            deps.people = people_.get();
+        }
+        sender_ = std::make_unique<trackers::Sender>(deps);
+        sender_->add(wire_.name, trackers::make_client(wire_, client_options_, clock));
+        poller_ = std::make_unique<trackers::Poller>(deps);
+        poller_->add(wire_.name, trackers::make_client(wire_, client_options_, clock), wire_.poll_interval);
+        hook_client_ = trackers::make_client(wire_, client_options_, clock);
+        hooks_ = std::make_unique<trackers::Webhooks>(deps, wire_.name, *hook_client_);
+        delivery_->add_sender(Platform::tracker, *sender_);
+        delivery_->add_sender(Platform::slack, chat);
+    }
+
     mutable std::mutex emails_mutex_;
     std::map<std::string, std::string> chat_emails_;
     int email_lookups_ = 0;

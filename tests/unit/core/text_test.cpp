@@ -105,7 +105,7 @@ TEST_CASE("reading_of: the first KiB of a message, never cut inside a code point
     // "é" is two bytes; one starting at the last byte kept is left out whole.
     const std::string split = std::string(reading_bytes - 1, 'a') + "\xC3\xA9" + "more";
     CHECK(reading_of(split) == std::string(reading_bytes - 1, 'a'));
-    CHECK(reading_of("d\xC3\xA9cision", 2) == "d");
+    CHECK(reading_of("d\xC3\xA9" "cision", 2) == "d");
 }
 
 TEST_CASE("tokenize_lower splits words and punctuation") {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <limits>
 
@@ -225,6 +226,284 @@ Frame envelope(json& j, std::string type, std::optional<std::string_view> payloa
     return f;
 }
 
+// ---- the fast path ------------------------------------------------------
+//
+// Nearly every frame is an envelope Slack wrote plainly: string members
+// without escapes, a small retry_attempt, an object as the payload. Such a
+// frame is read here by a strict validating scanner in one pass over the
+// bytes, far cheaper than nlohmann's lexer (which copies every character of
+// every token). It is only ever sure or unsure: whatever it is unsure of — a
+// hello or disconnect, an escape in a member we keep, a repeated member, an
+// exponent, deep nesting, anything invalid — goes to the SAX reader above,
+// which decides and words the problem. So it must never accept what nlohmann
+// refuses, nor read a member differently; the fuzz target checks both against
+// a DOM of the same text.
+class Scanner {
+public:
+    explicit Scanner(std::string_view text) : at_(text.data()), end_(text.data() + text.size()) {}
+
+    bool done() const { return at_ == end_; }
+    const char* at() const { return at_; }
+    void space() {
+        while (at_ != end_ && (*at_ == ' ' || *at_ == '\n' || *at_ == '\r' || *at_ == '\t')) ++at_;
+    }
+    bool eat(char c) {
+        if (at_ == end_ || *at_ != c) return false;
+        ++at_;
+        return true;
+    }
+    bool next_is(char c) const { return at_ != end_ && *at_ == c; }
+
+    // A string at the cursor, validated as nlohmann's lexer does (UTF-8,
+    // escapes, surrogate pairs, no control characters). `raw` is what lies
+    // between the quotes — the value itself when `escaped` is false.
+    bool string(std::string_view& raw, bool& escaped) {
+        if (!eat('"')) return false;
+        const char* start = at_;
+        escaped = false;
+        while (at_ != end_) {
+            const auto c = static_cast<unsigned char>(*at_);
+            if (c == '"') {
+                raw = std::string_view(start, static_cast<std::size_t>(at_ - start));
+                ++at_;
+                return true;
+            }
+            if (c == '\\') {
+                escaped = true;
+                if (!escape()) return false;
+            } else if (c < 0x20) {
+                return false;
+            } else if (c < 0x80) {
+                ++at_;
+            } else if (!utf8()) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    // A number without an exponent and of at most 100 characters (so always
+    // finite, as nlohmann requires). `unsigned_digits` is its text when it is
+    // a plain non-negative integer.
+    bool number(std::string_view& unsigned_digits) {
+        const char* start = at_;
+        const bool negative = eat('-');
+        if (eat('0')) {
+        } else if (at_ != end_ && *at_ >= '1' && *at_ <= '9') {
+            digits();
+        } else {
+            return false;
+        }
+        bool fraction = false;
+        if (eat('.')) {
+            if (digits() == 0) return false;
+            fraction = true;
+        }
+        if (next_is('e') || next_is('E') || at_ - start > 100) return false;
+        unsigned_digits = negative || fraction ? std::string_view{} : std::string_view(start, static_cast<std::size_t>(at_ - start));
+        return true;
+    }
+
+    bool literal(std::string_view word) {
+        if (static_cast<std::size_t>(end_ - at_) < word.size() || std::string_view(at_, word.size()) != word) return false;
+        at_ += word.size();
+        return true;
+    }
+
+    // Any value, validated; `depth` counts the containers around it.
+    bool value(int depth) {
+        if (at_ == end_) return false;
+        std::string_view ignored;
+        bool escaped = false;
+        switch (*at_) {
+        case '{': return container(depth, '}', true);
+        case '[': return container(depth, ']', false);
+        case '"': return string(ignored, escaped);
+        case 't': return literal("true");
+        case 'f': return literal("false");
+        case 'n': return literal("null");
+        default: return number(ignored);
+        }
+    }
+
+private:
+    std::size_t digits() {
+        const char* start = at_;
+        while (at_ != end_ && *at_ >= '0' && *at_ <= '9') ++at_;
+        return static_cast<std::size_t>(at_ - start);
+    }
+
+    bool container(int depth, char close, bool object) {
+        if (depth + 1 >= max_depth) return false;
+        ++at_;
+        space();
+        if (eat(close)) return true;
+        while (true) {
+            if (object) {
+                std::string_view key;
+                bool escaped = false;
+                if (!string(key, escaped)) return false;
+                space();
+                if (!eat(':')) return false;
+                space();
+            }
+            if (!value(depth + 1)) return false;
+            space();
+            if (eat(close)) return true;
+            if (!eat(',')) return false;
+            space();
+        }
+    }
+
+    static int hex(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
+
+    // \uXXXX at the cursor (past the backslash's 'u'): the code unit, or -1.
+    int code_unit() {
+        if (end_ - at_ < 4) return -1;
+        int unit = 0;
+        for (int i = 0; i < 4; ++i) {
+            const int h = hex(at_[i]);
+            if (h < 0) return -1;
+            unit = unit * 16 + h;
+        }
+        at_ += 4;
+        return unit;
+    }
+
+    bool escape() {
+        ++at_;  // the backslash
+        if (at_ == end_) return false;
+        const char c = *at_++;
+        switch (c) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': return true;
+        case 'u': break;
+        default: return false;
+        }
+        const int unit = code_unit();
+        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;
+        if (unit < 0xD800 || unit > 0xDBFF) return true;
+        // A high surrogate: only as the first half of a pair.
+        if (!literal("\\u")) return false;
+        const int low = code_unit();
+        return low >= 0xDC00 && low <= 0xDFFF;
+    }
+
+    // One multi-byte UTF-8 sequence at the cursor (RFC 3629: no overlong
+    // forms, no surrogates, nothing past U+10FFFF).
+    bool utf8() {
+        const auto* s = reinterpret_cast<const unsigned char*>(at_);
+        const auto left = end_ - at_;
+        auto cont = [&](int i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+            return i < left && s[i] >= lo && s[i] <= hi;
+        };
+        const unsigned char c = s[0];
+        int n = 0;
+        if (c >= 0xC2 && c <= 0xDF) n = cont(1) ? 2 : 0;
+        else if (c == 0xE0) n = cont(1, 0xA0) && cont(2) ? 3 : 0;
+        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) n = cont(1) && cont(2) ? 3 : 0;
+        else if (c == 0xED) n = cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+        else if (c == 0xF0) n = cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+        else if (c >= 0xF1 && c <= 0xF3) n = cont(1) && cont(2) && cont(3) ? 4 : 0;
+        else if (c == 0xF4) n = cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+        at_ += n;
+        return n > 0;
+    }
+
+    const char* at_;
+    const char* end_;
+};
+
+// An envelope as the fast path reads it, or nullopt: ask the SAX reader.
+std::optional<Frame> plain_envelope(std::string_view text) {
+    Scanner s(text);
+    s.space();
+    if (!s.next_is('{')) return std::nullopt;
+    s.eat('{');
+    std::optional<std::string_view> id, type, retry_reason, payload;
+    std::optional<bool> accepts;
+    std::optional<std::string_view> retry;
+    // A member we keep, seen twice, is left to the DOM's "last one counts".
+    unsigned seen = 0;
+    auto first_time = [&seen](unsigned bit) { return !(std::exchange(seen, seen | bit) & bit); };
+    // A string member we keep: a plain string (no escapes) or null.
+    auto plain_string = [&s](std::optional<std::string_view>& out) {
+        if (s.literal("null")) return true;
+        std::string_view raw;
+        bool escaped = false;
+        if (!s.string(raw, escaped) || escaped) return false;
+        out = raw;
+        return true;
+    };
+    s.space();
+    if (s.next_is('}')) return std::nullopt;
+    while (true) {
+        std::string_view key;
+        bool escaped = false;
+        if (!s.string(key, escaped) || escaped) return std::nullopt;
+        s.space();
+        if (!s.eat(':')) return std::nullopt;
+        s.space();
+        bool ok = false;
+        if (key == "envelope_id") {
+            ok = first_time(1) && plain_string(id);
+        } else if (key == "type") {
+            ok = first_time(2) && plain_string(type);
+        } else if (key == "retry_reason") {
+            ok = first_time(4) && plain_string(retry_reason);
+        } else if (key == "payload") {
+            const char* start = s.at();
+            ok = first_time(8) && (s.next_is('{') || s.next_is('[')) && s.value(1);
+            if (ok) payload = std::string_view(start, static_cast<std::size_t>(s.at() - start));
+        } else if (key == "accepts_response_payload") {
+            ok = first_time(16);
+            if (s.literal("true")) accepts = true;
+            else if (s.literal("false")) accepts = false;
+            else ok = ok && s.literal("null");
+        } else if (key == "retry_attempt") {
+            ok = first_time(32);
+            std::string_view digits;
+            if (s.literal("null")) {
+            } else if (s.number(digits) && !digits.empty() && digits.size() <= 18) {
+                retry = digits;
+            } else {
+                ok = false;
+            }
+        } else {
+            ok = s.value(1);
+        }
+        if (!ok) return std::nullopt;
+        s.space();
+        if (s.eat('}')) break;
+        if (!s.eat(',')) return std::nullopt;
+        s.space();
+    }
+    s.space();
+    if (!s.done() || !id || id->empty()) return std::nullopt;
+    const std::string_view kind = type.value_or(std::string_view{});
+    if (kind == "hello" || kind == "disconnect") return std::nullopt;
+
+    Frame f;
+    f.kind = Frame::Kind::envelope;
+    f.type = std::string(kind);
+    auto& e = f.envelope;
+    e.envelope_id = std::string(*id);
+    e.type = f.type;
+    e.payload = payload ? std::string(*payload) : std::string("{}");
+    e.accepts_response_payload = accepts.value_or(false);
+    if (retry) {
+        std::uint64_t n = 0;
+        for (char c : *retry) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        e.retry_attempt = static_cast<int>(std::min<std::uint64_t>(n, std::numeric_limits<int>::max()));
+    }
+    if (retry_reason) e.retry_reason = std::string(*retry_reason);
+    return f;
+}
+
 // A slash command's fields, as a JSON object, back to the form an HTTP command
 // POST carries.
 std::string form_of(const json& fields) {
@@ -246,6 +525,7 @@ DisconnectReason classify_disconnect(std::string_view reason) {
 }
 
 Frame parse_frame(std::string_view text) {
+    if (auto f = plain_envelope(text)) return std::move(*f);
     const char* mark = text.data();
     FrameReader reader(mark);
     const bool parsed = json::sax_parse(TrackedChars{text.data(), &mark}, TrackedChars{text.data() + text.size(), &mark},

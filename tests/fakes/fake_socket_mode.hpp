@@ -61,7 +61,7 @@ public:
     std::optional<Clock::time_point> closed_by_client_at(int id) const;
 
     // Frames on connection `id` (ignored once it is closed).
-    void send(int id, const std::string& frame);
+    void send(int id, std::string frame);
     // An envelope of `type` around `payload`; returns its envelope_id (a
     // fresh one unless given).
     std::string envelope(int id, const std::string& type, nlohmann::json payload, int retry_attempt = 0,

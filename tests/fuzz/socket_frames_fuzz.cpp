@@ -10,6 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
 using namespace hindsight;
 using nlohmann::json;
 
@@ -32,6 +36,18 @@ void frame(std::string_view text) {
     auto whole = json::parse(text, nullptr, false);
     require(!payload.is_discarded() && whole.is_object());
     require(payload == (whole.contains("payload") ? whole["payload"] : json::object()));
+    // And its other members are the DOM's, whichever reader took the frame
+    // (parse_frame's own scanner for plain envelopes, nlohmann's otherwise).
+    require(whole["envelope_id"] == e.envelope_id);
+    require(e.type == (whole["type"].is_string() ? whole["type"].get<std::string>() : std::string{}));
+    const auto& accepts = whole["accepts_response_payload"];
+    require(e.accepts_response_payload == (accepts.is_boolean() && accepts.get<bool>()));
+    require(e.retry_reason == (whole["retry_reason"].is_string() ? whole["retry_reason"].get<std::string>() : std::string{}));
+    const auto& retry = whole["retry_attempt"];
+    require(retry.is_null() || retry.is_number_integer());
+    if (retry.is_number_unsigned())
+        require(static_cast<std::uint64_t>(e.retry_attempt) ==
+                std::min<std::uint64_t>(retry.get<std::uint64_t>(), std::numeric_limits<int>::max()));
     auto request = slack::endpoint_request(e);
     if (request.problem.empty() && request.route != slack::EndpointRequest::Route::none &&
         request.route != slack::EndpointRequest::Route::events)

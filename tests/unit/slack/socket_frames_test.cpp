@@ -8,6 +8,10 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
 using namespace hindsight;
 using namespace hindsight::slack;
 using nlohmann::json;
@@ -180,6 +184,84 @@ TEST_CASE("socket frames: what is not what Slack documents is malformed, never a
         CHECK(f.kind == Kind::malformed);
         CHECK_FALSE(f.problem.empty());
     }
+}
+
+// parse_frame reads a plainly written envelope with its own scanner and
+// leaves everything else to nlohmann's parser. Whichever reads it, a frame
+// means what a DOM of its text says: these are the cases where the two could
+// part — escapes, UTF-8, numbers, repeats — each checked against the DOM.
+TEST_CASE("socket frames: an envelope reads as a DOM of its text does, however it is written") {
+    const std::string head = R"({"envelope_id":"e-1","type":"events_api","payload":)";
+    const char* frames[] = {
+        // What Slack sends: escaped slashes and quotes, UTF-8, \u escapes, numbers.
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"text":"see https:\/\/x.test\/a \"q\"","n":[0,-1,2.50,-0.5]},"accepts_response_payload":false,"retry_attempt":0,"retry_reason":""})",
+        "{\"envelope_id\":\"e-1\",\"type\":\"events_api\",\"payload\":{\"t\":\"caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x94\xa5\"}}",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"t":"\u00e9\ud83d\udd25\u0000\b\f\n\r\t\/\\"}})",
+        " \n{ \"envelope_id\" : \"e-1\" ,\t\"type\" : \"events_api\" , \"payload\" : [ ] , \"retry_attempt\" : 3 } \r\n",
+        // Escapes in the members kept, a repeat, an exponent, a negative or
+        // fractional retry, a scalar payload: read by the DOM's rules.
+        R"({"envelope_id":"e\/1","type":"events_api","payload":{}})",
+        R"({"envelope_id":"e-1","type":"events\u005fapi","retry_reason":"time\"out","payload":{}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"n":1e2,"m":-2.5E-3},"retry_attempt":1})",
+        R"({"envelope_id":"e-0","envelope_id":"e-1","type":"events_api","type":"slash_commands","payload":{}})",
+        R"({"envelope_\u0069d":"e-1","type":"events_api"})",
+        R"({"envelope_id":"e-1","type":"events_api","retry_attempt":18446744073709551615})",
+        R"({"envelope_id":"e-1","type":"events_api","retry_attempt":-0})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"big":123456789012345678901234567890}})",
+        R"({"envelope_id":"e-1","type":"hello","payload":{}})",
+        R"({"envelope_id":"e-1","payload":{},"accepts_response_payload":true,"retry_reason":null,"type":null})",
+        // Not JSON, though close to what Slack sends: malformed, whoever reads it.
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"t":"\ud83d"}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"t":"\udd25"}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"t":"\x"}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"t":"\u12g4"}})",
+        "{\"envelope_id\":\"e-1\",\"type\":\"events_api\",\"payload\":{\"t\":\"a\tb\"}}",
+        "{\"envelope_id\":\"e-1\",\"type\":\"events_api\",\"payload\":{\"t\":\"\xc0\xaf\"}}",
+        "{\"envelope_id\":\"e-1\",\"type\":\"events_api\",\"payload\":{\"t\":\"\xed\xa0\x80\"}}",
+        "{\"envelope_id\":\"e-1\",\"type\":\"events_api\",\"payload\":{\"t\":\"\xf4\x90\x80\x80\"}}",
+        "{\"envelope_id\":\"e-1\",\"type\":\"events_api\",\"payload\":{\"t\":\"\xe2\x98\"}}",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"n":01}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"n":1.}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"n":-}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"n":1e999}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"a":tru}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"a":1,}})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":[1 2]})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{}} x)",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{}},)",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"a":1})",
+        R"({"envelope_id":"e-1","type":"events_api","payload":{"a" 1}})",
+    };
+    for (const char* text : frames) {
+        CAPTURE(text);
+        auto f = parse_frame(text);
+        auto dom = json::parse(text, nullptr, false);
+        if (dom.is_discarded()) {
+            CHECK(f.kind == Kind::malformed);
+            continue;
+        }
+        const auto type = dom["type"].is_string() ? dom["type"].get<std::string>() : std::string{};
+        if (type == "hello") {
+            CHECK(f.kind == Kind::hello);
+            continue;
+        }
+        REQUIRE(f.kind == Kind::envelope);
+        CHECK(f.envelope.envelope_id == dom["envelope_id"].get<std::string>());
+        CHECK(f.envelope.type == type);
+        CHECK(json::parse(f.envelope.payload) == (dom.contains("payload") ? dom["payload"] : json::object()));
+        CHECK(f.envelope.accepts_response_payload == dom.value("accepts_response_payload", false));
+        CHECK(f.envelope.retry_reason == (dom["retry_reason"].is_string() ? dom["retry_reason"].get<std::string>() : ""));
+        const auto& retry = dom["retry_attempt"];
+        if (retry.is_number_unsigned())
+            CHECK(f.envelope.retry_attempt ==
+                  static_cast<int>(std::min<std::uint64_t>(retry.get<std::uint64_t>(), std::numeric_limits<int>::max())));
+        else
+            CHECK(f.envelope.retry_attempt == 0);
+    }
+    // The payload is still the frame's own bytes, escapes and all.
+    auto f = parse_frame(head + R"({"t":"https:\/\/x"}})");
+    REQUIRE(f.kind == Kind::envelope);
+    CHECK(f.envelope.payload == R"({"t":"https:\/\/x"})");
 }
 
 TEST_CASE("socket frames: nesting deeper than any Slack frame is refused before it is copied") {

@@ -69,6 +69,8 @@ public:
     void retry_history_merge(std::int64_t incident_id, Timestamp next_attempt_at, const std::string& error) override;
     std::vector<HistoryMerge> history_merges() override;
     bool remember_delivery(const std::string& key, Timestamp at) override;
+    EventOutcome record_message(const std::string& delivery_key, Timestamp received_at, const ChannelRef& where,
+                                RecordedMessage message) override;
     std::string link_secret() override;
     std::string ensure_link_secret(const std::string& candidate) override;
     void replace_link_secret(const std::string& secret) override;
@@ -78,6 +80,8 @@ private:
     bool writer_;
     ClaimCounters* claims_;
     std::string replica_;
+    void delivery_remembered(Timestamp at);
+
     std::uint64_t deliveries_since_prune_ = 0;
 };
 

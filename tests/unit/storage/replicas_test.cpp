@@ -610,7 +610,7 @@ TEST_CASE("postgres writer: a throwing item rolls back alone, its batch-mates co
     CHECK(titles[1].title == "kept 1");
 }
 
-TEST_CASE("postgres writer: repeatable items share a savepoint; when one throws, the others run again and commit") {
+TEST_CASE("postgres writer: repeatable items share a savepoint, and when one throws the others run again and commit") {
     auto url = test::postgres_database();
     if (!url) return;
     Database db(replica(*url, "a"), test_clock());

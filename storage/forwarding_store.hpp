@@ -85,6 +85,9 @@ public:
     }
     std::vector<TrackerUserMatch> tracker_matches() override { return inner_.tracker_matches(); }
     bool remember_delivery(const std::string& k, Timestamp at) override { return inner_.remember_delivery(k, at); }
+    EventOutcome record_message(const std::string& k, Timestamp at, const ChannelRef& w, RecordedMessage m) override {
+        return inner_.record_message(k, at, w, std::move(m));
+    }
     std::string link_secret() override { return inner_.link_secret(); }
     std::string ensure_link_secret(const std::string& c) override { return inner_.ensure_link_secret(c); }
     void replace_link_secret(const std::string& s) override { inner_.replace_link_secret(s); }

@@ -60,15 +60,10 @@ public:
     ~PgWriteQueue() override { stop(); }
 
     void submit(std::function<void()> work, std::function<void(std::exception_ptr)> done) override {
-        {
-            std::lock_guard lock(mutex_);
-            if (!stopping_) {
-                queue_.push_back(Item{std::move(work), std::move(done)});
-                wake_.notify_one();
-                return;
-            }
-        }
-        if (done) done(std::make_exception_ptr(std::runtime_error("database writer is stopped")));
+        enqueue(Item{std::move(work), std::move(done), false});
+    }
+    void submit_repeatable(std::function<void()> work, std::function<void(std::exception_ptr)> done) override {
+        enqueue(Item{std::move(work), std::move(done), true});
     }
 
     void stop() {
@@ -93,7 +88,20 @@ private:
     struct Item {
         std::function<void()> work;
         std::function<void(std::exception_ptr)> done;
+        bool repeatable = false;  // submit_repeatable: may share a savepoint with its neighbours
     };
+
+    void enqueue(Item item) {
+        {
+            std::lock_guard lock(mutex_);
+            if (!stopping_) {
+                queue_.push_back(std::move(item));
+                wake_.notify_one();
+                return;
+            }
+        }
+        if (item.done) item.done(std::make_exception_ptr(std::runtime_error("database writer is stopped")));
+    }
 
     void loop() {
         std::deque<Item> batch;
@@ -113,31 +121,28 @@ private:
         }
     }
 
+    // One transaction: BEGIN, the items, COMMIT. Every round trip counts (the
+    // writer waits for each), so the statements between two savepoints go as
+    // one, and a run of repeatable items (recorded events) shares one
+    // savepoint: a batch of them costs their own statements plus three round
+    // trips. When one of a run throws, the run is rolled back and each of its
+    // items runs again alone, so only the failing one fails.
     void write(std::deque<Item>& batch) {
         std::vector<std::exception_ptr> results(batch.size());
         std::exception_ptr batch_error;
         bool open = false;
-        // Every round trip to the server counts (the writer waits for each):
-        // the statements between two items go as one.
         try {
             session_.run("BEGIN; SAVEPOINT item");
             open = true;
-            for (std::size_t i = 0; i < batch.size() && !batch_error; ++i) {
-                const bool last = i + 1 == batch.size();
-                try {
-                    if (batch[i].work) batch[i].work();
-                    session_.run(last ? "RELEASE SAVEPOINT item" : "RELEASE SAVEPOINT item; SAVEPOINT item");
-                } catch (...) {
-                    results[i] = std::current_exception();
-                    if (is_broken(results[i]) || !session_.connected()) {
-                        batch_error = results[i];
-                        break;
-                    }
-                    session_.run(last ? "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item"
-                                      : "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item; SAVEPOINT item");
-                    spdlog::debug("storage: write item failed and was rolled back: {}",
-                                  scrub_password(describe(results[i]), url_));
-                }
+            for (std::size_t begin = 0; begin < batch.size() && !batch_error;) {
+                std::size_t end = begin + 1;
+                if (batch[begin].repeatable)
+                    while (end < batch.size() && batch[end].repeatable) ++end;
+                const bool last = end == batch.size();
+                if (end - begin == 1 || !run_together(batch, begin, end, last, batch_error))
+                    for (std::size_t i = begin; i < end && !batch_error; ++i)
+                        run_alone(batch[i], last && i + 1 == end, results[i], batch_error);
+                begin = end;
             }
             if (!batch_error) {
                 session_.run("COMMIT");
@@ -171,6 +176,48 @@ private:
             } catch (...) {
                 spdlog::error("storage: a write completion callback threw: {}", describe(std::current_exception()));
             }
+        }
+    }
+
+    // Items [begin, end) in the current savepoint, which is then released
+    // (and the next one set unless `last`). False when one threw and the
+    // savepoint was rolled back: nothing of the run is left, and the savepoint
+    // is set again for the items to run alone.
+    bool run_together(std::deque<Item>& batch, std::size_t begin, std::size_t end, bool last,
+                      std::exception_ptr& batch_error) {
+        try {
+            for (std::size_t i = begin; i < end; ++i)
+                if (batch[i].work) batch[i].work();
+            session_.run(last ? "RELEASE SAVEPOINT item" : "RELEASE SAVEPOINT item; SAVEPOINT item");
+            return true;
+        } catch (...) {
+            auto error = std::current_exception();
+            if (is_broken(error) || !session_.connected()) {
+                batch_error = error;
+                return true;
+            }
+            session_.run("ROLLBACK TO SAVEPOINT item");
+            spdlog::debug("storage: a run of {} write items failed and is run again item by item: {}", end - begin,
+                          scrub_password(describe(error), url_));
+            return false;
+        }
+    }
+
+    // One item in the current savepoint, then released (and the next one set
+    // unless `last`); rolled back when it throws.
+    void run_alone(Item& item, bool last, std::exception_ptr& result, std::exception_ptr& batch_error) {
+        try {
+            if (item.work) item.work();
+            session_.run(last ? "RELEASE SAVEPOINT item" : "RELEASE SAVEPOINT item; SAVEPOINT item");
+        } catch (...) {
+            result = std::current_exception();
+            if (is_broken(result) || !session_.connected()) {
+                batch_error = result;
+                return;
+            }
+            session_.run(last ? "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item"
+                              : "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item; SAVEPOINT item");
+            spdlog::debug("storage: write item failed and was rolled back: {}", scrub_password(describe(result), url_));
         }
     }
 

@@ -76,6 +76,8 @@ public:
     void forget_tracker_match(const std::string& tracker, const ChannelRef& where, const std::string& user_id) override;
     std::vector<TrackerUserMatch> tracker_matches() override;
     bool remember_delivery(const std::string& key, Timestamp at) override;
+    EventOutcome record_message(const std::string& delivery_key, Timestamp received_at, const ChannelRef& where,
+                                RecordedMessage message) override;
     std::string link_secret() override;
     std::string ensure_link_secret(const std::string& candidate) override;
     void replace_link_secret(const std::string& secret) override;
@@ -85,6 +87,8 @@ private:
     bool writer_;
     ClaimCounters* claims_;
     std::string replica_;
+    void delivery_remembered(Timestamp at);
+
     std::uint64_t deliveries_since_prune_ = 0;
 };
 

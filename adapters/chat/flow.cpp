@@ -254,7 +254,9 @@ void Flow::event(ChatEvent event, std::string delivery_key, Answer answer) {
     }
     auto outcome = std::make_shared<EventOutcome>(EventOutcome::ignored);
     auto shared = std::make_shared<const ChatEvent>(std::move(event));
-    s.submit(
+    // Repeatable: it only sets `outcome`, so a run of events can share a
+    // savepoint (see WriteQueue::submit_repeatable).
+    s.deps.writes.submit_repeatable(
         [state = state_, outcome, shared, key = std::move(delivery_key)] {
             *outcome = state->deps.bot.handle_event(*shared, key);
         },

@@ -21,6 +21,19 @@ Bot::Bot(IncidentStore& store, Outbox& outbox, const Clock& clock, BotSettings s
 
 namespace {
 
+RecordedMessage recorded(const ChatMessage& m) {
+    RecordedMessage r;
+    r.message_id = m.message_id;
+    r.user_id = m.user_id;
+    r.user_name = m.user_name;
+    r.text = m.text;
+    r.original_text = m.text;
+    r.thread_parent = m.thread_parent;
+    r.at = m.at;
+    r.permalink = m.permalink;
+    return r;
+}
+
 // Records one event against the channel's open incident, or against
 // `merging` (a history merge) whatever its state.
 struct Recorder {
@@ -34,6 +47,7 @@ struct Recorder {
         return incident;
     }
 
+    // A message of a history merge (live ones go to record_message).
     EventOutcome operator()(const ChatMessage& m) {
         // Bots (this one included) and join/leave notices are not part of the
         // conversation; commands record their own key events.
@@ -41,16 +55,8 @@ struct Recorder {
         auto incident = open_incident(m.where);
         if (!incident) return EventOutcome::ignored;
         if (incident->closed_at && m.at > *incident->closed_at) return EventOutcome::ignored;
-        RecordedMessage r;
+        auto r = recorded(m);
         r.incident_id = incident->id;
-        r.message_id = m.message_id;
-        r.user_id = m.user_id;
-        r.user_name = m.user_name;
-        r.text = m.text;
-        r.original_text = m.text;
-        r.thread_parent = m.thread_parent;
-        r.at = m.at;
-        r.permalink = m.permalink;
         return store.insert_message(r) ? EventOutcome::stored : EventOutcome::duplicate;
     }
 
@@ -80,6 +86,10 @@ struct Recorder {
 }  // namespace
 
 EventOutcome Bot::handle_event(const ChatEvent& event, std::string_view delivery_key) {
+    // Most of what arrives: one store call, which a shared store answers in
+    // one statement (delivery key, incident look-up and insert together).
+    if (const auto* m = std::get_if<ChatMessage>(&event); m && m->origin == Origin::human)
+        return store_.record_message(std::string(delivery_key), clock_.now(), m->where, recorded(*m));
     if (!delivery_key.empty() && !store_.remember_delivery(std::string(delivery_key), clock_.now()))
         return EventOutcome::duplicate;
     return std::visit(Recorder{store_}, event);

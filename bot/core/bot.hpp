@@ -16,12 +16,6 @@
 
 namespace hindsight {
 
-enum class EventOutcome {
-    stored,     // a new message, edit, deletion or mark was recorded
-    duplicate,  // already seen (same delivery key or message id)
-    ignored,    // not for us: no open incident, a bot, a join notice, ...
-};
-
 // What merging the channel history into an incident changed.
 struct HistoryChanges {
     std::size_t added = 0;    // messages the bot had missed

@@ -34,6 +34,14 @@ struct Incident {
     std::optional<Timestamp> meeting_reminded_at;  // review-meeting reminder sent
 };
 
+// Whether a live message posted at `at` is recorded into `incident`: only
+// while it is open, and never after its close (a reopened incident keeps the
+// old close until it closes again). The PostgreSQL store says the same in SQL
+// (storage/pg_incident_store.cpp, kRecordMessage).
+inline bool records_live_message(const Incident& incident, Timestamp at) {
+    return incident.state == IncidentState::open && !(incident.closed_at && at > *incident.closed_at);
+}
+
 // One message recorded from the incident channel. Edits keep the original
 // text; deletions leave a tombstone (deleted = true) instead of removing.
 struct RecordedMessage {

@@ -45,6 +45,15 @@ std::optional<ActionItem> IncidentStore::find_action_by_ticket(const std::string
     return found;
 }
 
+EventOutcome IncidentStore::record_message(const std::string& delivery_key, Timestamp received_at,
+                                          const ChannelRef& where, RecordedMessage message) {
+    if (!delivery_key.empty() && !remember_delivery(delivery_key, received_at)) return EventOutcome::duplicate;
+    auto incident = latest_incident_to_record(where);
+    if (!incident || !records_live_message(*incident, message.at)) return EventOutcome::ignored;
+    message.incident_id = incident->id;
+    return insert_message(message) ? EventOutcome::stored : EventOutcome::duplicate;
+}
+
 std::optional<IncidentTracker> IncidentStore::incident_tracker(std::int64_t) { return std::nullopt; }
 
 void IncidentStore::set_incident_tracker(std::int64_t, const IncidentTracker&) {

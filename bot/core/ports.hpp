@@ -53,6 +53,13 @@ struct TrackerUserMatch {
     Timestamp found_at{};      // when the search found it
 };
 
+// What became of one chat event.
+enum class EventOutcome {
+    stored,     // a new message, edit, deletion or mark was recorded
+    duplicate,  // already seen (same delivery key or message id)
+    ignored,    // not for us: no open incident, a bot, a join notice, ...
+};
+
 // Everything the domain stores. Implementations are used from one thread at a
 // time (the database writer); every call is a prepared statement.
 class IncidentStore {
@@ -183,6 +190,17 @@ public:
     // --- delivery de-duplication (e.g. Slack event_id). false when already seen.
     virtual bool remember_delivery(const std::string& key, Timestamp at) = 0;
 
+    // --- a live message, the bulk of what a deployment stores, in one step:
+    // remembers `delivery_key` (unless empty; seen before: duplicate), then
+    // records `message` (its incident_id is ignored) into the channel's
+    // latest incident if that is open and the message is not later than its
+    // close: stored, or duplicate when the message id is already recorded;
+    // otherwise ignored. The default makes the calls above one by one; a
+    // store reached over the network does it in one statement, because a
+    // round trip per call is what limits its writer.
+    virtual EventOutcome record_message(const std::string& delivery_key, Timestamp received_at,
+                                        const ChannelRef& where, RecordedMessage message);
+
     // --- the secret that signs links to the incident pages, one per deployment
     // The stored secret; "" before the first ensure_link_secret.
     virtual std::string link_secret() = 0;
@@ -281,8 +299,18 @@ public:
 class WriteQueue {
 public:
     virtual ~WriteQueue() = default;
+    // `work` runs in the batch's transaction, isolated from the other items
+    // (a savepoint each): when it throws, only what it wrote is undone.
     virtual void submit(std::function<void()> work,
                         std::function<void(std::exception_ptr)> done) = 0;
+    // The same for work that may safely run more than once: outside the
+    // database it only overwrites its own results. A queue may then run a
+    // series of such items under one savepoint, and only when one of them
+    // throws roll the series back and run each again in a savepoint of its
+    // own (PostgreSQL: a savepoint costs a round trip). The default is submit().
+    virtual void submit_repeatable(std::function<void()> work, std::function<void(std::exception_ptr)> done) {
+        submit(std::move(work), std::move(done));
+    }
     // Submits and waits for COMMIT; rethrows the work's exception.
     void run(std::function<void()> work);
 };

@@ -583,6 +583,67 @@ TEST_CASE("deliveries: a key is remembered once and keys older than the memory w
     });
 }
 
+TEST_CASE("record_message: key, incident look-up and insert in one call, with what became of the event") {
+    for_each_backend([&](Database& db, const std::string&) {
+    auto& store = db.store();
+    const auto where = channel("C1");
+    auto live = [&](const std::string& id, Timestamp at) {
+        auto m = message(0, id, at, "rolled back the deploy " + id);
+        m.reactions = 3;
+        return m;
+    };
+
+    // No incident in the channel: ignored, but the delivery key is remembered.
+    CHECK(store.record_message("Ev0", kT0, where, live("1.0", kT0)) == EventOutcome::ignored);
+    CHECK_FALSE(store.remember_delivery("Ev0", kT0));
+
+    auto inc = incident(where);
+    inc.id = store.create_incident(inc);
+    const auto other = store.create_incident(incident(channel("C2")));
+    CHECK(store.record_message("Ev1", kT0 + 1s, where, live("1.1", kT0 + 1s)) == EventOutcome::stored);
+    // The same delivery again (a platform retry): duplicate, nothing looked up.
+    CHECK(store.record_message("Ev1", kT0 + 2s, where, live("1.1", kT0 + 1s)) == EventOutcome::duplicate);
+    // The same message under another key (Slack sends some twice): duplicate by message id.
+    CHECK(store.record_message("Ev2", kT0 + 2s, where, live("1.1", kT0 + 1s)) == EventOutcome::duplicate);
+    // No key (the console): recorded by message id alone.
+    CHECK(store.record_message("", kT0 + 3s, where, live("1.2", kT0 + 3s)) == EventOutcome::stored);
+    CHECK(store.record_message("", kT0 + 3s, where, live("1.2", kT0 + 3s)) == EventOutcome::duplicate);
+
+    auto reader = db.open_reader();
+    auto stored = reader->messages(inc.id);
+    REQUIRE(stored.size() == 2);
+    CHECK(stored[0].incident_id == inc.id);
+    CHECK(stored[0].message_id == "1.1");
+    CHECK(stored[0].user_id == "U2");
+    CHECK(stored[0].user_name == "bob");
+    CHECK(stored[0].text == "rolled back the deploy 1.1");
+    CHECK(stored[0].original_text == "rolled back the deploy 1.1");
+    CHECK(stored[0].at == kT0 + 1s);
+    CHECK(stored[0].permalink == live("1.1", kT0).permalink);
+    CHECK(stored[0].reactions == 3);
+    CHECK_FALSE(stored[0].deleted);
+    CHECK_FALSE(stored[0].edited_at);
+    CHECK(reader->count_messages(other) == 0);
+
+    // Closed: ignored. Reopened, a message from before the old close is
+    // recorded and one after it is not (records_live_message).
+    inc.state = IncidentState::closed;
+    inc.closed_at = kT0 + 10s;
+    store.update_incident(inc);
+    CHECK(store.record_message("Ev3", kT0 + 5s, where, live("1.3", kT0 + 5s)) == EventOutcome::ignored);
+    inc.state = IncidentState::open;
+    store.update_incident(inc);
+    CHECK(store.record_message("Ev4", kT0 + 11s, where, live("1.4", kT0 + 5s)) == EventOutcome::stored);
+    CHECK(store.record_message("Ev5", kT0 + 11s, where, live("1.5", kT0 + 11s)) == EventOutcome::ignored);
+    // Only the channel's latest incident takes messages.
+    store.create_incident(incident(where, "second"));
+    CHECK(store.record_message("Ev6", kT0 + 12s, where, live("1.6", kT0 + 12s)) == EventOutcome::stored);
+    CHECK(reader->count_messages(inc.id) == 3);
+    CHECK_FALSE(store.remember_delivery("Ev3", kT0 + 20s));
+    CHECK_FALSE(store.remember_delivery("Ev5", kT0 + 20s));
+    });
+}
+
 TEST_CASE("a reader connection is read-only") {
     for_each_backend([&](Database& db, const std::string&) {
     auto reader = db.open_reader();

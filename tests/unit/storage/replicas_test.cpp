@@ -54,6 +54,56 @@ OutboundMessage post(const std::string& channel, const std::string& text) {
     return m;
 }
 
+ChatMessage said(const std::string& id, Timestamp at, const std::string& text = "rolling back the deploy") {
+    ChatMessage m;
+    m.where = channel();
+    m.message_id = id;
+    m.user_id = "U2";
+    m.user_name = "bob";
+    m.text = text;
+    m.at = at;
+    return m;
+}
+
+// Events submitted as Flow::event does (repeatable), held behind one gate so
+// they reach the writer as one batch; each outcome arrives after COMMIT.
+struct EventBatch {
+    Database& db;
+    Bot& bot;
+    Latch started, gate;
+    std::vector<std::future<std::pair<EventOutcome, std::exception_ptr>>> outcomes;
+
+    EventBatch(Database& d, Bot& b) : db(d), bot(b) {
+        db.writes().submit(
+            [this] {
+                started.open();
+                gate.wait();
+            },
+            nullptr);
+        REQUIRE(started.wait());
+    }
+    void add(const ChatMessage& m, const std::string& key) {
+        auto outcome = std::make_shared<EventOutcome>(EventOutcome::ignored);
+        auto promise = std::make_shared<std::promise<std::pair<EventOutcome, std::exception_ptr>>>();
+        outcomes.push_back(promise->get_future());
+        db.writes().submit_repeatable([this, outcome, m, key] { *outcome = bot.handle_event(m, key); },
+                                      [outcome, promise](std::exception_ptr e) { promise->set_value({*outcome, e}); });
+    }
+    void add(std::function<void()> work) {
+        auto promise = std::make_shared<std::promise<std::pair<EventOutcome, std::exception_ptr>>>();
+        outcomes.push_back(promise->get_future());
+        db.writes().submit_repeatable(std::move(work), [promise](std::exception_ptr e) {
+            promise->set_value({EventOutcome::stored, e});
+        });
+    }
+    void release() { gate.open(); }
+    EventOutcome outcome(std::size_t i) {
+        auto [outcome, error] = await(outcomes.at(i));
+        CHECK(error == nullptr);
+        return outcome;
+    }
+};
+
 }  // namespace
 
 TEST_CASE("postgres: replicas starting at once migrate exactly once") {
@@ -558,6 +608,173 @@ TEST_CASE("postgres writer: a throwing item rolls back alone, its batch-mates co
     REQUIRE(titles.size() == 2);
     CHECK(titles[0].title == "kept 2");
     CHECK(titles[1].title == "kept 1");
+}
+
+TEST_CASE("postgres writer: repeatable items share a savepoint, and when one throws the others run again and commit") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    Database db(replica(*url, "a"), test_clock());
+    auto batch = [&](bool fail) {
+        Latch busy, release;
+        db.writes().submit(
+            [&] {
+                busy.open();
+                release.wait();
+            },
+            nullptr);
+        REQUIRE(busy.wait());
+        const auto batches_before = db.write_batches();
+        std::atomic<int> runs_of_first{0};
+        std::promise<std::exception_ptr> first, failing, last;
+        db.writes().submit_repeatable(
+            [&] {
+                ++runs_of_first;
+                db.store().create_incident(incident(channel("C1"), "kept 1"));
+            },
+            [&](std::exception_ptr e) { first.set_value(e); });
+        db.writes().submit_repeatable(
+            [&] {
+                db.store().create_incident(incident(channel("C2"), "rolled back"));
+                if (fail) db.store().update_incident(Incident{});  // no incident 0: throws after a write
+            },
+            [&](std::exception_ptr e) { failing.set_value(e); });
+        db.writes().submit_repeatable([&] { db.store().create_incident(incident(channel("C3"), "kept 2")); },
+                                      [&](std::exception_ptr e) { last.set_value(e); });
+        release.open();
+        auto f1 = first.get_future(), f2 = failing.get_future(), f3 = last.get_future();
+        CHECK(await(f1) == nullptr);
+        CHECK((await(f2) != nullptr) == fail);
+        CHECK(await(f3) == nullptr);
+        CHECK(db.write_batches() == batches_before + 1);
+        return runs_of_first.load();
+    };
+    // All well: each runs once, one savepoint for the three.
+    CHECK(batch(false) == 1);
+    CHECK(scalar(*url, "SELECT count(*) FROM incidents") == 3);
+    // The second throws: the three are rolled back together and run again
+    // one by one, so the first runs twice and the second's write is undone.
+    CHECK(batch(true) == 2);
+    CHECK(scalar(*url, "SELECT count(*) FROM incidents WHERE title = 'kept 1'") == 2);
+    CHECK(scalar(*url, "SELECT count(*) FROM incidents WHERE title = 'rolled back'") == 1);
+    CHECK(scalar(*url, "SELECT count(*) FROM incidents WHERE title = 'kept 2'") == 2);
+}
+
+TEST_CASE("postgres: one batch per replica, a retry of the other's event is a duplicate, new events stored once") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    ManualClock clock(kT0);
+    Database a(replica(*url, "a"), clock);
+    Database b(replica(*url, "b"), clock);
+    Bot bot_a(a.store(), a.outbox(), clock, BotSettings{});
+    Bot bot_b(b.store(), b.outbox(), clock, BotSettings{});
+    std::int64_t id = 0;
+    a.writes().run([&] { id = a.store().create_incident(incident()); });
+
+    EventBatch on_a(a, bot_a), on_b(b, bot_b);
+    on_a.add(said("1.1", kT0), "Ev1");
+    on_a.add(said("1.2", kT0 + 1s), "Ev2");
+    on_a.add(said("1.2", kT0 + 1s), "Ev2");  // retried within the batch
+    on_b.add(said("1.1", kT0), "Ev1");       // the platform's retry of Ev1, landing on b
+    on_b.add(said("1.3", kT0 + 2s), "Ev3");
+    on_b.add(said("1.2", kT0 + 1s), "Ev2b");  // the same message under another key
+    on_a.release();
+    on_b.release();
+
+    const auto ev1_a = on_a.outcome(0), ev1_b = on_b.outcome(0);
+    CHECK(((ev1_a == EventOutcome::stored && ev1_b == EventOutcome::duplicate) ||
+           (ev1_a == EventOutcome::duplicate && ev1_b == EventOutcome::stored)));
+    CHECK(on_a.outcome(1) == EventOutcome::stored);
+    CHECK(on_a.outcome(2) == EventOutcome::duplicate);
+    CHECK(on_b.outcome(1) == EventOutcome::stored);
+    CHECK(on_b.outcome(2) == EventOutcome::duplicate);
+    CHECK(scalar(*url, "SELECT count(*) FROM messages") == 3);
+    CHECK(scalar(*url, "SELECT count(DISTINCT message_id) FROM messages") == 3);
+    CHECK(scalar(*url, "SELECT count(*) FROM deliveries") == 4);
+}
+
+TEST_CASE("postgres: a batch of events and a close on another replica: recorded before it, ignored after it") {
+    auto url = test::postgres_database();
+    if (!url) return;
+    ManualClock clock(kT0);
+    Database a(replica(*url, "a"), clock);
+    Database b(replica(*url, "b"), clock);
+    Bot bot_a(a.store(), a.outbox(), clock, BotSettings{});
+    Bot bot_b(b.store(), b.outbox(), clock, BotSettings{});
+    auto close = [&] {
+        SlashCommand c;
+        c.where = channel();
+        c.user_id = "alice";
+        c.user_name = "alice";
+        c.text = "close Bad config push";
+        c.at = clock.now();
+        return c;
+    };
+    auto someone_waits_for_a_lock = [&] {
+        return test::wait_until(
+            [&] {
+                return scalar(*url,
+                              "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                              "AND datname = current_database()") > 0;
+            },
+            20s);
+    };
+
+    SUBCASE("a's batch recorded a message first: the close waits for the whole batch and counts it") {
+        SlashCommand open = close();
+        open.text = "open Checkout down sev:2";
+        a.writes().run([&] { bot_a.handle_command(open); });
+        clock.advance(1min);
+        Latch recorded;
+        bool b_waited = false;
+        EventBatch on_a(a, bot_a);
+        on_a.add(said("1.1", kT0 + 10s), "Ev1");
+        on_a.add([&] {
+            recorded.open();
+            b_waited = someone_waits_for_a_lock();  // b's close, behind the incident row a shares
+        });
+        on_a.add(said("1.2", kT0 + 20s), "Ev2");
+        on_a.release();
+        REQUIRE(recorded.wait());
+        CommandReply reply;
+        auto closing = std::async(std::launch::async, [&] { b.writes().run([&] { reply = bot_b.handle_command(close()); }); });
+        CHECK(on_a.outcome(0) == EventOutcome::stored);
+        CHECK(on_a.outcome(2) == EventOutcome::stored);
+        await(closing);
+        CHECK(b_waited);
+        CHECK(reply.text.find("2 messages recorded") != std::string::npos);
+    }
+
+    SUBCASE("b's close came first: a's batch waits for it, then finds the incident closed") {
+        SlashCommand open = close();
+        open.text = "open Checkout down sev:2";
+        a.writes().run([&] { bot_a.handle_command(open); });
+        EventBatch before(a, bot_a);
+        before.add(said("1.0", kT0 + 5s), "Ev0");
+        before.release();
+        CHECK(before.outcome(0) == EventOutcome::stored);
+        clock.advance(1min);
+
+        Latch closed;
+        bool a_waited = false;
+        auto closing = std::async(std::launch::async, [&] {
+            b.writes().run([&] {
+                bot_b.handle_command(close());
+                closed.open();
+                a_waited = someone_waits_for_a_lock();  // a's batch, behind the row b updated
+            });
+        });
+        REQUIRE(closed.wait());
+        EventBatch on_a(a, bot_a);
+        on_a.add(said("1.1", kT0 + 10s), "Ev1");  // posted before the close, arrived after it
+        on_a.add(said("1.2", kT0 + 20s), "Ev2");
+        on_a.release();
+        await(closing);
+        CHECK(a_waited);
+        CHECK(on_a.outcome(0) == EventOutcome::ignored);
+        CHECK(on_a.outcome(1) == EventOutcome::ignored);
+        CHECK(scalar(*url, "SELECT count(*) FROM messages") == 1);
+        CHECK(scalar(*url, "SELECT count(*) FROM deliveries WHERE key IN ('Ev1', 'Ev2')") == 2);
+    }
 }
 
 TEST_CASE("postgres pool: readers borrow connections, callers wait for a free one, in-use and waiting are counted") {

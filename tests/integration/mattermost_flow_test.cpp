@@ -104,7 +104,15 @@ TEST_CASE("mattermost flow: outgoing webhooks in JSON (ms) and form (s), a dupli
     CHECK(metrics.body.find("hindsight_events_total{outcome=\"ignored\"} 1") != std::string::npos);
 
     REQUIRE(svc.command("close Replication worker stalled on a lock").status == 200);
-    auto doc = svc.closed_postmortem();
+    // Display names are looked up in the background (GET /users/{id}) and the
+    // document is drafted from the store on each request: wait for both.
+    std::string doc;
+    CHECK(test::wait_until(
+        [&] {
+            doc = svc.closed_postmortem();
+            return doc.find("Bob Builder") != std::string::npos && doc.find("Carol Danvers") != std::string::npos;
+        },
+        15s));
     CHECK(occurrences(doc, "replica lag alert fired") == 1);
     CHECK(doc.find("bot echo must not be recorded") == std::string::npos);
     CHECK(doc.find("forged delivery") == std::string::npos);

@@ -248,6 +248,10 @@ int Service::run(std::function<void(std::uint16_t)> on_ready) {
     if (on_ready) on_ready(port);
     p.loop.run();
     p.delivery.stop();
+    // Writes still queued (the last reminder scan, a recorded event's) commit
+    // now, while what their completions touch (delivery's kick, metrics) is
+    // alive: Parts are destroyed before the database drains its writer.
+    p.db.writes().run([] {});
     spdlog::info("stopped");
     return 0;
 }

@@ -88,6 +88,9 @@ public:
     EventOutcome record_message(const std::string& k, Timestamp at, const ChannelRef& w, RecordedMessage m) override {
         return inner_.record_message(k, at, w, std::move(m));
     }
+    std::vector<EventOutcome> record_messages(Timestamp at, const std::vector<LiveMessage>& batch) override {
+        return inner_.record_messages(at, batch);
+    }
     std::string link_secret() override { return inner_.link_secret(); }
     std::string ensure_link_secret(const std::string& c) override { return inner_.ensure_link_secret(c); }
     void replace_link_secret(const std::string& s) override { inner_.replace_link_secret(s); }

@@ -1,8 +1,12 @@
 #include "storage/pg_stores.hpp"
 #include "storage/store_rows.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <set>
 #include <stdexcept>
+#include <string_view>
 #include <tuple>
 
 namespace hindsight::storage::pg {
@@ -288,6 +292,58 @@ constexpr const char* kRecordMessage =
     "$15::boolean, $16::bigint, $17::boolean, $18::text, $12::integer FROM taker "
     "ON CONFLICT (incident_id, message_id) DO NOTHING RETURNING 1) "
     "SELECT (SELECT yes FROM new_delivery), EXISTS (SELECT 1 FROM taker), EXISTS (SELECT 1 FROM stored)";
+
+// record_messages: record_message for a whole batch in one statement. $1 is
+// a JSON array of the messages (json_to_recordset; libpqxx 6 writes no
+// arrays), each with its place `n` in the batch; keys are unique in it (the
+// caller drops a key's later copies). $2 is the time received. New keys are
+// remembered; the channels of new keys are looked up once each (FOR SHARE,
+// as latest_incident_to_record); a message the incident takes is inserted in
+// batch order. One row per message, by n: (n, delivery new, incident takes
+// it, its message id is in the incident now because of this statement).
+constexpr const char* kRecordMessages =
+    "WITH input AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS i(n integer, k text, p text, t text, "
+    "c text, mid text, uid text, un text, tx text, ot text, tp text, r integer, at bigint, ea bigint, d boolean, "
+    "da bigint, ke boolean, pl text)), "
+    "fresh AS (INSERT INTO deliveries (key, at) SELECT k, $2::bigint FROM input WHERE k <> '' "
+    "ON CONFLICT (key) DO NOTHING RETURNING key), "
+    "new_input AS MATERIALIZED (SELECT * FROM input WHERE k = '' OR k IN (SELECT key FROM fresh)), "
+    "target AS MATERIALIZED (SELECT ch.p, ch.t, ch.c, x.id, x.state, x.closed_at "
+    "FROM (SELECT DISTINCT p, t, c FROM new_input) ch CROSS JOIN LATERAL (SELECT id, state, closed_at FROM incidents "
+    "WHERE platform = ch.p AND team = ch.t AND channel = ch.c ORDER BY id DESC LIMIT 1 FOR SHARE) x), "
+    "taken AS MATERIALIZED (SELECT ni.*, tg.id AS incident_id FROM new_input ni "
+    "JOIN target tg ON tg.p = ni.p AND tg.t = ni.t AND tg.c = ni.c "
+    "WHERE tg.state = 'open' AND (tg.closed_at IS NULL OR ni.at <= tg.closed_at)), "
+    "stored AS (INSERT INTO messages (" HINDSIGHT_MESSAGE_COLUMNS ") "
+    "SELECT incident_id, mid, uid, un, tx, ot, tp, at, ea, d, da, ke, pl, r FROM taken ORDER BY n "
+    "ON CONFLICT (incident_id, message_id) DO NOTHING RETURNING incident_id, message_id) "
+    "SELECT i.n, ni.n IS NOT NULL, tk.n IS NOT NULL, s.message_id IS NOT NULL FROM input i "
+    "LEFT JOIN new_input ni ON ni.n = i.n LEFT JOIN taken tk ON tk.n = i.n "
+    "LEFT JOIN stored s ON s.incident_id = tk.incident_id AND s.message_id = tk.mid ORDER BY i.n";
+
+// One message of a record_messages batch as kRecordMessages reads it.
+nlohmann::json batch_row(std::size_t n, const LiveMessage& live) {
+    const auto& m = live.message;
+    auto micros = [](const std::optional<Timestamp>& t) { return t ? nlohmann::json(to_micros(*t)) : nlohmann::json(); };
+    return {{"n", n},
+            {"k", without_nul(live.delivery_key)},
+            {"p", platform_text(live.where.platform)},
+            {"t", without_nul(live.where.team)},
+            {"c", without_nul(live.where.channel)},
+            {"mid", without_nul(m.message_id)},
+            {"uid", without_nul(m.user_id)},
+            {"un", without_nul(m.user_name)},
+            {"tx", without_nul(m.text)},
+            {"ot", without_nul(m.original_text.empty() ? m.text : m.original_text)},
+            {"tp", without_nul(m.thread_parent)},
+            {"r", m.reactions},
+            {"at", to_micros(m.at)},
+            {"ea", micros(m.edited_at)},
+            {"d", m.deleted},
+            {"da", micros(m.deleted_at)},
+            {"ke", m.key_event},
+            {"pl", without_nul(m.permalink)}};
+}
 
 // ---- history merges
 
@@ -655,6 +711,38 @@ EventOutcome IncidentStore::record_message(const std::string& delivery_key, Time
     return row[2].as<bool>() ? EventOutcome::stored : EventOutcome::duplicate;
 }
 
+
+std::vector<EventOutcome> IncidentStore::record_messages(Timestamp received_at,
+                                                        const std::vector<LiveMessage>& batch) {
+    std::vector<EventOutcome> outcomes(batch.size(), EventOutcome::duplicate);
+    if (batch.empty()) return outcomes;
+    // A key's later copies are duplicates of the first, whatever becomes of it.
+    std::set<std::string_view> keys;
+    auto rows = nlohmann::json::array();
+    for (std::size_t n = 0; n < batch.size(); ++n) {
+        const auto& key = batch[n].delivery_key;
+        if (key.empty() || keys.insert(key).second) rows.push_back(batch_row(n, batch[n]));
+    }
+    Args a;
+    a.text(rows.dump()).time(received_at);
+    // A message id stored twice in one statement went in once: the first copy
+    // is the stored one, as one call after another would have it.
+    std::set<std::tuple<Platform, std::string_view, std::string_view, std::string_view>> stored;
+    for (const auto& row : s_.exec(kRecordMessages, a)) {
+        const auto n = row[0].as<std::size_t>();
+        const auto& live = batch.at(n);
+        if (!row[1].as<bool>()) continue;  // duplicate key
+        if (!live.delivery_key.empty()) delivery_remembered(received_at);
+        if (!row[2].as<bool>()) {
+            outcomes[n] = EventOutcome::ignored;
+            continue;
+        }
+        const auto id = std::make_tuple(live.where.platform, std::string_view(live.where.team),
+                                        std::string_view(live.where.channel), std::string_view(live.message.message_id));
+        if (row[3].as<bool>() && stored.insert(id).second) outcomes[n] = EventOutcome::stored;
+    }
+    return outcomes;
+}
 
 std::string IncidentStore::link_secret() {
     return one<std::string>(s_.exec(kLinkSecret, Args{}), [](const pqxx::row& r) { return text_of(r[0]); })

@@ -19,12 +19,20 @@
 
 namespace hindsight::storage::pg {
 
+// PostgreSQL text cannot hold the NUL character (SQLite's can): it is
+// dropped from every text the stores send, rather than failing the write
+// (or, sent as a C string, cutting the text short).
+inline std::string without_nul(std::string value) {
+    std::erase(value, '\0');
+    return value;
+}
+
 // Statement parameters, all sent as text ($1, $2, … in order); a missing
 // optional is NULL.
 class Args {
 public:
     Args& text(std::string value) {
-        values_.push_back(std::move(value));
+        values_.push_back(without_nul(std::move(value)));
         pointers_.push_back(values_.back().c_str());
         return *this;
     }

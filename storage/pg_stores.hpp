@@ -78,6 +78,7 @@ public:
     bool remember_delivery(const std::string& key, Timestamp at) override;
     EventOutcome record_message(const std::string& delivery_key, Timestamp received_at, const ChannelRef& where,
                                 RecordedMessage message) override;
+    std::vector<EventOutcome> record_messages(Timestamp received_at, const std::vector<LiveMessage>& batch) override;
     std::string link_secret() override;
     std::string ensure_link_secret(const std::string& candidate) override;
     void replace_link_secret(const std::string& secret) override;

@@ -54,6 +54,14 @@ EventOutcome IncidentStore::record_message(const std::string& delivery_key, Time
     return insert_message(message) ? EventOutcome::stored : EventOutcome::duplicate;
 }
 
+std::vector<EventOutcome> IncidentStore::record_messages(Timestamp received_at,
+                                                        const std::vector<LiveMessage>& batch) {
+    std::vector<EventOutcome> outcomes;
+    outcomes.reserve(batch.size());
+    for (const auto& m : batch) outcomes.push_back(record_message(m.delivery_key, received_at, m.where, m.message));
+    return outcomes;
+}
+
 std::optional<IncidentTracker> IncidentStore::incident_tracker(std::int64_t) { return std::nullopt; }
 
 void IncidentStore::set_incident_tracker(std::int64_t, const IncidentTracker&) {

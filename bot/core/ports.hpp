@@ -60,6 +60,13 @@ enum class EventOutcome {
     ignored,    // not for us: no open incident, a bot, a join notice, ...
 };
 
+// A live message as it arrived, for IncidentStore::record_messages.
+struct LiveMessage {
+    std::string delivery_key;  // "" when the platform gives none
+    ChannelRef where;
+    RecordedMessage message;   // its incident_id is ignored
+};
+
 // Everything the domain stores. Implementations are used from one thread at a
 // time (the database writer); every call is a prepared statement.
 class IncidentStore {
@@ -200,6 +207,14 @@ public:
     // round trip per call is what limits its writer.
     virtual EventOutcome record_message(const std::string& delivery_key, Timestamp received_at,
                                         const ChannelRef& where, RecordedMessage message);
+
+    // --- many live messages in one step: the outcome of each, as if
+    // record_message had been called for each in order (a key or message id
+    // that comes twice: the later one is a duplicate). The default does just
+    // that; a store reached over the network sends the batch as one
+    // statement, so that a busy writer pays one round trip and one executor
+    // start for many messages instead of one each.
+    virtual std::vector<EventOutcome> record_messages(Timestamp received_at, const std::vector<LiveMessage>& batch);
 
     // --- the secret that signs links to the incident pages, one per deployment
     // The stored secret; "" before the first ensure_link_secret.

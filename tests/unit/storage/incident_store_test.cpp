@@ -583,6 +583,84 @@ TEST_CASE("deliveries: a key is remembered once and keys older than the memory w
     });
 }
 
+TEST_CASE("record_messages: a batch in one call, each message's outcome as if recorded one after another") {
+    for_each_backend([&](Database& db, const std::string&) {
+    auto& store = db.store();
+    const auto open_channel = channel("C1");
+    const auto closed_channel = channel("C2");
+    const auto quiet_channel = channel("C3");  // no incident
+    auto inc = incident(open_channel);
+    inc.id = store.create_incident(inc);
+    auto closed = incident(closed_channel, "closed one");
+    closed.state = IncidentState::closed;
+    closed.closed_at = kT0 + 10s;
+    closed.id = store.create_incident(closed);
+    CHECK(store.record_message("Old", kT0, open_channel, message(0, "0.9", kT0, "earlier")) == EventOutcome::stored);
+
+    auto live = [](const std::string& key, const ChannelRef& where, const std::string& id, Timestamp at) {
+        auto m = message(0, id, at, "checking the pool " + id);
+        m.reactions = 2;
+        m.thread_parent = "0.9";
+        return LiveMessage{key, where, m};
+    };
+    std::vector<LiveMessage> batch{
+        live("E1", open_channel, "1.1", kT0 + 1s),    // stored
+        live("E1", open_channel, "1.9", kT0 + 1s),    // the key again in the batch: duplicate
+        live("Old", open_channel, "1.8", kT0 + 1s),   // a key committed before: duplicate
+        live("E2", open_channel, "1.1", kT0 + 2s),    // the message id again under a new key: duplicate
+        live("E3", quiet_channel, "3.1", kT0 + 2s),   // no incident: ignored
+        live("E4", closed_channel, "2.1", kT0 + 5s),  // incident closed: ignored
+        live("", open_channel, "1.2", kT0 + 3s),      // no key: stored
+        live("", open_channel, "1.2", kT0 + 3s),      // no key, same message: duplicate
+        live("E5", open_channel, "0.9", kT0 + 4s),    // a message recorded before the batch: duplicate
+        live("E6", open_channel, "1.3", kT0 + 4s),    // stored
+    };
+    const auto outcomes = store.record_messages(kT0 + 5s, batch);
+    const std::vector<EventOutcome> expected{
+        EventOutcome::stored,    EventOutcome::duplicate, EventOutcome::duplicate, EventOutcome::duplicate,
+        EventOutcome::ignored,   EventOutcome::ignored,   EventOutcome::stored,    EventOutcome::duplicate,
+        EventOutcome::duplicate, EventOutcome::stored};
+    CHECK(outcomes == expected);
+
+    auto reader = db.open_reader();
+    auto stored = reader->messages(inc.id);
+    REQUIRE(stored.size() == 4);
+    CHECK(stored[0].message_id == "0.9");
+    CHECK(stored[1].message_id == "1.1");
+    CHECK(stored[1].at == kT0 + 1s);  // the first copy, not E2's
+    CHECK(stored[1].text == "checking the pool 1.1");
+    CHECK(stored[1].user_name == "bob");
+    CHECK(stored[1].reactions == 2);
+    CHECK(stored[1].thread_parent == "0.9");
+    CHECK(stored[1].permalink == batch[0].message.permalink);
+    CHECK_FALSE(stored[1].edited_at);
+    CHECK_FALSE(stored[1].deleted);
+    CHECK(stored[2].message_id == "1.2");
+    CHECK(stored[3].message_id == "1.3");
+    CHECK(reader->count_messages(closed.id) == 0);
+    // Every new key is remembered, the ignored ones' too.
+    for (const char* key : {"E1", "E2", "E3", "E4", "E5", "E6"}) CHECK_FALSE(store.remember_delivery(key, kT0 + 6s));
+    CHECK(store.record_messages(kT0 + 7s, {}).empty());
+    });
+}
+
+TEST_CASE("record_messages: a NUL character in a message is kept by SQLite and dropped by PostgreSQL, not fatal") {
+    for_each_backend([&](Database& db, const std::string& backend) {
+    auto& store = db.store();
+    const auto where = channel("C1");
+    const auto id = store.create_incident(incident(where));
+    const std::string text("rolled\0 back", 12);
+    auto batch = std::vector<LiveMessage>{{"E1", where, message(0, "1.1", kT0 + 1s, text)}};
+    CHECK(store.record_messages(kT0 + 1s, batch) == std::vector<EventOutcome>{EventOutcome::stored});
+    CHECK(store.record_message("E2", kT0 + 2s, where, message(0, "1.2", kT0 + 2s, text)) == EventOutcome::stored);
+    auto stored = db.open_reader()->messages(id);
+    REQUIRE(stored.size() == 2);
+    const std::string expected = backend == "postgres" ? std::string("rolled back") : text;
+    CHECK(stored[0].text == expected);
+    CHECK(stored[1].text == expected);
+    });
+}
+
 TEST_CASE("record_message: key, incident look-up and insert in one call, with what became of the event") {
     for_each_backend([&](Database& db, const std::string&) {
     auto& store = db.store();

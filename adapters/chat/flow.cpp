@@ -1,5 +1,6 @@
 #include "adapters/chat/flow.hpp"
 
+#include "adapters/chat/gather.hpp"
 #include "adapters/chat/name_cache.hpp"
 #include "adapters/outbound/worker.hpp"
 
@@ -25,12 +26,25 @@ std::string where_label(const ChannelRef& where) { return where.team + "/" + whe
 // The answer to a redelivered command or click: already handled.
 http::Response already_handled() { return http::Response::empty(200); }
 
+// A live human message waiting in a gathered batch, with whom to answer.
+struct Arrived {
+    LiveMessage live;
+    Answer answer;
+    EventOutcome outcome = EventOutcome::ignored;
+};
+
+// The most live messages one write stores at once. Bounded anyway by the
+// requests in flight (a platform waits for each answer), this caps the size
+// of one statement and of what one failure sends back to be retried alone.
+constexpr std::size_t kMaxGathered = 256;
+
 }  // namespace
 
 struct Flow::State : std::enable_shared_from_this<Flow::State> {
     EndpointDeps deps;
     PlatformHooks hooks;
     NameCache names;
+    Gather<Arrived> messages{kMaxGathered};
 
     State(EndpointDeps d, PlatformHooks h) : deps(std::move(d)), hooks(std::move(h)), names(deps.clock) {}
 
@@ -49,9 +63,54 @@ struct Flow::State : std::enable_shared_from_this<Flow::State> {
     }
 
     // The one "submit, then answer after COMMIT": `work` runs on the writer;
-    // `then` gets nullptr or the exception, on the writer thread.
+    // `then` gets nullptr or the exception, on the writer thread. Messages
+    // that arrive after this are written after it.
     void submit(std::function<void()> work, std::function<void(std::exception_ptr)> then) {
+        messages.seal();
         deps.writes.submit(std::move(work), std::move(then));
+    }
+
+    // A live human message: joins the batch whose write is queued, or starts
+    // one (see Gather).
+    void gather(LiveMessage live, Answer answer) {
+        if (auto batch = messages.add(Arrived{std::move(live), std::move(answer)})) write(std::move(batch));
+    }
+
+    // One write for a batch of live messages, answered after COMMIT. Should
+    // it fail, a batch of several is written again one message at a time,
+    // so that only a message that cannot be stored fails (and is retried by
+    // its platform); the rest of the batch is not held hostage by it.
+    void write(std::shared_ptr<Gather<Arrived>::Batch> batch) {
+        // Repeatable: it only sets the outcomes, so it may share a savepoint
+        // with its neighbours (see WriteQueue::submit_repeatable).
+        deps.writes.submit_repeatable(
+            [self = shared_from_this(), batch] {
+                auto& items = self->messages.take(batch);
+                std::vector<LiveMessage> live;
+                live.reserve(items.size());
+                for (const auto& item : items) live.push_back(item.live);
+                const auto outcomes = self->deps.bot.handle_messages(live);
+                for (std::size_t i = 0; i < items.size(); ++i) items[i].outcome = outcomes.at(i);
+            },
+            [self = shared_from_this(), batch](std::exception_ptr e) {
+                auto& items = self->messages.take(batch);
+                if (e && items.size() > 1) {
+                    spdlog::warn("{} events: storing {} messages together failed ({}); storing each alone",
+                                 self->label(), items.size(), describe(e));
+                    for (auto& item : items)
+                        self->write(std::make_shared<Gather<Arrived>::Batch>(1, std::move(item)));
+                    return;
+                }
+                if (e) spdlog::error("{} events: storing an event failed: {}", self->label(), describe(e));
+                for (auto& item : items) {
+                    if (!e) self->count(item.outcome);
+                    if (!e && item.outcome == EventOutcome::stored)
+                        self->learn_names(item.live.where, {item.live.message.user_id});
+                    // Not stored: let the platform retry.
+                    if (item.answer) item.answer(self->hooks.event_answer(!e));
+                }
+                if (!e) self->on_outbox();
+            });
     }
 
     // Runs `work` on the writer and waits for COMMIT (background worker only).
@@ -252,10 +311,17 @@ void Flow::event(ChatEvent event, std::string delivery_key, Answer answer) {
         if (answer) answer(s.hooks.event_answer(true));
         return;
     }
+    if (auto* m = std::get_if<ChatMessage>(&event)) {
+        // The bulk of what arrives: written with the others that arrive
+        // while the writer is busy.
+        s.gather(Bot::live_message(*m, std::move(delivery_key)), std::move(answer));
+        return;
+    }
+    // Edits, deletions and pins: after the messages that arrived before them.
+    s.messages.seal();
     auto outcome = std::make_shared<EventOutcome>(EventOutcome::ignored);
     auto shared = std::make_shared<const ChatEvent>(std::move(event));
-    // Repeatable: it only sets `outcome`, so a run of events can share a
-    // savepoint (see WriteQueue::submit_repeatable).
+    // Repeatable, as a batch of messages is.
     s.deps.writes.submit_repeatable(
         [state = state_, outcome, shared, key = std::move(delivery_key)] {
             *outcome = state->deps.bot.handle_event(*shared, key);
@@ -267,9 +333,6 @@ void Flow::event(ChatEvent event, std::string delivery_key, Answer answer) {
                 return;
             }
             state->count(*outcome);
-            const auto* message = std::get_if<ChatMessage>(shared.get());
-            if (message && message->origin == Origin::human && *outcome == EventOutcome::stored)
-                state->learn_names(message->where, {message->user_id});
             state->on_outbox();
             if (answer) answer(state->hooks.event_answer(true));
         });

@@ -17,7 +17,10 @@
 //     and then periodically.
 //   event(): a message, edit, deletion or pin. `delivery_key` de-duplicates
 //     platform retries in the same transaction. A stored human message gets
-//     its author's display name looked up (once per hour per user).
+//     its author's display name looked up (once per hour per user). Human
+//     messages that arrive while the writer is busy are written together, in
+//     one store call (Gather, Bot::handle_messages); everything else the flow
+//     submits goes after the messages that arrived before it.
 //   action(): a button click.
 //   A non-empty `delivery_key` given to command() or action() is remembered
 //   in the transaction that runs it (a transport's redelivery id, e.g. a

@@ -95,6 +95,14 @@ EventOutcome Bot::handle_event(const ChatEvent& event, std::string_view delivery
     return std::visit(Recorder{store_}, event);
 }
 
+std::vector<EventOutcome> Bot::handle_messages(const std::vector<LiveMessage>& batch) {
+    return store_.record_messages(clock_.now(), batch);
+}
+
+LiveMessage Bot::live_message(const ChatMessage& message, std::string delivery_key) {
+    return LiveMessage{std::move(delivery_key), message.where, recorded(message)};
+}
+
 void Bot::send(const OutboundMessage& message) { outbox_.enqueue(message, clock_.now()); }
 
 EventOutcome Bot::merge_history_event(const Incident& incident, const ChatEvent& event) {

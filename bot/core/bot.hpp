@@ -32,6 +32,13 @@ public:
     // "slack:Ev123") de-duplicates platform retries in the same transaction.
     EventOutcome handle_event(const ChatEvent& event, std::string_view delivery_key = {});
 
+    // Live human messages, many at once (the flow gathers those that arrive
+    // while the writer is busy): each recorded as handle_event records it,
+    // in one store call. The outcomes are in the batch's order.
+    std::vector<EventOutcome> handle_messages(const std::vector<LiveMessage>& batch);
+    // A human message as handle_messages takes it.
+    static LiveMessage live_message(const ChatMessage& message, std::string delivery_key);
+
     // Runs one `/incident ...` command and returns the immediate reply.
     // Announcements and slow results go to the outbox.
     CommandReply handle_command(const SlashCommand& command);

@@ -122,18 +122,25 @@ private:
     }
 
     // One transaction: BEGIN, the items, COMMIT. Every round trip counts (the
-    // writer waits for each), so the statements between two savepoints go as
-    // one, and a run of repeatable items (recorded events) shares one
-    // savepoint: a batch of them costs their own statements plus three round
-    // trips. When one of a run throws, the run is rolled back and each of its
-    // items runs again alone, so only the failing one fails.
+    // writer waits for each), so:
+    // - the statements between two savepoints go as one;
+    // - a run of repeatable items (recorded events) shares one savepoint;
+    // - COMMIT releases the last savepoint;
+    // - when the next batch is already waiting, its BEGIN goes with this
+    //   COMMIT (never otherwise: no transaction sits idle).
+    // Under load a batch of recorded events thus costs its statements plus
+    // one round trip. When one of a run throws, the run is rolled back and
+    // each of its items runs again alone, so only the failing one fails.
     void write(std::deque<Item>& batch) {
         std::vector<std::exception_ptr> results(batch.size());
         std::exception_ptr batch_error;
-        bool open = false;
+        bool open = begun_;
+        begun_ = false;
         try {
-            session_.run("BEGIN; SAVEPOINT item");
-            open = true;
+            if (!open) {
+                session_.run("BEGIN; SAVEPOINT item");
+                open = true;
+            }
             for (std::size_t begin = 0; begin < batch.size() && !batch_error;) {
                 std::size_t end = begin + 1;
                 if (batch[begin].repeatable)
@@ -145,8 +152,10 @@ private:
                 begin = end;
             }
             if (!batch_error) {
-                session_.run("COMMIT");
+                const bool next = waiting();
+                session_.run(next ? "COMMIT; BEGIN; SAVEPOINT item" : "COMMIT");
                 open = false;
+                begun_ = next;
             }
         } catch (...) {
             batch_error = std::current_exception();
@@ -180,7 +189,8 @@ private:
     }
 
     // Items [begin, end) in the current savepoint, which is then released
-    // (and the next one set unless `last`). False when one threw and the
+    // and the next one set, unless `last` (COMMIT ends it: one round trip
+    // less). False when one threw and the
     // savepoint was rolled back: nothing of the run is left, and the savepoint
     // is set again for the items to run alone.
     bool run_together(std::deque<Item>& batch, std::size_t begin, std::size_t end, bool last,
@@ -188,7 +198,7 @@ private:
         try {
             for (std::size_t i = begin; i < end; ++i)
                 if (batch[i].work) batch[i].work();
-            session_.run(last ? "RELEASE SAVEPOINT item" : "RELEASE SAVEPOINT item; SAVEPOINT item");
+            if (!last) session_.run("RELEASE SAVEPOINT item; SAVEPOINT item");
             return true;
         } catch (...) {
             auto error = std::current_exception();
@@ -203,28 +213,34 @@ private:
         }
     }
 
-    // One item in the current savepoint, then released (and the next one set
-    // unless `last`); rolled back when it throws.
+    // One item in the current savepoint, then released and the next one set
+    // unless `last`; rolled back when it throws.
     void run_alone(Item& item, bool last, std::exception_ptr& result, std::exception_ptr& batch_error) {
         try {
             if (item.work) item.work();
-            session_.run(last ? "RELEASE SAVEPOINT item" : "RELEASE SAVEPOINT item; SAVEPOINT item");
+            if (!last) session_.run("RELEASE SAVEPOINT item; SAVEPOINT item");
         } catch (...) {
             result = std::current_exception();
             if (is_broken(result) || !session_.connected()) {
                 batch_error = result;
                 return;
             }
-            session_.run(last ? "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item"
+            session_.run(last ? "ROLLBACK TO SAVEPOINT item"
                               : "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item; SAVEPOINT item");
             spdlog::debug("storage: write item failed and was rolled back: {}", scrub_password(describe(result), url_));
         }
     }
 
+    bool waiting() const {
+        std::lock_guard lock(mutex_);
+        return !queue_.empty();
+    }
+
     pg::Session& session_;
     const std::string shown_;
     const std::string url_;
-    bool lost_ = false;  // writer thread only
+    bool lost_ = false;    // writer thread only
+    bool begun_ = false;   // writer thread only: the next batch's transaction and first savepoint are open
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;

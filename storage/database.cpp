@@ -32,6 +32,12 @@ SQLite::Database open_writer(const std::string& path, const Database::Options& o
     // may lose the last commits (never corrupt the database).
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
+    // Statement journals (each INSERT under a savepoint writes the pages it
+    // changes to one) spill to a temporary file past 64 KiB: a write item
+    // storing a batch of messages under one savepoint would then make a
+    // syscall per page. This connection only ever holds small temporary
+    // data, so it is kept in memory.
+    db.exec("PRAGMA temp_store = MEMORY");
     // Before the writer thread exists: nothing else can be using the connection.
     migrate(db);
     return db;

@@ -32,7 +32,6 @@ public:
         std::shared_ptr<Batch> started;
         if (!open_ || open_->size() >= max_batch_) {
             started = std::make_shared<Batch>();
-            started->reserve(max_batch_);
             open_ = started;
         }
         open_->push_back(std::move(item));

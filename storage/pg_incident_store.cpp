@@ -1,8 +1,6 @@
 #include "storage/pg_stores.hpp"
 #include "storage/store_rows.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <set>
 #include <stdexcept>
@@ -293,19 +291,20 @@ constexpr const char* kRecordMessage =
     "ON CONFLICT (incident_id, message_id) DO NOTHING RETURNING 1) "
     "SELECT (SELECT yes FROM new_delivery), EXISTS (SELECT 1 FROM taker), EXISTS (SELECT 1 FROM stored)";
 
-// record_messages: record_message for a whole batch in one statement. $1 is
-// a JSON array of the messages (json_to_recordset; libpqxx 6 writes no
-// arrays), each with its place `n` in the batch; keys are unique in it (the
-// caller drops a key's later copies). $2 is the time received. New keys are
-// remembered; the channels of new keys are looked up once each (FOR SHARE,
-// as latest_incident_to_record); a message the incident takes is inserted in
-// batch order. One row per message, by n: (n, delivery new, incident takes
-// it, its message id is in the incident now because of this statement).
+// record_messages: record_message for a whole batch in one statement. $1-$18
+// are arrays, one element per message (unnest), $19 the time received. `n`
+// is the message's place in the batch; keys are unique in it (the caller
+// drops a key's later copies). New keys are remembered; the channels of new
+// keys are looked up once each (FOR SHARE, as latest_incident_to_record); a
+// message the incident takes is inserted in batch order. One row per
+// message, by n: (n, delivery new, incident takes it, its message id is in
+// the incident now because of this statement).
 constexpr const char* kRecordMessages =
-    "WITH input AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS i(n integer, k text, p text, t text, "
-    "c text, mid text, uid text, un text, tx text, ot text, tp text, r integer, at bigint, ea bigint, d boolean, "
-    "da bigint, ke boolean, pl text)), "
-    "fresh AS (INSERT INTO deliveries (key, at) SELECT k, $2::bigint FROM input WHERE k <> '' "
+    "WITH input AS MATERIALIZED (SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], "
+    "$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::integer[], "
+    "$13::bigint[], $14::bigint[], $15::boolean[], $16::bigint[], $17::boolean[], $18::text[]) "
+    "AS i(n, k, p, t, c, mid, uid, un, tx, ot, tp, r, at, ea, d, da, ke, pl)), "
+    "fresh AS (INSERT INTO deliveries (key, at) SELECT k, $19::bigint FROM input WHERE k <> '' "
     "ON CONFLICT (key) DO NOTHING RETURNING key), "
     "new_input AS MATERIALIZED (SELECT * FROM input WHERE k = '' OR k IN (SELECT key FROM fresh)), "
     "target AS MATERIALIZED (SELECT ch.p, ch.t, ch.c, x.id, x.state, x.closed_at "
@@ -321,29 +320,41 @@ constexpr const char* kRecordMessages =
     "LEFT JOIN new_input ni ON ni.n = i.n LEFT JOIN taken tk ON tk.n = i.n "
     "LEFT JOIN stored s ON s.incident_id = tk.incident_id AND s.message_id = tk.mid ORDER BY i.n";
 
-// One message of a record_messages batch as kRecordMessages reads it.
-nlohmann::json batch_row(std::size_t n, const LiveMessage& live) {
-    const auto& m = live.message;
-    auto micros = [](const std::optional<Timestamp>& t) { return t ? nlohmann::json(to_micros(*t)) : nlohmann::json(); };
-    return {{"n", n},
-            {"k", without_nul(live.delivery_key)},
-            {"p", platform_text(live.where.platform)},
-            {"t", without_nul(live.where.team)},
-            {"c", without_nul(live.where.channel)},
-            {"mid", without_nul(m.message_id)},
-            {"uid", without_nul(m.user_id)},
-            {"un", without_nul(m.user_name)},
-            {"tx", without_nul(m.text)},
-            {"ot", without_nul(m.original_text.empty() ? m.text : m.original_text)},
-            {"tp", without_nul(m.thread_parent)},
-            {"r", m.reactions},
-            {"at", to_micros(m.at)},
-            {"ea", micros(m.edited_at)},
-            {"d", m.deleted},
-            {"da", micros(m.deleted_at)},
-            {"ke", m.key_event},
-            {"pl", without_nul(m.permalink)}};
-}
+// The columns of kRecordMessages, a message at a time.
+struct BatchColumns {
+    ArrayLiteral n, key, platform, team, channel, message_id, user_id, user_name, text, original_text, thread_parent,
+        reactions, at, edited_at, deleted, deleted_at, key_event, permalink;
+
+    void add(std::size_t place, const LiveMessage& live) {
+        const auto& m = live.message;
+        n.integer(static_cast<std::int64_t>(place));
+        key.text(live.delivery_key);
+        platform.text(platform_text(live.where.platform));
+        team.text(live.where.team);
+        channel.text(live.where.channel);
+        message_id.text(m.message_id);
+        user_id.text(m.user_id);
+        user_name.text(m.user_name);
+        text.text(m.text);
+        original_text.text(m.original_text.empty() ? m.text : m.original_text);
+        thread_parent.text(m.thread_parent);
+        reactions.integer(m.reactions);
+        at.time(m.at);
+        edited_at.time(m.edited_at);
+        deleted.boolean(m.deleted);
+        deleted_at.time(m.deleted_at);
+        key_event.boolean(m.key_event);
+        permalink.text(m.permalink);
+    }
+    Args args(Timestamp received_at) {
+        Args a;
+        for (auto* c : {&n, &key, &platform, &team, &channel, &message_id, &user_id, &user_name, &text, &original_text,
+                        &thread_parent, &reactions, &at, &edited_at, &deleted, &deleted_at, &key_event, &permalink})
+            a.text(c->str());
+        a.time(received_at);
+        return a;
+    }
+};
 
 // ---- history merges
 
@@ -718,13 +729,12 @@ std::vector<EventOutcome> IncidentStore::record_messages(Timestamp received_at,
     if (batch.empty()) return outcomes;
     // A key's later copies are duplicates of the first, whatever becomes of it.
     std::set<std::string_view> keys;
-    auto rows = nlohmann::json::array();
+    BatchColumns columns;
     for (std::size_t n = 0; n < batch.size(); ++n) {
         const auto& key = batch[n].delivery_key;
-        if (key.empty() || keys.insert(key).second) rows.push_back(batch_row(n, batch[n]));
+        if (key.empty() || keys.insert(key).second) columns.add(n, batch[n]);
     }
-    Args a;
-    a.text(rows.dump()).time(received_at);
+    const auto a = columns.args(received_at);
     // A message id stored twice in one statement went in once: the first copy
     // is the stored one, as one call after another would have it.
     std::set<std::tuple<Platform, std::string_view, std::string_view, std::string_view>> stored;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hindsight::storage::pg {
@@ -55,6 +56,49 @@ public:
 private:
     std::deque<std::string> values_;  // stable addresses
     std::vector<const char*> pointers_;
+};
+
+// A PostgreSQL array literal ({"a","b",NULL}), written an element at a time:
+// libpqxx 6 reads arrays (array_parser) but does not write them. Texts are
+// quoted with their quotes and backslashes escaped; NUL is dropped as in
+// without_nul.
+class ArrayLiteral {
+public:
+    ArrayLiteral() : out_("{") {}
+    void text(std::string_view value) {
+        next();
+        out_ += '"';
+        for (char ch : value) {
+            if (ch == '\0') continue;
+            if (ch == '"' || ch == '\\') out_ += '\\';
+            out_ += ch;
+        }
+        out_ += '"';
+    }
+    void integer(std::int64_t value) {
+        next();
+        out_ += std::to_string(value);
+    }
+    void boolean(bool value) {
+        next();
+        out_ += value ? "t" : "f";
+    }
+    void time(Timestamp t) { integer(to_micros(t)); }
+    void time(const std::optional<Timestamp>& t) {
+        if (!t) {
+            next();
+            out_ += "NULL";
+            return;
+        }
+        time(*t);
+    }
+    std::string str() const { return out_ + "}"; }
+
+private:
+    void next() {
+        if (out_.size() > 1) out_ += ',';
+    }
+    std::string out_;
 };
 
 inline std::optional<Timestamp> optional_time(const pqxx::field& f) {

@@ -615,6 +615,10 @@ TEST_CASE("record_messages: a batch in one call, each message's outcome as if re
         live("E5", open_channel, "0.9", kT0 + 4s),    // a message recorded before the batch: duplicate
         live("E6", open_channel, "1.3", kT0 + 4s),    // stored
     };
+    // What an array element or a JSON string would need escaped comes back as sent.
+    const std::string awkward = "it said \"NULL\", {a,b} and C:\\temp\\ — ok? 🚒";
+    batch.back().message.text = awkward;
+    batch.back().message.user_name = "NULL";
     const auto outcomes = store.record_messages(kT0 + 5s, batch);
     const std::vector<EventOutcome> expected{
         EventOutcome::stored,    EventOutcome::duplicate, EventOutcome::duplicate, EventOutcome::duplicate,
@@ -637,6 +641,9 @@ TEST_CASE("record_messages: a batch in one call, each message's outcome as if re
     CHECK_FALSE(stored[1].deleted);
     CHECK(stored[2].message_id == "1.2");
     CHECK(stored[3].message_id == "1.3");
+    CHECK(stored[3].text == awkward);
+    CHECK(stored[3].original_text == awkward);
+    CHECK(stored[3].user_name == "NULL");
     CHECK(reader->count_messages(closed.id) == 0);
     // Every new key is remembered, the ignored ones' too.
     for (const char* key : {"E1", "E2", "E3", "E4", "E5", "E6"}) CHECK_FALSE(store.remember_delivery(key, kT0 + 6s));

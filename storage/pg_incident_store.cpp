@@ -271,26 +271,6 @@ constexpr const char* kRememberDelivery =
     "INSERT INTO deliveries (key, at) VALUES ($1,$2) ON CONFLICT (key) DO NOTHING";
 constexpr const char* kPruneDeliveries = "DELETE FROM deliveries WHERE at < $1";
 
-// record_message in one round trip: remember the delivery key ($1, '' for
-// none), find the channel's latest incident ($3-$5) as
-// latest_incident_to_record does (FOR SHARE; not looked up for a duplicate
-// key), and insert the message when the incident takes it — open, and the
-// message ($6-$18, at_us $13) not after its close: records_live_message in
-// bot/core/incident.hpp. Answers (delivery new, incident takes it, stored).
-constexpr const char* kRecordMessage =
-    "WITH fresh AS (INSERT INTO deliveries (key, at) SELECT $1::text, $2::bigint WHERE $1::text <> '' "
-    "ON CONFLICT (key) DO NOTHING RETURNING 1), "
-    "new_delivery AS (SELECT $1::text = '' OR EXISTS (SELECT 1 FROM fresh) AS yes), "
-    "target AS MATERIALIZED (SELECT id, state, closed_at FROM incidents "
-    "WHERE platform = $3::text AND team = $4::text AND channel = $5::text AND (SELECT yes FROM new_delivery) "
-    "ORDER BY id DESC LIMIT 1 FOR SHARE), "
-    "taker AS (SELECT id FROM target WHERE state = 'open' AND (closed_at IS NULL OR $13::bigint <= closed_at)), "
-    "stored AS (INSERT INTO messages (" HINDSIGHT_MESSAGE_COLUMNS ") "
-    "SELECT id, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text, $13::bigint, $14::bigint, "
-    "$15::boolean, $16::bigint, $17::boolean, $18::text, $12::integer FROM taker "
-    "ON CONFLICT (incident_id, message_id) DO NOTHING RETURNING 1) "
-    "SELECT (SELECT yes FROM new_delivery), EXISTS (SELECT 1 FROM taker), EXISTS (SELECT 1 FROM stored)";
-
 // record_messages: record_message for a whole batch in one statement. $1-$18
 // are arrays, one element per message (unnest), $19 the time received. `n`
 // is the message's place in the batch; keys are unique in it (the caller
@@ -694,34 +674,11 @@ void IncidentStore::delivery_remembered(Timestamp at) {
     s_.exec(kPruneDeliveries, p);
 }
 
+// The batch statement with one message: one round trip, as for many.
 EventOutcome IncidentStore::record_message(const std::string& delivery_key, Timestamp received_at,
                                            const ChannelRef& where, RecordedMessage m) {
-    Args a;
-    a.text(delivery_key)
-        .time(received_at)
-        .text(platform_text(where.platform))
-        .text(where.team)
-        .text(where.channel)
-        .text(m.message_id)
-        .text(m.user_id)
-        .text(m.user_name)
-        .text(m.text)
-        .text(m.original_text.empty() ? m.text : m.original_text)
-        .text(m.thread_parent)
-        .integer(m.reactions)
-        .time(m.at)
-        .time(m.edited_at)
-        .boolean(m.deleted)
-        .time(m.deleted_at)
-        .boolean(m.key_event)
-        .text(m.permalink);
-    const auto row = s_.exec(kRecordMessage, a)[0];
-    if (!row[0].as<bool>()) return EventOutcome::duplicate;
-    if (!delivery_key.empty()) delivery_remembered(received_at);
-    if (!row[1].as<bool>()) return EventOutcome::ignored;
-    return row[2].as<bool>() ? EventOutcome::stored : EventOutcome::duplicate;
+    return record_messages(received_at, {LiveMessage{delivery_key, where, std::move(m)}}).front();
 }
-
 
 std::vector<EventOutcome> IncidentStore::record_messages(Timestamp received_at,
                                                         const std::vector<LiveMessage>& batch) {

@@ -86,10 +86,22 @@ struct Flow::State : std::enable_shared_from_this<Flow::State> {
         deps.writes.submit_repeatable(
             [self = shared_from_this(), batch] {
                 auto& items = self->messages.take(batch);
+                // Lent to the store call and given back, thrown or not: the
+                // completion needs them (names, and writing each alone).
                 std::vector<LiveMessage> live;
                 live.reserve(items.size());
-                for (const auto& item : items) live.push_back(item.live);
-                const auto outcomes = self->deps.bot.handle_messages(live);
+                for (auto& item : items) live.push_back(std::move(item.live));
+                auto give_back = [&] {
+                    for (std::size_t i = 0; i < items.size(); ++i) items[i].live = std::move(live[i]);
+                };
+                std::vector<EventOutcome> outcomes;
+                try {
+                    outcomes = self->deps.bot.handle_messages(live);
+                } catch (...) {
+                    give_back();
+                    throw;
+                }
+                give_back();
                 for (std::size_t i = 0; i < items.size(); ++i) items[i].outcome = outcomes.at(i);
             },
             [self = shared_from_this(), batch](std::exception_ptr e) {

@@ -37,7 +37,7 @@ struct Incident {
 // Whether a live message posted at `at` is recorded into `incident`: only
 // while it is open, and never after its close (a reopened incident keeps the
 // old close until it closes again). The PostgreSQL store says the same in SQL
-// (storage/pg_incident_store.cpp, kRecordMessage).
+// (storage/pg_incident_store.cpp, kRecordMessages).
 inline bool records_live_message(const Incident& incident, Timestamp at) {
     return incident.state == IncidentState::open && !(incident.closed_at && at > *incident.closed_at);
 }

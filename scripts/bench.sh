@@ -52,10 +52,12 @@ step bench_ingest --label mix --rate 0 --duration 10 --status-every 10
 step bench_socket --label socket5k --rate 5000 --duration "$rate_seconds"
 step bench_socket --label socketfull --rate 0 --window 64 --duration "$load_seconds"
 # PostgreSQL (a durable throw-away cluster of this machine), one and two
-# replicas on one database; 128 connections spread over the replicas.
+# replicas on one database; 128 connections spread over the replicas, each of
+# two replicas with one I/O thread (its share of the two cores). As above, the
+# fixed-rate run comes before the full-speed ones.
+step bench_ingest --label pg2rate5k --backend postgres --replicas 2 --rate 5000 --connections 128 --duration "$rate_seconds"
 step bench_ingest --label pg1 --backend postgres --replicas 1 --rate 0 --connections 128 --duration "$rate_seconds"
 step bench_ingest --label pg2 --backend postgres --replicas 2 --rate 0 --connections 128 --duration "$rate_seconds"
-step bench_ingest --label pg2rate5k --backend postgres --replicas 2 --rate 5000 --connections 128 --duration "$rate_seconds"
 echo "load: $(uptime)" | tee -a "$log" >&2
 
 value() { awk -v k="$1" '$1 == "RESULT" && $2 == k { v = $3 } END { print (v == "" ? "n/a" : v) }' "$results"; }

@@ -162,10 +162,14 @@ inline constexpr const char* bench_api_token = "bench-api-token-0123456789";
 // by several servers), Slack enabled without a bot token (records, never
 // calls out): HTTP mode with the bench signing secret, or `slack` (a JSON
 // object, e.g. socket mode) when given.
+// `listen_threads` 0 leaves listen.threads at its default (one per hardware thread).
 inline std::string write_config(const ScratchDir& dir, const std::string& log_level = "info",
-                                const std::string& storage = "", const std::string& slack = "") {
+                                const std::string& storage = "", const std::string& slack = "",
+                                int listen_threads = 0) {
     auto path = dir.file("config.json");
-    std::ofstream(path) << R"({"listen":{"port":0},"storage":)"
+    std::ofstream(path) << R"({"listen":{"port":0)"
+                        << (listen_threads > 0 ? R"(,"threads":)" + std::to_string(listen_threads) : std::string())
+                        << R"(},"storage":)"
                         << (storage.empty() ? R"({"path":")" + dir.file("hindsight.db") + R"("})" : storage)
                         << R"(,"log":{"level":")" << log_level << R"("},"slack":)"
                         << (slack.empty() ? std::string(R"({"signing_secret":")") + bench_signing_secret + R"("})"

@@ -13,6 +13,8 @@
 //   bench_ingest [--binary PATH] [--rate 5000|0] [--duration 10] [--connections 64]
 //                [--client-threads 1] [--status-every 0] [--stop kill|term]
 //                [--backend sqlite|postgres] [--replicas 1] [--pool-size 4] [--pg-durable 1|0]
+//                [--listen-threads N]   (listen.threads of each server; by default
+//                the server's default with one replica, cores / replicas with more)
 //   bench_ingest --port P --db FILE ...   (a server already running with
 //                tests/bench's signing secret; checked while it runs)
 #include "tests/bench/bench_support.hpp"
@@ -265,7 +267,8 @@ int run(int argc, char** argv) {
                  {"backend", "sqlite"},
                  {"replicas", "1"},
                  {"pool-size", "4"},
-                 {"pg-durable", "1"}});
+                 {"pg-durable", "1"},
+                 {"listen-threads", ""}});
     const auto label = flags.str("label");
     ScratchDir dir;
     const bool external = flags.integer("port") != 0;
@@ -290,13 +293,21 @@ int run(int argc, char** argv) {
         pg_url = flags.str("db");  // --db is the database URL
     }
 
+    // Replicas on one machine share its cores: each gets its share of
+    // I/O threads, as an operator would configure them (docs/operations.md,
+    // "Sizing"); one replica keeps the default.
+    int listen_threads = 0;
+    if (!flags.str("listen-threads").empty())
+        listen_threads = static_cast<int>(flags.integer("listen-threads"));
+    else if (replicas > 1)
+        listen_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency() / replicas));
     std::vector<std::unique_ptr<Server>> servers;
     std::vector<std::uint16_t> ports;
     std::string db_path = external ? flags.str("db") : dir.file("hindsight.db");
     if (external) {
         ports.push_back(static_cast<std::uint16_t>(flags.integer("port")));
     } else {
-        const auto config = write_config(dir, "info", storage);
+        const auto config = write_config(dir, "info", storage, "", listen_threads);
         for (std::size_t r = 0; r < replicas; ++r) {
             servers.push_back(std::make_unique<Server>(flags.str("binary"), config));
             ports.push_back(servers.back()->wait_for_port());
@@ -398,7 +409,8 @@ int run(int argc, char** argv) {
                                             : std::string("SQLite, "))
               << (plan.rate > 0 ? "open-loop at " + std::to_string(static_cast<long>(plan.rate)) + "/s"
                                                  : std::string("full speed"))
-              << ", " << connections << " connections, " << plan.threads << " client thread(s), " << elapsed
+              << ", " << connections << " connections, " << plan.threads << " client thread(s), listen.threads "
+              << (listen_threads > 0 ? std::to_string(listen_threads) : std::string("default")) << ", " << elapsed
               << " s\n";
     std::cerr << "  sent " << all.sent << ", events answered " << all.events << " (acked 200: " << all.acked.size()
               << "), commands answered " << all.commands << ", non-200 " << bad_status << ", I/O errors "

@@ -304,10 +304,13 @@ std::vector<ChatEvent> post_list_events(const PostList& list, const ChannelRef& 
     // `order` is newest first; the bot wants to see them as they happened.
     std::stable_sort(posts.begin(), posts.end(),
                      [](const Post* a, const Post* b) { return a->create_at < b->create_at; });
+    // Mattermost keeps milliseconds and the bot's clock microseconds: a post
+    // made in the millisecond the incident opened is inside the window.
+    const auto since_ms = to_millis(created_since);
     std::vector<ChatEvent> events;
     for (const Post* post : posts) {
         auto these = post_events(*post, where, context);
-        if (from_millis(post->create_at) < created_since) these.erase(these.begin());
+        if (post->create_at < since_ms) these.erase(these.begin());
         for (auto& e : these) events.push_back(std::move(e));
     }
     return events;

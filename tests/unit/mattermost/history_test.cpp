@@ -123,3 +123,24 @@ TEST_CASE("history: changes since a time (WebSocket gap) use since= and include 
     CHECK(std::get<MessageEdited>(history.events[0]).message_id == "po1");
     CHECK(std::get<ChatMessage>(history.events[1]).message_id == "po3");
 }
+
+TEST_CASE("history: a post made in the millisecond the incident opened is in the window") {
+    // The bot's clock has microseconds, Mattermost's create_at milliseconds:
+    // an incident opened 0.7 ms into a millisecond holds a post stamped with it.
+    FakeMattermost fake;
+    fake.add_channel("ch1", "tm1");
+    fake.add_post(post(1, opened_ms - 1));
+    fake.add_post(post(2, opened_ms));
+    fake.add_post(post(3, opened_ms + 1));
+    Api api{fake.url(), FakeMattermost::default_bot_token};
+    chat::HistoryOptions reading;
+    reading.wait = [](Duration) {};
+    const Timestamp opened = from_millis(opened_ms) + std::chrono::microseconds{700};
+    auto history = chat::read_history(
+        [&](const ChannelRef& w, Timestamp since, const std::string& cursor) {
+            return history_page(api, w, since, cursor, context);
+        },
+        where, opened, reading, "test");
+    REQUIRE(history);
+    CHECK(message_ids(*history) == std::vector<std::string>{"po2", "po3"});
+}

@@ -14,7 +14,8 @@ packages=(cmake ninja-build g++ pkg-config tzdata
           doctest-dev libhowardhinnant-date-dev libstemmer-dev
           libpqxx-dev postgresql
           libcmark-gfm-dev libcmark-gfm-extensions-dev  # Markdown on the web pages
-          chromium)                                     # the browser tests (headless)
+          chromium                                      # the browser tests (headless)
+          python3)                                      # the draft's scorer, the crash test
 
 install_missing() {
     local missing=()

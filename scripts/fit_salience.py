@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Fit the timeline's salience weights and measure them leave-one-incident-out.
 
-    python3 scripts/fit_salience.py --bin build/hindsight --drafteval DIR [--more tests/data/drafteval]
+    python3 scripts/fit_salience.py --bin build/hindsight [--drafteval DIR] [--more tests/data/drafteval]
                                     [--extra tests/data/transcripts] [--table]
 
-DIR is an evaluation set laid out like drafteval (make_exports.py, transcripts/*.txt with gold
-key moments). For every incident channel the script asks the binary for each message's features
+DIR is an evaluation set laid out like tests/data/drafteval (transcripts/*.txt with gold key
+moments, docs/drafteval.md); scripts/drafteval.py turns them into Slack exports. Without
+--drafteval and --more, the repository's tests/data/drafteval is read. For every incident
+channel the script asks the binary for each message's features
 (`hindsight draft --explain-json`), then:
 
   * leave-one-incident-out: fits the weights on all channels but one and reports, for the
@@ -47,14 +49,14 @@ def run(cmd):
     return p.stdout
 
 
-def load(binary, drafteval, make_exports=None, transcripts=None):
+EXPORTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "drafteval.py")
+
+
+def load(binary, transcripts):
     out = tempfile.mkdtemp(prefix="hs-fit-")
     export, gold_dir = os.path.join(out, "export"), os.path.join(out, "gold")
-    cmd = [sys.executable, make_exports or os.path.join(drafteval, "make_exports.py"), "--out", export,
-           "--gold-dir", gold_dir, "-q"]
-    if transcripts:
-        cmd += ["--transcripts", transcripts]
-    run(cmd)
+    run([sys.executable, EXPORTER, "export", "--out", export, "--gold-dir", gold_dir, "-q",
+         "--transcripts", transcripts])
     meta = json.load(open(os.path.join(gold_dir, "meta.json")))
     channels = {}
     for channel in meta["channels"]:
@@ -139,10 +141,10 @@ def recall(w, bias, group, budget):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--drafteval", required=True, help="directory with make_exports.py and transcripts/")
+    ap.add_argument("--drafteval", help="an evaluation set: a directory with transcripts/")
     ap.add_argument("--more", action="append", default=[],
-                    help="another directory of transcripts in the same format (read with --drafteval's "
-                         "make_exports.py); its channels are held out in turn like the others")
+                    help="another directory with transcripts/ in the same format; its channels are held out "
+                         "in turn like the others")
     ap.add_argument("--held-out", help="a directory of transcripts never trained on: scored with the final fit")
     ap.add_argument("--extra", help="directory of the project's own transcripts (always trained on)")
     ap.add_argument("--keep", type=float, default=0.6, help="share of training messages at or above the threshold")
@@ -155,10 +157,10 @@ def main():
     args = ap.parse_args()
 
     binary = os.path.abspath(args.bin)
-    channels = load(binary, args.drafteval)
-    for more in args.more:
-        channels.update(load(binary, args.drafteval, os.path.join(args.drafteval, "make_exports.py"),
-                             os.path.join(more, "transcripts")))
+    sets = ([args.drafteval] if args.drafteval else []) + args.more
+    channels = {}
+    for directory in sets or [os.path.join(os.path.dirname(EXPORTER), "..", "tests", "data", "drafteval")]:
+        channels.update(load(binary, os.path.join(directory, "transcripts")))
     names = sorted(next(iter(channels.values()))[0][0].keys())
     groups = {c: matrix(rows, names) for c, rows in channels.items()}
     extra = [matrix(rows, names) for rows in load_extra(binary, args.extra)] if args.extra else []
@@ -181,8 +183,7 @@ def main():
     recalls = [recall(w, bias, g, args.budget)[0] for g in groups.values()]
     print("in-sample: recall %.3f (worst %.2f)" % (sum(recalls) / len(recalls), min(recalls)))
     if args.held_out:
-        unseen = load(binary, args.drafteval, os.path.join(args.drafteval, "make_exports.py"),
-                      os.path.join(args.held_out, "transcripts"))
+        unseen = load(binary, os.path.join(args.held_out, "transcripts"))
         recalls = []
         for c, rows in unseen.items():
             r, share = recall(w, bias, matrix(rows, names), args.budget)

@@ -216,13 +216,16 @@ struct LiveStream::Impl {
     }
 
     // Posts changed in the channels we follow since the last change we saw.
+    // `since=` is exclusive and has milliseconds: ask from the millisecond
+    // before, or a post changed in the same millisecond as the last one seen
+    // is lost. What is seen twice is recorded once (by post id).
     void fill_gaps() {
         if (!api) return;
         ++gap_fills;
         for (auto& [id, channel] : channels) {
             if (channel.last_ms == 0) continue;
             ChannelRef where{Platform::mattermost, channel.team, id};
-            auto history = fetch_changes(*api, where, channel.last_ms, context);
+            auto history = fetch_changes(*api, where, channel.last_ms - 1, context);
             if (!history.complete) spdlog::warn("mattermost: websocket gap fill: {}", history.error);
             for (const auto& event : history.events) on_event(event);
         }

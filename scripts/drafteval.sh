@@ -3,8 +3,8 @@
 # the floors in tests/drafteval_floor.txt: a ratchet, raised with every gain,
 # never lowered.
 #   - always the repository's own channels, tests/data/drafteval;
-#   - also a development set beside the repository when there is one
-#     (DRAFTEVAL=DIR, default ../shared/drafteval: a directory with transcripts/).
+#   - also a further evaluation set when DRAFTEVAL=DIR names one (a directory
+#     with transcripts/ in the same format, kept outside the repository).
 #   bash scripts/drafteval.sh            score build/hindsight (BIN=... for another)
 # Fails when a score is below its floor, or DRAFTEVAL names a directory without transcripts.
 set -euo pipefail
@@ -20,12 +20,11 @@ score() {  # label, floor prefix, scorer arguments...
 }
 
 score "tests/data/drafteval" ""
-set_dir="${DRAFTEVAL:-../shared/drafteval}"
-if [ -d "$set_dir/transcripts" ]; then
-    score "$set_dir" "dev_" --transcripts "$set_dir/transcripts"
-elif [ -n "${DRAFTEVAL:-}" ]; then
+if [ -z "${DRAFTEVAL:-}" ]; then
+    echo "drafteval: scored the repository's channels (DRAFTEVAL=DIR adds a further set)"
+elif [ -d "$DRAFTEVAL/transcripts" ]; then
+    score "$DRAFTEVAL" "dev_" --transcripts "$DRAFTEVAL/transcripts"
+else
     echo "drafteval: DRAFTEVAL=$DRAFTEVAL has no transcripts/" >&2
     exit 1
-else
-    echo "drafteval: no development set at $set_dir (DRAFTEVAL=DIR to name one); scored the repository's channels only"
 fi
